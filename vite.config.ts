@@ -1,0 +1,27 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+
+/**
+ * One config for the browser build (vite) and the test runner (vitest).
+ * simple-peer's CommonJS entry needs Node globals; its prebuilt browser bundle does not.
+ */
+export default defineConfig({
+  root: 'src/ui',
+  publicDir: false,
+  build: {
+    outDir: '../../dist',
+    emptyOutDir: true,
+    target: 'es2022',
+  },
+  resolve: {
+    alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }],
+  },
+  test: {
+    root: '.',
+    include: ['test/**/*.test.ts'],
+    // Keep the default `forks` pool: `threads` + wrtc segfaults at exit.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
