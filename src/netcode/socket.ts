@@ -1,0 +1,26 @@
+/**
+ * The netcode's only port to the outside world: a datagram socket addressed by peer id.
+ *
+ * Transports (simple-peer, PeerJS, in-memory loopback, the simulated network, the lag injector)
+ * implement it; the netcode never sees WebRTC. `receiveAll` drains what has arrived since the last
+ * call, so a session polls it once per frame and never needs a callback or a timer.
+ */
+
+/** Opaque identifier of a remote peer, assigned by the lobby/transport layer. */
+export type PeerId = string;
+
+/** One datagram received from a peer. */
+export interface Datagram {
+  readonly from: PeerId;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A datagram socket. Delivery guarantees depend on the implementation: the input channel is
+ * unordered and unreliable (`maxRetransmits: 0`), the control channel reliable and ordered.
+ * `send` to an unknown or closed peer is silently dropped (a datagram may always be lost).
+ */
+export interface PeerSocket {
+  send(to: PeerId, bytes: Uint8Array): void;
+  receiveAll(): Datagram[];
+}
