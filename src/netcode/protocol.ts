@@ -1,0 +1,165 @@
+/**
+ * Wire protocol messages exchanged between peers over the unreliable datagram channel.
+ *
+ * These are the decoded shapes; `codec.ts` turns them into compact bytes and back (see
+ * `docs/protocol.md` for the byte layout). Every datagram starts with a header carrying a magic
+ * byte, the protocol version, the message kind and the session id, so a packet from another
+ * program or an old match is dropped before it reaches a session.
+ */
+
+/** Bumped whenever the byte layout changes; peers with another version never talk. */
+export const PROTOCOL_VERSION = 1;
+
+/** Upper bounds every decoder enforces, so that no length read from the wire is trusted. */
+export const LIMITS = {
+  /** Players in a match. */
+  maxPlayers: 4,
+  /** Inputs carried by one input message (all unacknowledged inputs, with room to spare). */
+  maxInputsPerMessage: 128,
+  /** Largest frame number accepted (about 9 hours at 60 Hz; a match never comes close). */
+  maxFrame: 0x01ff_ffff,
+  /** Checksum entries in one checksum message. */
+  maxChecksums: 8,
+  /** Bytes of a serialized state in a state reply. */
+  maxStateBytes: 1024,
+  /** Largest datagram the decoder accepts. */
+  maxDatagramBytes: 1200,
+} as const;
+
+/** Message kinds, as sent on the wire (one byte). */
+export const MessageKind = {
+  syncRequest: 1,
+  syncReply: 2,
+  input: 3,
+  inputAck: 4,
+  qualityReport: 5,
+  checksumReport: 6,
+  keepAlive: 7,
+  disconnectNotice: 8,
+  stateRequest: 9,
+  stateReply: 10,
+} as const;
+export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
+
+/** Per-player connection status as the sender sees it (gossiped so all peers agree on departures). */
+export interface PlayerStatus {
+  /** The sender considers this player gone. */
+  readonly disconnected: boolean;
+  /** Last frame of this player's input the sender holds confirmed (-1 when none). */
+  readonly lastFrame: number;
+}
+
+/** Clock sync probe (NTP-style): `t0` is the sender's clock when sent, in ms. */
+export interface SyncRequest {
+  readonly kind: 'sync-request';
+  readonly nonce: number;
+  readonly t0: number;
+}
+/** Clock sync answer: echoes `t0`, adds the replier's receive time `t1` and send time `t2`. */
+export interface SyncReply {
+  readonly kind: 'sync-reply';
+  readonly nonce: number;
+  readonly t0: number;
+  readonly t1: number;
+  readonly t2: number;
+}
+/**
+ * Inputs of the sender's local player for frames `startFrame .. startFrame + inputs.length - 1`:
+ * every input the receiver has not acknowledged yet, so one lost packet costs nothing.
+ * Timestamped with the sender's current frame and clock. Also acknowledges the receiver's inputs
+ * up to `ackFrame` and gossips what the sender knows of every player's connection.
+ */
+export interface InputMessage {
+  readonly kind: 'input';
+  /** Player index (0..3) these inputs belong to. */
+  readonly player: number;
+  readonly startFrame: number;
+  /** One input bitfield (0..255) per frame. May be empty (pure ack/status). */
+  readonly inputs: readonly number[];
+  /** Last frame of the receiver's inputs the sender has received contiguously (-1 none). */
+  readonly ackFrame: number;
+  /** The sender's current (local) frame when sending. */
+  readonly senderFrame: number;
+  /** The sender's clock in ms, truncated to an unsigned 32-bit integer. */
+  readonly senderTimeMs: number;
+  /** One entry per player of the match. */
+  readonly status: readonly PlayerStatus[];
+}
+/** Standalone acknowledgement (sent when there is nothing else to send). */
+export interface InputAck {
+  readonly kind: 'input-ack';
+  readonly ackFrame: number;
+}
+/** How far ahead the sender thinks it is, for time sync. */
+export interface QualityReport {
+  readonly kind: 'quality-report';
+  /** Local frame advantage over the receiver, in frames (signed, clamped to ±127). */
+  readonly frameAdvantage: number;
+  readonly senderFrame: number;
+}
+/** Checksums of confirmed frames. */
+export interface ChecksumReport {
+  readonly kind: 'checksum-report';
+  readonly entries: readonly { readonly frame: number; readonly checksum: number }[];
+}
+/** Nothing to say, but still alive. */
+export interface KeepAlive {
+  readonly kind: 'keep-alive';
+}
+/** The sender is leaving the match (or declares `player` gone, when it is not itself). */
+export interface DisconnectNotice {
+  readonly kind: 'disconnect-notice';
+  readonly player: number;
+  /** From this frame on the player's input is neutral. */
+  readonly frame: number;
+}
+/** Ask for a serialized copy of the sender's state at `frame` (desync forensics). */
+export interface StateRequest {
+  readonly kind: 'state-request';
+  readonly frame: number;
+}
+/** A serialized state, opaque to the netcode (the game encodes and decodes it). */
+export interface StateReply {
+  readonly kind: 'state-reply';
+  readonly frame: number;
+  readonly state: Uint8Array;
+}
+
+/** Every message body. */
+export type Message =
+  | SyncRequest
+  | SyncReply
+  | InputMessage
+  | InputAck
+  | QualityReport
+  | ChecksumReport
+  | KeepAlive
+  | DisconnectNotice
+  | StateRequest
+  | StateReply;
+
+/** A message with its header fields. */
+export interface Packet {
+  /** Random per match, agreed in the handshake; packets of another session are dropped. */
+  readonly sessionId: number;
+  readonly message: Message;
+}
+
+/** Why a datagram was rejected; counted per reason by the endpoint. */
+export type DecodeError =
+  | 'too-short'
+  | 'too-long'
+  | 'bad-magic'
+  | 'bad-version'
+  | 'unknown-kind'
+  | 'truncated'
+  | 'out-of-range'
+  | 'trailing-bytes';
+
+/** Decoding result: a value, never an exception. */
+export type DecodeResult = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly error: DecodeError };
+
+/** Throws only when a caller broke an invariant (exhaustive switches). */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
