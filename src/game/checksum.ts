@@ -1,0 +1,51 @@
+/**
+ * Canonical 32-bit checksum of a game state: FNV-1a (Fowler/Noll/Vo) over the little-endian bytes of
+ * every integer field, in a fixed field order written out below (never object-key iteration order).
+ * Equal states give equal checksums on every engine; it is what peers exchange to detect desyncs.
+ */
+import type { GameState } from './state.ts';
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Feeds the 4 little-endian bytes of an int32/uint32 into an FNV-1a hash. */
+function mix(h: number, word: number): number {
+  h = Math.imul(h ^ (word & 0xff), FNV_PRIME);
+  h = Math.imul(h ^ ((word >>> 8) & 0xff), FNV_PRIME);
+  h = Math.imul(h ^ ((word >>> 16) & 0xff), FNV_PRIME);
+  return Math.imul(h ^ (word >>> 24), FNV_PRIME);
+}
+
+/** The state's checksum as an unsigned 32-bit integer. */
+export function checksum(s: GameState): number {
+  const c = s.config;
+  let h = FNV_OFFSET;
+  h = mix(h, c.players);
+  h = mix(h, c.pointsToWin);
+  h = mix(h, c.arenaSize);
+  h = mix(h, c.ballSpeed);
+  h = mix(h, c.paddleLength);
+  h = mix(h, c.paddleSpeed);
+  h = mix(h, c.seed);
+  h = mix(h, s.frame);
+  h = mix(h, s.rng);
+  h = mix(h, s.ball.x);
+  h = mix(h, s.ball.y);
+  h = mix(h, s.ball.vx);
+  h = mix(h, s.ball.vy);
+  h = mix(h, s.ball.speed);
+  for (let p = 0; p < c.players; p++) {
+    h = mix(h, s.paddles[p] ?? 0);
+    h = mix(h, s.scores[p] ?? 0);
+  }
+  h = mix(h, s.lastHitter);
+  h = mix(h, s.serveTimer);
+  h = mix(h, s.rally);
+  h = mix(h, s.winner);
+  return h >>> 0;
+}
+
+/** A checksum as 8 lower-case hex digits (how replays and logs show it). */
+export function formatChecksum(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,194 @@
+/**
+ * The rules of 2-4 player Pong, as one pure function `step(state, inputs) -> state`.
+ *
+ * The arena is a square; player i defends side i (0 left, 1 right, 2 top, 3 bottom) and sides without a
+ * player are walls. Each side is handled in side-local coordinates: `depth` is the ball centre's
+ * distance from the side's edge into the arena, `along` its position along the side, and the inward
+ * velocity is negative while the ball approaches the side. This keeps one collision routine for all four
+ * sides instead of four mirrored copies.
+ *
+ * Scoring: when the ball leaves through a player's side, the last other player who hit it scores a
+ * point; if nobody else touched it since the serve, every other player scores. A player who reaches
+ * `pointsToWin` alone wins (a tie at the top plays on). Integer math only (Q16.16, see fixed.ts); the
+ * serve direction comes from the seeded generator in the state.
+ */
+import { produce, type Draft } from 'immer';
+import { direction } from './angles.ts';
+import { clamp, floorDivExact, fmul, fx } from './fixed.ts';
+import { nextRng, rngBelow } from './rng.ts';
+import { BALL_RADIUS, InputBits, PADDLE_INSET, SERVE_DELAY_FRAMES, type GameState } from './state.ts';
+
+/** 1.05 in Q16.16: the ball speeds up by 5 % on every paddle hit. */
+const SPEEDUP = 68_813;
+/** The ball never gets faster than this multiple of the serve speed. */
+const MAX_SPEED_FACTOR = 3;
+/** Largest deflection off a paddle, in direction steps (10 x 5.625 deg = 56.25 deg from the normal). */
+const BOUNCE_STEPS = 10;
+/** Largest serve angle off the straight line, in direction steps. */
+const SERVE_SPREAD = 5;
+/** Direction (see angles.ts) in which the ball leaves each side's paddle. */
+const NORMAL_DIR = [0, 32, 16, 48] as const;
+/** How a hit below/right of the paddle centre turns the direction, per side. */
+const DEFLECT_SIGN = [1, -1, -1, 1] as const;
+/** Direction of a serve toward each side. */
+const SERVE_DIR = [32, 0, 48, 16] as const;
+
+const RADIUS = fx(BALL_RADIUS);
+const FACE = fx(PADDLE_INSET);
+
+/** Advances a state by one frame with one input bitfield per player (missing inputs count as 0). */
+export function step(state: GameState, inputs: readonly number[]): GameState {
+  return produce(state, (draft) => {
+    stepDraft(draft, inputs);
+  });
+}
+
+function stepDraft(d: Draft<GameState>, inputs: readonly number[]): void {
+  d.frame += 1;
+  if (d.winner >= 0) return;
+  movePaddles(d, inputs);
+  if (d.serveTimer > 0) {
+    d.serveTimer -= 1;
+    if (d.serveTimer === 0) serve(d);
+    return;
+  }
+  d.ball.x = (d.ball.x + d.ball.vx) | 0;
+  d.ball.y = (d.ball.y + d.ball.vy) | 0;
+  for (let side = 0; side < 4; side++) {
+    if (collide(d, side)) return;
+  }
+}
+
+function movePaddles(d: Draft<GameState>, inputs: readonly number[]): void {
+  const { paddleSpeed, paddleLength, arenaSize, players } = d.config;
+  const half = fx(paddleLength) >> 1;
+  const speed = fx(paddleSpeed);
+  for (let p = 0; p < players; p++) {
+    const input = inputs[p] ?? 0;
+    const dir = (input & InputBits.positive ? 1 : 0) - (input & InputBits.negative ? 1 : 0);
+    if (dir === 0) continue;
+    const pos = d.paddles[p] ?? 0;
+    d.paddles[p] = clamp(pos + dir * speed, half, fx(arenaSize) - half);
+  }
+}
+
+function serve(d: Draft<GameState>): void {
+  const r1 = nextRng(d.rng);
+  const r2 = nextRng(r1);
+  d.rng = r2;
+  const target = rngBelow(r1, d.config.players);
+  const offset = rngBelow(r2, 2 * SERVE_SPREAD + 1) - SERVE_SPREAD;
+  setVelocity(d, (SERVE_DIR[target] ?? 0) + offset);
+}
+
+function setVelocity(d: Draft<GameState>, dir: number): void {
+  const [cx, cy] = direction(dir);
+  d.ball.vx = fmul(d.ball.speed, cx);
+  d.ball.vy = fmul(d.ball.speed, cy);
+}
+
+/** Side-local depth of the ball centre (distance from the side's edge into the arena). */
+function depthOf(d: Draft<GameState>, side: number): number {
+  const a = fx(d.config.arenaSize);
+  switch (side) {
+    case 0: return d.ball.x;
+    case 1: return a - d.ball.x;
+    case 2: return d.ball.y;
+    default: return a - d.ball.y;
+  }
+}
+
+function setDepth(d: Draft<GameState>, side: number, depth: number): void {
+  const a = fx(d.config.arenaSize);
+  if (side === 0) d.ball.x = depth;
+  else if (side === 1) d.ball.x = a - depth;
+  else if (side === 2) d.ball.y = depth;
+  else d.ball.y = a - depth;
+}
+
+/** Velocity component toward the arena's inside, seen from `side` (negative = approaching the side). */
+function inwardVelocity(d: Draft<GameState>, side: number): number {
+  return side === 0 ? d.ball.vx : side === 1 ? -d.ball.vx : side === 2 ? d.ball.vy : -d.ball.vy;
+}
+
+function reflect(d: Draft<GameState>, side: number): void {
+  if (side < 2) d.ball.vx = -d.ball.vx | 0;
+  else d.ball.vy = -d.ball.vy | 0;
+}
+
+/** Handles the ball against one side; returns true when a point was scored (the rally ended). */
+function collide(d: Draft<GameState>, side: number): boolean {
+  const vIn = inwardVelocity(d, side);
+  if (vIn >= 0) return false;
+  const depth = depthOf(d, side);
+  if (side >= d.config.players) {
+    // A wall: mirror the ball about the contact plane.
+    if (depth < RADIUS) {
+      setDepth(d, side, 2 * RADIUS - depth);
+      reflect(d, side);
+    }
+    return false;
+  }
+  const reach = FACE + RADIUS;
+  const previousDepth = depth - vIn;
+  if (depth < reach && previousDepth >= reach) {
+    const along = side < 2 ? d.ball.y : d.ball.x;
+    const offset = along - (d.paddles[side] ?? 0);
+    const span = (fx(d.config.paddleLength) >> 1) + RADIUS;
+    if (offset >= -span && offset <= span) {
+      hit(d, side, offset, span);
+      return false;
+    }
+  }
+  if (depth + RADIUS < 0) {
+    concede(d, side);
+    return true;
+  }
+  return false;
+}
+
+function hit(d: Draft<GameState>, side: number, offset: number, span: number): void {
+  setDepth(d, side, FACE + RADIUS);
+  const steps = clamp(truncDiv(offset * BOUNCE_STEPS, span), -BOUNCE_STEPS, BOUNCE_STEPS);
+  const maxSpeed = fx(d.config.ballSpeed * MAX_SPEED_FACTOR);
+  const faster = fmul(d.ball.speed, SPEEDUP);
+  d.ball.speed = faster > maxSpeed ? maxSpeed : faster;
+  setVelocity(d, (NORMAL_DIR[side] ?? 0) + (DEFLECT_SIGN[side] ?? 1) * steps);
+  d.lastHitter = side;
+  d.rally += 1;
+}
+
+/** Integer division rounding toward zero (so a deflection is symmetric about the paddle centre). */
+function truncDiv(n: number, d: number): number {
+  return n >= 0 ? floorDivExact(n, d) : -floorDivExact(-n, d);
+}
+
+function concede(d: Draft<GameState>, side: number): void {
+  const players = d.config.players;
+  if (d.lastHitter >= 0 && d.lastHitter !== side) {
+    d.scores[d.lastHitter] = (d.scores[d.lastHitter] ?? 0) + 1;
+  } else {
+    for (let p = 0; p < players; p++) if (p !== side) d.scores[p] = (d.scores[p] ?? 0) + 1;
+  }
+  let best = -1;
+  let bestScore = -1;
+  let tie = false;
+  for (let p = 0; p < players; p++) {
+    const s = d.scores[p] ?? 0;
+    if (s > bestScore) {
+      best = p;
+      bestScore = s;
+      tie = false;
+    } else if (s === bestScore) tie = true;
+  }
+  if (bestScore >= d.config.pointsToWin && !tie) d.winner = best;
+  const centre = fx(d.config.arenaSize) >> 1;
+  d.ball.x = centre;
+  d.ball.y = centre;
+  d.ball.vx = 0;
+  d.ball.vy = 0;
+  d.ball.speed = fx(d.config.ballSpeed);
+  d.lastHitter = -1;
+  d.rally = 0;
+  d.serveTimer = d.winner >= 0 ? 0 : SERVE_DELAY_FRAMES;
+}
