@@ -16,7 +16,7 @@ export const LIMITS = {
   maxPlayers: 4,
   /** Inputs carried by one input message (all unacknowledged inputs, with room to spare). */
   maxInputsPerMessage: 128,
-  /** Largest frame number accepted (about 9 hours at 60 Hz; a match never comes close). */
+  /** Largest frame number accepted (about 6.5 days at 60 Hz; a match never comes close). */
   maxFrame: 0x01ff_ffff,
   /** Checksum entries in one checksum message. */
   maxChecksums: 8,

@@ -1,0 +1,111 @@
+/**
+ * Shared vocabulary of the rollback core: frames, requests returned to the caller, events, stats.
+ * The core is generic over the game state `S`: it never looks inside a state, it only stores the
+ * references and checksums the caller hands back through `save` requests.
+ */
+import type { PeerId } from './socket.ts';
+
+/** A frame number (0 = the initial state). */
+export type Frame = number;
+/** "No frame" marker. */
+export const NULL_FRAME: Frame = -1;
+
+/** Where the caller stores a state when asked to save it (a ring slot, reused; never retain it). */
+export interface StateCell<S> {
+  save(frame: Frame, state: S, checksum: number): void;
+}
+
+/**
+ * Work the session returns from `advanceFrame`, to be executed by the caller in order:
+ * - `save`: store the current state (and its checksum) into `cell`;
+ * - `load`: replace the current state by `state` (a rollback);
+ * - `advance`: step the current state once with `inputs` (one bitfield per player).
+ */
+export type SessionRequest<S> =
+  | { readonly kind: 'save'; readonly frame: Frame; readonly cell: StateCell<S> }
+  | { readonly kind: 'load'; readonly frame: Frame; readonly state: S }
+  | { readonly kind: 'advance'; readonly frame: Frame; readonly inputs: readonly number[] };
+
+/** What the core needs to know about a game to run sessions and sync tests on it. */
+export interface GameAdapter<S> {
+  step(state: S, inputs: readonly number[]): S;
+  checksum(state: S): number;
+}
+
+/** A desync: two peers (or a re-simulation) disagree on a confirmed frame's checksum. */
+export interface DesyncReport {
+  readonly frame: Frame;
+  readonly localChecksum: number;
+  readonly remoteChecksum: number;
+  /** Which peer disagreed (undefined in a sync test). */
+  readonly peer?: PeerId;
+  /** Field-level differences, when the states were available. */
+  readonly diff?: readonly FieldDiff[];
+}
+
+/** Events drained from a session with `drainEvents()`. */
+export type SessionEvent =
+  | { readonly kind: 'synchronized'; readonly peer: PeerId }
+  | { readonly kind: 'network-interrupted'; readonly peer: PeerId; readonly silentForMs: number }
+  | { readonly kind: 'network-resumed'; readonly peer: PeerId }
+  | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly player: number; readonly frame: Frame }
+  | { readonly kind: 'desync'; readonly report: DesyncReport }
+  | { readonly kind: 'stall'; readonly frame: Frame; readonly waitingFor: readonly number[] }
+  | { readonly kind: 'desync-diff'; readonly peer: PeerId; readonly frame: Frame; readonly diff: readonly FieldDiff[] }
+  | { readonly kind: 'local-disconnected'; readonly frame: Frame };
+
+/** One differing field between two states (see the game's diff helper). */
+export interface FieldDiff {
+  readonly path: string;
+  readonly a: unknown;
+  readonly b: unknown;
+}
+
+/** Network figures for one remote peer. */
+export interface PeerStats {
+  readonly peer: PeerId;
+  readonly player: number;
+  /** Round-trip time, ms (smoothed mean). */
+  readonly pingMs: number;
+  /** Mean deviation of the RTT, ms. */
+  readonly jitterMs: number;
+  /** Estimated fraction of our packets lost on the way (0..1), from acknowledgements. */
+  readonly loss: number;
+  /** Estimated `remoteClock - localClock`, ms (NTP-style). */
+  readonly clockOffsetMs: number;
+  readonly kbpsIn: number;
+  readonly kbpsOut: number;
+  readonly packetsPerSecondIn: number;
+  readonly packetsPerSecondOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly packetsIn: number;
+  readonly packetsOut: number;
+  /** Packets dropped by the decoder or session filter. */
+  readonly packetsRejected: number;
+  /** How many frames we are ahead of this peer (negative: behind). */
+  readonly framesAhead: number;
+  /** Last frame of this peer's input we hold. */
+  readonly lastReceivedFrame: Frame;
+  readonly state: 'running' | 'interrupted' | 'disconnected';
+}
+
+/** Session-wide figures. */
+export interface SessionStats {
+  readonly frame: Frame;
+  readonly confirmedFrame: Frame;
+  readonly rollbacks: number;
+  /** `histogram[d]` = rollbacks of depth d frames (index 0 unused). */
+  readonly rollbackHistogram: readonly number[];
+  readonly maxRollbackFrames: number;
+  /** Frames simulated on a prediction (at least one remote input guessed). */
+  readonly predictedFrames: number;
+  readonly stalls: number;
+  /** Frames re-simulated because of rollbacks. */
+  readonly resimulatedFrames: number;
+  /** Current time-sync factor applied to the tick rate (1 = normal; < 1 = slowing down). */
+  readonly tickRateFactor: number;
+  readonly framesAhead: number;
+  readonly inputDelay: number;
+  readonly peers: readonly PeerStats[];
+}
