@@ -1,0 +1,175 @@
+/**
+ * Everything a session knows about one remote peer: the link's health (silence timers, RTT, clock
+ * offset, loss), what the peer acknowledged and reported, and traffic counters for the stats HUD.
+ * It encodes outgoing packets; the session decides what to send.
+ */
+import { ClockSync, clockSample } from './clock-sync.ts';
+import { encodePacket } from './codec.ts';
+import type { Message, PlayerStatus, SyncReply } from './protocol.ts';
+import type { PeerId, PeerSocket } from './socket.ts';
+import { TimeSync } from './time-sync.ts';
+import { NULL_FRAME, type Frame, type PeerStats } from './types.ts';
+
+/** Health of the link to a peer. */
+export type LinkState = 'running' | 'interrupted' | 'disconnected';
+
+/** A transition of the link state found by `checkTimeouts`. */
+export type LinkTransition = 'interrupted' | 'resumed' | 'disconnected' | undefined;
+
+/** Probes kept to estimate round-trip loss. */
+const LOSS_WINDOW = 32;
+/** How often rates (kbps, packets/s) are recomputed. */
+const RATE_WINDOW_MS = 1000;
+
+/** One remote peer of a session. */
+export class PeerEndpoint {
+  readonly clock = new ClockSync();
+  readonly timeSync = new TimeSync();
+  state: LinkState = 'running';
+  /** Any valid packet received yet. */
+  synchronized = false;
+  lastReceivedMs: number;
+  lastSentMs = -Infinity;
+  /** When the last clock probe was sent. */
+  lastProbeMs = -Infinity;
+  /** Last of our inputs the peer acknowledged. */
+  remoteAck: Frame = NULL_FRAME;
+  /** The peer's frame when it last sent inputs, and when that arrived. */
+  remoteFrame: Frame = NULL_FRAME;
+  remoteFrameAtMs = 0;
+  /** The peer's own view of its advantage over us (from its quality reports). */
+  remoteAdvantage = 0;
+  /** What the peer last told us about every player's connection. */
+  remoteStatus: readonly PlayerStatus[] = [];
+  /** Checksums the peer reported, by frame. */
+  readonly remoteChecksums = new Map<Frame, number>();
+  bytesIn = 0;
+  bytesOut = 0;
+  packetsIn = 0;
+  packetsOut = 0;
+  rejected = 0;
+  private nextNonce = 1;
+  private readonly probes = new Int32Array(LOSS_WINDOW); // nonce of each recent probe, 0 = answered
+  private probesSent = 0;
+  private rateAt: number;
+  private rateBase = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 };
+  private rates = { kbpsIn: 0, kbpsOut: 0, ppsIn: 0, ppsOut: 0 };
+
+  constructor(
+    readonly peer: PeerId,
+    readonly player: number,
+    private readonly sessionId: number,
+    private readonly socket: PeerSocket,
+    nowMs: number,
+  ) {
+    this.lastReceivedMs = nowMs;
+    this.rateAt = nowMs;
+  }
+
+  /** Encodes and sends one message. */
+  send(message: Message, nowMs: number): number {
+    const bytes = encodePacket({ sessionId: this.sessionId, message });
+    this.socket.send(this.peer, bytes);
+    this.bytesOut += bytes.length;
+    this.packetsOut++;
+    this.lastSentMs = nowMs;
+    return bytes.length;
+  }
+
+  /** Counts a valid packet from the peer. */
+  received(byteLength: number, nowMs: number): void {
+    this.bytesIn += byteLength;
+    this.packetsIn++;
+    this.lastReceivedMs = nowMs;
+    this.synchronized = true;
+  }
+
+  /** Sends a clock probe. */
+  sendSyncRequest(nowMs: number): void {
+    const nonce = this.nextNonce;
+    this.nextNonce = (this.nextNonce % 0x7fff_ffff) + 1;
+    this.probes[this.probesSent % LOSS_WINDOW] = nonce;
+    this.probesSent++;
+    this.send({ kind: 'sync-request', nonce, t0: nowMs }, nowMs);
+  }
+
+  /** Takes a probe's answer; ignores replies to probes we did not send (or already counted). */
+  onSyncReply(reply: SyncReply, nowMs: number): void {
+    const i = this.probes.indexOf(reply.nonce);
+    if (i < 0 || reply.nonce === 0) return;
+    this.probes[i] = 0;
+    this.clock.add(clockSample(reply.t0, reply.t1, reply.t2, nowMs));
+  }
+
+  /** Estimated one-way loss from unanswered probes (the two newest probes are not judged yet). */
+  get loss(): number {
+    const judged = Math.min(this.probesSent, LOSS_WINDOW) - 2;
+    if (judged <= 0) return 0;
+    let lost = 0;
+    for (let k = 2; k < judged + 2; k++) {
+      const idx = (this.probesSent - 1 - k) % LOSS_WINDOW;
+      if ((this.probes[idx] ?? 0) !== 0) lost++;
+    }
+    // A probe survives two trips: r = 1 - (1 - p)^2 ~ 2p. First-order estimate of the one-way loss p
+    // (within 10 % of itself below 20 % loss), without float math the core avoids.
+    return lost / judged / 2;
+  }
+
+  /** Link state changes due to silence (or its end). */
+  checkTimeouts(nowMs: number, interruptAfterMs: number, disconnectAfterMs: number): LinkTransition {
+    if (this.state === 'disconnected') return undefined;
+    const silent = nowMs - this.lastReceivedMs;
+    if (silent >= disconnectAfterMs) {
+      this.state = 'disconnected';
+      return 'disconnected';
+    }
+    if (silent >= interruptAfterMs && this.state === 'running') {
+      this.state = 'interrupted';
+      return 'interrupted';
+    }
+    if (silent < interruptAfterMs && this.state === 'interrupted') {
+      this.state = 'running';
+      return 'resumed';
+    }
+    return undefined;
+  }
+
+  /** Recomputes rates once per window. */
+  updateRates(nowMs: number): void {
+    const dt = nowMs - this.rateAt;
+    if (dt < RATE_WINDOW_MS) return;
+    const s = dt / 1000;
+    this.rates = {
+      kbpsIn: ((this.bytesIn - this.rateBase.bytesIn) * 8) / 1000 / s,
+      kbpsOut: ((this.bytesOut - this.rateBase.bytesOut) * 8) / 1000 / s,
+      ppsIn: (this.packetsIn - this.rateBase.packetsIn) / s,
+      ppsOut: (this.packetsOut - this.rateBase.packetsOut) / s,
+    };
+    this.rateBase = { bytesIn: this.bytesIn, bytesOut: this.bytesOut, packetsIn: this.packetsIn, packetsOut: this.packetsOut };
+    this.rateAt = nowMs;
+  }
+
+  /** Figures for the HUD. */
+  stats(lastReceivedFrame: Frame): PeerStats {
+    return {
+      peer: this.peer,
+      player: this.player,
+      pingMs: this.clock.rttMs,
+      jitterMs: this.clock.jitterMs,
+      loss: this.loss,
+      clockOffsetMs: this.clock.offsetMs,
+      kbpsIn: this.rates.kbpsIn,
+      kbpsOut: this.rates.kbpsOut,
+      packetsPerSecondIn: this.rates.ppsIn,
+      packetsPerSecondOut: this.rates.ppsOut,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      packetsIn: this.packetsIn,
+      packetsOut: this.packetsOut,
+      packetsRejected: this.rejected,
+      framesAhead: this.timeSync.framesAhead,
+      lastReceivedFrame,
+      state: this.state,
+    };
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * In-process matches between 2-4 peers over the seeded network simulator, on a virtual clock: the
+ * engine behind the integration tests, `npm run simulate` and the netcode benchmarks.
+ *
+ * Each peer is a real `P2PSession` with its own frame clock, input bot and game state; the harness only
+ * moves virtual time forward and lets every (non-suspended) peer run the frames that are due, exactly like
+ * the browser loop does with `requestAnimationFrame`. When every peer reached the target frame, peers keep
+ * exchanging packets without simulating new frames until every input is confirmed everywhere; then their
+ * states must be identical, and the confirmed inputs are rebuilt into a replay that must verify.
+ */
+import { checksum, diffStates, initialState, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { MessageKind, P2PSession, Simulation, FrameClock, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
+import { SimNetwork } from '../transport/sim-network.ts';
+import type { LinkConditions } from '../transport/link-model.ts';
+import { RandomBot } from './bot.ts';
+
+/** What to simulate. */
+export interface SimMatchOptions {
+  readonly players: number;
+  readonly seed: number;
+  /** Frames every peer must reach. */
+  readonly frames: number;
+  /** Conditions of every directed link (or per link: `(from, to) => conditions`). */
+  readonly link: LinkConditions | ((from: number, to: number) => LinkConditions);
+  readonly inputDelay?: number;
+  readonly maxPrediction?: number;
+  readonly checksumInterval?: number;
+  /** Suspend one peer (a background tab): neither runs nor sends nor receives for `durationMs`. */
+  readonly suspend?: { readonly player: number; readonly atMs: number; readonly durationMs: number };
+  /** One peer leaves at a frame, gracefully (`notice`) or by going silent (`silent`). */
+  readonly leave?: { readonly player: number; readonly atFrame: number; readonly how: 'notice' | 'silent' };
+  /** Replaces the game for one peer (e.g. a nondeterministic canary). */
+  readonly gameFor?: (player: number) => GameAdapter<GameState>;
+  /** Upper bound of virtual time, ms (default: 4x the match length + 30 s). */
+  readonly timeLimitMs?: number;
+  /** Virtual time step, ms (default 2). */
+  readonly stepMs?: number;
+  readonly matchConfig?: Partial<MatchConfig>;
+}
+
+/** One peer's outcome. */
+export interface SimPeerResult {
+  readonly player: number;
+  readonly frame: number;
+  readonly checksum: number;
+  readonly stats: SessionStats;
+  readonly events: readonly SessionEvent[];
+  readonly replay: Replay;
+}
+
+/** The outcome of a match. */
+export interface SimMatchResult {
+  /** Every remaining peer reached the target frame with all inputs confirmed, in time. */
+  readonly completed: boolean;
+  /** Final states of the remaining peers are identical. */
+  readonly inSync: boolean;
+  readonly peers: readonly SimPeerResult[];
+  /** Desync events raised (by any peer). */
+  readonly desyncEvents: number;
+  /** Desync events raised although the final states agree. */
+  readonly falseDesyncReports: number;
+  /** Every remaining peer's confirmed inputs rebuild into a replay that verifies to its own final checksum. */
+  readonly replaysVerify: boolean;
+  /** Sizes of every input datagram sent (bytes). */
+  readonly inputPacketBytes: readonly number[];
+  readonly virtualMs: number;
+  readonly failure?: string;
+}
+
+const GAME: GameAdapter<GameState> = { step, checksum };
+const forensics = {
+  encode: encodeState,
+  decode: (b: Uint8Array) => {
+    const r = decodeState(b);
+    return r.ok ? r.state : undefined;
+  },
+  diff: (a: GameState, b: GameState) => diffStates(a, b),
+};
+
+/** Counts the size of every input datagram a peer sends. */
+class MeteredSocket implements PeerSocket {
+  constructor(
+    private readonly inner: PeerSocket,
+    private readonly sizes: number[],
+  ) {}
+  send(to: PeerId, bytes: Uint8Array): void {
+    if (bytes[2] === MessageKind.input) this.sizes.push(bytes.length);
+    this.inner.send(to, bytes);
+  }
+  receiveAll(): Datagram[] {
+    return this.inner.receiveAll();
+  }
+}
+
+interface Peer {
+  readonly player: number;
+  readonly session: P2PSession<GameState>;
+  readonly sim: Simulation<GameState>;
+  readonly clock: FrameClock;
+  readonly bot: RandomBot;
+  readonly events: SessionEvent[];
+  readonly confirmed: number[][];
+  gone: boolean;
+}
+
+/** Runs one match to completion (or to the time limit). */
+export function runSimMatch(o: SimMatchOptions): SimMatchResult {
+  const tickMs = 1000 / 60;
+  const config = makeConfig({ players: o.players, seed: o.seed >>> 0, pointsToWin: 99, ...o.matchConfig });
+  const net = new SimNetwork({ seed: o.seed });
+  const ids = Array.from({ length: o.players }, (_, p) => `p${p}`);
+  for (let a = 0; a < o.players; a++) {
+    for (let b = 0; b < o.players; b++) {
+      if (a !== b) net.setLink(ids[a] as string, ids[b] as string, typeof o.link === 'function' ? o.link(a, b) : o.link);
+    }
+  }
+  if (o.suspend) net.suspend(ids[o.suspend.player] as string, o.suspend.atMs, o.suspend.atMs + o.suspend.durationMs);
+  const inputPacketBytes: number[] = [];
+  const sessionId = (o.seed * 2654435761) >>> 0;
+  const peers: Peer[] = ids.map((id, player) => {
+    const session = new P2PSession<GameState>({
+      players: o.players,
+      localPlayer: player,
+      remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])),
+      socket: new MeteredSocket(net.createSocket(id), inputPacketBytes),
+      sessionId,
+      startMs: 0,
+      forensics,
+      ...(o.inputDelay !== undefined ? { inputDelay: o.inputDelay } : {}),
+      ...(o.maxPrediction !== undefined ? { maxPrediction: o.maxPrediction } : {}),
+      ...(o.checksumInterval !== undefined ? { checksumInterval: o.checksumInterval } : {}),
+    });
+    const clock = new FrameClock(tickMs);
+    clock.start(0);
+    return { player, session, sim: new Simulation(o.gameFor?.(player) ?? GAME, initialState(config)), clock, bot: new RandomBot(o.seed * 31 + player), events: [], confirmed: [], gone: false };
+  });
+
+  const stepMs = o.stepMs ?? 2;
+  const limit = o.timeLimitMs ?? o.frames * tickMs * 4 + 30_000;
+  let now = 0;
+  let settled = false;
+  while (now <= limit) {
+    now += stepMs;
+    net.advanceTo(now);
+    for (const peer of peers) {
+      if (peer.gone || net.isSuspended(ids[peer.player] as string, now)) continue;
+      if (o.leave && o.leave.player === peer.player && peer.session.currentFrame >= o.leave.atFrame) {
+        if (o.leave.how === 'notice') peer.session.leave(now);
+        peer.gone = true;
+        continue;
+      }
+      runPeer(peer, now, o.frames);
+    }
+    const live = peers.filter((p) => !p.gone);
+    if (live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
+      settled = true;
+      break;
+    }
+  }
+  return summarize(o, config, peers, settled, inputPacketBytes, now);
+}
+
+function runPeer(peer: Peer, now: number, target: number): void {
+  const { session } = peer;
+  const due = peer.clock.due(now, session.tickRateFactor);
+  if (session.currentFrame >= target) {
+    peer.sim.execute(session.advanceFrame(now, false));
+  } else if (due === 0) {
+    session.poll(now);
+  } else {
+    for (let i = 0; i < due && session.currentFrame < target; i++) {
+      session.addLocalInput(peer.bot.next());
+      peer.sim.execute(session.advanceFrame(now));
+    }
+  }
+  for (const e of session.drainEvents()) peer.events.push(e);
+  // Record confirmed inputs as they become final (the replay a browser would download).
+  for (let f = peer.confirmed.length; f <= Math.min(session.confirmedFrame, target - 1); f++) {
+    const inputs = session.confirmedInputs(f);
+    if (inputs === undefined) break;
+    peer.confirmed.push(inputs);
+  }
+}
+
+function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number): SimMatchResult {
+  const live = peers.filter((p) => !p.gone);
+  const results: SimPeerResult[] = live.map((p) => ({
+    player: p.player,
+    frame: p.session.currentFrame,
+    checksum: checksum(p.sim.state),
+    stats: p.session.stats(now),
+    events: p.events,
+    replay: buildReplay(config, p.confirmed),
+  }));
+  const first = results[0];
+  const inSync = settled && first !== undefined && results.every((r) => r.checksum === first.checksum && r.frame === first.frame);
+  const desyncEvents = live.reduce((n, p) => n + p.events.filter((e) => e.kind === 'desync').length, 0);
+  const replaysVerify = results.every((r) => r.replay.frames === o.frames && verifyReplay(r.replay).ok && r.replay.finalChecksum === r.checksum);
+  let failure: string | undefined;
+  if (!settled) failure = `not settled after ${now} ms: frames ${live.map((p) => `${p.session.currentFrame}/${p.session.confirmedFrame}`).join(', ')}`;
+  else if (!inSync) failure = `final states differ: ${results.map((r) => r.checksum.toString(16)).join(', ')}`;
+  else if (!replaysVerify) failure = 'a recorded replay does not verify';
+  return {
+    completed: settled,
+    inSync,
+    peers: results,
+    desyncEvents,
+    falseDesyncReports: inSync ? desyncEvents : 0,
+    replaysVerify,
+    inputPacketBytes,
+    virtualMs: now,
+    ...(failure !== undefined ? { failure } : {}),
+  };
+}
