@@ -1,0 +1,82 @@
+/**
+ * Netcode benchmarks: input packet size in steady state, session work per frame (game step excluded),
+ * and 8-frame rollbacks driven through a real session (inputs arriving 8 frames late).
+ */
+import { checksum, initialState, makeConfig, step, type GameState } from '../src/game/index.ts';
+import { P2PSession, Simulation, type GameAdapter, type SessionRequest } from '../src/netcode/index.ts';
+import { runSimMatch } from '../src/sim/match-harness.ts';
+import { RandomBot } from '../src/sim/bot.ts';
+import { makeLinkConditions } from '../src/transport/link-model.ts';
+import { SimNetwork } from '../src/transport/sim-network.ts';
+
+const TICK = 1000 / 60;
+
+function pct(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+}
+
+/** Median input datagram size, 2 players, 60 Hz, 50 ms RTT, no loss, after the first 2 s. */
+function inputPayload(): number {
+  const r = runSimMatch({ players: 2, seed: 11, frames: 1800, link: makeLinkConditions({ latencyMs: 25 }) });
+  return pct(r.inputPacketBytes.slice(240), 0.5);
+}
+
+/** Two sessions over a simulated link; times session calls and game work separately. */
+function sessionLoop(players: number, latencyMs: number, frames: number, inputDelay: number, maxPrediction: number) {
+  const net = new SimNetwork({ seed: 5, defaultLink: makeLinkConditions({ latencyMs }) });
+  const ids = Array.from({ length: players }, (_, p) => `p${p}`);
+  const game: GameAdapter<GameState> = { step, checksum };
+  const config = makeConfig({ players, pointsToWin: 99, seed: 9 });
+  const peers = ids.map((id, player) => ({
+    session: new P2PSession<GameState>({ players, localPlayer: player, remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])), socket: net.createSocket(id), sessionId: 1, startMs: 0, inputDelay, maxPrediction }),
+    sim: new Simulation(game, initialState(config)),
+    bot: new RandomBot(player + 100),
+  }));
+  let sessionNs = 0;
+  let advanced = 0;
+  const rollbackSamples: number[] = [];
+  for (let f = 0; f < frames; f++) {
+    const now = f * TICK;
+    net.advanceTo(now);
+    for (const [i, p] of peers.entries()) {
+      p.session.addLocalInput(p.bot.next());
+      const before = p.session.currentFrame;
+      const t0 = process.hrtime.bigint();
+      const requests: SessionRequest<GameState>[] = p.session.advanceFrame(now);
+      const t1 = process.hrtime.bigint();
+      p.sim.execute(requests);
+      const t2 = process.hrtime.bigint();
+      if (p.session.currentFrame > before) advanced++;
+      sessionNs += Number(t1 - t0);
+      const load = requests.find((r) => r.kind === 'load');
+      if (i === 0 && load !== undefined && before - load.frame === 8 && f > 120) rollbackSamples.push(Number(t2 - t0) / 1000);
+    }
+  }
+  return { sessionUsPerFrame: sessionNs / 1000 / Math.max(1, advanced), rollbackSamples };
+}
+
+/** Runs the netcode benchmarks. */
+export function benchNetcode(): Record<string, number> {
+  sessionLoop(2, 25, 600, 2, 8); // warm-up
+  const overhead = sessionLoop(2, 25, 3600, 2, 8);
+  // Inputs 8 frames late: one-way latency of 8 ticks with no input delay; every changed input rolls back 8.
+  sessionLoop(2, 8 * TICK - 1, 1000, 0, 12); // warm-up of the rollback path
+  const late = sessionLoop(2, 8 * TICK - 1, 12_000, 0, 12);
+  const late4 = sessionLoop(4, 8 * TICK - 1, 6000, 0, 12);
+  return {
+    input_payload_bytes_p50: inputPayload(),
+    netcode_overhead_us_per_frame: round(overhead.sessionUsPerFrame),
+    session_rollback8_samples: late.rollbackSamples.length,
+    session_rollback8_us_p50: round(pct(late.rollbackSamples, 0.5)),
+    session_rollback8_us_p99: round(pct(late.rollbackSamples, 0.99)),
+    session_rollback8_4p_us_p50: round(pct(late4.rollbackSamples, 0.5)),
+    session_rollback8_4p_us_p99: round(pct(late4.rollbackSamples, 0.99)),
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(benchNetcode());

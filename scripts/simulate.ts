@@ -1,0 +1,149 @@
+/**
+ * `npm run simulate -- --matches N --seed S [--players 2-4] [--rtt MIN-MAX] [--jitter MIN-MAX]
+ *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--save-failures DIR] [--json]`
+ *
+ * Runs full matches between in-process peers over the seeded network simulator and prints a summary.
+ * Each match draws its player count, RTT, jitter and loss from the given ranges with a generator seeded
+ * by `--seed` and the match index, so any match can be re-run alone. Failing matches can be saved as
+ * replays (the confirmed inputs of the first remaining peer). With `--json` the last line is a JSON object.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeReplay } from '../src/game/index.ts';
+import { runSimMatch, type SimMatchResult } from '../src/sim/match-harness.ts';
+import { makeLinkConditions } from '../src/transport/link-model.ts';
+import { SeededRandom, deriveSeed } from '../src/transport/seeded-random.ts';
+
+interface Args {
+  matches: number;
+  seed: number;
+  players: [number, number];
+  rtt: [number, number];
+  jitter: [number, number];
+  loss: [number, number];
+  dup: number;
+  reorder: number;
+  suspend: number;
+  frames: number;
+  saveFailures: string | undefined;
+  json: boolean;
+}
+
+const USAGE = `usage: npm run simulate -- [--matches N] [--seed S] [--players 2-4] [--rtt 0-250] [--jitter 0-50]
+                        [--loss 0-0.2] [--dup P] [--reorder P] [--suspend P] [--frames N]
+                        [--save-failures DIR] [--json]
+  ranges are MIN-MAX (or one value); rtt and jitter in ms, loss/dup/reorder/suspend as probabilities 0..1`;
+
+function fail(message: string): never {
+  console.error(`simulate: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function range(name: string, v: string, lo: number, hi: number, integer: boolean): [number, number] {
+  const parts = v.split('-').map(Number);
+  const [a, b = a] = parts;
+  if (parts.length > 2 || a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || a > b || a < lo || b > hi || (integer && (!Number.isInteger(a) || !Number.isInteger(b)))) {
+    fail(`--${name} must be MIN-MAX within ${lo}..${hi}, got "${v}"`);
+  }
+  return [a, b];
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--json') { a.json = true; continue; }
+    if (flag === '--help' || flag === '-h') { console.log(USAGE); process.exit(0); }
+    const v = argv[++i];
+    if (v === undefined) fail(`${flag} needs a value`);
+    switch (flag) {
+      case '--matches': a.matches = range('matches', v, 1, 100_000, true)[0]; break;
+      case '--seed': a.seed = range('seed', v, 0, 0xffff_ffff, true)[0]; break;
+      case '--players': a.players = range('players', v, 2, 4, true); break;
+      case '--rtt': a.rtt = range('rtt', v, 0, 2000, false); break;
+      case '--jitter': a.jitter = range('jitter', v, 0, 500, false); break;
+      case '--loss': a.loss = range('loss', v, 0, 0.9, false); break;
+      case '--dup': a.dup = range('dup', v, 0, 1, false)[0]; break;
+      case '--reorder': a.reorder = range('reorder', v, 0, 1, false)[0]; break;
+      case '--suspend': a.suspend = range('suspend', v, 0, 1, false)[0]; break;
+      case '--frames': a.frames = range('frames', v, 60, 1_000_000, true)[0]; break;
+      case '--save-failures': a.saveFailures = v; break;
+      default: fail(`unknown option ${flag}`);
+    }
+  }
+  return a;
+}
+
+/** The parameters of match `index`, reproducible from the seed alone. */
+export function matchParams(args: Args, index: number) {
+  const rng = new SeededRandom(deriveSeed(args.seed, 'match', index));
+  const players = args.players[0] + Math.floor(rng.next() * (args.players[1] - args.players[0] + 1));
+  const rtt = rng.between(args.rtt[0], args.rtt[1]);
+  const jitterMs = rng.between(args.jitter[0], args.jitter[1]);
+  const loss = rng.between(args.loss[0], args.loss[1]);
+  const duplicate = rng.chance(0.5) ? args.dup : 0;
+  const reorder = rng.chance(0.5) ? args.reorder : 0;
+  const suspend = rng.chance(args.suspend) ? { player: Math.floor(rng.next() * players), atMs: 2000 + Math.floor(rng.next() * 3000), durationMs: 2000 } : undefined;
+  return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index) };
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  let completed = 0, desyncs = 0, falseDesyncReports = 0, stalls = 0, maxRollback = 0, failures = 0;
+  const depthHistogram: number[] = [];
+  const payload: number[] = [];
+  const started = Date.now();
+  for (let i = 0; i < args.matches; i++) {
+    const p = matchParams(args, i);
+    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}) });
+    if (r.completed) completed++;
+    if (r.completed && !r.inSync) desyncs++;
+    falseDesyncReports += r.falseDesyncReports;
+    for (const peer of r.peers) {
+      stalls += peer.stats.stalls;
+      maxRollback = Math.max(maxRollback, peer.stats.maxRollbackFrames);
+      peer.stats.rollbackHistogram.forEach((n, d) => (depthHistogram[d] = (depthHistogram[d] ?? 0) + n));
+    }
+    if (i < 50) payload.push(...r.inputPacketBytes.slice(0, 2000));
+    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0;
+    if (!ok) {
+      failures++;
+      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? 'false desync report'}`);
+      const first = r.peers[0];
+      if (args.saveFailures !== undefined && first !== undefined) {
+        mkdirSync(args.saveFailures, { recursive: true });
+        const file = join(args.saveFailures, `match-${args.seed}-${i}.json`);
+        writeFileSync(file, encodeReplay(first.replay));
+        console.log(`  saved ${file}`);
+      }
+    } else if (!args.json && (i + 1) % 50 === 0) console.log(`${i + 1}/${args.matches} matches ok`);
+  }
+  const depths: number[] = [];
+  depthHistogram.forEach((n, d) => { for (let k = 0; k < (n ?? 0) && depths.length < 1e6; k++) depths.push(d); });
+  payload.sort((a, b) => a - b);
+  const summary = {
+    matches: args.matches,
+    completed,
+    desyncs,
+    falseDesyncReports,
+    failures,
+    maxRollbackFrames: maxRollback,
+    p50RollbackFrames: percentile(depths, 0.5),
+    p99RollbackFrames: percentile(depths, 0.99),
+    rollbacks: depths.length,
+    stalls,
+    inputPayloadBytesP50: percentile(payload, 0.5),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  console.log(`${summary.completed}/${summary.matches} matches completed, ${summary.desyncs} desyncs, ${summary.falseDesyncReports} false desync reports, ` +
+    `rollback depth p50 ${summary.p50RollbackFrames} max ${summary.maxRollbackFrames}, ${summary.stalls} stalls, input packet p50 ${summary.inputPayloadBytesP50} B, ${summary.seconds} s`);
+  if (args.json) console.log(JSON.stringify(summary));
+  process.exit(failures === 0 ? 0 : 1);
+}
+
+main();
