@@ -1,0 +1,225 @@
+/**
+ * Mesh bookkeeping shared by the WebRTC transports: which peers exist, which of their two channels
+ * are open, inbound datagram queues, and the queue of {@link LinkEvent}s. A transport registers a
+ * peer with {@link Mesh.add}, gets back an entry token, and reports what its channels do through
+ * that token; a token that was removed (or replaced by a newer connection to the same peer) is
+ * ignored, so late callbacks from a dead RTCPeerConnection can never disturb a new one.
+ */
+import type { Datagram, PeerId, PeerSocket } from '../netcode/socket.ts';
+import type { LinkEvent } from './link.ts';
+
+/** Negotiated SCTP stream id of the unreliable input channel, identical on every peer. */
+export const INPUT_CHANNEL_ID = 7;
+
+/** Label of the unreliable input channel. */
+export const INPUT_CHANNEL_LABEL = 'inputs';
+
+/** The two channels of a peer connection. */
+export type ChannelKind = 'reliable' | 'unreliable';
+
+/** Init of the unreliable input channel: pre-negotiated, unordered, never retransmitted. */
+export function inputChannelInit(): RTCDataChannelInit {
+  return { negotiated: true, id: INPUT_CHANNEL_ID, ordered: false, maxRetransmits: 0 };
+}
+
+/** What one RTCDataChannel really is, read back from the channel object. */
+export interface ChannelInfo {
+  readonly label: string;
+  readonly id: number | null;
+  readonly negotiated: boolean;
+  readonly ordered: boolean;
+  readonly maxRetransmits: number | null;
+  readonly maxPacketLifeTime: number | null;
+  readonly readyState: RTCDataChannelState;
+}
+
+/** Both channels of one peer, as {@link ChannelInfo}; `null` for a channel not created yet. */
+export interface PeerChannelInfo {
+  readonly reliable: ChannelInfo | null;
+  readonly unreliable: ChannelInfo | null;
+}
+
+/** Read a data channel's actual properties. */
+export function describeChannel(channel: RTCDataChannel | null | undefined): ChannelInfo | null {
+  if (channel === null || channel === undefined) return null;
+  return {
+    label: channel.label,
+    id: channel.id,
+    negotiated: channel.negotiated,
+    ordered: channel.ordered,
+    maxRetransmits: channel.maxRetransmits,
+    maxPacketLifeTime: channel.maxPacketLifeTime,
+    readyState: channel.readyState,
+  };
+}
+
+/**
+ * Normalise a received message to a fresh `Uint8Array` that owns its bytes. Browsers deliver
+ * `ArrayBuffer` (with `binaryType = 'arraybuffer'`); wrtc and simple-peer may deliver `Buffer` or
+ * other views, sometimes into a shared pool. Strings and Blobs are not datagrams: `null`.
+ */
+export function toBytes(data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === '[object ArrayBuffer]') {
+    return new Uint8Array((data as ArrayBuffer).slice(0));
+  }
+  if (ArrayBuffer.isView(data)) {
+    const out = new Uint8Array(data.byteLength);
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return out;
+  }
+  return null;
+}
+
+/** `RTCDataChannel.send` takes views of plain `ArrayBuffer`s only; copy a shared-memory view. */
+export function sendable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (bytes.buffer instanceof ArrayBuffer) return bytes as Uint8Array<ArrayBuffer>;
+  return new Uint8Array(bytes);
+}
+
+/** How a transport sends on and tears down one peer's channels. Must not throw. */
+export interface MeshPeerHandle {
+  send(channel: ChannelKind, bytes: Uint8Array): void;
+  destroy(): void;
+}
+
+/** Token for one registered connection attempt. */
+export interface MeshEntry {
+  readonly peer: PeerId;
+}
+
+/** Options of {@link createMesh}. */
+export interface MeshOptions {
+  /** Inbound datagrams kept per socket before the oldest are dropped (default 4096). */
+  readonly maxQueuedDatagrams?: number;
+}
+
+/** Mesh bookkeeping; see the file header. */
+export interface Mesh {
+  readonly localId: PeerId;
+  readonly unreliable: PeerSocket;
+  readonly reliable: PeerSocket;
+  /** True once {@link Mesh.closeAll} ran. */
+  isClosed(): boolean;
+  /** The live entry of `peer`, if any. */
+  entry(peer: PeerId): MeshEntry | undefined;
+  /** Register a connection; replaces (and destroys, silently) an older entry of the same peer. */
+  add(peer: PeerId, handle: MeshPeerHandle): MeshEntry;
+  /** Whether `entry` is still the live entry of its peer. */
+  isLive(entry: MeshEntry): boolean;
+  /** A channel of `entry` opened; emits `open` once both are. */
+  channelOpen(entry: MeshEntry, channel: ChannelKind): void;
+  /** A message arrived on a channel of `entry`; non-binary messages are dropped. */
+  deliver(entry: MeshEntry, channel: ChannelKind, data: unknown): void;
+  /** The connection of `entry` ended: emits `error` (when given) then `close`, and destroys it. */
+  remove(entry: MeshEntry, error?: string): void;
+  connectedPeers(): PeerId[];
+  drainEvents(): LinkEvent[];
+  /** Destroy every connection without emitting events. Idempotent. */
+  closeAll(): void;
+}
+
+interface Slot {
+  readonly entry: MeshEntry;
+  readonly handle: MeshPeerHandle;
+  reliableOpen: boolean;
+  unreliableOpen: boolean;
+  open: boolean;
+}
+
+/** Create the bookkeeping of one transport's mesh. */
+export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
+  const maxQueued = options.maxQueuedDatagrams ?? 4096;
+  const slots = new Map<PeerId, Slot>();
+  const inbox: Record<ChannelKind, Datagram[]> = { reliable: [], unreliable: [] };
+  let events: LinkEvent[] = [];
+  let closed = false;
+
+  const live = (entry: MeshEntry): Slot | undefined => {
+    const slot = slots.get(entry.peer);
+    return slot !== undefined && slot.entry === entry ? slot : undefined;
+  };
+
+  const socket = (channel: ChannelKind): PeerSocket => ({
+    send(to, bytes) {
+      const slot = slots.get(to);
+      if (slot === undefined || !slot.open) return; // a datagram may always be lost
+      slot.handle.send(channel, bytes);
+    },
+    receiveAll() {
+      const out = inbox[channel];
+      inbox[channel] = [];
+      return out;
+    },
+  });
+
+  const destroyQuietly = (handle: MeshPeerHandle): void => {
+    try {
+      handle.destroy();
+    } catch {
+      // A transport's teardown must not take the mesh down with it.
+    }
+  };
+
+  return {
+    localId,
+    unreliable: socket('unreliable'),
+    reliable: socket('reliable'),
+    isClosed: () => closed,
+    entry: (peer) => slots.get(peer)?.entry,
+    add(peer, handle) {
+      const old = slots.get(peer);
+      if (old !== undefined) {
+        slots.delete(peer);
+        destroyQuietly(old.handle);
+      }
+      const entry: MeshEntry = { peer };
+      slots.set(peer, { entry, handle, reliableOpen: false, unreliableOpen: false, open: false });
+      return entry;
+    },
+    isLive: (entry) => live(entry) !== undefined,
+    channelOpen(entry, channel) {
+      const slot = live(entry);
+      if (slot === undefined || closed) return;
+      if (channel === 'reliable') slot.reliableOpen = true;
+      else slot.unreliableOpen = true;
+      if (!slot.open && slot.reliableOpen && slot.unreliableOpen) {
+        slot.open = true;
+        events.push({ kind: 'open', peer: entry.peer });
+      }
+    },
+    deliver(entry, channel, data) {
+      const slot = live(entry);
+      if (slot === undefined || closed) return;
+      const bytes = toBytes(data);
+      if (bytes === null) return;
+      const queue = inbox[channel];
+      queue.push({ from: entry.peer, bytes });
+      if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
+    },
+    remove(entry, error) {
+      const slot = live(entry);
+      if (slot === undefined) return;
+      slots.delete(entry.peer);
+      if (!closed) {
+        if (error !== undefined) events.push({ kind: 'error', peer: entry.peer, message: error });
+        events.push({ kind: 'close', peer: entry.peer });
+      }
+      destroyQuietly(slot.handle);
+    },
+    connectedPeers: () => [...slots.values()].filter((s) => s.open).map((s) => s.entry.peer),
+    drainEvents() {
+      const out = events;
+      events = [];
+      return out;
+    },
+    closeAll() {
+      if (closed) return;
+      closed = true;
+      const all = [...slots.values()];
+      slots.clear();
+      for (const slot of all) destroyQuietly(slot.handle);
+      inbox.reliable = [];
+      inbox.unreliable = [];
+    },
+  };
+}
