@@ -37,7 +37,10 @@ export type ControlMessage =
     }
   | { readonly t: 'hs-ack'; readonly round: number; readonly sessionId: number }
   | { readonly t: 'hs-abort'; readonly round: number; readonly reason: string }
-  | { readonly t: 'chat'; readonly text: string };
+  | { readonly t: 'chat'; readonly text: string }
+  /** Lobby ping between members (RTT shown in the member list). */
+  | { readonly t: 'ping'; readonly nonce: number; readonly t0: number }
+  | { readonly t: 'pong'; readonly nonce: number; readonly t0: number };
 
 /** Largest control message accepted, bytes. */
 export const MAX_CONTROL_BYTES = 4096;
@@ -68,6 +71,7 @@ export function parseControlMessage(bytes: Uint8Array): Parse {
   const m = raw as Record<string, unknown>;
   const bad = (what: string): Parse => ({ ok: false, error: `bad ${String(m.t)}: ${what}` });
   if (m.t === 'chat') return isStr(m.text, 500) && m.text.length > 0 ? { ok: true, message: { t: 'chat', text: m.text } } : bad('text');
+  if (m.t === 'ping' || m.t === 'pong') return isU32(m.nonce) && isNum(m.t0) ? { ok: true, message: { t: m.t, nonce: m.nonce, t0: m.t0 } } : bad('fields');
   if (!isU32(m.round)) return bad('round');
   const round = m.round;
   switch (m.t) {

@@ -161,7 +161,7 @@ export class ReadyHandshake {
 
   /** Takes one message from a peer's reliable channel. */
   handle(from: PeerId, m: ControlMessage, nowMs: number): void {
-    if (!this.o.members.includes(from) || m.t === 'chat' || m.round !== this.o.round) return;
+    if (!this.o.members.includes(from) || m.t === 'chat' || m.t === 'ping' || m.t === 'pong' || m.round !== this.o.round) return;
     switch (m.t) {
       case 'hs-sync-req':
         if (this.isHost) this.o.send(from, { t: 'hs-sync-rep', round: m.round, nonce: m.nonce, t0: m.t0, t1: nowMs, t2: nowMs });

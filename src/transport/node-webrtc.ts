@@ -50,7 +50,18 @@ export async function installPeerJsGlobals(): Promise<PeerJsConstructor> {
   g['RTCPeerConnection'] ??= wrtc.RTCPeerConnection;
   g['RTCSessionDescription'] ??= wrtc.RTCSessionDescription;
   g['RTCIceCandidate'] ??= wrtc.RTCIceCandidate;
-  if (g['WebSocket'] === undefined) g['WebSocket'] = (require('ws') as { WebSocket: unknown }).WebSocket;
+  if (g['WebSocket'] === undefined) {
+    // PeerJS listens with `onerror`/`onclose`; ws additionally emits an 'error' *event*, which crashes
+    // Node when nobody listens (e.g. a 403 from the server). A listener that ignores it keeps the
+    // failure where PeerJS reports it (its own 'error' event), instead of killing the process.
+    const { WebSocket: WsSocket } = require('ws') as { WebSocket: new (...a: unknown[]) => { on(e: string, f: () => void): void } };
+    g['WebSocket'] = class extends WsSocket {
+      constructor(...args: unknown[]) {
+        super(...args);
+        this.on('error', () => undefined);
+      }
+    };
+  }
   return peerFromModule(await import('peerjs'));
 }
 

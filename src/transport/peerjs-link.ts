@@ -44,6 +44,9 @@ export interface PeerJsLinkOptions {
   readonly path: string;
   /** `wss`/`https` to the PeerJS server; default false. */
   readonly secure?: boolean;
+  /** PeerJS server key and this member's secret token (our signaling server requires both). */
+  readonly key?: string;
+  readonly token?: string;
   /** ICE servers; default none (PeerJS's own default would contact Google STUN and PeerJS TURN). */
   readonly iceServers?: readonly RTCIceServer[];
   /** ICE transport policy; `'relay'` forces TURN. Default `'all'`. */
@@ -112,6 +115,8 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     path: options.path,
     secure: options.secure ?? false,
     debug: options.debug ?? 0,
+    ...(options.key !== undefined ? { key: options.key } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
     config: { iceServers: [...(options.iceServers ?? [])], iceTransportPolicy: options.iceTransportPolicy ?? 'all' },
   });
 

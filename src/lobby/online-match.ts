@@ -1,0 +1,145 @@
+/**
+ * One online match once the handshake committed: the rollback session over the link's unreliable
+ * channel (through the lag injector, for testers), the game simulation, a fixed-timestep frame clock
+ * honouring the session's time-sync factor, and the recording of confirmed inputs for the replay.
+ * Driven by `update(nowMs, localInput)` from the browser's animation frame or a Node timer: the same
+ * code runs in both.
+ */
+import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { FrameClock, P2PSession, Simulation, type SessionEvent, type SessionStats } from '../netcode/index.ts';
+import { LagInjector } from '../transport/lag-injector.ts';
+import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
+import type { PeerLink } from '../transport/link.ts';
+import type { StartInfo } from './handshake.ts';
+
+/** Options of an online match. */
+export interface OnlineMatchOptions {
+  readonly link: PeerLink;
+  readonly start: StartInfo;
+  /** Clock used by the lag injector (same clock as `update`'s `nowMs`). */
+  readonly now: () => number;
+  /** Artificial network conditions on incoming input datagrams (default: none). */
+  readonly lag?: LinkConditions;
+  readonly tickMs?: number;
+  readonly names?: readonly string[];
+  /** Disconnect timeouts (defaults: 750 ms / 5000 ms). */
+  readonly interruptAfterMs?: number;
+  readonly disconnectAfterMs?: number;
+}
+
+/** A running match. */
+export class OnlineMatch {
+  readonly session: P2PSession<GameState>;
+  readonly sim: Simulation<GameState>;
+  readonly config: MatchConfig;
+  readonly lag: LagInjector;
+  readonly clock: FrameClock;
+  readonly start: StartInfo;
+  /** When frame 0 was actually simulated (local clock), undefined before. */
+  startedAtMs: number | undefined;
+  private readonly confirmed: number[][] = [];
+  private readonly events: SessionEvent[] = [];
+  private readonly names: readonly string[];
+
+  constructor(o: OnlineMatchOptions) {
+    const { start } = o;
+    this.start = start;
+    this.names = o.names ?? start.order;
+    this.config = makeConfig({ players: start.order.length, pointsToWin: start.setup.pointsToWin, seed: start.seed });
+    this.lag = new LagInjector(o.link.unreliable, { now: o.now, seed: start.seed ^ start.localPlayer, conditions: o.lag ?? PERFECT_LINK });
+    this.clock = new FrameClock(o.tickMs ?? 1000 / 60);
+    this.session = new P2PSession<GameState>({
+      players: start.order.length,
+      localPlayer: start.localPlayer,
+      remotes: start.order.flatMap((peer, player) => (player === start.localPlayer ? [] : [{ peer, player }])),
+      socket: this.lag,
+      sessionId: start.sessionId,
+      startMs: start.localStartMs,
+      inputDelay: start.setup.inputDelay,
+      maxPrediction: start.setup.maxPrediction,
+      ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+      ...(o.interruptAfterMs !== undefined ? { interruptAfterMs: o.interruptAfterMs } : {}),
+      ...(o.disconnectAfterMs !== undefined ? { disconnectAfterMs: o.disconnectAfterMs } : {}),
+      forensics: {
+        encode: encodeState,
+        decode: (b) => {
+          const r = decodeState(b);
+          return r.ok ? r.state : undefined;
+        },
+        diff: (a, b) => diffStates(a, b),
+      },
+    });
+    this.sim = new Simulation({ step, checksum }, initialState(this.config));
+  }
+
+  /** The latest (possibly predicted) state, for rendering. */
+  get state(): GameState {
+    return this.sim.state;
+  }
+
+  /** Milliseconds until frame 0 (negative once started). */
+  countdownMs(nowMs: number): number {
+    return this.start.localStartMs - nowMs;
+  }
+
+  /** Runs the frames due at `nowMs` with the local input; returns how many were simulated. */
+  update(nowMs: number, localInput: number): number {
+    if (nowMs < this.start.localStartMs) {
+      this.session.poll(nowMs);
+      this.collect();
+      return 0;
+    }
+    if (this.startedAtMs === undefined) {
+      this.startedAtMs = nowMs;
+      this.clock.start(this.start.localStartMs);
+    }
+    const due = this.clock.due(nowMs, this.session.tickRateFactor);
+    const before = this.session.currentFrame;
+    if (due === 0) this.session.poll(nowMs);
+    for (let i = 0; i < due; i++) {
+      this.session.addLocalInput(localInput);
+      this.sim.execute(this.session.advanceFrame(nowMs));
+    }
+    this.collect();
+    return this.session.currentFrame - before;
+  }
+
+  /** Events since the last call (network notices, desyncs, stalls). */
+  drainEvents(): SessionEvent[] {
+    return this.events.splice(0, this.events.length);
+  }
+
+  stats(nowMs: number): SessionStats {
+    return this.session.stats(nowMs);
+  }
+
+  /** The winner once the confirmed state says so (-1 before). */
+  get winner(): number {
+    return this.sim.state.winner;
+  }
+
+  /** Leaves the match (tells the peers). */
+  leave(nowMs: number): void {
+    this.session.leave(nowMs);
+  }
+
+  /** The replay of every confirmed frame so far. */
+  replay(): Replay {
+    return buildReplay(this.config, this.confirmed, { names: this.names });
+  }
+
+  /** Confirmed frames recorded. */
+  get recordedFrames(): number {
+    return this.confirmed.length;
+  }
+
+  private collect(): void {
+    for (const e of this.session.drainEvents()) this.events.push(e);
+    const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);
+    for (let f = this.confirmed.length; f <= last; f++) {
+      const inputs = this.session.confirmedInputs(f);
+      if (inputs === undefined) break;
+      this.confirmed.push(inputs);
+    }
+  }
+}

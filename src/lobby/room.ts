@@ -1,0 +1,308 @@
+/**
+ * A lobby as one player experiences it: membership (through the signaling server), the WebRTC mesh to
+ * every other member (through an injected transport factory), the reliable control channel (handshake
+ * votes, pings, in-game chat), the ready handshake rounds, and the match once committed.
+ *
+ * Handshake rounds: a round starts when every member's channels are open. An abort (someone left,
+ * joined, un-readied, or disagreed) ends the round for everyone; all members move to the next round with
+ * their ready flag cleared ("back to the lobby"). A message from a later round moves a straggler forward.
+ * Driven by `update(nowMs)`; everything it learns is queued as `RoomEvent`s.
+ */
+import { GAME_VERSION } from '../game/config.ts';
+import { PROTOCOL_VERSION } from '../netcode/protocol.ts';
+import type { PeerId } from '../netcode/socket.ts';
+import type { LinkConditions } from '../transport/link-model.ts';
+import type { PeerLink } from '../transport/link.ts';
+import type { SignalRelay } from '../transport/signal-relay.ts';
+import { ControlChannel, type ControlMessage, type MatchSetup } from './control.ts';
+import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
+import { OnlineMatch } from './online-match.ts';
+import type { ErrorCode, IceServer, LobbySettings, MemberInfo, PeerCredentials, ServerMessage } from './protocol.ts';
+import type { SignalingClient } from './signaling-client.ts';
+
+/** A transport's mesh as the room uses it. */
+export interface MeshLink extends PeerLink {
+  connect(member: MemberInfo): void;
+  disconnect(memberId: PeerId): void;
+}
+
+/** What a transport factory gets. */
+export interface LinkContext {
+  readonly localId: PeerId;
+  readonly iceServers: readonly IceServer[];
+  readonly peer: PeerCredentials | null;
+  readonly relay: SignalRelay;
+}
+
+/** Options of a room. */
+export interface RoomOptions {
+  readonly signaling: SignalingClient;
+  readonly createLink: (context: LinkContext) => MeshLink | Promise<MeshLink>;
+  readonly now: () => number;
+  /** uint32 random source (seeds, session ids). */
+  readonly random: () => number;
+  readonly versions?: Versions;
+  readonly lag?: LinkConditions;
+  readonly countdownMs?: number;
+  readonly minLeadMs?: number;
+  readonly interruptAfterMs?: number;
+  readonly disconnectAfterMs?: number;
+}
+
+/** Events drained with `drainEvents`. */
+export type RoomEvent =
+  | { readonly kind: 'members-changed' }
+  | { readonly kind: 'chat'; readonly from: PeerId; readonly name: string; readonly text: string; readonly inGame: boolean }
+  | { readonly kind: 'mesh-ready' }
+  | { readonly kind: 'peer-error'; readonly peer: PeerId; readonly message: string }
+  | { readonly kind: 'handshake-aborted'; readonly reason: string }
+  | { readonly kind: 'match-committed'; readonly start: StartInfo }
+  | { readonly kind: 'match-started'; readonly match: OnlineMatch }
+  | { readonly kind: 'server-error'; readonly code: ErrorCode; readonly message: string }
+  | { readonly kind: 'signaling-closed'; readonly reason: string };
+
+type Joined = Extract<ServerMessage, { kind: 'joined' }>;
+
+const PING_EVERY_MS = 1000;
+
+/** One player's view of a lobby. */
+export class Room {
+  readonly localId: PeerId;
+  readonly code: string;
+  readonly linkPath: string;
+  readonly settings: LobbySettings;
+  hostId: PeerId;
+  members: MemberInfo[];
+  readonly rtt = new Map<PeerId, number>();
+  match: OnlineMatch | undefined;
+  handshake: ReadyHandshake | undefined;
+  private readonly control: ControlChannel;
+  private readonly events: RoomEvent[] = [];
+  private readonly open = new Set<PeerId>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private round = 1;
+  private wantReady = false;
+  private lastPingMs = -Infinity;
+  private pingNonce = 0;
+  private committed: StartInfo | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly o: RoomOptions,
+    joined: Joined,
+    readonly link: MeshLink,
+  ) {
+    this.localId = joined.memberId;
+    this.code = joined.code;
+    this.linkPath = joined.linkPath;
+    this.settings = joined.settings;
+    this.hostId = joined.hostId;
+    this.members = [...joined.members];
+    this.control = new ControlChannel(link.reliable);
+    const s = o.signaling;
+    this.unsubscribe.push(
+      s.on('member-joined', (m) => this.onMembers(() => this.members.push(m.member))),
+      s.on('member-left', (m) => this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId)),
+      s.on('member-updated', (m) => {
+        this.members = this.members.map((x) => (x.id === m.member.id ? m.member : x));
+        this.events.push({ kind: 'members-changed' });
+      }),
+      s.on('host-changed', (m) => {
+        this.hostId = m.hostId;
+        this.events.push({ kind: 'members-changed' });
+      }),
+      s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
+      s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
+      s.on('closed', (m) => this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` })),
+    );
+    for (const m of this.members) if (m.id !== this.localId) link.connect(m);
+  }
+
+  /** Creates a lobby (the creator is its host). */
+  static async create(o: RoomOptions, name: string, settings: Partial<LobbySettings>): Promise<{ ok: true; room: Room } | { ok: false; error: string; code?: ErrorCode }> {
+    o.signaling.send({ kind: 'create', name, settings });
+    return Room.enter(o);
+  }
+
+  /** Joins a lobby by code. */
+  static async join(o: RoomOptions, code: string, name: string): Promise<{ ok: true; room: Room } | { ok: false; error: string; code?: ErrorCode }> {
+    o.signaling.send({ kind: 'join', code, name });
+    return Room.enter(o);
+  }
+
+  private static async enter(o: RoomOptions): Promise<{ ok: true; room: Room } | { ok: false; error: string; code?: ErrorCode }> {
+    const r = await o.signaling.next(['joined', 'error']);
+    if (!r.ok) return { ok: false, error: r.error };
+    if (r.value.kind === 'error') return { ok: false, error: r.value.message, code: r.value.code };
+    const joined = r.value;
+    const relay: SignalRelay = {
+      send: (to, data) => void o.signaling.send({ kind: 'signal', to, data }),
+      onSignal: (handler) => o.signaling.on('signal', (m) => handler(m.from, m.data)),
+    };
+    const link = await o.createLink({ localId: joined.memberId, iceServers: joined.iceServers, peer: joined.peer, relay });
+    return { ok: true, room: new Room(o, joined, link) };
+  }
+
+  get isHost(): boolean {
+    return this.hostId === this.localId;
+  }
+
+  /** Every other member's channels are open. */
+  get meshReady(): boolean {
+    return this.members.length >= 2 && this.members.every((m) => m.id === this.localId || this.open.has(m.id));
+  }
+
+  nameOf(id: PeerId): string {
+    return this.members.find((m) => m.id === id)?.name ?? id;
+  }
+
+  /** Drains events. */
+  drainEvents(): RoomEvent[] {
+    return this.events.splice(0, this.events.length);
+  }
+
+  /** Ready / not ready for the next match. */
+  setReady(ready: boolean): void {
+    this.wantReady = ready;
+    this.o.signaling.send({ kind: 'set-ready', ready });
+    this.handshake?.setReady(ready, this.o.now());
+  }
+
+  get ready(): boolean {
+    return this.wantReady;
+  }
+
+  /** Chat: over the peers' reliable channel during a match, through the lobby server otherwise. */
+  chat(text: string): void {
+    if (this.match !== undefined) {
+      for (const id of this.open) this.control.send(id, { t: 'chat', text });
+      this.events.push({ kind: 'chat', from: this.localId, name: this.nameOf(this.localId), text, inGame: true });
+    } else this.o.signaling.send({ kind: 'chat', text });
+  }
+
+  /** After a match: back to the lobby for a rematch (a new handshake round). */
+  endMatch(): void {
+    if (this.match === undefined) return;
+    this.match = undefined;
+    this.committed = undefined;
+    this.nextRound(this.round + 1);
+    if (this.isHost) this.o.signaling.send({ kind: 'reopen' });
+  }
+
+  /** Leaves the lobby and closes every connection. */
+  leave(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.match?.leave(this.o.now());
+    this.handshake?.abort(`${this.nameOf(this.localId)} left`, this.o.now());
+    this.o.signaling.send({ kind: 'leave' });
+    for (const u of this.unsubscribe) u();
+    this.link.close();
+  }
+
+  /** Drives connections, the handshake and the match clock's start. Call often (every frame). */
+  update(nowMs: number): void {
+    if (this.closed) return;
+    for (const e of this.link.drainEvents()) {
+      if (e.kind === 'open') this.open.add(e.peer);
+      else if (e.kind === 'close') {
+        this.open.delete(e.peer);
+        this.handshake?.peerLeft(e.peer, nowMs);
+      } else this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
+      if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
+    }
+    for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
+    if (this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
+      this.startRound(this.round);
+    }
+    const hs = this.handshake;
+    if (hs !== undefined) {
+      hs.update(nowMs);
+      for (const e of hs.drainEvents()) {
+        if (e.kind === 'aborted') {
+          this.events.push({ kind: 'handshake-aborted', reason: e.reason });
+          this.wantReady = false;
+          this.o.signaling.send({ kind: 'set-ready', ready: false });
+          this.match = undefined;
+          this.committed = undefined;
+          this.nextRound(this.round + 1);
+        } else if (e.kind === 'committed') {
+          this.committed = e.start;
+          this.events.push({ kind: 'match-committed', start: e.start });
+        }
+      }
+    }
+    if (this.committed !== undefined && this.match === undefined && this.handshake?.phase === 'committed') {
+      this.match = new OnlineMatch({
+        link: this.link,
+        start: this.committed,
+        now: this.o.now,
+        names: this.committed.order.map((id) => this.nameOf(id)),
+        ...(this.o.lag !== undefined ? { lag: this.o.lag } : {}),
+        ...(this.o.interruptAfterMs !== undefined ? { interruptAfterMs: this.o.interruptAfterMs } : {}),
+        ...(this.o.disconnectAfterMs !== undefined ? { disconnectAfterMs: this.o.disconnectAfterMs } : {}),
+      });
+      if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
+      this.events.push({ kind: 'match-started', match: this.match });
+    }
+    if (nowMs - this.lastPingMs >= PING_EVERY_MS) {
+      this.lastPingMs = nowMs;
+      this.pingNonce++;
+      for (const id of this.open) this.control.send(id, { t: 'ping', nonce: this.pingNonce, t0: nowMs });
+    }
+  }
+
+  private onControl(from: PeerId, m: ControlMessage, nowMs: number): void {
+    switch (m.t) {
+      case 'ping':
+        this.control.send(from, { t: 'pong', nonce: m.nonce, t0: m.t0 });
+        return;
+      case 'pong':
+        this.rtt.set(from, Math.max(0, nowMs - m.t0));
+        return;
+      case 'chat':
+        this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
+        return;
+      default:
+        if (m.round > this.round && this.committed === undefined) this.nextRound(m.round);
+        this.handshake?.handle(from, m, nowMs);
+    }
+  }
+
+  private onMembers(change: () => void, left?: PeerId): void {
+    change();
+    if (left !== undefined) {
+      this.link.disconnect(left);
+      this.open.delete(left);
+      this.handshake?.peerLeft(left, this.o.now());
+    } else {
+      const added = this.members[this.members.length - 1];
+      if (added !== undefined && added.id !== this.localId) this.link.connect(added);
+      if (this.handshake !== undefined && this.handshake.phase !== 'committed') this.handshake.abort(`${added?.name ?? 'someone'} joined`, this.o.now());
+    }
+    this.events.push({ kind: 'members-changed' });
+  }
+
+  private nextRound(round: number): void {
+    this.round = round;
+    this.handshake = undefined;
+  }
+
+  private startRound(round: number): void {
+    const setup: MatchSetup = { players: this.members.length, pointsToWin: this.settings.pointsToWin, inputDelay: this.settings.inputDelay, maxPrediction: this.settings.maxPrediction };
+    this.handshake = new ReadyHandshake({
+      localId: this.localId,
+      hostId: this.hostId,
+      members: this.members.map((m) => m.id),
+      round,
+      versions: this.o.versions ?? { protocol: PROTOCOL_VERSION, game: GAME_VERSION },
+      setup,
+      send: (to, message) => this.control.send(to, message),
+      random: this.o.random,
+      nameOf: (id) => this.nameOf(id),
+      ...(this.o.countdownMs !== undefined ? { countdownMs: this.o.countdownMs } : {}),
+      ...(this.o.minLeadMs !== undefined ? { minLeadMs: this.o.minLeadMs } : {}),
+    });
+    if (this.wantReady) this.handshake.setReady(true, this.o.now());
+  }
+}
