@@ -1,0 +1,86 @@
+/**
+ * Player-facing notices: session events turned into short sentences, and a list of notices that
+ * expire, driven by the caller's clock (`nowMs`), so it is deterministic under test.
+ */
+import type { SessionEvent } from '../netcode/types.ts';
+import { formatChecksum } from '../game/index.ts';
+
+/** Names a remote peer (by its peer id) for messages; return e.g. the player's chosen name. */
+export type PeerNamer = (peer: string) => string;
+
+/** The notice for a session event, or `undefined` for events players need not see. */
+export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string | undefined {
+  switch (event.kind) {
+    case 'synchronized': return undefined;
+    case 'network-interrupted': return `${nameOf(event.peer)}'s connection interrupted…`;
+    case 'network-resumed': return `${nameOf(event.peer)} is back`;
+    case 'disconnected': return `${nameOf(event.peer)} disconnected`;
+    case 'desync': return `Desync detected at frame ${event.report.frame} (${formatChecksum(event.report.localChecksum)} ≠ ${formatChecksum(event.report.remoteChecksum)})`;
+    case 'stall': return undefined;
+    case 'desync-diff': return undefined;
+    case 'local-disconnected': return 'You were disconnected from the match';
+    default: return assertNever(event);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled event ${JSON.stringify(x)}`);
+}
+
+/** One shown notice. */
+export interface Notice {
+  readonly text: string;
+  /** When it disappears (ms, caller's clock); `Infinity` for sticky notices. */
+  readonly untilMs: number;
+  /** Notices with the same key replace each other (e.g. one per peer). */
+  readonly key: string;
+}
+
+/** A short list of notices with expiry. */
+export class NoticeList {
+  private items: Notice[] = [];
+
+  /** @param limit most notices kept; the oldest go first */
+  constructor(private readonly limit = 4) {}
+
+  /** Shows `text` until `nowMs + ttlMs` (default 4 s), replacing any notice with the same key. */
+  add(text: string, nowMs: number, options: { readonly ttlMs?: number; readonly key?: string } = {}): void {
+    const key = options.key ?? text;
+    this.items = this.items.filter((n) => n.key !== key);
+    this.items.push({ text, key, untilMs: nowMs + (options.ttlMs ?? 4000) });
+    if (this.items.length > this.limit) this.items.splice(0, this.items.length - this.limit);
+  }
+
+  /** Removes the notice with this key. */
+  remove(key: string): void {
+    this.items = this.items.filter((n) => n.key !== key);
+  }
+
+  /** Texts of the notices still shown at `nowMs`, oldest first (drops expired ones). */
+  active(nowMs: number): readonly string[] {
+    if (this.items.some((n) => n.untilMs <= nowMs)) this.items = this.items.filter((n) => n.untilMs > nowMs);
+    return this.items.map((n) => n.text);
+  }
+}
+
+/**
+ * Shows the notice for `event` in `list` with a sensible lifetime: an interruption stays until the
+ * peer resumes or disconnects (same key, so the newer notice replaces it); the others fade.
+ */
+export function applySessionEvent(list: NoticeList, event: SessionEvent, nowMs: number, nameOf: PeerNamer): void {
+  const text = noticeForEvent(event, nameOf);
+  if (text === undefined) return;
+  switch (event.kind) {
+    case 'network-interrupted':
+      list.add(text, nowMs, { key: `net:${event.peer}`, ttlMs: Number.POSITIVE_INFINITY });
+      return;
+    case 'network-resumed':
+      list.add(text, nowMs, { key: `net:${event.peer}`, ttlMs: 2500 });
+      return;
+    case 'disconnected':
+      list.add(text, nowMs, { key: `net:${event.peer}`, ttlMs: 8000 });
+      return;
+    default:
+      list.add(text, nowMs, { key: event.kind, ttlMs: 8000 });
+  }
+}

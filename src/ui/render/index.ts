@@ -1,0 +1,4 @@
+/** The pixi.js renderer of the game, its pure layout maths and its `render_frame_ms` timing. */
+export * from './layout.ts';
+export * from './renderer.ts';
+export * from './timing.ts';
