@@ -3,13 +3,16 @@
  *
  * Phase 1 (prepare): once the mesh is open, every non-host peer runs clock-sync rounds with the host
  * (NTP-style probes, at least `syncRounds`), then each peer's READY vote carries its protocol version,
- * game version, a hash of the match setup and its RTT to the host. Any mismatch aborts for everyone with a
- * message naming what differs. Phase 2 (commit): when the host holds READY from everyone it sends START
- * (seed, session id, player order, start time on the host's clock, far enough ahead to cover the slowest
- * RTT), retransmitted until each peer acknowledges. Each peer converts the start time with its clock
- * offset and begins then. A departure or an un-ready before every acknowledgement arrived aborts for all
- * (the host aborts too if the acknowledgements do not arrive before the start time); after the commit a
- * departure is the netcode's disconnect handling. Sans-IO: time comes in, messages go out through `send`.
+ * game version, a hash of the match setup and its RTT to the host. A mismatch aborts for everyone with a
+ * message naming what differs, as soon as either side of it is ready. Phase 2 (commit): when the host
+ * holds READY from everyone it sends START (seed, session id, player order, start time on the host's
+ * clock, far enough ahead to cover the slowest RTT), retransmitted until each peer acknowledges. Each
+ * peer converts the start time with its clock offset and begins then. A departure or an un-ready before
+ * every acknowledgement arrived aborts for all (the host aborts too if the acknowledgements do not
+ * arrive before the start time). An explicit abort that arrives before a peer's frame 0 (the host's
+ * deadline, or a member leaving during the countdown) still stops that peer, host included; otherwise,
+ * after the commit, a departure is the netcode's disconnect handling.
+ * Sans-IO: time comes in, messages go out through `send`.
  */
 import { ClockSync, clockSample } from '../netcode/clock-sync.ts';
 import type { PeerId } from '../netcode/socket.ts';
@@ -192,8 +195,9 @@ export class ReadyHandshake {
         if (this.phase !== 'aborted' && this.phase !== 'committed') {
           this.phase = 'aborted';
           this.events.push({ kind: 'aborted', reason: m.reason });
-        } else if (this.phase === 'committed' && !this.isHost && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs) {
-          // The host gave up before frame 0 (an acknowledgement was missing): nobody starts.
+        } else if (this.phase === 'committed' && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs) {
+          // Someone gave up before frame 0 (the host missed an acknowledgement, or a member left during
+          // the countdown): nobody starts, the host included.
           this.phase = 'aborted';
           this.events.push({ kind: 'aborted', reason: m.reason });
         }
@@ -207,9 +211,20 @@ export class ReadyHandshake {
   private onVote(from: PeerId, m: ControlMessage & { t: 'hs-ready' }, nowMs: number): void {
     if (this.phase === 'aborted' || this.phase === 'committed') return;
     const who = this.name(from);
-    if (m.protocolVersion !== this.o.versions.protocol) return this.abort(`${who} runs protocol version ${m.protocolVersion}, this peer ${this.o.versions.protocol}`, nowMs);
-    if (m.gameVersion !== this.o.versions.game) return this.abort(`${who} runs game version ${m.gameVersion}, this peer ${this.o.versions.game}`, nowMs);
-    if (m.configHash !== hashSetup(this.o.setup)) return this.abort(`match settings differ from ${who}'s: ${describeSetupDiff(this.o.setup, m.setup)}`, nowMs);
+    const mismatch =
+      m.protocolVersion !== this.o.versions.protocol
+        ? `${who} runs protocol version ${m.protocolVersion}, this peer ${this.o.versions.protocol}`
+        : m.gameVersion !== this.o.versions.game
+          ? `${who} runs game version ${m.gameVersion}, this peer ${this.o.versions.game}`
+          : m.configHash !== hashSetup(this.o.setup)
+            ? `match settings differ from ${who}'s: ${describeSetupDiff(this.o.setup, m.setup)}`
+            : undefined;
+    if (mismatch !== undefined) {
+      // Only a Ready on either side turns a mismatch into an abort: otherwise every new round (nobody
+      // ready after an abort) would abort again at its first vote, forever. Such a vote never counts.
+      if (m.ready || this.localReady) this.abort(mismatch, nowMs);
+      return;
+    }
     const before = this.votes.get(from)?.ready ?? false;
     this.votes.set(from, { ready: m.ready, rttMs: m.rttMs });
     if (before !== m.ready) this.events.push({ kind: 'ready-changed', peer: from, ready: m.ready });

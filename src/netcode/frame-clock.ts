@@ -5,6 +5,9 @@
  * and time sync take care of catching up.
  */
 
+/** Fraction of a frame treated as rounding error. */
+const FRAME_EPSILON = 1e-9;
+
 /** Decides how many frames are due at each call. */
 export class FrameClock {
   private last: number | undefined;
@@ -31,11 +34,13 @@ export class FrameClock {
     const elapsed = Math.max(0, nowMs - (this.last ?? nowMs));
     this.last = nowMs;
     this.accumulator += elapsed * factor;
-    let n = Math.floor(this.accumulator / this.tickMs);
+    // The tolerance absorbs float rounding (1000/60 is not exact): without it a frame due exactly at
+    // this call (e.g. the 60th at 1000 ms) comes one call late.
+    let n = Math.floor(this.accumulator / this.tickMs + FRAME_EPSILON);
     if (n > this.maxFramesPerTick) {
       n = this.maxFramesPerTick;
       this.accumulator = 0;
-    } else this.accumulator -= n * this.tickMs;
+    } else this.accumulator = Math.max(0, this.accumulator - n * this.tickMs);
     return n;
   }
 

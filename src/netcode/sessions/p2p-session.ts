@@ -93,6 +93,8 @@ export class P2PSession<S> {
   private localGone = false;
   private leaving = false;
   private counters = { rollbacks: 0, maxRollback: 0, predicted: 0, stalls: 0, resimulated: 0, unknownPeer: 0 };
+  /** Players whose departure was announced with a `disconnected` event. */
+  private readonly announced = new Set<number>();
   private readonly histogram = new Array<number>(HISTOGRAM_SIZE).fill(0);
   private framesAheadNow = 0;
   private factor = 1;
@@ -177,6 +179,7 @@ export class P2PSession<S> {
     this.harvestSaves();
     this.receive(nowMs);
     this.checkTimeouts(nowMs);
+    this.announceDepartures();
     this.sendPeriodic(nowMs, false);
   }
 
@@ -190,6 +193,7 @@ export class P2PSession<S> {
     this.harvestSaves();
     this.receive(nowMs);
     this.checkTimeouts(nowMs);
+    this.announceDepartures();
     const requests: SessionRequest<S>[] = [];
     if (this.localGone || this.leaving) return requests;
     this.rollbackIfNeeded(requests);
@@ -435,12 +439,31 @@ export class P2PSession<S> {
     }
   }
 
+  /** Neutralises a player's input after `lastFrame`; the event waits for agreement (`announceDepartures`). */
   private dropPlayer(e: PeerEndpoint, lastFrame: Frame): void {
-    const q = this.queues[e.player] as InputQueue;
-    const wasGone = q.isDisconnected;
-    q.disconnectAfter(lastFrame);
+    (this.queues[e.player] as InputQueue).disconnectAfter(lastFrame);
     e.state = 'disconnected';
-    if (!wasGone) this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1 });
+  }
+
+  /** True when every connected peer reports player `p` gone with the same last frame as ours. */
+  private departureAgreed(p: number, connected: readonly PeerEndpoint[]): boolean {
+    const mine = (this.queues[p] as InputQueue).lastReceivedFrame;
+    return connected.every((e) => e.remoteStatus[p]?.disconnected === true && e.remoteStatus[p]?.lastFrame === mine);
+  }
+
+  /**
+   * Raises `disconnected` once per departed player, when the remaining peers agree on the frame from which
+   * its input is neutral. Raising it at the local timeout instead would name a frame that gossip may
+   * still lower, so peers would announce different frames for the same departure.
+   */
+  private announceDepartures(): void {
+    const connected = this.endpoints.filter((e) => e.state !== 'disconnected');
+    for (const e of this.endpoints) {
+      const q = this.queues[e.player] as InputQueue;
+      if (!q.isDisconnected || this.announced.has(e.player) || !this.departureAgreed(e.player, connected)) continue;
+      this.announced.add(e.player);
+      this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1 });
+    }
   }
 
   private checkTimeouts(nowMs: number): void {
@@ -464,8 +487,7 @@ export class P2PSession<S> {
       if (q.isDisconnected) {
         // Final only where every connected peer agrees on the departure frame.
         const mine = q.lastReceivedFrame;
-        const agreed = connected.every((e) => e.remoteStatus[p]?.disconnected === true && e.remoteStatus[p]?.lastFrame === mine);
-        if (!agreed) final = Math.min(final, mine, ...connected.map((e) => e.remoteStatus[p]?.lastFrame ?? NULL_FRAME));
+        if (!this.departureAgreed(p, connected)) final = Math.min(final, mine, ...connected.map((e) => e.remoteStatus[p]?.lastFrame ?? NULL_FRAME));
         continue;
       }
       final = Math.min(final, q.lastReceivedFrame);
@@ -476,7 +498,12 @@ export class P2PSession<S> {
   }
 
   private reportChecksums(nowMs: number): void {
-    const fresh = this.detector.finalize(this.finalInputFrame);
+    // A rollback in this call re-saves frames whose checksums the caller computes only after we return:
+    // those frames must wait for the next call, or the checksum of their mispredicted simulation would
+    // be promoted as final (a false desync).
+    let limit = this.finalInputFrame;
+    for (const f of this.pendingChecksumSaves) limit = Math.min(limit, f - 2);
+    const fresh = this.detector.finalize(limit);
     if (fresh.length === 0) return;
     for (const e of this.endpoints) for (const f of fresh) this.compare(e, f.frame);
     const entries = this.detector.recent(CHECKSUMS_PER_REPORT).map((f) => ({ frame: f.frame, checksum: f.checksum }));
