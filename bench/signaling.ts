@@ -1,0 +1,384 @@
+/**
+ * Signaling server figures on loopback. The server runs in a child process (this same file, forked
+ * with `--expose-gc`), so its heap is measured apart from the clients' and both share the 2 cores
+ * the way a real deployment's clients would not: throughput figures are conservative.
+ *
+ * - `signaling_pairings_per_s`: 2-player pairings per second, 64 at a time. A pairing = two fresh
+ *   WebSockets, `create`, `join` by code, then one offer, one answer and 4 + 4 ICE candidates relayed
+ *   (the PeerJS-server baseline measured 1,859/s with the same exchange).
+ * - `signaling_join_p50_ms` / `signaling_join_p99_ms`: joiner's WebSocket connect to its `joined`.
+ * - `signaling_pairing_p99_ms`: the whole pairing, first connect to last candidate.
+ * - `signaling_server_cpu_us_per_pairing`: the server process's CPU time (user + system) per pairing,
+ *   the figure least bent by the load generator sharing the cores (the server idles about half the run).
+ * - Load run: 1,000 concurrent connections in 500 lobbies, every member chats once and must hear
+ *   both lines of its lobby; `signaling_load_errors` counts anything else (must be 0).
+ * - `signaling_bytes_per_idle_conn`: server heap growth (after GC) per idle joined connection, over
+ *   those 1,000; `signaling_external_bytes_per_idle_conn` the same for off-heap (Buffer) memory.
+ * - `signaling_peerjs_pairings_per_s`: the same exchange through a stock `peer` (PeerJS) server,
+ *   measured right after ours on the same machine: this machine is shared, so absolute rates swing
+ *   with its load and the ratio of the two is the fairer comparison. Likewise
+ *   `signaling_peerjs_server_cpu_us_per_pairing`, and `signaling_peerjs_bytes_per_idle_conn` for 1,000
+ *   idle registered PeerJS connections.
+ *
+ * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 10 s, hard limits on every wait.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { ExpressPeerServer } from 'peer';
+import { WebSocket } from 'ws';
+import { startSignalingServer } from '../signaling/server.ts';
+import { parseServerMessage } from '../src/lobby/protocol.ts';
+import type { ServerMessage } from '../src/lobby/protocol.ts';
+
+const CHILD_FLAG = '--signaling-bench-server';
+const PEERJS_CHILD_FLAG = '--peerjs-bench-server';
+const WARMUP_PAIRINGS = 200;
+const WARMUP_BUDGET_MS = 2000;
+const PAIRINGS = 3000;
+const CONCURRENCY = 64;
+const PAIRING_BUDGET_MS = 6000;
+const LOAD_LOBBIES = 500;
+const LOAD_OPEN_CONCURRENCY = 100;
+const STEP_TIMEOUT_MS = 10_000;
+
+/** A realistic data-channel-only offer (about 600 bytes) and host candidates. */
+const SDP = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:${'u'.repeat(4)}\r\na=ice-pwd:${'p'.repeat(24)}\r\na=ice-options:trickle\r\na=fingerprint:sha-256 ${'AB:'.repeat(31)}AB\r\na=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n`;
+const candidate = (i: number): unknown => ({
+  type: 'candidate',
+  candidate: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${50000 + i} typ host generation 0 ufrag uuuu network-id 1`, sdpMid: '0', sdpMLineIndex: 0 },
+});
+
+type ChildRequest = { kind: 'memory' } | { kind: 'stats' };
+type ChildReply =
+  | { kind: 'ready'; wsUrl: string; port: number }
+  | { kind: 'memory'; heapUsed: number; external: number }
+  | { kind: 'stats'; connections: number; lobbies: number; cpuUs: number };
+
+const percentile = (sorted: readonly number[], q: number): number =>
+  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Answers the parent's memory (after GC) and stats requests. */
+function serveRequests(stats: () => { connections: number; lobbies: number }): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (request: ChildRequest) => {
+    if (request.kind === 'memory') {
+      for (let i = 0; i < 3; i++) gc?.();
+      const m = process.memoryUsage();
+      process.send?.({ kind: 'memory', heapUsed: m.heapUsed, external: m.external } satisfies ChildReply);
+    } else {
+      const cpu = process.cpuUsage();
+      process.send?.({ kind: 'stats', ...stats(), cpuUs: cpu.user + cpu.system } satisfies ChildReply);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** Server side: run a signaling server and answer memory/stats requests from the parent. */
+async function runChild(): Promise<void> {
+  const server = await startSignalingServer({ port: 0, emptyLobbyTtlMs: 200, heartbeatMs: 60_000 });
+  serveRequests(() => ({ connections: server.stats().connections, lobbies: server.stats().lobbies }));
+  process.send?.({ kind: 'ready', wsUrl: server.wsUrl, port: server.port } satisfies ChildReply);
+}
+
+/** Baseline server side: a stock PeerJS server (`peer` package) on its own HTTP server. */
+async function runPeerJsChild(): Promise<void> {
+  const app = express();
+  const server = createServer(app);
+  const peer = ExpressPeerServer(server, { path: '/' });
+  let connections = 0;
+  peer.on('connection', () => { connections += 1; });
+  peer.on('disconnect', () => { connections -= 1; });
+  app.use('/peerjs', peer);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  serveRequests(() => ({ connections, lobbies: 0 }));
+  process.send?.({ kind: 'ready', wsUrl: '', port: (server.address() as AddressInfo).port } satisfies ChildReply);
+}
+
+/** Opens `count` idle PeerJS connections (registered ids), `LOAD_OPEN_CONCURRENCY` at a time. */
+async function idlePeerJsSockets(port: number, count: number): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next += 1;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/peerjs/peerjs?key=peerjs&id=${randomUUID()}&token=${randomUUID()}`);
+      sockets.push(ws);
+      await new Promise<void>((done, reject) => {
+        const timer = setTimeout(() => reject(new Error('PeerJS open timed out')), STEP_TIMEOUT_MS);
+        ws.once('message', () => { clearTimeout(timer); done(); }); // OPEN
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: LOAD_OPEN_CONCURRENCY }, worker));
+  return sockets;
+}
+
+/** The same exchange as `pairing`, in the PeerJS server protocol (ids chosen by the clients). */
+function peerJsPairing(port: number): Promise<{ joinMs: number; totalMs: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const ids = [randomUUID(), randomUUID()] as const;
+    const url = (id: string): string => `ws://127.0.0.1:${port}/peerjs/peerjs?key=peerjs&id=${id}&token=${randomUUID()}`;
+    const [a, b] = [new WebSocket(url(ids[0])), new WebSocket(url(ids[1]))];
+    let opened = 0;
+    let aSignals = 0;
+    let bSignals = 0;
+    const timer = setTimeout(() => { a.terminate(); b.terminate(); reject(new Error('PeerJS pairing timed out')); }, STEP_TIMEOUT_MS);
+    const signal = (ws: WebSocket, type: string, dst: string, payload: unknown): void => ws.send(JSON.stringify({ type, dst, payload }));
+    const burst = (ws: WebSocket, type: string, dst: string, sdp: string): void => {
+      signal(ws, type, dst, { sdp: { type: type.toLowerCase(), sdp }, type: 'data', connectionId: 'dc_1' });
+      for (let i = 0; i < 4; i++) signal(ws, 'CANDIDATE', dst, { candidate: candidate(i), type: 'data', connectionId: 'dc_1' });
+    };
+    const onOpen = (): void => {
+      opened += 1;
+      if (opened === 2) burst(b, 'OFFER', ids[0], SDP);
+    };
+    const finish = (): void => {
+      if (aSignals < 5 || bSignals < 5) return;
+      clearTimeout(timer);
+      a.close();
+      b.close();
+      resolvePromise({ joinMs: 0, totalMs: performance.now() - t0 });
+    };
+    const typeOf = (data: unknown): string => {
+      const m: unknown = JSON.parse(String(data));
+      return typeof m === 'object' && m !== null && 'type' in m && typeof m.type === 'string' ? m.type : '';
+    };
+    a.on('message', (data) => {
+      const type = typeOf(data);
+      if (type === 'OPEN') return onOpen();
+      aSignals += 1;
+      if (type === 'OFFER') burst(a, 'ANSWER', ids[1], SDP);
+      finish();
+    });
+    b.on('message', (data) => {
+      if (typeOf(data) === 'OPEN') return onOpen();
+      bSignals += 1;
+      finish();
+    });
+  });
+}
+
+function ask<K extends ChildReply['kind']>(child: ChildProcess, kind: K, request?: ChildRequest): Promise<Extract<ChildReply, { kind: K }>> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench: no ${kind} from the server process`)), 20_000);
+    const onMessage = (message: ChildReply): void => {
+      if (message.kind !== kind) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolvePromise(message as Extract<ChildReply, { kind: K }>);
+    };
+    child.on('message', onMessage);
+    if (request !== undefined) child.send(request);
+  });
+}
+
+/** Calls `onMessage` with every validated server message; any invalid one is an error. */
+function listen(ws: WebSocket, onMessage: (m: ServerMessage) => void, onError: (e: Error) => void): void {
+  ws.on('message', (data) => {
+    const parsed = parseServerMessage(String(data));
+    if (parsed.ok) onMessage(parsed.value);
+    else onError(new Error(parsed.error));
+  });
+  ws.on('error', onError);
+}
+
+/** One pairing; resolves with the joiner's join latency and the whole pairing's duration (ms). */
+function pairing(wsUrl: string): Promise<{ joinMs: number; totalMs: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const a = new WebSocket(wsUrl);
+    const b = new WebSocket(wsUrl);
+    let code: string | null = null;
+    let bOpen = false;
+    let joinMs = 0;
+    let aSignals = 0;
+    let bSignals = 0;
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      a.terminate();
+      b.terminate();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error('pairing timed out')), STEP_TIMEOUT_MS);
+    const finish = (): void => {
+      if (aSignals < 5 || bSignals < 5) return;
+      clearTimeout(timer);
+      a.close();
+      b.close();
+      resolvePromise({ joinMs, totalMs: performance.now() - t0 });
+    };
+    const join = (): void => {
+      if (bOpen && code !== null) b.send(JSON.stringify({ kind: 'join', code, name: 'Bob' }));
+    };
+    a.on('open', () => a.send(JSON.stringify({ kind: 'create', name: 'Alice' })));
+    b.on('open', () => { bOpen = true; join(); });
+    listen(a, (m) => {
+      if (m.kind === 'joined') { code = m.code; join(); }
+      else if (m.kind === 'signal') {
+        aSignals += 1;
+        if (aSignals === 1) {
+          a.send(JSON.stringify({ kind: 'signal', to: m.from, data: { type: 'answer', sdp: SDP } }));
+          for (let i = 0; i < 4; i++) a.send(JSON.stringify({ kind: 'signal', to: m.from, data: candidate(i) }));
+        }
+        finish();
+      } else if (m.kind === 'error') fail(new Error(`${m.code}: ${m.message}`));
+    }, fail);
+    listen(b, (m) => {
+      if (m.kind === 'joined') {
+        joinMs = performance.now() - t0;
+        const to = m.hostId;
+        b.send(JSON.stringify({ kind: 'signal', to, data: { type: 'offer', sdp: SDP } }));
+        for (let i = 0; i < 4; i++) b.send(JSON.stringify({ kind: 'signal', to, data: candidate(10 + i) }));
+      } else if (m.kind === 'signal') {
+        bSignals += 1;
+        finish();
+      } else if (m.kind === 'error') fail(new Error(`${m.code}: ${m.message}`));
+    }, fail);
+  });
+}
+
+/** Runs up to `count` pairings, `CONCURRENCY` at a time, within `budgetMs`. */
+async function pairings(pair: () => Promise<{ joinMs: number; totalMs: number }>, count: number, budgetMs: number): Promise<{ done: number; ms: number; joins: number[]; totals: number[] }> {
+  const joins: number[] = [];
+  const totals: number[] = [];
+  let started = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (started < count && performance.now() - t0 < budgetMs) {
+      started += 1;
+      const r = await pair();
+      joins.push(r.joinMs);
+      totals.push(r.totalMs);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { done: totals.length, ms: performance.now() - t0, joins, totals };
+}
+
+async function waitForIdle(child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const s = await ask(child, 'stats', { kind: 'stats' });
+    if (s.connections === 0 && s.lobbies === 0) return;
+    if (Date.now() > deadline) throw new Error(`bench: server not idle (${s.connections} connections, ${s.lobbies} lobbies)`);
+    await sleep(50);
+  }
+}
+
+/** 1,000 connections in 500 lobbies; returns the open sockets and the error count. */
+async function loadRun(wsUrl: string): Promise<{ sockets: WebSocket[]; errors: number }> {
+  const sockets: WebSocket[] = [];
+  const chats = new Map<WebSocket, number>();
+  let errors = 0;
+  let closing = false;
+  const member = (message: (ws: WebSocket) => object): Promise<{ ws: WebSocket; joined: Extract<ServerMessage, { kind: 'joined' }> }> =>
+    new Promise((resolvePromise, reject) => {
+      const ws = new WebSocket(wsUrl);
+      sockets.push(ws);
+      const timer = setTimeout(() => reject(new Error('join timed out')), STEP_TIMEOUT_MS);
+      ws.on('open', () => ws.send(JSON.stringify(message(ws))));
+      ws.on('close', () => { if (!closing) errors += 1; });
+      listen(ws, (m) => {
+        if (m.kind === 'joined') { clearTimeout(timer); resolvePromise({ ws, joined: m }); }
+        else if (m.kind === 'chat') chats.set(ws, (chats.get(ws) ?? 0) + 1);
+        else if (m.kind === 'error') errors += 1;
+      }, () => { errors += 1; });
+    });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < LOAD_LOBBIES) {
+      next += 1;
+      try {
+        const host = await member(() => ({ kind: 'create', name: 'Host' }));
+        await member(() => ({ kind: 'join', code: host.joined.code, name: 'Guest' }));
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: LOAD_OPEN_CONCURRENCY / 2 }, worker));
+  for (const ws of sockets) ws.send(JSON.stringify({ kind: 'chat', text: 'glhf' }));
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (sockets.some((ws) => (chats.get(ws) ?? 0) < 2) && Date.now() < deadline) await sleep(20);
+  errors += sockets.filter((ws) => chats.get(ws) !== 2).length;
+  closing = true;
+  return { sockets, errors };
+}
+
+/** Runs the signaling benchmark (about 10 s) and returns its figures. */
+export async function benchSignaling(): Promise<Record<string, number>> {
+  const spawnServer = (flag: string): ChildProcess => fork(fileURLToPath(import.meta.url), [flag], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const child = spawnServer(CHILD_FLAG);
+  let figures: Record<string, number>;
+  try {
+    const { wsUrl } = await ask(child, 'ready');
+    await pairings(() => pairing(wsUrl), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    const cpuBefore = (await ask(child, 'stats', { kind: 'stats' })).cpuUs;
+    const run = await pairings(() => pairing(wsUrl), PAIRINGS, PAIRING_BUDGET_MS);
+    const cpuUs = (await ask(child, 'stats', { kind: 'stats' })).cpuUs - cpuBefore;
+    const joins = [...run.joins].sort((x, y) => x - y);
+    const totals = [...run.totals].sort((x, y) => x - y);
+    await waitForIdle(child);
+    const before = await ask(child, 'memory', { kind: 'memory' });
+    const load = await loadRun(wsUrl);
+    const stats = await ask(child, 'stats', { kind: 'stats' });
+    const after = await ask(child, 'memory', { kind: 'memory' });
+    for (const ws of load.sockets) ws.close();
+    figures = {
+      signaling_pairings_per_s: Math.round((run.done / run.ms) * 1000),
+      signaling_join_p50_ms: round2(percentile(joins, 0.5)),
+      signaling_join_p99_ms: round2(percentile(joins, 0.99)),
+      signaling_pairing_p99_ms: round2(percentile(totals, 0.99)),
+      signaling_server_cpu_us_per_pairing: Math.round(cpuUs / run.done),
+      signaling_load_connections: stats.connections,
+      signaling_load_errors: load.errors + (stats.connections === LOAD_LOBBIES * 2 ? 0 : 1),
+      signaling_bytes_per_idle_conn: Math.round((after.heapUsed - before.heapUsed) / stats.connections),
+      signaling_external_bytes_per_idle_conn: Math.round((after.external - before.external) / stats.connections),
+    };
+  } finally {
+    child.kill();
+  }
+  const baseline = spawnServer(PEERJS_CHILD_FLAG);
+  try {
+    const { port } = await ask(baseline, 'ready');
+    await pairings(() => peerJsPairing(port), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    const cpuBefore = (await ask(baseline, 'stats', { kind: 'stats' })).cpuUs;
+    const run = await pairings(() => peerJsPairing(port), PAIRINGS, PAIRING_BUDGET_MS);
+    const cpuUs = (await ask(baseline, 'stats', { kind: 'stats' })).cpuUs - cpuBefore;
+    figures['signaling_peerjs_pairings_per_s'] = Math.round((run.done / run.ms) * 1000);
+    figures['signaling_peerjs_server_cpu_us_per_pairing'] = Math.round(cpuUs / run.done);
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while ((await ask(baseline, 'stats', { kind: 'stats' })).connections > 0 && Date.now() < deadline) await sleep(50);
+    const before = await ask(baseline, 'memory', { kind: 'memory' });
+    const sockets = await idlePeerJsSockets(port, LOAD_LOBBIES * 2);
+    const after = await ask(baseline, 'memory', { kind: 'memory' });
+    for (const ws of sockets) ws.close();
+    figures['signaling_peerjs_bytes_per_idle_conn'] = Math.round((after.heapUsed - before.heapUsed) / sockets.length);
+  } finally {
+    baseline.kill();
+  }
+  return figures;
+}
+
+const thisFile = fileURLToPath(import.meta.url);
+if (process.argv.includes(CHILD_FLAG)) {
+  await runChild();
+} else if (process.argv.includes(PEERJS_CHILD_FLAG)) {
+  await runPeerJsChild();
+} else if (process.argv[1] !== undefined && resolve(process.argv[1]) === thisFile) {
+  const figures = await benchSignaling();
+  for (const [key, value] of Object.entries(figures)) console.log(`${key.padEnd(40)} ${value}`);
+  process.exit(0);
+}

@@ -1,0 +1,254 @@
+/**
+ * Lobby registry: creation, joining by code, member list, host handover, chat and signal relay,
+ * start/reopen, and expiry of empty lobbies. Knows nothing of WebSockets: a member is reached
+ * through its `MemberSink`, and refusals are returned as values for the connection to report.
+ */
+import {
+  encodeMessage, ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
+  validateSettings,
+} from '../src/lobby/protocol.ts';
+import type {
+  IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage,
+} from '../src/lobby/protocol.ts';
+import type { SignalingLogger } from './config.ts';
+import { randomId } from './random-ids.ts';
+
+/** Where a member's messages go (its connection). */
+export interface MemberSink {
+  send(text: string): void;
+}
+
+/** A lobby member, as the server keeps it. */
+export interface Member {
+  readonly id: MemberId;
+  readonly name: string;
+  /** Case-insensitive key of `name`, unique in the lobby. */
+  readonly nameKey: string;
+  ready: boolean;
+  /** PeerJS id (public within the lobby) and token (secret to this member); empty without PeerJS. */
+  readonly peerId: string;
+  readonly peerToken: string;
+  readonly sink: MemberSink;
+}
+
+/** A lobby. `members` iterates in join order, which decides host handover. */
+export interface Lobby {
+  readonly code: string;
+  readonly settings: LobbySettings;
+  readonly members: Map<MemberId, Member>;
+  /** Null only while the lobby is empty. */
+  hostId: MemberId | null;
+  started: boolean;
+  expiry: ReturnType<typeof setTimeout> | null;
+}
+
+/** A member and its lobby. */
+export interface Membership {
+  readonly lobby: Lobby;
+  readonly member: Member;
+}
+
+/** Why a request was refused. */
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** What the registry needs from the server. */
+export interface RegistryDeps {
+  readonly emptyLobbyTtlMs: number;
+  readonly maxLobbies: number;
+  readonly iceServers: readonly IceServer[];
+  readonly peerjs: boolean;
+  readonly logger: SignalingLogger;
+  /** Called once a member has left, after its PeerJS id was revoked. */
+  readonly onMemberRemoved: (member: Member) => void;
+}
+
+/** Codes of expired lobbies remembered (to answer `expired-lobby` rather than `unknown-lobby`). */
+const EXPIRED_MEMORY = 10_000;
+
+const refuse = (code: ErrorCode, message: string): { ok: false; error: Refusal } => ({ ok: false, error: { code, message } });
+/** Lobby codes appear in logs shortened: the full code is a capability. */
+const logLabel = (code: string): string => code.slice(0, 6);
+
+/** The public view of a member. */
+export function memberInfo(member: Member): MemberInfo {
+  return { id: member.id, name: member.name, ready: member.ready, peerId: member.peerId };
+}
+
+/** All lobbies of one server. */
+export class LobbyRegistry {
+  private readonly lobbies = new Map<string, Lobby>();
+  private readonly expired = new Map<string, true>();
+  private readonly peers = new Map<string, Membership>();
+  private closed = false;
+
+  constructor(private readonly deps: RegistryDeps) {}
+
+  /** Lobbies that exist now (including empty ones awaiting expiry). */
+  get size(): number {
+    return this.lobbies.size;
+  }
+
+  /** The member holding a PeerJS id, if it is a current member. */
+  lookupPeer(peerId: string): Membership | undefined {
+    return this.peers.get(peerId);
+  }
+
+  /** Creates a lobby with `sink` as its first member and host, and sends it `joined`. */
+  create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>): Result<Membership, Refusal> {
+    const settings = validateSettings(partial);
+    if (!settings.ok) return refuse(ErrorCode.badSettings, settings.error);
+    const name = validateName(rawName);
+    if (!name.ok) return refuse(ErrorCode.badName, name.error);
+    if (this.lobbies.size >= this.deps.maxLobbies) return refuse(ErrorCode.serverFull, 'too many lobbies; try again later');
+    let code = randomId(16, 'base64url');
+    while (this.lobbies.has(code) || this.expired.has(code)) code = randomId(16, 'base64url');
+    const lobby: Lobby = { code, settings: settings.value, members: new Map(), hostId: null, started: false, expiry: null };
+    this.lobbies.set(code, lobby);
+    this.deps.logger({ event: 'lobby-created', lobby: logLabel(code), ...settings.value });
+    return { ok: true, value: this.admit(lobby, sink, name.value) };
+  }
+
+  /** Adds `sink` to the lobby with `code`, tells the others, and sends it `joined`. */
+  join(sink: MemberSink, code: string, rawName: string): Result<Membership, Refusal> {
+    const lobby = this.lobbies.get(code);
+    if (lobby === undefined) {
+      return this.expired.has(code)
+        ? refuse(ErrorCode.expiredLobby, 'this lobby expired; create a new one')
+        : refuse(ErrorCode.unknownLobby, 'no lobby with this code');
+    }
+    if (lobby.started) return refuse(ErrorCode.inProgress, 'the match in this lobby has started');
+    if (lobby.members.size >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull, `the lobby is full (${lobby.settings.capacity} players)`);
+    const name = validateName(rawName);
+    if (!name.ok) return refuse(ErrorCode.badName, name.error);
+    const key = nameKey(name.value);
+    for (const other of lobby.members.values()) {
+      if (other.nameKey === key) return refuse(ErrorCode.nameTaken, `the name "${name.value}" is taken in this lobby`);
+    }
+    return { ok: true, value: this.admit(lobby, sink, name.value) };
+  }
+
+  /** Removes a member; hands the host role on and schedules expiry when the lobby empties. */
+  leave({ lobby, member }: Membership, reason: 'left' | 'disconnected'): void {
+    if (lobby.members.get(member.id) !== member) return;
+    lobby.members.delete(member.id);
+    if (member.peerId !== '') this.peers.delete(member.peerId);
+    this.broadcast(lobby, { kind: 'member-left', memberId: member.id, reason });
+    this.deps.logger({ event: 'member-left', lobby: logLabel(lobby.code), member: member.id, reason, members: lobby.members.size });
+    if (lobby.hostId === member.id) {
+      const next = lobby.members.values().next();
+      lobby.hostId = next.done === true ? null : next.value.id;
+      if (lobby.hostId !== null) {
+        this.broadcast(lobby, { kind: 'host-changed', hostId: lobby.hostId });
+        this.deps.logger({ event: 'host-changed', lobby: logLabel(lobby.code), host: lobby.hostId });
+      }
+    }
+    if (lobby.members.size === 0) this.scheduleExpiry(lobby);
+    this.deps.onMemberRemoved(member);
+  }
+
+  /** Updates the informational ready flag and tells everyone. */
+  setReady({ lobby, member }: Membership, ready: boolean): void {
+    member.ready = ready;
+    this.broadcast(lobby, { kind: 'member-updated', member: memberInfo(member) });
+  }
+
+  /** Relays a chat line to every member, the sender included (the echo confirms order). */
+  chat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
+    const text = validateChat(rawText);
+    if (!text.ok) return refuse(ErrorCode.badMessage, text.error);
+    this.broadcast(lobby, { kind: 'chat', from: member.id, text: text.value });
+    return { ok: true, value: undefined };
+  }
+
+  /** Relays an opaque signal to one other member; `from` comes from the sender's membership. */
+  signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<void, Refusal> {
+    const target = lobby.members.get(to);
+    if (target === undefined || target === member) return refuse(ErrorCode.notMember, 'the target is not another member of your lobby');
+    target.sink.send(encodeMessage({ kind: 'signal', from: member.id, data }));
+    return { ok: true, value: undefined };
+  }
+
+  /** Host only: marks the lobby started (no more joins). */
+  start({ lobby, member }: Membership): Result<void, Refusal> {
+    if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost, 'only the host can start the match');
+    if (lobby.started) return refuse(ErrorCode.inProgress, 'the match has already started');
+    lobby.started = true;
+    this.broadcast(lobby, { kind: 'lobby-started' });
+    this.deps.logger({ event: 'lobby-started', lobby: logLabel(lobby.code), members: lobby.members.size });
+    return { ok: true, value: undefined };
+  }
+
+  /** Host only: un-starts the lobby for a rematch and clears every ready flag. */
+  reopen({ lobby, member }: Membership): Result<void, Refusal> {
+    if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost, 'only the host can reopen the lobby');
+    lobby.started = false;
+    for (const m of lobby.members.values()) m.ready = false;
+    this.broadcast(lobby, { kind: 'lobby-reopened' });
+    this.deps.logger({ event: 'lobby-reopened', lobby: logLabel(lobby.code) });
+    return { ok: true, value: undefined };
+  }
+
+  /** Drops every lobby and timer (server shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const lobby of this.lobbies.values()) if (lobby.expiry !== null) clearTimeout(lobby.expiry);
+    this.lobbies.clear();
+    this.peers.clear();
+  }
+
+  private admit(lobby: Lobby, sink: MemberSink, name: string): Membership {
+    let id = randomId(6, 'base64url');
+    while (lobby.members.has(id)) id = randomId(6, 'base64url');
+    // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits.
+    const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
+    const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
+    const member: Member = { id, name, nameKey: nameKey(name), ready: false, peerId, peerToken, sink };
+    if (lobby.expiry !== null) {
+      clearTimeout(lobby.expiry);
+      lobby.expiry = null;
+    }
+    this.broadcast(lobby, { kind: 'member-joined', member: memberInfo(member) });
+    lobby.members.set(id, member);
+    lobby.hostId ??= id;
+    const membership = { lobby, member };
+    if (peerId !== '') this.peers.set(peerId, membership);
+    sink.send(encodeMessage({
+      kind: 'joined',
+      memberId: id,
+      code: lobby.code,
+      linkPath: lobbyLinkPath(lobby.code),
+      members: [...lobby.members.values()].map(memberInfo),
+      hostId: lobby.hostId,
+      settings: lobby.settings,
+      started: lobby.started,
+      iceServers: this.deps.iceServers,
+      peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
+    }));
+    this.deps.logger({ event: 'member-joined', lobby: logLabel(lobby.code), member: id, members: lobby.members.size });
+    return membership;
+  }
+
+  private scheduleExpiry(lobby: Lobby): void {
+    if (this.closed) return; // shutting down: sockets closing now must not arm new timers
+    lobby.expiry = setTimeout(() => {
+      lobby.expiry = null;
+      if (lobby.members.size > 0 || this.lobbies.get(lobby.code) !== lobby) return;
+      this.lobbies.delete(lobby.code);
+      this.expired.set(lobby.code, true);
+      if (this.expired.size > EXPIRED_MEMORY) {
+        const oldest = this.expired.keys().next();
+        if (oldest.done !== true) this.expired.delete(oldest.value);
+      }
+      this.deps.logger({ event: 'lobby-expired', lobby: logLabel(lobby.code) });
+    }, this.deps.emptyLobbyTtlMs);
+    lobby.expiry.unref();
+  }
+
+  private broadcast(lobby: Lobby, message: ServerMessage): void {
+    const text = encodeMessage(message);
+    for (const member of lobby.members.values()) member.sink.send(text);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Token bucket rate limiter (one per connection).
+ *
+ * The bucket holds up to `burst` tokens and refills continuously at `ratePerSecond`; each message
+ * takes one token. A message finding the bucket empty is dropped. Time is passed in, so the limiter
+ * is exact and testable on a manual clock.
+ */
+
+/** Mutable bucket state: kept tiny because there is one per open socket. */
+export interface TokenBucket {
+  tokens: number;
+  lastMs: number;
+  readonly ratePerMs: number;
+  readonly burst: number;
+}
+
+/** A full bucket. */
+export function createBucket(ratePerSecond: number, burst: number, nowMs: number): TokenBucket {
+  return { tokens: burst, lastMs: nowMs, ratePerMs: ratePerSecond / 1000, burst };
+}
+
+/** Refills for the time elapsed since the last call, then takes one token if there is one. */
+export function takeToken(bucket: TokenBucket, nowMs: number): boolean {
+  const elapsed = nowMs - bucket.lastMs;
+  if (elapsed > 0) {
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + elapsed * bucket.ratePerMs);
+    bucket.lastMs = nowMs;
+  }
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}

@@ -1,0 +1,240 @@
+/**
+ * The signaling server: one `node:http` server carrying the lobby WebSocket (`/ws`), the PeerJS
+ * server (`/peerjs`), `GET /healthz` and the built client (static files with SPA fallback).
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { CloseCode, ErrorCode, SIGNALING_PATH } from '../src/lobby/protocol.ts';
+import { resolveOptions } from './config.ts';
+import type { ResolvedOptions, SignalingServerOptions } from './config.ts';
+import { attachConnection, sendError } from './connection.ts';
+import type { ConnectionContext, ConnectionCounters } from './connection.ts';
+import { LobbyRegistry } from './lobbies.ts';
+import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts';
+import type { PeerMount } from './peerjs.ts';
+import { createBucket, takeToken } from './rate-limit.ts';
+import { createStaticHandler } from './static-files.ts';
+
+/** Figures for monitoring and tests. */
+export interface SignalingStats {
+  readonly lobbies: number;
+  /** Open lobby WebSockets. */
+  readonly connections: number;
+  /** Open PeerJS WebSockets. */
+  readonly peerConnections: number;
+  readonly uptimeS: number;
+  readonly messagesIn: number;
+  readonly signalsRelayed: number;
+  readonly errorsSent: number;
+  /** Connections closed for flooding. */
+  readonly closedForAbuse: number;
+  /** Connections dropped for missing a heartbeat. */
+  readonly deadDropped: number;
+}
+
+/** A running signaling server. */
+export interface SignalingServer {
+  readonly httpServer: Server;
+  /** `http://host:port` (the static client and `/healthz`). */
+  readonly url: string;
+  /** `ws://host:port/ws`, the lobby WebSocket. */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Graceful shutdown: closes every socket with 1001, stops the HTTP server. Idempotent. */
+  close(): Promise<void>;
+  stats(): SignalingStats;
+}
+
+function ignoreError(): void {}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts a signaling server and resolves once it listens. */
+export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
+  const opts: ResolvedOptions = resolveOptions(options);
+  const startedMs = Date.now();
+  const counters: ConnectionCounters = { messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0 };
+  let deadDropped = 0;
+  let peer: PeerMount | null = null;
+  const registry = new LobbyRegistry({
+    emptyLobbyTtlMs: opts.emptyLobbyTtlMs,
+    maxLobbies: opts.maxLobbies,
+    iceServers: opts.iceServers,
+    peerjs: opts.peerjs,
+    logger: opts.logger,
+    onMemberRemoved: (member) => peer?.revoke(member.peerId),
+  });
+  // ws closes a socket sending a frame above maxPayload (1009); smaller oversize ones get `too-large`.
+  const maxPayload = opts.maxMessageBytes * 4;
+  const wss = new WebSocketServer({ noServer: true, maxPayload });
+  const serveStatic = opts.staticDir === null ? null : createStaticHandler(opts.staticDir);
+  const connectionCount = (): number => wss.clients.size + (peer?.clients.size ?? 0);
+  const stats = (): SignalingStats => ({
+    lobbies: registry.size,
+    connections: wss.clients.size,
+    peerConnections: peer?.clients.size ?? 0,
+    uptimeS: Math.floor((Date.now() - startedMs) / 1000),
+    ...counters,
+    deadDropped,
+  });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    if (pathname === '/healthz') {
+      const s = stats();
+      const body = JSON.stringify({ ok: true, lobbies: s.lobbies, connections: s.connections + s.peerConnections, uptimeS: s.uptimeS });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+    } else if (peer !== null && (pathname === '/peerjs' || pathname.startsWith('/peerjs/'))) {
+      peer.handleRequest(req, res);
+    } else if (serveStatic !== null) {
+      serveStatic(req, res, pathname).catch((error: unknown) => {
+        opts.logger({ event: 'static-error', message: String(error) });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  };
+  const httpServer = createServer(onRequest);
+
+  // Heartbeat: a socket still awaiting the pong of the previous ping is dead.
+  const awaitingPong = new WeakSet<WebSocket>();
+  // One shared listener (`this` is the socket): no per-connection closure.
+  const onPong = function (this: WebSocket): void {
+    awaitingPong.delete(this);
+  };
+  const track = (ws: WebSocket): void => {
+    ws.on('pong', onPong);
+  };
+  if (opts.peerjs) {
+    peer = mountPeerServer(httpServer, {
+      maxPayload,
+      maxConnections: opts.maxConnections,
+      allowedOrigins: opts.allowedOrigins,
+      logger: opts.logger,
+      lookup: (peerId) => registry.lookupPeer(peerId),
+      onSocket: (ws) => {
+        track(ws);
+        const bucket = createBucket(opts.messagesPerSecond, opts.messageBurst, Date.now());
+        ws.on('message', () => {
+          if (!takeToken(bucket, Date.now())) {
+            counters.closedForAbuse += 1;
+            ws.close(CloseCode.rateLimited, ErrorCode.rateLimited);
+          }
+        });
+      },
+    });
+  }
+
+  const originAllowed = (req: IncomingMessage): boolean =>
+    opts.allowedOrigins.length === 0 || opts.allowedOrigins.includes(req.headers.origin ?? '');
+
+  // Long-lived listeners are created outside the 'upgrade' handler's scope: a closure made there
+  // would keep the whole request (headers and all) alive for the life of the connection.
+  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now };
+  const acceptSignaling = (ws: WebSocket, req: IncomingMessage): void => {
+    // Refusals after the upgrade, so that a browser can read the reason.
+    const refusal = !originAllowed(req)
+      ? ({ code: ErrorCode.originDenied, close: CloseCode.originDenied, message: 'origin not allowed' } as const)
+      : connectionCount() > opts.maxConnections
+        ? ({ code: ErrorCode.serverFull, close: CloseCode.serverFull, message: 'server full; try again later' } as const)
+        : null;
+    if (refusal !== null) {
+      ws.on('error', ignoreError);
+      sendError(ws, counters, refusal);
+      ws.close(refusal.close, refusal.code);
+      return;
+    }
+    track(ws);
+    attachConnection(ws, req.socket, connectionContext);
+  };
+
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', destroyOnError);
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname === SIGNALING_PATH) {
+      wss.handleUpgrade(req, socket, head, acceptSignaling);
+    } else if (peer !== null && pathname === PEERJS_SOCKET_PATH) {
+      if (!originAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden');
+      if (connectionCount() >= opts.maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable');
+      peer.handleUpgrade(req, socket, head);
+    } else {
+      rejectUpgrade(socket, 404, 'Not Found');
+    }
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    httpServer.once('error', (error) => {
+      wss.close();
+      registry.close();
+      reject(error);
+    });
+    httpServer.listen(opts.port, opts.host, () => {
+      httpServer.removeAllListeners('error');
+      resolvePromise();
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const clients of [wss.clients, peer?.clients ?? new Set<WebSocket>()]) {
+      for (const ws of clients) {
+        if (awaitingPong.has(ws)) {
+          deadDropped += 1;
+          ws.terminate();
+          continue;
+        }
+        awaitingPong.add(ws);
+        try {
+          ws.ping();
+        } catch {
+          ws.terminate();
+        }
+      }
+    }
+  }, opts.heartbeatMs);
+
+  httpServer.on('error', (error) => opts.logger({ event: 'http-error', message: error.message }));
+  const port = (httpServer.address() as AddressInfo).port;
+  const base = `${hostForUrl(opts.host)}:${port}`;
+  opts.logger({ event: 'server-listening', url: `http://${base}` });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(heartbeat);
+      const stopped = new Promise<void>((done) => httpServer.close(() => done()));
+      for (const ws of wss.clients) ws.close(CloseCode.goingAway, 'server shutting down');
+      peer?.close(CloseCode.goingAway, 'server shutting down');
+      httpServer.closeIdleConnections();
+      const settled = (): boolean => connectionCount() === 0;
+      const deadline = Date.now() + opts.shutdownGraceMs;
+      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      for (const ws of wss.clients) ws.terminate();
+      for (const ws of peer?.clients ?? []) ws.terminate();
+      httpServer.closeAllConnections();
+      registry.close();
+      wss.close();
+      await stopped;
+      opts.logger({ event: 'server-closed' });
+    })();
+    return closing;
+  };
+
+  return { httpServer, url: `http://${base}`, wsUrl: `ws://${base}${SIGNALING_PATH}`, port, close, stats };
+}
+
+/** Alias of `startSignalingServer`. */
+export const createSignalingServer = startSignalingServer;

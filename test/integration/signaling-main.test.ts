@@ -1,0 +1,102 @@
+// The server's configuration surface: environment parsing, option checks, the token bucket on a
+// manual clock, JSON-line logging, and `signaling/main.ts` run as a real process (SIGTERM shutdown).
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { jsonLineLogger, optionsFromEnv, parseAllowedOrigins, resolveOptions } from '../../signaling/config.ts';
+import { createBucket, takeToken } from '../../signaling/rate-limit.ts';
+import { startSignalingServer } from '../../signaling/server.ts';
+
+describe('signaling configuration', () => {
+  it('reads PORT, HOST, ICE_SERVERS, ALLOWED_ORIGINS and STATIC_DIR with their defaults', () => {
+    expect(optionsFromEnv({})).toEqual({
+      ok: true,
+      value: { port: 8080, host: '127.0.0.1', staticDir: 'dist', iceServers: [], allowedOrigins: [] },
+    });
+    const turn = [{ urls: ['turn:127.0.0.1:3478'], username: 'pong', credential: 'secret' }];
+    const env = optionsFromEnv({
+      PORT: '9000', HOST: '0.0.0.0', STATIC_DIR: 'build', ICE_SERVERS: JSON.stringify(turn),
+      ALLOWED_ORIGINS: 'https://pong.example, http://localhost:5173/',
+    });
+    expect(env).toEqual({
+      ok: true,
+      value: { port: 9000, host: '0.0.0.0', staticDir: 'build', iceServers: turn, allowedOrigins: ['https://pong.example', 'http://localhost:5173'] },
+    });
+  });
+
+  it('rejects bad environment values with a message naming the variable', () => {
+    const bad: Record<string, string>[] = [
+      { PORT: 'http' }, { PORT: '70000' }, { ICE_SERVERS: '{nope' }, { ICE_SERVERS: '[{"urls":"turn:x"}]' },
+      { ICE_SERVERS: '[{"urls":"ftp://x"}]' }, { ALLOWED_ORIGINS: 'not an origin' }, { ALLOWED_ORIGINS: 'https://a.example/path' },
+    ];
+    for (const env of bad) {
+      const result = optionsFromEnv(env);
+      expect(result.ok, JSON.stringify(env)).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(new RegExp(`^${Object.keys(env)[0]}`));
+    }
+    expect(parseAllowedOrigins(' , ')).toEqual({ ok: true, value: [] });
+  });
+
+  it('throws on nonsensical numeric options (a programming error)', () => {
+    expect(() => resolveOptions({ heartbeatMs: 0 })).toThrow(/heartbeatMs/);
+    expect(() => resolveOptions({ port: 70_000 })).toThrow(/port/);
+    expect(resolveOptions({}).maxMessageBytes).toBe(16 * 1024);
+  });
+
+  it('rejects when the port is taken, leaving nothing running', async () => {
+    const first = await startSignalingServer({ port: 0, peerjs: false });
+    await expect(startSignalingServer({ port: first.port, peerjs: false })).rejects.toThrow(/EADDRINUSE/);
+    await first.close();
+  });
+
+  it('token bucket: a burst, then the refill rate, on a manual clock', () => {
+    const bucket = createBucket(10, 5, 1000);
+    const taken = Array.from({ length: 8 }, () => takeToken(bucket, 1000));
+    expect(taken).toEqual([true, true, true, true, true, false, false, false]);
+    expect(takeToken(bucket, 1050)).toBe(false); // half a token refilled
+    expect(takeToken(bucket, 1100)).toBe(true); // one token after 100 ms at 10/s
+    expect(takeToken(bucket, 1100)).toBe(false);
+    const refilled = Array.from({ length: 7 }, () => takeToken(bucket, 60_000));
+    expect(refilled.filter(Boolean)).toHaveLength(5); // never more than the burst
+  });
+
+  it('logs one JSON line per record with a timestamp', () => {
+    const lines: string[] = [];
+    jsonLineLogger((line) => lines.push(line))({ event: 'lobby-created', lobby: 'abc123', capacity: 2 });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.endsWith('\n')).toBe(true);
+    const record = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(record).toMatchObject({ event: 'lobby-created', lobby: 'abc123', capacity: 2 });
+    expect(Number.isNaN(Date.parse(String(record['time'])))).toBe(false);
+  });
+});
+
+describe('signaling/main.ts', () => {
+  it('prints its URL, logs JSON lines, and shuts down on SIGTERM closing sockets with 1001', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STATIC_DIR: 'does-not-exist' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      let match: RegExpMatchArray | null = null;
+      while ((match = /lobby socket (ws:\/\/\S+)\)/.exec(out)) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(match, out).not.toBeNull();
+      const ws = new WebSocket(match?.[1] ?? '');
+      ws.on('error', () => {});
+      await new Promise((resolve) => ws.once('open', resolve));
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await closed).toBe(1001);
+      expect(await exited).toBe(0);
+      const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { event: string }).event);
+      expect(events).toEqual(expect.arrayContaining(['static-missing', 'server-listening', 'shutdown', 'server-closed']));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

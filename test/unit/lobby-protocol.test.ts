@@ -1,0 +1,159 @@
+// Runtime guards of the lobby protocol: random input never throws, valid messages round-trip, and the
+// name/settings/ICE validators accept exactly what the protocol document says.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SETTINGS, encodeMessage, ErrorCode, isLobbyCode, lobbyCodeFromPath, lobbyLinkPath, parseClientMessage,
+  parseIceServers, parseServerMessage, SETTINGS_RANGES, validateChat, validateName, validateSettings,
+} from '../../src/lobby/protocol.ts';
+import type { ClientMessage, LobbySettings, ServerMessage } from '../../src/lobby/protocol.ts';
+
+const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping'] as const;
+const SERVER_KINDS = [
+  'joined', 'member-joined', 'member-left', 'member-updated', 'host-changed', 'signal', 'chat', 'error', 'lobby-started',
+  'lobby-reopened', 'pong',
+] as const;
+const FIELDS = ['name', 'code', 'settings', 'to', 'data', 'text', 'ready', 'nonce', 'member', 'members', 'memberId', 'reason',
+  'hostId', 'from', 'message', 'linkPath', 'started', 'iceServers', 'peer', 'capacity'] as const;
+
+/** Objects with a known kind and random (mostly wrong) fields: they reach every validator. */
+const nearMessage = (kinds: readonly string[]) =>
+  fc.tuple(fc.constantFrom(...kinds), fc.dictionary(fc.constantFrom(...FIELDS), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 }))
+    .map(([kind, fields]) => JSON.stringify({ ...fields, kind }));
+
+const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,24}$/);
+const name = fc.string({ unit: fc.constantFrom(...'abcXYZ019 _-éß🏓'), minLength: 1, maxLength: 20 })
+  .filter((s) => s === s.trim() && validateName(s).ok);
+const chatText = fc.string({ unit: fc.constantFrom(...'hello wORLD!?😀'), minLength: 1, maxLength: 60 })
+  .filter((s) => s === s.trim() && validateChat(s).ok);
+// JSON has no -0: normalise through JSON so that the generated value is what a peer can send.
+const nonNullJson = fc.jsonValue({ maxDepth: 3 }).filter((v) => v !== null).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+const settings: fc.Arbitrary<LobbySettings> = fc.record({
+  capacity: fc.integer({ min: 2, max: 4 }), pointsToWin: fc.integer({ min: 1, max: 99 }),
+  inputDelay: fc.integer({ min: 0, max: 10 }), maxPrediction: fc.integer({ min: 1, max: 16 }),
+});
+const member = fc.record({ id, name, ready: fc.boolean(), peerId: fc.stringMatching(/^[0-9a-f]{0,32}$/) });
+
+const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
+  fc.record({ kind: fc.constant('create' as const), name: fc.string({ maxLength: 40 }) }),
+  fc.record({ kind: fc.constant('create' as const), name, settings: fc.record({ capacity: fc.integer(), pointsToWin: fc.integer({ min: -1e6, max: 1e6 }) }, { requiredKeys: [] }) }),
+  fc.record({ kind: fc.constant('join' as const), code: id, name: fc.string({ maxLength: 40 }) }),
+  fc.constantFrom({ kind: 'leave' as const }, { kind: 'start-notice' as const }, { kind: 'reopen' as const }),
+  fc.record({ kind: fc.constant('signal' as const), to: id, data: nonNullJson }),
+  fc.record({ kind: fc.constant('chat' as const), text: fc.string({ maxLength: 280 }) }),
+  fc.record({ kind: fc.constant('set-ready' as const), ready: fc.boolean() }),
+  fc.record({ kind: fc.constant('ping' as const), nonce: fc.maxSafeInteger() }),
+);
+
+const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
+  fc.record({
+    kind: fc.constant('joined' as const), memberId: id, code: id, linkPath: fc.string({ maxLength: 40 }),
+    members: fc.array(member, { maxLength: 4 }), hostId: id, settings, started: fc.boolean(),
+    iceServers: fc.array(fc.oneof(
+      fc.record({ urls: fc.constant('stun:127.0.0.1:3478') }),
+      fc.record({ urls: fc.constant(['turn:127.0.0.1:3478?transport=udp', 'turns:turn.example:5349']), username: fc.string(), credential: fc.string() }),
+    ), { maxLength: 3 }),
+    peer: fc.option(fc.record({ id, token: id, path: fc.constant('/peerjs'), key: fc.constant('peerjs') }), { nil: null }),
+  }),
+  fc.record({ kind: fc.constantFrom('member-joined' as const, 'member-updated' as const), member }),
+  fc.record({ kind: fc.constant('member-left' as const), memberId: id, reason: fc.constantFrom('left' as const, 'disconnected' as const) }),
+  fc.record({ kind: fc.constant('host-changed' as const), hostId: id }),
+  fc.record({ kind: fc.constant('signal' as const), from: id, data: nonNullJson }),
+  fc.record({ kind: fc.constant('chat' as const), from: id, text: chatText }),
+  fc.record({ kind: fc.constant('error' as const), code: fc.constantFrom(...Object.values(ErrorCode)), message: fc.string({ maxLength: 100 }) }),
+  fc.constantFrom({ kind: 'lobby-started' as const }, { kind: 'lobby-reopened' as const }),
+  fc.record({ kind: fc.constant('pong' as const), nonce: fc.maxSafeInteger() }),
+);
+
+describe('lobby protocol guards', () => {
+  it('never throw on random text, random JSON or near-miss messages', () => {
+    const input = fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), nearMessage(CLIENT_KINDS), nearMessage(SERVER_KINDS));
+    fc.assert(fc.property(input, (text) => {
+      const client = parseClientMessage(text);
+      const server = parseServerMessage(text);
+      expect(typeof client.ok).toBe('boolean');
+      expect(typeof server.ok).toBe('boolean');
+    }), { numRuns: 2000 });
+  });
+
+  it('round-trip every valid client message', () => {
+    fc.assert(fc.property(clientMessage, (message) => {
+      expect(parseClientMessage(encodeMessage(message))).toEqual({ ok: true, value: message });
+    }), { numRuns: 1000 });
+  });
+
+  it('round-trip every valid server message', () => {
+    fc.assert(fc.property(serverMessage, (message) => {
+      expect(parseServerMessage(encodeMessage(message))).toEqual({ ok: true, value: message });
+    }), { numRuns: 1000 });
+  });
+
+  it('reject wrong field types with a message naming the problem', () => {
+    const cases: [string, RegExp][] = [
+      ['{"kind":"join","code":"abc"}', /name/],
+      ['{"kind":"signal","to":"m1"}', /data/],
+      ['{"kind":"signal","to":"m1","data":null}', /data/],
+      ['{"kind":"set-ready","ready":"yes"}', /ready/],
+      ['{"kind":"ping","nonce":1.5}', /nonce/],
+      ['{"kind":"create","name":"a","settings":{"capacity":"4"}}', /capacity/],
+      ['{"kind":"create","name":"a","settings":[]}', /settings/],
+      [`{"kind":"join","code":"${'x'.repeat(65)}","name":"a"}`, /code/],
+      ['{"kind":"__proto__"}', /unknown kind/],
+    ];
+    for (const [text, pattern] of cases) {
+      const result = parseClientMessage(text);
+      expect(result.ok, text).toBe(false);
+      if (!result.ok) expect(result.error, text).toMatch(pattern);
+    }
+  });
+});
+
+describe('lobby protocol validators', () => {
+  it('accept names of 1..20 printable code points after trimming, and nothing else', () => {
+    expect(validateName('  Ann  ')).toEqual({ ok: true, value: 'Ann' });
+    expect(validateName('🏓'.repeat(20)).ok).toBe(true); // 20 code points, 40 UTF-16 units
+    expect(validateName('👩‍👩‍👧')).toMatchObject({ ok: true }); // zero-width joiners allowed in emoji
+    for (const bad of ['', '   ', 'a'.repeat(21), 'a\nb', 'a\u0000', 'x\u202ey', 'x\u200by', '\ud800', 'a\u0085b', '\ue000']) {
+      expect(validateName(bad).ok, JSON.stringify(bad)).toBe(false);
+    }
+    fc.assert(fc.property(fc.string({ maxLength: 30 }), (raw) => {
+      const result = validateName(raw);
+      if (result.ok) {
+        expect(result.value).toBe(raw.trim());
+        expect([...result.value].length).toBeGreaterThanOrEqual(1);
+        expect([...result.value].length).toBeLessThanOrEqual(20);
+        expect([...result.value].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')).toBe(false);
+      }
+    }));
+  });
+
+  it('accept settings exactly when every field is an integer in range, filling defaults', () => {
+    expect(validateSettings({})).toEqual({ ok: true, value: DEFAULT_SETTINGS });
+    const field = fc.oneof(fc.integer({ min: -5, max: 120 }), fc.double({ min: -5, max: 120 }));
+    fc.assert(fc.property(fc.record({ capacity: field, pointsToWin: field, inputDelay: field, maxPrediction: field }), (raw) => {
+      const inRange = (Object.keys(SETTINGS_RANGES) as (keyof LobbySettings)[]).every((key) =>
+        Number.isInteger(raw[key]) && raw[key] >= SETTINGS_RANGES[key].min && raw[key] <= SETTINGS_RANGES[key].max);
+      expect(validateSettings(raw).ok).toBe(inRange);
+    }));
+  });
+
+  it('recognise lobby codes and links', () => {
+    const code = 'AbCdEfGhIjKlMnOpQrSt-_';
+    expect(isLobbyCode(code)).toBe(true);
+    expect(lobbyCodeFromPath(lobbyLinkPath(code))).toBe(code);
+    expect(lobbyCodeFromPath(`/lobby/${code}/`)).toBe(code);
+    for (const path of ['/lobby/', '/lobby/short', `/lobby/${code}x`, `/x/${code}`, '/lobby/AbCdEfGhIjKlMnOpQrSt+/']) {
+      expect(lobbyCodeFromPath(path), path).toBeNull();
+    }
+  });
+
+  it('validate ICE servers: schemes, TURN credentials, list size', () => {
+    expect(parseIceServers([{ urls: 'stun:stun.l.google.com:19302' }]).ok).toBe(true);
+    expect(parseIceServers([{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'p' }]).ok).toBe(true);
+    expect(parseIceServers([{ urls: 'turn:127.0.0.1:3478' }])).toMatchObject({ ok: false, error: expect.stringMatching(/username/) });
+    expect(parseIceServers([{ urls: 'http://example.com' }]).ok).toBe(false);
+    expect(parseIceServers([{ urls: [] }]).ok).toBe(false);
+    expect(parseIceServers({ urls: 'stun:x' }).ok).toBe(false);
+    expect(parseIceServers(Array.from({ length: 17 }, () => ({ urls: 'stun:x' }))).ok).toBe(false);
+  });
+});
