@@ -7,7 +7,7 @@ import { ClockSync, clockSample } from './clock-sync.ts';
 import { encodePacket } from './codec.ts';
 import type { Message, PlayerStatus, SyncReply } from './protocol.ts';
 import type { PeerId, PeerSocket } from './socket.ts';
-import { TimeSync } from './time-sync.ts';
+import { estimateRemoteFrame, TimeSync } from './time-sync.ts';
 import { NULL_FRAME, type Frame, type PeerStats } from './types.ts';
 
 /** Health of the link to a peer. */
@@ -16,6 +16,12 @@ export type LinkState = 'running' | 'interrupted' | 'disconnected';
 /** A transition of the link state found by `checkTimeouts`. */
 export type LinkTransition = 'interrupted' | 'resumed' | 'disconnected' | undefined;
 
+/** Clock probes: fast until a few samples exist, then a few per second. */
+const SYNC_PROBE_MS = 250;
+const FAST_SYNC_PROBE_MS = 50;
+const FAST_SYNC_SAMPLES = 5;
+/** Longest silence on our side before a keep-alive. */
+const KEEP_ALIVE_MS = 200;
 /** Probes kept to estimate round-trip loss. */
 const LOSS_WINDOW = 32;
 /** How often rates (kbps, packets/s) are recomputed. */
@@ -41,8 +47,6 @@ export class PeerEndpoint {
   remoteAdvantage = 0;
   /** What the peer last told us about every player's connection. */
   remoteStatus: readonly PlayerStatus[] = [];
-  /** Checksums the peer reported, by frame. */
-  readonly remoteChecksums = new Map<Frame, number>();
   bytesIn = 0;
   bytesOut = 0;
   packetsIn = 0;
@@ -99,6 +103,29 @@ export class PeerEndpoint {
     if (i < 0 || reply.nonce === 0) return;
     this.probes[i] = 0;
     this.clock.add(clockSample(reply.t0, reply.t1, reply.t2, nowMs));
+  }
+
+  /**
+   * Periodic traffic: clock probes, a quality report when `qualityFrame` (our current frame) is given,
+   * and a keep-alive when nothing else went out for a while.
+   */
+  sendPeriodic(nowMs: number, qualityFrame: Frame | undefined, tickMs: number): void {
+    const probeEvery = this.clock.samples < FAST_SYNC_SAMPLES ? FAST_SYNC_PROBE_MS : SYNC_PROBE_MS;
+    if (nowMs - this.lastProbeMs >= probeEvery) {
+      this.lastProbeMs = nowMs;
+      this.sendSyncRequest(nowMs);
+    }
+    if (qualityFrame !== undefined) {
+      const adv = Math.max(-127, Math.min(127, Math.round(this.localAdvantage(qualityFrame, nowMs, tickMs))));
+      this.send({ kind: 'quality-report', frameAdvantage: adv, senderFrame: qualityFrame }, nowMs);
+    }
+    if (nowMs - this.lastSentMs >= KEEP_ALIVE_MS) this.send({ kind: 'keep-alive' }, nowMs);
+  }
+
+  /** How many frames `localFrame` is ahead of our estimate of the peer's frame now (0 before any report). */
+  localAdvantage(localFrame: Frame, nowMs: number, tickMs: number): number {
+    if (this.remoteFrame === NULL_FRAME) return 0;
+    return localFrame - estimateRemoteFrame(this.remoteFrame, this.remoteFrameAtMs, nowMs, this.clock.rttMs, tickMs);
   }
 
   /** Estimated one-way loss from unanswered probes (the two newest probes are not judged yet). */

@@ -11,5 +11,8 @@ export * from './sessions/sync-test-session.ts';
 export * from './simulation.ts';
 export * from './socket.ts';
 export * from './state-ring.ts';
+export * from './sync-layer.ts';
+export * from './sessions/checksum-exchange.ts';
+export * from './sessions/departures.ts';
 export * from './time-sync.ts';
 export * from './types.ts';

@@ -1,0 +1,118 @@
+/**
+ * Checksum exchange between peers, on final frames only (see desync-detector.ts): promotes local
+ * checksums once every peer holds the inputs, reports them (the last few, redundantly, since the channel
+ * is lossy), compares them with each peer's reports exactly once per frame, and runs the optional state
+ * exchange that turns a desync into a field-level diff.
+ */
+import { DesyncDetector } from '../desync-detector.ts';
+import type { PeerEndpoint } from '../endpoint.ts';
+import { LIMITS, type ChecksumReport } from '../protocol.ts';
+import type { PeerId } from '../socket.ts';
+import type { FieldDiff, Frame, SessionEvent } from '../types.ts';
+
+/** Optional state exchange for desync forensics (the netcode never looks inside a state). */
+export interface StateForensics<S> {
+  encode(state: S): Uint8Array;
+  decode(bytes: Uint8Array): S | undefined;
+  diff(local: S, remote: S): readonly FieldDiff[];
+}
+
+/** Final checksums repeated in every report. */
+const CHECKSUMS_PER_REPORT = 4;
+/** Remote reports older than this many intervals are forgotten. */
+const KEEP_REMOTE_INTERVALS = 16;
+
+interface PeerLedger {
+  readonly reported: Map<Frame, number>;
+  /** Highest frame already compared with this peer (each frame is judged once). */
+  comparedUpTo: Frame;
+}
+
+/** Checksum bookkeeping of one session. */
+export class ChecksumExchange<S> {
+  private readonly detector: DesyncDetector<S>;
+  private readonly ledgers = new Map<PeerId, PeerLedger>();
+
+  constructor(
+    interval: number,
+    private readonly events: SessionEvent[],
+    private readonly forensics: StateForensics<S> | undefined,
+  ) {
+    this.detector = new DesyncDetector<S>(interval);
+  }
+
+  /** Is `frame` one whose checksum is exchanged? */
+  tracks(frame: Frame): boolean {
+    return this.detector.tracks(frame);
+  }
+
+  /** The caller saved `frame` (possibly again, after a rollback). */
+  saved(frame: Frame, checksum: number, state: S): void {
+    this.detector.saved(frame, checksum, state);
+  }
+
+  /** Promotes frames final up to `finalInputFrame`, compares them, and reports them to `peers`. */
+  promote(finalInputFrame: Frame, peers: readonly PeerEndpoint[], nowMs: number): void {
+    const fresh = this.detector.finalize(finalInputFrame);
+    if (fresh.length === 0) return;
+    for (const e of peers) for (const f of fresh) this.compare(e, f.frame, nowMs);
+    this.report(peers, nowMs);
+  }
+
+  /** Sends the latest final checksums to `peers` (also called periodically, for lost reports). */
+  report(peers: readonly PeerEndpoint[], nowMs: number): void {
+    if (this.detector.lastFinal === 0) return;
+    const entries = this.detector.recent(CHECKSUMS_PER_REPORT).map((f) => ({ frame: f.frame, checksum: f.checksum }));
+    for (const e of peers) if (e.state !== 'disconnected') e.send({ kind: 'checksum-report', entries }, nowMs);
+  }
+
+  /** A peer's report. */
+  onReport(e: PeerEndpoint, m: ChecksumReport, nowMs: number): void {
+    const ledger = this.ledger(e.peer);
+    for (const entry of m.entries) {
+      if (entry.frame <= ledger.comparedUpTo) continue;
+      ledger.reported.set(entry.frame, entry.checksum);
+      this.compare(e, entry.frame, nowMs);
+    }
+    const oldest = this.detector.lastFinal - KEEP_REMOTE_INTERVALS * this.detector.interval;
+    for (const k of [...ledger.reported.keys()]) if (k < oldest) ledger.reported.delete(k);
+  }
+
+  /** A peer asks for our final state of `frame`. */
+  onStateRequest(e: PeerEndpoint, frame: Frame, nowMs: number): void {
+    const fin = this.detector.finalAt(frame);
+    const encoded = fin !== undefined ? this.forensics?.encode(fin.state) : undefined;
+    if (encoded !== undefined && encoded.length <= LIMITS.maxStateBytes) e.send({ kind: 'state-reply', frame, state: encoded }, nowMs);
+  }
+
+  /** A peer's state of `frame`, answering our request: diff it against ours. */
+  onStateReply(e: PeerEndpoint, frame: Frame, bytes: Uint8Array): void {
+    const fin = this.detector.finalAt(frame);
+    const f = this.forensics;
+    const remote = f?.decode(bytes);
+    if (fin !== undefined && f !== undefined && remote !== undefined) {
+      this.events.push({ kind: 'desync-diff', peer: e.peer, frame, diff: f.diff(fin.state, remote) });
+    }
+  }
+
+  private compare(e: PeerEndpoint, frame: Frame, nowMs: number): void {
+    const fin = this.detector.finalAt(frame);
+    const ledger = this.ledger(e.peer);
+    const remote = ledger.reported.get(frame);
+    if (fin === undefined || remote === undefined || frame <= ledger.comparedUpTo) return;
+    ledger.reported.delete(frame);
+    ledger.comparedUpTo = frame;
+    if (remote === fin.checksum) return;
+    this.events.push({ kind: 'desync', report: { frame, localChecksum: fin.checksum, remoteChecksum: remote, peer: e.peer } });
+    if (this.forensics !== undefined) e.send({ kind: 'state-request', frame }, nowMs);
+  }
+
+  private ledger(peer: PeerId): PeerLedger {
+    let l = this.ledgers.get(peer);
+    if (l === undefined) {
+      l = { reported: new Map(), comparedUpTo: 0 };
+      this.ledgers.set(peer, l);
+    }
+    return l;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Agreement on departed players in a 2-4 player mesh.
+ *
+ * Every input packet gossips, per player, whether the sender considers that player gone and the last
+ * frame of that player's input it holds. A peer that times a player out (or gets its notice) neutralises
+ * that player's input after the last frame it holds; gossip then lowers that frame to the minimum any
+ * peer holds, so all remaining peers simulate the same inputs (rolling back if they had used later real
+ * ones). The `disconnected` event is raised once the remaining peers agree on the frame. The same gossip
+ * tells which input frames every peer holds, i.e. which states are final for desync detection.
+ */
+import type { PeerEndpoint } from '../endpoint.ts';
+import type { InputQueue } from '../input-queue.ts';
+import type { PlayerStatus } from '../protocol.ts';
+import { NULL_FRAME, type Frame, type SessionEvent } from '../types.ts';
+
+/** Departure bookkeeping of one session. */
+export class Departures {
+  /** Another peer says that *we* are gone: the session stops. */
+  localGone = false;
+  /** Players whose departure was announced with a `disconnected` event. */
+  private readonly announced = new Set<number>();
+
+  constructor(
+    private readonly localPlayer: number,
+    private readonly queues: readonly InputQueue[],
+    private readonly endpoints: readonly PeerEndpoint[],
+    private readonly events: SessionEvent[],
+  ) {}
+
+  /** What we gossip about every player. */
+  status(): PlayerStatus[] {
+    return this.queues.map((q) => ({ disconnected: q.isDisconnected, lastFrame: q.lastReceivedFrame }));
+  }
+
+  /** Neutralises a player's input after `lastFrame` (no event yet: see `announce`). */
+  drop(e: PeerEndpoint, lastFrame: Frame): void {
+    this.queue(e.player).disconnectAfter(lastFrame);
+    e.state = 'disconnected';
+  }
+
+  /** Adopts departures another peer decided, converging on the earliest frame anyone reports. */
+  applyGossip(status: readonly PlayerStatus[], currentFrame: Frame): void {
+    for (let p = 0; p < this.queues.length; p++) {
+      const s = status[p];
+      if (s === undefined || !s.disconnected) continue;
+      if (p === this.localPlayer) {
+        if (!this.localGone) {
+          this.localGone = true;
+          this.events.push({ kind: 'local-disconnected', frame: currentFrame });
+        }
+        continue;
+      }
+      const q = this.queue(p);
+      if (!q.isDisconnected || s.lastFrame < q.lastReceivedFrame) {
+        const e = this.endpoints.find((x) => x.player === p);
+        if (e !== undefined) this.drop(e, s.lastFrame);
+      }
+    }
+  }
+
+  /** Raises `disconnected` once per departed player, when every remaining peer names the same frame. */
+  announce(): void {
+    const connected = this.connected();
+    for (const e of this.endpoints) {
+      const q = this.queue(e.player);
+      if (!q.isDisconnected || this.announced.has(e.player) || !this.agreed(e.player, connected)) continue;
+      this.announced.add(e.player);
+      this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1 });
+    }
+  }
+
+  /** Last input frame every connected peer holds for every player (capped by `currentFrame - 1`). */
+  finalInputFrame(currentFrame: Frame): Frame {
+    let final = Number.MAX_SAFE_INTEGER;
+    const connected = this.connected();
+    for (let p = 0; p < this.queues.length; p++) {
+      const q = this.queue(p);
+      if (q.isDisconnected) {
+        // Final only where every connected peer agrees on the departure frame.
+        if (!this.agreed(p, connected)) final = Math.min(final, q.lastReceivedFrame, ...connected.map((e) => e.remoteStatus[p]?.lastFrame ?? NULL_FRAME));
+        continue;
+      }
+      final = Math.min(final, q.lastReceivedFrame);
+      for (const e of connected) final = Math.min(final, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
+    }
+    return Math.min(final, currentFrame - 1);
+  }
+
+  /** True when every connected peer reports player `p` gone with the same last frame as ours. */
+  private agreed(p: number, connected: readonly PeerEndpoint[]): boolean {
+    const mine = this.queue(p).lastReceivedFrame;
+    return connected.every((e) => e.remoteStatus[p]?.disconnected === true && e.remoteStatus[p]?.lastFrame === mine);
+  }
+
+  private connected(): PeerEndpoint[] {
+    return this.endpoints.filter((e) => e.state !== 'disconnected');
+  }
+
+  private queue(p: number): InputQueue {
+    return this.queues[p] as InputQueue;
+  }
+}
