@@ -36,9 +36,10 @@ export function fxFloor(a: number): number {
   return a >> FX_SHIFT;
 }
 
-/** Q16.16 -> integer, rounding half up (toward positive infinity). */
+/** Q16.16 -> integer, rounding half up (toward positive infinity). Exact for every int32, FX_MAX included. */
 export function fxRound(a: number): number {
-  return (a + FX_HALF) >> FX_SHIFT;
+  // floor(a) plus the half bit; `(a + FX_HALF) >> 16` would wrap to -32768 for a >= FX_MAX - FX_HALF + 1.
+  return (a >> FX_SHIFT) + ((a >> (FX_SHIFT - 1)) & 1);
 }
 
 /** Q16.16 -> float, for rendering and display only (never feed the result back into the simulation). */
@@ -78,7 +79,7 @@ export function fdiv(a: number, b: number): number {
  * the true one; the remainder (exact, since q*d is close to n) tells which way to correct.
  */
 export function floorDivExact(n: number, d: number): number {
-  let q = Math.floor(n / d);
+  let q = Math.floor(n / d) + 0; // `+ 0` turns the -0 of 0 / negative into 0
   const r = n - q * d;
   if (d > 0 ? r < 0 : r > 0) q -= 1;
   else if (d > 0 ? r >= d : r <= d) q += 1;

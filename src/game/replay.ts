@@ -118,8 +118,10 @@ export function encodeReplay(replay: Replay): string {
     final: { frame: replay.frames, checksum: formatChecksum(replay.finalChecksum), scores: replay.finalScores, winner: replay.winner },
     inputs: perPlayer,
   };
-  // One line per player's inputs keeps files diffable without bloating them.
-  return JSON.stringify(body, null, 1).replace(/\[\s+(-?\d+),\s+(-?\d+)\s+\]/g, '[$1,$2]').replace(/\[\s+(\d+),\s+"([0-9a-f]{8})"\s+\]/g, '[$1,"$2"]') + '\n';
+  // One line per input run and per checksum keeps files diffable without bloating them. The patterns
+  // require the newlines that JSON.stringify puts between array items, which never occur inside a JSON
+  // string, so a player name such as "[ 1, 2 ]" is left alone.
+  return JSON.stringify(body, null, 1).replace(/\[\n\s*(-?\d+),\n\s*(-?\d+)\n\s*\]/g, '[$1,$2]').replace(/\[\n\s*(\d+),\n\s*"([0-9a-f]{8})"\n\s*\]/g, '[$1,"$2"]') + '\n';
 }
 
 const HEX8 = /^[0-9a-f]{8}$/;

@@ -10,7 +10,7 @@
 export function seedRng(seed: number): number {
   // Mix with a constant so that small consecutive seeds give unrelated streams.
   let s = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  s ^= s >>> 13;
+  s = (s ^ (s >>> 13)) >>> 0; // `^` yields a signed int32: keep the state a uint32 as documented
   return s === 0 ? 0x6d2b79f5 : s;
 }
 

@@ -1,0 +1,274 @@
+/**
+ * Replay command-line tool: records seeded random matches, verifies replay files by re-simulating them,
+ * and prints their headers. Run with `npm run replay -- <command>` (see `USAGE`).
+ *
+ * The logic lives in `runCli`, which takes its arguments and an IO port and returns the exit code, so
+ * tests can drive it in-process; only the last lines wire it to `process`. Exit codes: 0 ok, 1 a replay
+ * did not reproduce, 2 usage errors and unreadable or malformed files (with several files, the worst).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  buildReplay,
+  CHECKSUM_INTERVAL,
+  encodeReplay,
+  formatChecksum,
+  MAX_REPLAY_FRAMES,
+  nextRng,
+  parseConfig,
+  parseReplay,
+  REPLAY_FORMAT,
+  REPLAY_VERSION,
+  rngBelow,
+  seedRng,
+  verifyReplay,
+} from '../src/game/index.ts';
+
+/** Help text printed by `--help` and after a usage error. */
+export const USAGE = `Usage: npm run replay -- <command> [options]
+
+Commands:
+  record --players P --frames N --seed S --out FILE [--points K] [--interval I]
+      Record a match driven by a seeded random input generator (each player holds a random input
+      0..3 for 1..30 frames). P is 2..4, S is 0..4294967295, K (points to win) defaults to 99,
+      I (frames between checksums) defaults to ${CHECKSUM_INTERVAL}.
+  verify FILE...
+      Re-simulate each replay and compare every recorded checksum. Prints
+      "ok FILE frames=N checksum=XXXXXXXX" or "mismatch FILE frame=F expected=XXXXXXXX actual=XXXXXXXX"
+      or "error FILE: <reason>". Exit code: 0 all ok, 1 a mismatch, 2 an unreadable or malformed file.
+  info FILE...
+      Print the header of each replay (does not re-simulate).
+
+Options:
+  -h, --help   Show this help.
+`;
+
+/** Where the CLI reads and writes; `nodeIo` is the real one, tests pass fakes. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  readFile(path: string): string;
+  writeFile(path: string, text: string): void;
+}
+
+/** The process's stdout/stderr and file system. */
+export const nodeIo: CliIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+  readFile: (path) => readFileSync(path, 'utf8'),
+  writeFile: (path, text) => writeFileSync(path, text),
+};
+
+/** Exit codes, ordered so that "the worst of several" is their maximum. */
+export const ExitCode = { ok: 0, mismatch: 1, error: 2 } as const;
+/** One of the CLI's exit codes. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Longest hold of one input by the random generator, in frames. */
+const MAX_HOLD = 30;
+
+/**
+ * Inputs of a seeded random match: `inputs[frame][player]`. Each player holds a random input 0..3 for
+ * a random 1..30 frames, then draws again. Uses the game's xorshift32 (never `Math.random`), so one
+ * seed always gives the same inputs.
+ */
+export function randomInputs(players: number, frames: number, seed: number): number[][] {
+  let rng = seedRng(seed);
+  const held = new Array<number>(players).fill(0);
+  const left = new Array<number>(players).fill(0);
+  const out: number[][] = [];
+  for (let f = 0; f < frames; f++) {
+    for (let p = 0; p < players; p++) {
+      if ((left[p] ?? 0) === 0) {
+        rng = nextRng(rng);
+        held[p] = rngBelow(rng, 4);
+        rng = nextRng(rng);
+        left[p] = 1 + rngBelow(rng, MAX_HOLD);
+      }
+      left[p] = (left[p] ?? 1) - 1;
+    }
+    out.push(held.slice());
+  }
+  return out;
+}
+
+type Flags = { readonly ok: true; readonly values: ReadonlyMap<string, string>; readonly positional: readonly string[]; readonly help: boolean } | { readonly ok: false; readonly error: string };
+
+/** Splits `--name value` / `--name=value` flags from positional arguments; only `allowed` names pass. */
+function parseFlags(args: readonly string[], allowed: readonly string[]): Flags {
+  const values = new Map<string, string>();
+  const positional: string[] = [];
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
+    if (!allowed.includes(name)) return { ok: false, error: `unknown option ${JSON.stringify(arg)}` };
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      value = args[i + 1];
+      i++;
+    }
+    if (value === undefined) return { ok: false, error: `option --${name} needs a value` };
+    if (values.has(name)) return { ok: false, error: `option --${name} given twice` };
+    values.set(name, value);
+  }
+  return { ok: true, values, positional, help };
+}
+
+/** A decimal integer flag in `lo..hi`, or an error message. */
+function intFlag(values: ReadonlyMap<string, string>, name: string, lo: number, hi: number, fallback?: number): number | string {
+  const text = values.get(name);
+  if (text === undefined) return fallback ?? `missing --${name}`;
+  if (!/^\d+$/.test(text)) return `--${name} must be an integer in ${lo}..${hi}, got ${JSON.stringify(text)}`;
+  const n = Number(text);
+  if (n < lo || n > hi) return `--${name} must be an integer in ${lo}..${hi}, got ${text}`;
+  return n;
+}
+
+function usageError(io: CliIo, message: string): ExitCode {
+  io.err(`replay: ${message}`);
+  io.err(USAGE);
+  return ExitCode.error;
+}
+
+function reasonOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Reads and parses one replay file; an unreadable file is a parse failure with the OS's reason. */
+function load(io: CliIo, file: string): ReturnType<typeof parseReplay> {
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (e) {
+    return { ok: false, error: `cannot read file (${reasonOf(e)})` };
+  }
+  return parseReplay(text);
+}
+
+function record(io: CliIo, args: readonly string[]): ExitCode {
+  const flags = parseFlags(args, ['players', 'frames', 'seed', 'out', 'points', 'interval']);
+  if (!flags.ok) return usageError(io, flags.error);
+  if (flags.help) {
+    io.out(USAGE);
+    return ExitCode.ok;
+  }
+  if (flags.positional.length > 0) return usageError(io, `record takes no positional arguments, got ${JSON.stringify(flags.positional[0])}`);
+  const v = flags.values;
+  const players = intFlag(v, 'players', 2, 4);
+  const frames = intFlag(v, 'frames', 0, MAX_REPLAY_FRAMES);
+  const seed = intFlag(v, 'seed', 0, 0xffff_ffff);
+  const points = intFlag(v, 'points', 1, 99, 99);
+  const interval = intFlag(v, 'interval', 1, MAX_REPLAY_FRAMES, CHECKSUM_INTERVAL);
+  const out = v.get('out');
+  for (const r of [players, frames, seed, points, interval]) if (typeof r === 'string') return usageError(io, r);
+  if (out === undefined || out === '') return usageError(io, 'missing --out');
+  const cfg = parseConfig({ players, seed, pointsToWin: points });
+  if (!cfg.ok) return usageError(io, cfg.error);
+  const replay = buildReplay(cfg.config, randomInputs(cfg.config.players, frames as number, cfg.config.seed), { checksumInterval: interval as number });
+  try {
+    io.writeFile(out, encodeReplay(replay));
+  } catch (e) {
+    io.out(`error ${out}: cannot write file (${reasonOf(e)})`);
+    return ExitCode.error;
+  }
+  io.out(
+    `recorded ${out} players=${replay.config.players} frames=${replay.frames} seed=${replay.config.seed} ` +
+      `checksum=${formatChecksum(replay.finalChecksum)} scores=${replay.finalScores.join(',')} winner=${replay.winner}`,
+  );
+  return ExitCode.ok;
+}
+
+function verify(io: CliIo, args: readonly string[]): ExitCode {
+  const flags = parseFlags(args, []);
+  if (!flags.ok) return usageError(io, flags.error);
+  if (flags.help) {
+    io.out(USAGE);
+    return ExitCode.ok;
+  }
+  if (flags.positional.length === 0) return usageError(io, 'verify needs at least one FILE');
+  let worst: ExitCode = ExitCode.ok;
+  for (const file of flags.positional) {
+    const parsed = load(io, file);
+    if (!parsed.ok) {
+      io.out(`error ${file}: ${parsed.error}`);
+      worst = ExitCode.error;
+      continue;
+    }
+    const verdict = verifyReplay(parsed.replay);
+    if (verdict.ok) {
+      io.out(`ok ${file} frames=${verdict.frames} checksum=${formatChecksum(verdict.checksum)}`);
+    } else {
+      io.out(`mismatch ${file} frame=${verdict.frame} expected=${formatChecksum(verdict.expected)} actual=${formatChecksum(verdict.actual)}`);
+      if (worst < ExitCode.mismatch) worst = ExitCode.mismatch;
+    }
+  }
+  return worst;
+}
+
+function info(io: CliIo, args: readonly string[]): ExitCode {
+  const flags = parseFlags(args, []);
+  if (!flags.ok) return usageError(io, flags.error);
+  if (flags.help) {
+    io.out(USAGE);
+    return ExitCode.ok;
+  }
+  if (flags.positional.length === 0) return usageError(io, 'info needs at least one FILE');
+  let worst: ExitCode = ExitCode.ok;
+  for (const file of flags.positional) {
+    const parsed = load(io, file);
+    if (!parsed.ok) {
+      io.out(`error ${file}: ${parsed.error}`);
+      worst = ExitCode.error;
+      continue;
+    }
+    const r = parsed.replay;
+    const c = r.config;
+    io.out(file);
+    io.out(`  format     ${REPLAY_FORMAT} v${REPLAY_VERSION}, game v${r.gameVersion}`);
+    io.out(`  players    ${c.players}${r.names.length > 0 ? ` (${r.names.map((n) => JSON.stringify(n)).join(', ')})` : ''}`);
+    io.out(`  seed       ${c.seed}`);
+    io.out(`  rules      pointsToWin=${c.pointsToWin} arenaSize=${c.arenaSize} ballSpeed=${c.ballSpeed} paddleLength=${c.paddleLength} paddleSpeed=${c.paddleSpeed}`);
+    io.out(`  frames     ${r.frames} (${(r.frames / 60).toFixed(1)} s at 60 Hz)`);
+    io.out(`  checksums  ${r.checksums.length} (every ${r.checksumInterval} frames), final ${formatChecksum(r.finalChecksum)}`);
+    io.out(`  result     scores ${r.finalScores.join('-') || '?'}, ${r.winner >= 0 ? `winner player ${r.winner}` : 'no winner'}`);
+  }
+  return worst;
+}
+
+/** Runs one CLI invocation (`argv` without the node and script paths) and returns its exit code. */
+export function runCli(argv: readonly string[], io: CliIo): ExitCode {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'record':
+      return record(io, rest);
+    case 'verify':
+      return verify(io, rest);
+    case 'info':
+      return info(io, rest);
+    case '--help':
+    case '-h':
+    case 'help':
+      io.out(USAGE);
+      return ExitCode.ok;
+    case undefined:
+      return usageError(io, 'missing command');
+    default:
+      return usageError(io, `unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = runCli(process.argv.slice(2), nodeIo);
+}
