@@ -15,15 +15,13 @@ import {
   encodeReplay,
   formatChecksum,
   MAX_REPLAY_FRAMES,
-  nextRng,
   parseConfig,
   parseReplay,
   REPLAY_FORMAT,
   REPLAY_VERSION,
-  rngBelow,
-  seedRng,
   verifyReplay,
 } from '../src/game/index.ts';
+import { RandomBot } from '../src/sim/bot.ts';
 
 /** Help text printed by `--help` and after a usage error. */
 export const USAGE = `Usage: npm run replay -- <command> [options]
@@ -65,32 +63,15 @@ export const ExitCode = { ok: 0, mismatch: 1, error: 2 } as const;
 /** One of the CLI's exit codes. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Longest hold of one input by the random generator, in frames. */
-const MAX_HOLD = 30;
-
 /**
  * Inputs of a seeded random match: `inputs[frame][player]`. Each player holds a random input 0..3 for
- * a random 1..30 frames, then draws again. Uses the game's xorshift32 (never `Math.random`), so one
+ * a random 1..30 frames, then draws again (`RandomBot`, seeded xorshift32, never `Math.random`), so one
  * seed always gives the same inputs.
  */
 export function randomInputs(players: number, frames: number, seed: number): number[][] {
-  let rng = seedRng(seed);
-  const held = new Array<number>(players).fill(0);
-  const left = new Array<number>(players).fill(0);
-  const out: number[][] = [];
-  for (let f = 0; f < frames; f++) {
-    for (let p = 0; p < players; p++) {
-      if ((left[p] ?? 0) === 0) {
-        rng = nextRng(rng);
-        held[p] = rngBelow(rng, 4);
-        rng = nextRng(rng);
-        left[p] = 1 + rngBelow(rng, MAX_HOLD);
-      }
-      left[p] = (left[p] ?? 1) - 1;
-    }
-    out.push(held.slice());
-  }
-  return out;
+  // One scripted player per seat, the same generator the simulator and the tests use.
+  const bots = Array.from({ length: players }, (_, p) => new RandomBot(seed * 4 + p));
+  return Array.from({ length: frames }, () => bots.map((b) => b.next()));
 }
 
 type Flags = { readonly ok: true; readonly values: ReadonlyMap<string, string>; readonly positional: readonly string[]; readonly help: boolean } | { readonly ok: false; readonly error: string };
