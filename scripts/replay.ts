@@ -20,6 +20,7 @@ import {
   REPLAY_FORMAT,
   REPLAY_VERSION,
   verifyReplay,
+  type Replay,
 } from '../src/game/index.ts';
 import { RandomBot } from '../src/sim/bot.ts';
 
@@ -171,50 +172,41 @@ function record(io: CliIo, args: readonly string[]): ExitCode {
   return ExitCode.ok;
 }
 
-function verify(io: CliIo, args: readonly string[]): ExitCode {
+/**
+ * Shared by `verify` and `info`: parses FILE arguments, loads each replay (an unreadable or malformed
+ * file prints `error FILE: reason`), hands the good ones to `each`, and returns the worst exit code.
+ */
+function forEachReplay(io: CliIo, args: readonly string[], command: string, each: (file: string, replay: Replay) => ExitCode): ExitCode {
   const flags = parseFlags(args, []);
   if (!flags.ok) return usageError(io, flags.error);
   if (flags.help) {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  if (flags.positional.length === 0) return usageError(io, 'verify needs at least one FILE');
+  if (flags.positional.length === 0) return usageError(io, `${command} needs at least one FILE`);
   let worst: ExitCode = ExitCode.ok;
   for (const file of flags.positional) {
     const parsed = load(io, file);
-    if (!parsed.ok) {
-      io.out(`error ${file}: ${parsed.error}`);
-      worst = ExitCode.error;
-      continue;
-    }
-    const verdict = verifyReplay(parsed.replay);
-    if (verdict.ok) {
-      io.out(`ok ${file} frames=${verdict.frames} checksum=${formatChecksum(verdict.checksum)}`);
-    } else {
-      io.out(`mismatch ${file} frame=${verdict.frame} expected=${formatChecksum(verdict.expected)} actual=${formatChecksum(verdict.actual)}`);
-      if (worst < ExitCode.mismatch) worst = ExitCode.mismatch;
-    }
+    const code = parsed.ok ? each(file, parsed.replay) : (io.out(`error ${file}: ${parsed.error}`), ExitCode.error);
+    if (code > worst) worst = code;
   }
   return worst;
 }
 
-function info(io: CliIo, args: readonly string[]): ExitCode {
-  const flags = parseFlags(args, []);
-  if (!flags.ok) return usageError(io, flags.error);
-  if (flags.help) {
-    io.out(USAGE);
-    return ExitCode.ok;
-  }
-  if (flags.positional.length === 0) return usageError(io, 'info needs at least one FILE');
-  let worst: ExitCode = ExitCode.ok;
-  for (const file of flags.positional) {
-    const parsed = load(io, file);
-    if (!parsed.ok) {
-      io.out(`error ${file}: ${parsed.error}`);
-      worst = ExitCode.error;
-      continue;
+function verify(io: CliIo, args: readonly string[]): ExitCode {
+  return forEachReplay(io, args, 'verify', (file, replay) => {
+    const verdict = verifyReplay(replay);
+    if (verdict.ok) {
+      io.out(`ok ${file} frames=${verdict.frames} checksum=${formatChecksum(verdict.checksum)}`);
+      return ExitCode.ok;
     }
-    const r = parsed.replay;
+    io.out(`mismatch ${file} frame=${verdict.frame} expected=${formatChecksum(verdict.expected)} actual=${formatChecksum(verdict.actual)}`);
+    return ExitCode.mismatch;
+  });
+}
+
+function info(io: CliIo, args: readonly string[]): ExitCode {
+  return forEachReplay(io, args, 'info', (file, r) => {
     const c = r.config;
     io.out(file);
     io.out(`  format     ${REPLAY_FORMAT} v${REPLAY_VERSION}, game v${r.gameVersion}`);
@@ -224,8 +216,8 @@ function info(io: CliIo, args: readonly string[]): ExitCode {
     io.out(`  frames     ${r.frames} (${(r.frames / 60).toFixed(1)} s at 60 Hz)`);
     io.out(`  checksums  ${r.checksums.length} (every ${r.checksumInterval} frames), final ${formatChecksum(r.finalChecksum)}`);
     io.out(`  result     scores ${r.finalScores.join('-') || '?'}, ${r.winner >= 0 ? `winner player ${r.winner}` : 'no winner'}`);
-  }
-  return worst;
+    return ExitCode.ok;
+  });
 }
 
 /** Runs one CLI invocation (`argv` without the node and script paths) and returns its exit code. */
