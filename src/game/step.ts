@@ -12,11 +12,11 @@
  * `pointsToWin` alone wins (a tie at the top plays on). Integer math only (Q16.16, see fixed.ts); the
  * serve direction comes from the seeded generator in the state.
  */
-import { produce, type Draft } from 'immer';
+import { castDraft, produce } from 'immer';
 import { direction } from './angles.ts';
 import { clamp, floorDivExact, fmul, fx } from './fixed.ts';
 import { nextRng, rngBelow } from './rng.ts';
-import { BALL_RADIUS, InputBits, PADDLE_INSET, SERVE_DELAY_FRAMES, type GameState } from './state.ts';
+import { BALL_RADIUS, InputBits, PADDLE_INSET, SERVE_DELAY_FRAMES, type Ball, type GameState } from './state.ts';
 
 /** 1.05 in Q16.16: the ball speeds up by 5 % on every paddle hit. */
 const SPEEDUP = 68_813;
@@ -36,14 +36,37 @@ const SERVE_DIR = [32, 0, 48, 16] as const;
 const RADIUS = fx(BALL_RADIUS);
 const FACE = fx(PADDLE_INSET);
 
-/** Advances a state by one frame with one input bitfield per player (missing inputs count as 0). */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The frame being computed: a shallow working copy of the state (a dozen scalars and a ball), mutated in
+ * place by the rules below. `paddles` and `scores` are copied on first write only.
+ */
+type Work = Mutable<Omit<GameState, 'ball' | 'paddles' | 'scores'>> & { ball: Mutable<Ball>; paddles: readonly number[]; scores: readonly number[] };
+
+/**
+ * Advances a state by one frame with one input bitfield per player (missing inputs count as 0).
+ * The rules run on a plain working copy (no proxies on the hot path); immer's `produce` then commits
+ * the changed fields, sharing every unchanged part with the previous state and freezing the result.
+ */
 export function step(state: GameState, inputs: readonly number[]): GameState {
-  return produce(state, (draft) => {
-    stepDraft(draft, inputs);
+  const w: Work = { ...state, ball: { ...state.ball } };
+  run(w, inputs);
+  return produce(state, (d) => {
+    d.frame = w.frame;
+    d.rng = w.rng;
+    d.lastHitter = w.lastHitter;
+    d.serveTimer = w.serveTimer;
+    d.rally = w.rally;
+    d.winner = w.winner;
+    const b = state.ball;
+    if (w.ball.x !== b.x || w.ball.y !== b.y || w.ball.vx !== b.vx || w.ball.vy !== b.vy || w.ball.speed !== b.speed) d.ball = w.ball;
+    if (w.paddles !== state.paddles) d.paddles = castDraft(w.paddles);
+    if (w.scores !== state.scores) d.scores = castDraft(w.scores);
   });
 }
 
-function stepDraft(d: Draft<GameState>, inputs: readonly number[]): void {
+function run(d: Work, inputs: readonly number[]): void {
   d.frame += 1;
   if (d.winner >= 0) return;
   movePaddles(d, inputs);
@@ -59,20 +82,25 @@ function stepDraft(d: Draft<GameState>, inputs: readonly number[]): void {
   }
 }
 
-function movePaddles(d: Draft<GameState>, inputs: readonly number[]): void {
+function movePaddles(d: Work, inputs: readonly number[]): void {
   const { paddleSpeed, paddleLength, arenaSize, players } = d.config;
   const half = fx(paddleLength) >> 1;
   const speed = fx(paddleSpeed);
+  let moved: number[] | undefined;
   for (let p = 0; p < players; p++) {
     const input = inputs[p] ?? 0;
     const dir = (input & InputBits.positive ? 1 : 0) - (input & InputBits.negative ? 1 : 0);
     if (dir === 0) continue;
     const pos = d.paddles[p] ?? 0;
-    d.paddles[p] = clamp(pos + dir * speed, half, fx(arenaSize) - half);
+    const next = clamp(pos + dir * speed, half, fx(arenaSize) - half);
+    if (next === pos) continue;
+    moved ??= [...d.paddles];
+    moved[p] = next;
   }
+  if (moved !== undefined) d.paddles = moved;
 }
 
-function serve(d: Draft<GameState>): void {
+function serve(d: Work): void {
   const r1 = nextRng(d.rng);
   const r2 = nextRng(r1);
   d.rng = r2;
@@ -81,14 +109,14 @@ function serve(d: Draft<GameState>): void {
   setVelocity(d, (SERVE_DIR[target] ?? 0) + offset);
 }
 
-function setVelocity(d: Draft<GameState>, dir: number): void {
+function setVelocity(d: Work, dir: number): void {
   const [cx, cy] = direction(dir);
   d.ball.vx = fmul(d.ball.speed, cx);
   d.ball.vy = fmul(d.ball.speed, cy);
 }
 
 /** Side-local depth of the ball centre (distance from the side's edge into the arena). */
-function depthOf(d: Draft<GameState>, side: number): number {
+function depthOf(d: Work, side: number): number {
   const a = fx(d.config.arenaSize);
   switch (side) {
     case 0: return d.ball.x;
@@ -98,7 +126,7 @@ function depthOf(d: Draft<GameState>, side: number): number {
   }
 }
 
-function setDepth(d: Draft<GameState>, side: number, depth: number): void {
+function setDepth(d: Work, side: number, depth: number): void {
   const a = fx(d.config.arenaSize);
   if (side === 0) d.ball.x = depth;
   else if (side === 1) d.ball.x = a - depth;
@@ -107,17 +135,17 @@ function setDepth(d: Draft<GameState>, side: number, depth: number): void {
 }
 
 /** Velocity component toward the arena's inside, seen from `side` (negative = approaching the side). */
-function inwardVelocity(d: Draft<GameState>, side: number): number {
+function inwardVelocity(d: Work, side: number): number {
   return side === 0 ? d.ball.vx : side === 1 ? -d.ball.vx : side === 2 ? d.ball.vy : -d.ball.vy;
 }
 
-function reflect(d: Draft<GameState>, side: number): void {
+function reflect(d: Work, side: number): void {
   if (side < 2) d.ball.vx = -d.ball.vx | 0;
   else d.ball.vy = -d.ball.vy | 0;
 }
 
 /** Handles the ball against one side; returns true when a point was scored (the rally ended). */
-function collide(d: Draft<GameState>, side: number): boolean {
+function collide(d: Work, side: number): boolean {
   const vIn = inwardVelocity(d, side);
   if (vIn >= 0) return false;
   const depth = depthOf(d, side);
@@ -147,7 +175,7 @@ function collide(d: Draft<GameState>, side: number): boolean {
   return false;
 }
 
-function hit(d: Draft<GameState>, side: number, offset: number, span: number): void {
+function hit(d: Work, side: number, offset: number, span: number): void {
   setDepth(d, side, FACE + RADIUS);
   const steps = clamp(truncDiv(offset * BOUNCE_STEPS, span), -BOUNCE_STEPS, BOUNCE_STEPS);
   const maxSpeed = fx(d.config.ballSpeed * MAX_SPEED_FACTOR);
@@ -163,18 +191,20 @@ function truncDiv(n: number, d: number): number {
   return n >= 0 ? floorDivExact(n, d) : -floorDivExact(-n, d);
 }
 
-function concede(d: Draft<GameState>, side: number): void {
+function concede(d: Work, side: number): void {
   const players = d.config.players;
+  const scores = [...d.scores];
   if (d.lastHitter >= 0 && d.lastHitter !== side) {
-    d.scores[d.lastHitter] = (d.scores[d.lastHitter] ?? 0) + 1;
+    scores[d.lastHitter] = (scores[d.lastHitter] ?? 0) + 1;
   } else {
-    for (let p = 0; p < players; p++) if (p !== side) d.scores[p] = (d.scores[p] ?? 0) + 1;
+    for (let p = 0; p < players; p++) if (p !== side) scores[p] = (scores[p] ?? 0) + 1;
   }
+  d.scores = scores;
   let best = -1;
   let bestScore = -1;
   let tie = false;
   for (let p = 0; p < players; p++) {
-    const s = d.scores[p] ?? 0;
+    const s = scores[p] ?? 0;
     if (s > bestScore) {
       best = p;
       bestScore = s;
