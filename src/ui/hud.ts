@@ -53,6 +53,12 @@ export class RollbackDepthHistory {
   }
 }
 
+/** Frames ahead (an average, so often fractional): at most one decimal. */
+export function formatAhead(frames: number): string {
+  const r = Math.round(frames * 10) / 10;
+  return Number.isInteger(r) ? String(r) : r.toFixed(1);
+}
+
 /** The HUD's text for one peer row (columns in display order). */
 export function peerRow(p: PeerStats, name: string): readonly string[] {
   return [
@@ -61,7 +67,7 @@ export function peerRow(p: PeerStats, name: string): readonly string[] {
     `${Math.round(p.jitterMs)} ms`,
     `${(p.loss * 100).toFixed(1)} %`,
     `${p.kbpsIn.toFixed(1)} / ${p.kbpsOut.toFixed(1)}`,
-    `${p.framesAhead > 0 ? '+' : ''}${p.framesAhead}`,
+    `${p.framesAhead > 0 ? '+' : ''}${formatAhead(p.framesAhead)}`,
     p.state,
   ];
 }
@@ -117,7 +123,7 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
     if (visible && last !== undefined) draw(last);
   };
   const draw = (s: SessionStats): void => {
-    head.textContent = `frame ${s.frame} (confirmed ${s.confirmedFrame}) · delay ${s.inputDelay} · ahead ${s.framesAhead} · tick ×${s.tickRateFactor.toFixed(3)}`;
+    head.textContent = `frame ${s.frame} (confirmed ${s.confirmedFrame}) · delay ${s.inputDelay} · ahead ${formatAhead(s.framesAhead)} · tick ×${s.tickRateFactor.toFixed(3)}`;
     while (tbody.rows.length > s.peers.length) tbody.deleteRow(-1);
     s.peers.forEach((p, i) => {
       const row = tbody.rows[i] ?? tbody.insertRow();

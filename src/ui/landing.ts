@@ -1,28 +1,43 @@
 /**
- * The landing page (create or join a lobby, practice, replay viewer) and the lobby page placeholder.
- *
- * LEAD: online play is not wired yet. `mountLanding` and `mountLobby` take optional actions; until
- * main.ts passes them, Create/Join and the lobby page say "coming soon". Wire the online match by
- * passing `LandingActions` / a lobby mount from main.ts — these pages need no other change.
+ * The landing page: create a lobby (name, player count, points to win, input delay, max prediction)
+ * or join one by code or link; links to practice and the replay viewer. What Create/Join do is passed
+ * in by main.ts (`LandingActions`); without actions the buttons say online play is unavailable.
  */
+import { DEFAULT_SETTINGS, SETTINGS_RANGES, validateName, type LobbySettings } from '../lobby/protocol.ts';
 import { h } from './dom.ts';
 import type { Page } from './page.ts';
 import { LOBBY_CODE } from './router.ts';
 import { resetTestHook } from './test-hook.ts';
 
-/** What the landing page's buttons do, once online play exists. */
+/** An action's outcome: done (the page moves on), or a message for the player. */
+export type ActionResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/** What the landing page's buttons do. */
 export interface LandingActions {
-  createLobby(name: string, players: number): void;
-  joinLobby(code: string, name: string): void;
+  createLobby(name: string, settings: LobbySettings): Promise<ActionResult>;
+  joinLobby(code: string, name: string): Promise<ActionResult>;
 }
 
 const NAME_KEY = 'rollback-pong.name';
+
+/** Clamps a typed setting into its range (non-numbers become the default). */
+export function settingFromInput(key: keyof LobbySettings, text: string): number {
+  const { min, max } = SETTINGS_RANGES[key];
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) return DEFAULT_SETTINGS[key];
+  return Math.min(max, Math.max(min, Math.round(v)));
+}
 
 /** Extracts a lobby code from what a player pasted: a code, or a link ending in /lobby/<code>. */
 export function lobbyCodeFromInput(text: string): string | undefined {
   const t = text.trim();
   const m = /\/lobby\/([^/?#\s]+)/.exec(t);
-  const code = m !== null ? decodeURIComponent(m[1] ?? '') : t;
+  let code = t;
+  try {
+    if (m !== null) code = decodeURIComponent(m[1] ?? '');
+  } catch {
+    return undefined; // malformed %-escapes
+  }
   return LOBBY_CODE.test(code) ? code : undefined;
 }
 
@@ -35,7 +50,8 @@ export function savedName(): string {
   }
 }
 
-function saveName(name: string): void {
+/** Remembers the player's name (ignored where storage is unavailable). */
+export function saveName(name: string): void {
   try {
     localStorage.setItem(NAME_KEY, name);
   } catch {
@@ -43,13 +59,21 @@ function saveName(name: string): void {
   }
 }
 
-const COMING_SOON = 'Online play is coming soon. Meanwhile, try Practice or the Replay viewer.';
+const UNAVAILABLE = 'Online play is not available in this build. Try Practice or the Replay viewer.';
 
 /** Mounts the landing page. */
 export function mountLanding(root: HTMLElement, actions?: LandingActions): Page {
   resetTestHook('landing');
-  const name = h('input', { type: 'text', id: 'player-name', maxlength: 24, placeholder: 'Your name', autocomplete: 'nickname', value: savedName() });
-  const players = h('select', { id: 'player-count' }, ...[2, 3, 4].map((n) => h('option', { value: n, text: `${n} players` })));
+  const name = h('input', { type: 'text', id: 'player-name', maxlength: 20, placeholder: 'Your name', autocomplete: 'nickname', value: savedName() });
+  const players = h('select', { id: 'player-count', 'aria-label': 'players' }, ...[2, 3, 4].map((n) => h('option', { value: n, text: `${n} players` })));
+  const number = (id: string, key: keyof LobbySettings, label: string): [HTMLElement, HTMLInputElement] => {
+    const { min, max } = SETTINGS_RANGES[key];
+    const input = h('input', { type: 'number', id, min, max, step: 1, value: DEFAULT_SETTINGS[key], inputmode: 'numeric' });
+    return [h('div', { class: 'field' }, h('label', { for: id, text: label }), input), input];
+  };
+  const [pointsField, points] = number('points-to-win', 'pointsToWin', 'Points to win');
+  const [delayField, delay] = number('input-delay', 'inputDelay', 'Input delay (frames)');
+  const [predictionField, prediction] = number('max-prediction', 'maxPrediction', 'Max prediction (frames)');
   const create = h('button', { type: 'button', class: 'primary', 'data-testid': 'create-lobby', text: 'Create lobby' });
   const code = h('input', { type: 'text', id: 'lobby-code', placeholder: 'Lobby code or link', autocomplete: 'off', 'aria-label': 'lobby code or link' });
   const join = h('button', { type: 'submit', 'data-testid': 'join-lobby', text: 'Join' });
@@ -61,6 +85,7 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
       h('h2', { text: 'Play online' }),
       h('div', { class: 'field' }, h('label', { for: 'player-name', text: 'Name' }), name),
       h('div', { class: 'row' }, players, create),
+      h('details', { class: 'settings' }, h('summary', { text: 'Match settings' }), h('div', { class: 'settings-grid' }, pointsField, delayField, predictionField)),
       h('div', { class: 'divider', text: 'or join a friend' }),
       joinForm,
       message),
@@ -70,35 +95,55 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
       h('a', { href: '/#/widgets', class: 'button subtle', text: 'Tester widgets' })));
   root.append(page);
 
-  const playerName = (): string => {
-    const n = name.value.trim();
-    saveName(n);
-    return n.length > 0 ? n : 'Player';
+  const playerName = (): string | undefined => {
+    const valid = validateName(name.value);
+    if (!valid.ok) {
+      message.textContent = name.value.trim() === '' ? 'Pick a name first.' : `That name cannot be used: ${valid.error}.`;
+      name.focus();
+      return undefined;
+    }
+    saveName(valid.value);
+    return valid.value;
+  };
+  const busy = (text: string, run: () => Promise<ActionResult>): void => {
+    create.disabled = true;
+    join.disabled = true;
+    message.textContent = text;
+    void run().then((r) => {
+      create.disabled = false;
+      join.disabled = false;
+      message.textContent = r.ok ? '' : r.error;
+    });
   };
   create.addEventListener('click', () => {
-    if (actions === undefined) message.textContent = COMING_SOON;
-    else actions.createLobby(playerName(), Number(players.value));
+    if (actions === undefined) {
+      message.textContent = UNAVAILABLE;
+      return;
+    }
+    const n = playerName();
+    if (n === undefined) return;
+    const settings: LobbySettings = {
+      capacity: Number(players.value),
+      pointsToWin: settingFromInput('pointsToWin', points.value),
+      inputDelay: settingFromInput('inputDelay', delay.value),
+      maxPrediction: settingFromInput('maxPrediction', prediction.value),
+    };
+    busy('Creating the lobby…', () => actions.createLobby(n, settings));
   });
   joinForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const c = lobbyCodeFromInput(code.value);
-    if (c === undefined) message.textContent = 'That is not a lobby code or link.';
-    else if (actions === undefined) message.textContent = COMING_SOON;
-    else actions.joinLobby(c, playerName());
+    if (c === undefined) {
+      message.textContent = 'That is not a lobby code or link.';
+      return;
+    }
+    if (actions === undefined) {
+      message.textContent = UNAVAILABLE;
+      return;
+    }
+    const n = playerName();
+    if (n !== undefined) busy('Joining…', () => actions.joinLobby(c, n));
   });
-  return { destroy: () => page.remove() };
-}
-
-/** The lobby page until online play is wired: shows the code and the way back. */
-export function mountLobbyPlaceholder(root: HTMLElement, code: string): Page {
-  resetTestHook('lobby');
-  const page = h('main', { class: 'page landing' },
-    h('header', { class: 'hero' }, h('h1', { text: `Lobby ${code}` })),
-    h('section', { class: 'card' },
-      h('p', { 'data-testid': 'landing-message', text: COMING_SOON }),
-      h('a', { href: '/#/practice?players=2', class: 'button primary', text: 'Practice' }),
-      h('a', { href: '/', class: 'button', text: 'Home' })));
-  root.append(page);
   return { destroy: () => page.remove() };
 }
 

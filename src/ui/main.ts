@@ -1,10 +1,15 @@
 /**
- * The page entry: routes the address to a page and swaps pages on navigation (hash changes and
- * in-app links). The online match is not composed here yet: see landing.ts ("LEAD:") for where the
- * lobby and match get wired in.
+ * The page entry and composition root: builds online play's environment from the outside world
+ * (`performance.now`, `crypto`, `location`, the WebRTC transport named by `?transport=`, the lag named by
+ * `?lag=&jitter=&loss=`), routes the address to a page and swaps pages on navigation (history and hash
+ * changes).
  */
 import './style.css';
-import { mountLanding, mountLobbyPlaceholder, mountNotFound } from './landing.ts';
+import { linkConditionsFromSearchParams, PERFECT_LINK } from '../transport/link-model.ts';
+import { mountLanding, mountNotFound, type ActionResult, type LandingActions } from './landing.ts';
+import { browserTransport, signalingUrl, transportFromSearch } from './links.ts';
+import { mountLobbyPage } from './lobby-page.ts';
+import { OnlineHub, type OnlineEnv } from './online.ts';
 import type { Page } from './page.ts';
 import { mountPractice } from './practice.ts';
 import { mountReplayViewer } from './replay-viewer.ts';
@@ -12,20 +17,40 @@ import { parseRoute, type Route } from './router.ts';
 import { testHook } from './test-hook.ts';
 import { mountWidgetsDemo } from './widgets-demo.ts';
 
-function mount(root: HTMLElement, route: Route): Page {
-  switch (route.kind) {
-    case 'landing': return mountLanding(root);
-    case 'lobby': return mountLobbyPlaceholder(root, route.code);
-    case 'replay': return mountReplayViewer(root);
-    case 'practice': return mountPractice(root, route.players, route.countdownSeconds);
-    case 'widgets': return mountWidgetsDemo(root);
-    case 'not-found': return mountNotFound(root, route.path);
-    default: return assertNever(route);
-  }
-}
-
 function assertNever(x: never): never {
   throw new Error(`unhandled route ${JSON.stringify(x)}`);
+}
+
+/** The countdown before frame 0 from `?countdown=<seconds>` (0..9, default 3). */
+function countdownMs(params: URLSearchParams): number {
+  const c = Number(params.get('countdown') ?? '3');
+  return Number.isInteger(c) && c >= 0 && c <= 9 ? c * 1000 : 3000;
+}
+
+function onlineEnv(navigate: (href: string) => void): OnlineEnv {
+  const params = new URLSearchParams(location.search);
+  const lag = linkConditionsFromSearchParams(params);
+  const transport = transportFromSearch(location.search);
+  const link = browserTransport(transport, location);
+  const words = new Uint32Array(1);
+  return {
+    now: () => performance.now(),
+    timeOrigin: performance.timeOrigin,
+    random: () => {
+      crypto.getRandomValues(words);
+      return words[0] ?? 0;
+    },
+    signalingUrl: signalingUrl(location),
+    transport,
+    prepareLink: () => link.prepare(),
+    createLink: (ctx) => link.createLink(ctx),
+    lag: lag.ok ? lag.value : PERFECT_LINK,
+    lagError: lag.ok ? undefined : lag.error,
+    countdownMs: countdownMs(params),
+    origin: location.origin,
+    search: location.search,
+    navigate,
+  };
 }
 
 function start(): void {
@@ -42,6 +67,32 @@ function start(): void {
     page?.destroy();
     page = mount(root, route);
     document.title = route.kind === 'landing' ? 'Rollback Pong' : `Rollback Pong · ${route.kind.replace('-', ' ')}`;
+  };
+  const navigate = (href: string): void => {
+    history.pushState(null, '', href);
+    show();
+  };
+  const hub = new OnlineHub(onlineEnv(navigate));
+  const enter = (r: Awaited<ReturnType<OnlineHub['create']>>): ActionResult => {
+    if (!r.ok) return { ok: false, error: r.error };
+    // Keep the query (lag and transport settings) on the lobby page.
+    navigate(r.room.linkPath + location.search);
+    return { ok: true };
+  };
+  const actions: LandingActions = {
+    createLobby: async (name, settings) => enter(await hub.create(name, settings)),
+    joinLobby: async (code, name) => enter(await hub.join(code, name)),
+  };
+  const mount = (host: HTMLElement, route: Route): Page => {
+    switch (route.kind) {
+      case 'landing': return mountLanding(host, actions);
+      case 'lobby': return mountLobbyPage(host, route.code, hub);
+      case 'replay': return mountReplayViewer(host);
+      case 'practice': return mountPractice(host, route.players, route.countdownSeconds);
+      case 'widgets': return mountWidgetsDemo(host);
+      case 'not-found': return mountNotFound(host, route.path);
+      default: return assertNever(route);
+    }
   };
   window.addEventListener('hashchange', show);
   window.addEventListener('popstate', show);

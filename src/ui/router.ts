@@ -37,10 +37,18 @@ export function parseRoute(pathname: string, search = '', hash = ''): Route {
   }
   const lobby = /^lobby\/([^/]+)$/.exec(name);
   if (lobby !== null) {
-    const code = decodeURIComponent(lobby[1] ?? '');
-    if (LOBBY_CODE.test(code)) return { kind: 'lobby', code };
+    const code = safeDecode(lobby[1] ?? '');
+    if (code !== undefined && LOBBY_CODE.test(code)) return { kind: 'lobby', code };
   }
   return { kind: 'not-found', path: hashName !== '' ? `#/${hashPath}` : pathname };
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined; // malformed %-escapes
+  }
 }
 
 /** The URL of a route (hash routes stay on the current path's origin root). */

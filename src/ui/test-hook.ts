@@ -3,10 +3,12 @@
  * (documented in docs/ui.md). Pages publish into it; nothing reads it back, so it cannot change the game.
  */
 import { checksum, formatChecksum, fxToFloat, type GameState } from '../game/index.ts';
+import type { SessionStats } from '../netcode/types.ts';
+import type { LinkConditions } from '../transport/link-model.ts';
 import type { TimingSummary } from './render/timing.ts';
 
-/** Names of the pages. */
-export type PageName = 'landing' | 'lobby' | 'replay' | 'practice' | 'widgets' | 'not-found';
+/** Names of the pages (`game`: the lobby route while a match is shown). */
+export type PageName = 'landing' | 'lobby' | 'game' | 'replay' | 'practice' | 'widgets' | 'not-found';
 
 /** A JSON-friendly digest of a game state. */
 export interface StateSummary {
@@ -45,6 +47,90 @@ export interface ReplayHookInfo {
   readonly speed: number;
 }
 
+/** Where the online page is. */
+export type OnlineView = 'join' | 'joining' | 'lobby' | 'game' | 'ended' | 'closed';
+
+/** A lobby member as the online page shows it. */
+export interface OnlineMemberInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly host: boolean;
+  readonly ready: boolean;
+  /** Round trip over the peers' reliable channel, once measured. */
+  readonly pingMs: number | undefined;
+}
+
+/** A confirmed frame's digest (checksum in hex). */
+export interface ConfirmedPointInfo {
+  readonly frame: number;
+  readonly checksum: string;
+  readonly scores: readonly number[];
+  readonly winner: number;
+}
+
+/** What `settle` reports once the page stopped advancing and every simulated frame is confirmed. */
+export interface SettleResult extends ConfirmedPointInfo {
+  /** Checksum of the state the session itself holds at `frame` (must equal `checksum`). */
+  readonly liveChecksum: string;
+}
+
+/** The scripted-input override: a function of the frame about to be simulated, fixed bits, or null. */
+export type ScriptedInput = ((frame: number) => number) | number | null;
+
+/** The online lobby/match page (see docs/ui.md). */
+export interface OnlineHookInfo {
+  view: OnlineView;
+  code: string;
+  /** Our lobby member id ('' before joining). */
+  memberId: string;
+  transport: string;
+  members: readonly OnlineMemberInfo[];
+  meshReady: boolean;
+  /** The last status line and error message shown ('' for none). */
+  status: string;
+  error: string;
+  /** Matches started on this page (1 for the first). */
+  matchNumber: number;
+  localPlayer: number;
+  names: readonly string[];
+  /** Session frame (frames simulated), -1 before a match. */
+  frame: number;
+  /** Checksum (hex) of the current, possibly predicted, state. */
+  checksum: string;
+  /** Last input frame every peer holds confirmed. */
+  confirmedFrame: number;
+  /** Latest frame whose state is final (confirmed track). */
+  confirmedUpTo: number;
+  /** Scores of the current state. */
+  scores: readonly number[];
+  /** Confirmed winner, -1 while none. */
+  winner: number;
+  /** `performance.timeOrigin + startedAtMs`: when frame 0 ran (absolute ms), undefined before. */
+  startedAt: number | undefined;
+  /** `performance.timeOrigin + localStartMs`: when frame 0 was scheduled (absolute ms). */
+  scheduledStartAt: number | undefined;
+  /** Notices on screen now, and every notice shown with its local time (`performance.now()`). */
+  notices: readonly string[];
+  noticeLog: readonly { readonly text: string; readonly atMs: number }[];
+  /** Desync reports seen. */
+  desyncs: number;
+  /** Current artificial network conditions on incoming inputs. */
+  lag: LinkConditions | undefined;
+  /** Replay downloads started on this page. */
+  replayDownloads: number;
+  /** Session stats now (undefined before a match). */
+  stats(): SessionStats | undefined;
+  /** Overrides the keyboard: a function of the frame, fixed input bits, or null to give it back. */
+  scriptInput(input: ScriptedInput): void;
+  /** Digest of a confirmed frame still remembered (the last minute), undefined otherwise. */
+  checksumAt(frame: number): ConfirmedPointInfo | undefined;
+  /**
+   * Stops advancing once the session reaches `frame` (default: now) and resolves when that frame is
+   * confirmed. Peers settled at the same `frame` (or compared with `checksumAt`) must agree.
+   */
+  settle(frame?: number): Promise<SettleResult>;
+}
+
 /** Everything under `window.rollbackPong`. */
 export interface RollbackPongHook {
   readonly version: 1;
@@ -57,6 +143,8 @@ export interface RollbackPongHook {
   replay: ReplayHookInfo | undefined;
   /** `render_frame_ms` summary of the current page's renderer. */
   renderFrameMs: (() => TimingSummary) | undefined;
+  /** The online lobby and match (undefined on other pages). */
+  online: OnlineHookInfo | undefined;
   /** Extra fields a page (e.g. the online match) wants to expose. */
   extra: Record<string, unknown>;
 }
@@ -72,7 +160,7 @@ declare global {
 export function testHook(): RollbackPongHook {
   const existing = window.rollbackPong;
   if (existing !== undefined) return existing;
-  const created: RollbackPongHook = { version: 1, page: 'landing', frame: -1, checksum: '', state: undefined, replay: undefined, renderFrameMs: undefined, extra: {} };
+  const created: RollbackPongHook = { version: 1, page: 'landing', frame: -1, checksum: '', state: undefined, replay: undefined, renderFrameMs: undefined, online: undefined, extra: {} };
   window.rollbackPong = created;
   return created;
 }
@@ -86,6 +174,7 @@ export function resetTestHook(page: PageName): void {
   hook.state = undefined;
   hook.replay = undefined;
   hook.renderFrameMs = undefined;
+  hook.online = undefined;
   hook.extra = {};
 }
 

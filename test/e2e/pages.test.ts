@@ -30,13 +30,18 @@ describeE2E('pages (Chromium)', () => {
     await server?.close();
   });
 
-  it('landing page: links to practice and replays; Create/Join say online play is coming', async () => {
+  it('landing page: settings, name required, bad codes refused; links to replays; a lobby link asks for a name', async () => {
     const tp = await openPage(browser);
     await tp.page.goto(server.url + '/');
     await tp.page.waitForFunction(() => window.rollbackPong?.page === 'landing');
     expect(await tp.page.textContent('h1')).toBe('Rollback Pong');
+    await tp.page.fill('#player-name', '');
     await tp.page.click('[data-testid=create-lobby]');
-    expect(await tp.page.textContent('[data-testid=landing-message]')).toContain('coming soon');
+    expect(await tp.page.textContent('[data-testid=landing-message]')).toBe('Pick a name first.');
+    await tp.page.click('.settings summary');
+    expect(await tp.page.inputValue('#points-to-win')).toBe('5');
+    expect(await tp.page.getAttribute('#input-delay', 'max')).toBe('10');
+    expect(await tp.page.getAttribute('#max-prediction', 'max')).toBe('16');
     await tp.page.fill('#lobby-code', 'not a code!');
     await tp.page.click('[data-testid=join-lobby]');
     expect(await tp.page.textContent('[data-testid=landing-message]')).toContain('not a lobby code');
@@ -44,8 +49,8 @@ describeE2E('pages (Chromium)', () => {
     await tp.page.click('[data-testid=replay-link]');
     await tp.page.waitForFunction(() => window.rollbackPong?.page === 'replay');
     await tp.page.goto(server.url + '/lobby/AbC123');
-    await tp.page.waitForFunction(() => window.rollbackPong?.page === 'lobby');
-    expect(await tp.page.textContent('h1')).toBe('Lobby AbC123');
+    await tp.page.waitForFunction(() => window.rollbackPong?.page === 'lobby' && window.rollbackPong.online?.view === 'join');
+    expect(await tp.page.textContent('h2')).toBe('Join this lobby');
     expect(tp.errors).toEqual([]);
   });
 

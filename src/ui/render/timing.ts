@@ -11,6 +11,7 @@ export interface TimingSummary {
   readonly lastMs: number;
   readonly meanMs: number;
   readonly p50Ms: number;
+  readonly p95Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
 }
@@ -56,12 +57,12 @@ export class RenderTiming {
     return out;
   }
 
-  /** Count, last, mean, p50, p99 (nearest rank) and max of the retained samples. */
+  /** Count, last, mean, p50, p95, p99 (nearest rank) and max of the retained samples. */
   summary(): TimingSummary {
     const v = this.values().sort((a, b) => a - b);
-    if (v.length === 0) return { count: this.written, lastMs: 0, meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+    if (v.length === 0) return { count: this.written, lastMs: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 };
     const rank = (q: number): number => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))] ?? 0;
     const sum = v.reduce((a, b) => a + b, 0);
-    return { count: this.written, lastMs: this.last, meanMs: sum / v.length, p50Ms: rank(0.5), p99Ms: rank(0.99), maxMs: v[v.length - 1] ?? 0 };
+    return { count: this.written, lastMs: this.last, meanMs: sum / v.length, p50Ms: rank(0.5), p95Ms: rank(0.95), p99Ms: rank(0.99), maxMs: v[v.length - 1] ?? 0 };
   }
 }

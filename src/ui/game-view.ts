@@ -1,0 +1,290 @@
+/**
+ * The online match screen: the pixi renderer fed by the match's (possibly predicted) state, a
+ * countdown from the synchronized start, network notices, the HUD, the live lag panel, a slot for the
+ * in-game chat, and the end screen (winner, scores, Rematch, Download replay) once the win is
+ * *confirmed* (a predicted point can still be rolled back). The match runs at a fixed 60 Hz inside
+ * `OnlineMatch.update`; this view calls it from `tick` with the sampled (or scripted) input.
+ */
+import { checksum, encodeReplay, formatChecksum, fxToFloat } from '../game/index.ts';
+import type { OnlineMatch } from '../lobby/online-match.ts';
+import type { SessionEvent } from '../netcode/types.ts';
+import type { LinkConditions } from '../transport/link-model.ts';
+import { ConfirmedTrack, type ConfirmedPoint } from './confirmed-track.ts';
+import { h } from './dom.ts';
+import { createHud, type Hud } from './hud.ts';
+import { createInputSampler, type InputSampler } from './input.ts';
+import { createLagPanel, type LagPanel } from './lag-panel.ts';
+import { applySessionEvent, noticeForEvent, NoticeList } from './notices.ts';
+import { playerColour, SIDE_NAMES } from './palette.ts';
+import { endScreenText, replayFileName } from './messages.ts';
+import { createRenderer, paddleOrigin, type PongRenderer } from './render/index.ts';
+import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
+
+const HUD_EVERY_MS = 250;
+/** Notices kept in the test hook's log. */
+const NOTICE_LOG_LIMIT = 200;
+const GO_FRAMES = 40;
+
+/** What the game screen needs from the lobby page. */
+export interface GameViewOptions {
+  readonly match: OnlineMatch;
+  readonly code: string;
+  /** 1 for the first match of this page. */
+  readonly matchNumber: number;
+  /** Player names in player order. */
+  readonly names: readonly string[];
+  readonly now: () => number;
+  /** `performance.timeOrigin` (absolute time = origin + `now()`). */
+  readonly timeOrigin: number;
+  /** The shared hook object this view keeps current. */
+  readonly hook: OnlineHookInfo;
+  /** Lag to apply now (URL parameters or the last panel settings). */
+  readonly lag: LinkConditions;
+  /** The scripted-input override (undefined: keyboard/touch). */
+  readonly scripted: (frame: number) => number | undefined;
+  readonly onLagChange: (lag: LinkConditions) => void;
+  readonly onRematch: () => void;
+  readonly onBackToLobby: () => void;
+  readonly onLeave: () => void;
+}
+
+/** A mounted game screen. */
+export interface GameView {
+  readonly element: HTMLElement;
+  readonly chatSlot: HTMLElement;
+  /** Runs due frames; draws when `render`. */
+  tick(nowMs: number, render: boolean): void;
+  /** Shows a short notice over the arena (e.g. a chat line or a lobby server problem). */
+  notice(text: string, ttlMs?: number): void;
+  destroy(): void;
+}
+
+function pointInfo(p: ConfirmedPoint): ConfirmedPointInfo {
+  return { frame: p.frame, checksum: formatChecksum(p.checksum), scores: p.scores, winner: p.winner };
+}
+
+interface SettleWaiter {
+  readonly target: number;
+  readonly resolve: (r: SettleResult) => void;
+}
+
+/** Mounts the game screen into `host`. */
+export function createGameView(host: HTMLElement, o: GameViewOptions): GameView {
+  const { match, names, hook } = o;
+  const local = match.start.localPlayer;
+  const colour = playerColour(local);
+  const stage = h('div', { class: 'stage loaded', 'data-testid': 'stage' });
+  const endTitle = h('h2', { 'data-testid': 'end-title' });
+  const endScores = h('ol', { class: 'end-scores', 'data-testid': 'end-scores' });
+  const rematch = h('button', { type: 'button', class: 'primary', 'data-testid': 'rematch', text: 'Rematch' });
+  const download = h('button', { type: 'button', 'data-testid': 'download-replay', text: 'Download replay' });
+  const back = h('button', { type: 'button', 'data-testid': 'back-to-lobby', text: 'Back to lobby' });
+  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, download, back));
+  // Outside the stage: the stage captures pointers for touch steering, which would eat the buttons' clicks.
+  const stageWrap = h('div', { class: 'stage-wrap' }, stage, end);
+  const leave = h('button', { type: 'button', class: 'subtle', 'data-testid': 'leave', text: 'Leave' });
+  const who = h('span', { class: 'you', text: `You: ${names[local] ?? ''} (${colour.name}, ${SIDE_NAMES[local] ?? ''})` });
+  who.style.color = colour.css;
+  const hudHost = h('div', { class: 'hud-host' });
+  const lagHost = h('details', { class: 'lag-details', 'data-testid': 'lag-details' }, h('summary', { text: 'Lag injection' }));
+  const chatSlot = h('div', { class: 'chat-slot' });
+  const element = h('main', { class: 'page game-page', 'data-testid': 'game' },
+    h('header', { class: 'bar' }, h('a', { href: '/', class: 'brand', text: '← Rollback Pong' }), h('h1', { text: `Match ${o.matchNumber}` }), who, leave),
+    h('div', { class: 'game-layout' }, stageWrap, h('aside', { class: 'side' }, hudHost, lagHost, chatSlot)));
+  host.append(element);
+
+  const notices = new NoticeList();
+  const noticeLog: { text: string; atMs: number }[] = [];
+  const track = new ConfirmedTrack(match.config);
+  const settles: SettleWaiter[] = [];
+  const gone = new Set<string>();
+  let localGone = false;
+  let desyncs = 0;
+  let ended: 'won' | 'abandoned' | undefined;
+  let lastHudMs = -Infinity;
+  let renderer: PongRenderer | undefined;
+  let input: InputSampler | undefined;
+  let destroyed = false;
+  const hud: Hud = createHud(hudHost, { nameOf: (p) => names[p] ?? `P${p + 1}` });
+  let lag = o.lag;
+  match.lag.setConditions(lag);
+  const lagPanel: LagPanel = createLagPanel(lagHost, {
+    initial: { latencyMs: lag.latencyMs, jitterMs: lag.jitterMs, loss: lag.loss, duplicate: lag.duplicate, reorder: lag.reorder },
+    onChange: (s) => {
+      lag = { ...lag, ...s };
+      match.lag.setConditions(lag);
+      hook.lag = lag;
+      o.onLagChange(lag);
+    },
+  });
+
+  const nameOfPeer = (peer: string): string => names[match.start.order.indexOf(peer)] ?? peer;
+  const log = (text: string, atMs: number): void => {
+    noticeLog.push({ text, atMs });
+    if (noticeLog.length > NOTICE_LOG_LIMIT) noticeLog.splice(0, noticeLog.length - NOTICE_LOG_LIMIT);
+  };
+  const addNotice = (text: string, nowMs: number, ttlMs = 4000): void => {
+    notices.add(text, nowMs, { ttlMs });
+    log(text, nowMs);
+  };
+  const onEvent = (e: SessionEvent, nowMs: number): void => {
+    const text = noticeForEvent(e, nameOfPeer);
+    if (text !== undefined) log(text, nowMs);
+    applySessionEvent(notices, e, nowMs, nameOfPeer);
+    if (e.kind === 'desync') desyncs++;
+    else if (e.kind === 'disconnected') gone.add(e.peer);
+    else if (e.kind === 'local-disconnected') localGone = true;
+    // For developers: which fields of the state differ (the notice only says that they do).
+    else if (e.kind === 'desync-diff') console.warn(`desync with ${nameOfPeer(e.peer)} at frame ${e.frame}:`, e.diff);
+  };
+  addNotice(`First to ${match.config.pointsToWin} points wins`, o.now());
+
+  rematch.addEventListener('click', () => o.onRematch());
+  back.addEventListener('click', () => o.onBackToLobby());
+  leave.addEventListener('click', () => o.onLeave());
+  download.addEventListener('click', () => {
+    const blob = new Blob([encodeReplay(match.replay())], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
+    const a = h('a', { href: url, download: replayFileName(o.code, o.matchNumber) });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    hook.replayDownloads++;
+  });
+
+  const showEnd = (kind: 'won' | 'abandoned'): void => {
+    ended = kind;
+    end.hidden = false;
+    hook.view = 'ended';
+    if (kind === 'won') {
+      const s = endScreenText(track.state, names);
+      endTitle.textContent = s.title;
+      rematch.hidden = false;
+    } else {
+      endTitle.textContent = localGone ? 'You were disconnected from the match' : 'Everyone else left the match';
+      rematch.hidden = true;
+    }
+    endScores.replaceChildren(...track.state.scores.map((score, p) => {
+      const li = h('li', { text: `${names[p] ?? `Player ${p + 1}`}: ${score}` });
+      li.style.color = playerColour(p).css;
+      return li;
+    }));
+  };
+
+  const settleStep = (nowMs: number): void => {
+    match.sim.execute(match.session.advanceFrame(nowMs, false));
+    for (const e of match.session.drainEvents()) onEvent(e, nowMs);
+  };
+
+  const resolveSettles = (): void => {
+    for (let i = settles.length - 1; i >= 0; i--) {
+      const w = settles[i];
+      if (w === undefined || track.frame < w.target) continue;
+      const p = track.at(w.target);
+      if (p === undefined) continue;
+      settles.splice(i, 1);
+      const live = match.state.frame === w.target ? formatChecksum(checksum(match.state)) : '';
+      w.resolve({ ...pointInfo(p), liveChecksum: live });
+    }
+  };
+
+  const publish = (nowMs: number): void => {
+    const s = match.session;
+    hook.frame = s.currentFrame;
+    hook.confirmedFrame = s.confirmedFrame;
+    hook.confirmedUpTo = track.frame;
+    hook.scores = match.state.scores;
+    hook.winner = track.winner;
+    hook.startedAt = match.startedAtMs === undefined ? undefined : o.timeOrigin + match.startedAtMs;
+    hook.notices = notices.active(nowMs);
+    hook.desyncs = desyncs;
+  };
+
+  hook.view = 'game';
+  hook.localPlayer = local;
+  hook.names = names;
+  hook.matchNumber = o.matchNumber;
+  hook.frame = match.session.currentFrame;
+  hook.winner = -1;
+  hook.startedAt = undefined;
+  hook.scheduledStartAt = o.timeOrigin + match.start.localStartMs;
+  hook.noticeLog = noticeLog;
+  hook.lag = lag;
+  hook.stats = () => match.stats(o.now());
+  hook.checksumAt = (frame) => {
+    const p = track.at(frame);
+    return p === undefined ? undefined : pointInfo(p);
+  };
+  hook.settle = (frame) => new Promise((resolve) => settles.push({ target: Math.max(0, Math.floor(frame ?? match.session.currentFrame)), resolve }));
+  testHook().page = 'game';
+
+  void createRenderer(stage).then((r) => {
+    if (destroyed) {
+      r.destroy();
+      return;
+    }
+    renderer = r;
+    stage.prepend(r.canvas);
+    testHook().renderFrameMs = () => r.timing.summary();
+    input = createInputSampler({
+      side: local,
+      touchTarget: stage,
+      paddleClient: () => {
+        const s = match.state;
+        const c = paddleOrigin(s.config, local, fxToFloat(s.paddles[local] ?? 0));
+        return r.arenaToClient(c.x, c.y);
+      },
+    });
+  });
+
+  const countdownText = (nowMs: number): string | undefined => {
+    const ms = match.countdownMs(nowMs);
+    if (ms > 0) return String(Math.max(1, Math.ceil(ms / 1000)));
+    return match.session.currentFrame < GO_FRAMES ? 'Go!' : undefined;
+  };
+
+  return {
+    element,
+    chatSlot,
+    tick(nowMs: number, render: boolean): void {
+      if (destroyed) return;
+      const s = match.session;
+      const stopAt = settles.reduce((m, w) => Math.min(m, w.target), Number.POSITIVE_INFINITY);
+      if (s.currentFrame >= stopAt) settleStep(nowMs);
+      else {
+        const bits = o.scripted(s.currentFrame) ?? input?.sample() ?? 0;
+        match.update(nowMs, bits);
+        for (const e of match.drainEvents()) onEvent(e, nowMs);
+      }
+      track.advance(s);
+      resolveSettles();
+      if (ended === undefined) {
+        if (track.winner >= 0) showEnd('won');
+        else if (localGone || (gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
+      }
+      publish(nowMs);
+      if (nowMs - lastHudMs >= HUD_EVERY_MS) {
+        lastHudMs = nowMs;
+        hud.update(match.stats(nowMs));
+      }
+      if (render && renderer !== undefined) {
+        const winner = track.winner >= 0 ? endScreenText(track.state, names) : null;
+        renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner });
+        publishState(match.state);
+      }
+      hook.checksum = formatChecksum(checksum(match.state));
+    },
+    notice(text: string, ttlMs = 5000): void {
+      addNotice(text, o.now(), ttlMs);
+    },
+    destroy(): void {
+      destroyed = true;
+      input?.destroy();
+      renderer?.destroy();
+      hud.destroy();
+      lagPanel.destroy();
+      element.remove();
+    },
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * The `/lobby/<code>` page: asks for a name and joins (unless the landing page already entered the
+ * lobby), then shows the lobby screen, switches to the game screen when a match starts and back after
+ * it. It owns the update loop (animation frames plus a background-tab timer, see driver.ts) that
+ * drives the `Room` and its match, turns room events into messages, chat lines and notices, and keeps
+ * `window.rollbackPong.online` current.
+ */
+import { validateName } from '../lobby/protocol.ts';
+import type { Room, RoomEvent } from '../lobby/room.ts';
+import { describeLinkConditions, isPerfectLink, type LinkConditions } from '../transport/link-model.ts';
+import { createChat, type Chat } from './chat.ts';
+import { h } from './dom.ts';
+import { startDriver, type Driver } from './driver.ts';
+import { createGameView, type GameView } from './game-view.ts';
+import { savedName, saveName } from './landing.ts';
+import { createLobbyView, type LobbyModel, type LobbyView } from './lobby-view.ts';
+import { handshakeAbortedMessage, isNameProblem, joinNames, peerErrorMessage, serverErrorMessage, signalingClosedMessage } from './messages.ts';
+import type { OnlineHub } from './online.ts';
+import type { Page } from './page.ts';
+import { playerColour } from './palette.ts';
+import { resetTestHook, testHook, type OnlineHookInfo, type OnlineMemberInfo, type ScriptedInput } from './test-hook.ts';
+
+const LOBBY_REFRESH_MS = 200;
+
+/** A fresh online hook for lobby `code`. */
+function newOnlineHook(code: string, transport: string): OnlineHookInfo {
+  return {
+    view: 'join', code, memberId: '', transport, members: [], meshReady: false, status: '', error: '',
+    matchNumber: 0, localPlayer: -1, names: [], frame: -1, checksum: '', confirmedFrame: -1, confirmedUpTo: -1,
+    scores: [], winner: -1, startedAt: undefined, scheduledStartAt: undefined, notices: [], noticeLog: [], desyncs: 0,
+    lag: undefined, replayDownloads: 0,
+    stats: () => undefined,
+    scriptInput: () => {},
+    checksumAt: () => undefined,
+    settle: () => Promise.reject(new Error('no match running')),
+  };
+}
+
+/** Mounts the lobby page for `code`. */
+export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub): Page {
+  const env = hub.env;
+  resetTestHook('lobby');
+  const hook = newOnlineHook(code, env.transport);
+  testHook().online = hook;
+  let scripted: ScriptedInput = null;
+  hook.scriptInput = (s) => {
+    scripted = typeof s === 'number' || typeof s === 'function' || s === null ? s : null;
+  };
+  const scriptedBits = (frame: number): number | undefined => {
+    if (scripted === null) return undefined;
+    const bits = typeof scripted === 'number' ? scripted : scripted(frame);
+    return Number.isInteger(bits) && bits >= 0 && bits <= 255 ? bits : 0;
+  };
+
+  let destroyed = false;
+  let cleanup: (() => void) | undefined;
+  const joinHost = h('div', { class: 'join-host' });
+  root.append(joinHost);
+
+  const enterRoom = (room: Room): void => {
+    joinHost.remove();
+    cleanup = runRoom(root, room, hub, hook, scriptedBits);
+  };
+
+  const existing = hub.roomFor(code);
+  if (existing !== undefined) enterRoom(existing);
+  else {
+    const name = h('input', { type: 'text', id: 'join-name', maxlength: 20, placeholder: 'Your name', autocomplete: 'nickname', value: savedName(), 'data-testid': 'join-name' });
+    const join = h('button', { type: 'submit', class: 'primary', 'data-testid': 'join-submit', text: 'Join lobby' });
+    const message = h('p', { class: 'message', role: 'alert', 'data-testid': 'join-message' });
+    const form = h('form', { class: 'card' },
+      h('h2', { text: 'Join this lobby' }),
+      h('div', { class: 'field' }, h('label', { for: 'join-name', text: 'Your name' }), name),
+      h('div', { class: 'row' }, join, h('a', { href: '/', class: 'button subtle', text: 'Home' })),
+      message);
+    joinHost.append(h('main', { class: 'page landing' }, h('header', { class: 'hero' }, h('h1', { text: 'Rollback Pong' }), h('p', { class: 'tagline', text: 'You are invited to a match.' })), form));
+    name.focus();
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const valid = validateName(name.value);
+      if (!valid.ok) {
+        message.textContent = `That name cannot be used: ${valid.error}.`;
+        return;
+      }
+      saveName(valid.value);
+      join.disabled = true;
+      message.textContent = 'Joining…';
+      hook.view = 'joining';
+      void hub.join(code, valid.value).then((r) => {
+        if (destroyed) {
+          if (r.ok) hub.leave();
+          return;
+        }
+        join.disabled = false;
+        if (r.ok) return enterRoom(r.room);
+        message.textContent = r.error;
+        hook.view = 'join';
+        hook.error = r.error;
+        if (r.code !== undefined && isNameProblem(r.code)) name.select();
+      });
+    });
+  }
+
+  return {
+    destroy(): void {
+      destroyed = true;
+      cleanup?.();
+      joinHost.remove();
+    },
+  };
+}
+
+/** Runs a room on the page until destroyed; returns the cleanup. */
+function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHookInfo, scripted: (frame: number) => number | undefined): () => void {
+  const env = hub.env;
+  let lag: LinkConditions = env.lag;
+  let error = env.lagError !== undefined ? `Lag parameters ignored: ${env.lagError}` : '';
+  let status = '';
+  let lastRefresh = -Infinity;
+  let knownMembers = new Map(room.members.map((m) => [m.id, m.name]));
+  let game: GameView | undefined;
+  let matchNumber = 0;
+  let startTimer: ReturnType<typeof setTimeout> | undefined;
+  const colourOf = (id: string): string => playerColour(Math.max(0, room.members.findIndex((m) => m.id === id))).css;
+  const lobby: LobbyView = createLobbyView(root, {
+    onReady: (ready) => {
+      error = '';
+      room.setReady(ready);
+      refresh(env.now());
+    },
+    onLeave: () => leave(),
+  });
+  const chat: Chat = createChat(lobby.chatSlot, {
+    maxLength: 280,
+    onSend: (text) => room.chat(text),
+  });
+  chat.add({ text: `You joined lobby ${room.code}. Share the link to invite players.` });
+  hook.memberId = room.localId;
+  hook.view = 'lobby';
+  testHook().page = 'lobby';
+
+  const leave = (): void => {
+    hub.leave();
+    env.navigate('/');
+  };
+
+  const members = (): OnlineMemberInfo[] => room.members.map((m) => ({
+    id: m.id,
+    name: m.name,
+    host: m.id === room.hostId,
+    ready: m.id === room.localId ? room.ready : m.ready || room.handshake?.readyOf(m.id) === true,
+    pingMs: room.rtt.get(m.id),
+  }));
+
+  const statusText = (list: readonly OnlineMemberInfo[]): string => {
+    if (list.length < 2) return 'Waiting for players to join…';
+    if (!room.meshReady) return 'Connecting to the other players (WebRTC)…';
+    const others = list.filter((m) => !m.ready && m.id !== room.localId).map((m) => m.name);
+    const waiting = room.ready ? others : [...others, 'you'];
+    return waiting.length === 0 ? 'Everyone is ready: starting…' : `Connected. Waiting for ${joinNames(waiting)} to be ready.`;
+  };
+
+  const refresh = (nowMs: number): void => {
+    lastRefresh = nowMs;
+    const list = members();
+    status = statusText(list);
+    const model: LobbyModel = {
+      code: room.code, shareLink: env.origin + room.linkPath, settings: room.settings, transport: env.transport,
+      lag: isPerfectLink(lag) ? '' : describeLinkConditions(lag), localId: room.localId, members: list,
+      ready: room.ready, meshReady: room.meshReady, status, error,
+    };
+    lobby.update(model);
+    hook.members = list;
+    hook.meshReady = room.meshReady;
+    hook.status = status;
+    hook.error = error;
+  };
+
+  const showError = (text: string): void => {
+    error = text;
+    hook.error = text;
+    game?.notice(text, 8000);
+  };
+
+  const toLobby = (ready: boolean): void => {
+    room.endMatch();
+    if (ready) room.setReady(true);
+    game?.destroy();
+    game = undefined;
+    hook.stats = () => undefined;
+    hook.checksumAt = () => undefined;
+    hook.settle = () => Promise.reject(new Error('no match running'));
+    lobby.chatSlot.append(chat.element);
+    lobby.element.hidden = false;
+    hook.view = 'lobby';
+    testHook().page = 'lobby';
+    refresh(env.now());
+  };
+
+  const onEvent = (e: RoomEvent, nowMs: number): void => {
+    switch (e.kind) {
+      case 'members-changed': {
+        const now = new Map(room.members.map((m) => [m.id, m.name]));
+        for (const [id, name] of now) if (!knownMembers.has(id)) chat.add({ text: `${name} joined` });
+        for (const [id, name] of knownMembers) if (!now.has(id)) chat.add({ text: `${name} left` });
+        knownMembers = now;
+        return;
+      }
+      case 'chat':
+        chat.add({ from: e.name, text: e.text, colour: colourOf(e.from) });
+        return;
+      case 'mesh-ready':
+        return;
+      case 'peer-error':
+        return showError(peerErrorMessage(room.nameOf(e.peer), e.message));
+      case 'handshake-aborted':
+        return showError(handshakeAbortedMessage(e.reason));
+      case 'match-committed':
+        error = '';
+        return;
+      case 'match-started': {
+        matchNumber++;
+        lobby.element.hidden = true;
+        const names = e.match.start.order.map((id) => room.nameOf(id));
+        game = createGameView(root, {
+          match: e.match, code: room.code, matchNumber, names, now: env.now, timeOrigin: env.timeOrigin, hook, lag, scripted,
+          onLagChange: (next) => (lag = next),
+          onRematch: () => toLobby(true),
+          onBackToLobby: () => toLobby(false),
+          onLeave: leave,
+        });
+        game.chatSlot.append(chat.element);
+        game.tick(nowMs, false);
+        // Frame 0 on time, not at the next animation frame (up to 16 ms late, more under load).
+        const startIn = e.match.countdownMs(nowMs);
+        if (startTimer !== undefined) clearTimeout(startTimer);
+        if (startIn > 0) startTimer = setTimeout(() => tick(env.now(), false), startIn + 1); // timers may fire a little early
+        return;
+      }
+      case 'server-error':
+        return showError(serverErrorMessage(e.code));
+      case 'signaling-closed':
+        if (game === undefined) hook.view = 'closed';
+        return showError(signalingClosedMessage(e.reason));
+      default:
+        return assertNever(e);
+    }
+  };
+
+  const tick = (nowMs: number, render: boolean): void => {
+    room.update(nowMs);
+    for (const e of room.drainEvents()) onEvent(e, nowMs);
+    if (game !== undefined) game.tick(nowMs, render);
+    else if (nowMs - lastRefresh >= LOBBY_REFRESH_MS) refresh(nowMs);
+  };
+  refresh(env.now());
+  const driver: Driver = startDriver(tick, { now: env.now });
+
+  return () => {
+    driver.stop();
+    if (startTimer !== undefined) clearTimeout(startTimer);
+    game?.destroy();
+    chat.destroy();
+    lobby.destroy();
+    hub.leave();
+  };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled room event ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,88 @@
+/**
+ * Player-facing sentences of online play: everything that can go wrong (lobby server error codes,
+ * WebRTC connection failures, handshake aborts, a lost lobby server), the lobby's status line and the
+ * end screen. Pure functions (no DOM), so every code has a tested message.
+ */
+import type { ErrorCode } from '../lobby/protocol.ts';
+import type { OverlayScreen } from './render/renderer.ts';
+
+/** One sentence per server error code (the server's own text is only a fallback detail). */
+export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
+  'lobby-full': 'This lobby is full.',
+  'unknown-lobby': 'There is no lobby with this code. Check the link, or create a new lobby.',
+  'expired-lobby': 'This lobby has expired: everyone left it. Create a new lobby.',
+  'name-taken': 'Someone in this lobby already uses that name. Pick another one.',
+  'bad-name': 'That name cannot be used: a name has 1 to 20 printable characters.',
+  'bad-settings': 'The lobby server refused these match settings.',
+  'bad-message': 'The lobby server did not understand a message (is this page out of date? Reload it).',
+  'too-large': 'That message is too long.',
+  'rate-limited': 'Slow down: too many messages in a short time.',
+  'not-member': 'You are not a member of this lobby any more.',
+  'not-in-lobby': 'You are not in a lobby any more.',
+  'already-in-lobby': 'This connection is already in a lobby.',
+  'server-full': 'The lobby server is full right now. Try again in a minute.',
+  'origin-denied': 'The lobby server does not accept connections from this site.',
+  'in-progress': 'This lobby is in a match right now. Wait for it to end and try again.',
+  'not-host': 'Only the host can do that.',
+};
+
+/** The message for a server error code. */
+export function serverErrorMessage(code: ErrorCode): string {
+  return ERROR_MESSAGES[code];
+}
+
+/** Error codes after which staying on the join form makes sense (the player can fix the name). */
+export function isNameProblem(code: ErrorCode): boolean {
+  return code === 'name-taken' || code === 'bad-name';
+}
+
+/** What failed when entering a lobby, from `Room.create`/`Room.join` or the connection before it. */
+export function joinFailureMessage(failure: { readonly error: string; readonly code?: ErrorCode | undefined }): string {
+  if (failure.code !== undefined) return serverErrorMessage(failure.code);
+  if (/^closed|timeout/.test(failure.error)) return `The lobby server stopped answering (${failure.error}). Reload the page to try again.`;
+  return `Could not enter the lobby: ${failure.error}`;
+}
+
+/** The signaling WebSocket could not be opened. */
+export function unreachableMessage(detail: string): string {
+  return `Cannot reach the lobby server. Check your connection and reload. (${detail})`;
+}
+
+/** The lobby server connection closed while in the lobby. */
+export function signalingClosedMessage(reason: string): string {
+  return `Lost the connection to the lobby server (${reason}). Matches in progress continue; reload to rejoin the lobby.`;
+}
+
+/**
+ * A WebRTC connection to a member failed. Timeouts and ICE failures mean no network path was found
+ * between the two browsers, which is what a TURN relay solves.
+ */
+export function peerErrorMessage(name: string, detail: string): string {
+  if (/not connected after|ice|connection failed|could not connect|timed? ?out/i.test(detail)) {
+    return `WebRTC could not connect to ${name}: a TURN server may be needed (strict NAT or firewall). (${detail})`;
+  }
+  return `The connection to ${name} failed: ${detail}`;
+}
+
+/** The ready handshake was aborted (someone left, un-readied, or versions/settings differ). */
+export function handshakeAbortedMessage(reason: string): string {
+  if (/version/.test(reason)) return `Cannot start: version mismatch (${reason}). Everyone should reload the page.`;
+  return `Match start cancelled: ${reason}. Press Ready to try again.`;
+}
+
+/** "Alice wins!" with the final scores, from a confirmed point. */
+export function endScreenText(point: { readonly winner: number; readonly scores: readonly number[] }, names: readonly string[]): OverlayScreen {
+  const scores = point.scores.map((s, p) => `${names[p] ?? `Player ${p + 1}`} ${s}`).join(' · ');
+  return { title: `${names[point.winner] ?? `Player ${point.winner + 1}`} wins!`, subtitle: scores };
+}
+
+/** The replay's download file name. */
+export function replayFileName(code: string, matchNumber: number): string {
+  return `rollback-pong-${code}-${matchNumber}.json`;
+}
+
+/** "Alice", "Alice and Bob", "Alice, Bob and you". */
+export function joinNames(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
+}

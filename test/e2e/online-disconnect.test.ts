@@ -1,0 +1,54 @@
+/**
+ * A player's browser closes mid-game: the other page shows "Bob's connection interrupted…" within
+ * about a second (the session's 750 ms silence threshold) and "Bob disconnected" after about five
+ * (the 5 s timeout), then the end screen says everyone else left; Back to lobby works.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeE2E, launchChromium, startAppServer, type AppServer } from './support/browser.ts';
+import { closeAll, startMatch, waitForFrame, type Player } from './support/online.ts';
+
+describeE2E('online match: a player leaves (Chromium)', () => {
+  let server: AppServer;
+  let browser: Browser;
+  const players: Player[] = [];
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await closeAll(players);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('closing one page mid-game: interrupted within ~1 s, disconnected after ~5 s, end screen', { timeout: 85_000 }, async () => {
+    const [alice, bob] = await startMatch(browser, server, { count: 2 }, players);
+    if (alice === undefined || bob === undefined) throw new Error('two players expected');
+    await Promise.all(players.map((p) => waitForFrame(p.page, 120)));
+    const closedAt = await alice.page.evaluate(() => performance.now());
+    await bob.page.context().close();
+    await alice.page.waitForFunction(() => window.rollbackPong?.online?.noticeLog.some((n) => n.text === 'Bob disconnected') === true, undefined, { timeout: 15_000, polling: 50 });
+    const log = await alice.page.evaluate(() => window.rollbackPong?.online?.noticeLog.map((n) => ({ ...n })) ?? []);
+    const interrupted = log.find((n) => n.text === "Bob's connection interrupted…");
+    const disconnected = log.find((n) => n.text === 'Bob disconnected');
+    if (interrupted === undefined || disconnected === undefined) throw new Error(`notices: ${JSON.stringify(log)}`);
+    const tInterrupted = interrupted.atMs - closedAt;
+    const tDisconnected = disconnected.atMs - closedAt;
+    console.log(`[disconnect] interrupted after ${tInterrupted.toFixed(0)} ms, disconnected after ${tDisconnected.toFixed(0)} ms`);
+    expect(tInterrupted).toBeGreaterThan(500);
+    expect(tInterrupted).toBeLessThan(1600);
+    expect(tDisconnected).toBeGreaterThan(4500);
+    expect(tDisconnected).toBeLessThan(7500);
+
+    await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])');
+    expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Everyone else left the match');
+    expect(await alice.page.isVisible('[data-testid=rematch]')).toBe(false);
+    await alice.screenshot('online-disconnect');
+    await alice.page.click('[data-testid=back-to-lobby]');
+    await alice.page.waitForFunction(() => window.rollbackPong?.online?.view === 'lobby' && window.rollbackPong.online.members.length === 1);
+    expect(await alice.page.textContent('[data-testid=lobby-status]')).toContain('Waiting for players to join');
+    expect(await alice.page.textContent('[data-testid=chat-list]')).toContain('Bob left');
+    expect(alice.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * The lobby's error messages in the browser, from the real signaling server: unknown lobby, name taken
+ * (case-insensitive), lobby full (joining from the landing page), and a handshake aborted because the
+ * only ready player un-readied; the name typed on a lobby link is remembered.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeE2E, launchChromium, openPage, startAppServer, type AppServer } from './support/browser.ts';
+import { closeAll, createLobbyViaUi, waitForMesh, type Player } from './support/online.ts';
+
+describeE2E('online lobby errors (Chromium)', () => {
+  let server: AppServer;
+  let browser: Browser;
+  const players: Player[] = [];
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await closeAll(players);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('unknown lobby, name taken, lobby full, handshake aborted: each with a clear message', { timeout: 85_000 }, async () => {
+    const stranger = await openPage(browser);
+    players.push({ ...stranger, name: 'Stranger' });
+    await stranger.page.goto(`${server.url}/lobby/AbCdEfGhIjKlMnOpQrStUv`);
+    await stranger.page.fill('[data-testid=join-name]', 'Zoe');
+    await stranger.page.click('[data-testid=join-submit]');
+    await stranger.page.waitForFunction(() => document.querySelector('[data-testid=join-message]')?.textContent?.startsWith('There is no lobby with this code') === true);
+
+    const { player: alice, link } = await createLobbyViaUi(browser, server, { name: 'Alice', players: 2 });
+    players.push(alice);
+    const second = await openPage(browser);
+    players.push({ ...second, name: 'Bob' });
+    await second.page.goto(link);
+    await second.page.fill('[data-testid=join-name]', 'alice');
+    await second.page.click('[data-testid=join-submit]');
+    await second.page.waitForFunction(() => document.querySelector('[data-testid=join-message]')?.textContent?.includes('already uses that name') === true);
+    await second.screenshot('online-name-taken');
+    await second.page.fill('[data-testid=join-name]', 'Bob');
+    await second.page.click('[data-testid=join-submit]');
+    await second.page.waitForFunction(() => window.rollbackPong?.online?.view === 'lobby');
+    await waitForMesh([alice, { ...second, name: 'Bob' }], 2);
+
+    // Lobby full, joining by pasting the link on the landing page.
+    await stranger.page.goto(server.url + '/');
+    expect(await stranger.page.inputValue('#player-name')).toBe('Zoe'); // remembered from the lobby link
+    await stranger.page.fill('#lobby-code', link);
+    await stranger.page.click('[data-testid=join-lobby]');
+    await stranger.page.waitForFunction(() => document.querySelector('[data-testid=landing-message]')?.textContent === 'This lobby is full.');
+
+    // Alice readies, Bob sees it, Alice un-readies: the round is aborted for both, with the reason.
+    await alice.page.click('[data-testid=ready]');
+    await second.page.waitForFunction(() => window.rollbackPong?.online?.members.find((m) => m.name === 'Alice')?.ready === true);
+    await alice.page.click('[data-testid=ready]');
+    await second.page.waitForFunction(() => document.querySelector('[data-testid=lobby-error]')?.textContent?.startsWith('Match start cancelled: Alice is no longer ready') === true);
+    await second.screenshot('online-handshake-aborted');
+    expect(await alice.page.textContent('[data-testid=ready]')).toBe('Ready');
+    for (const p of players) expect(p.errors).toEqual([]);
+  });
+});
