@@ -113,7 +113,7 @@ export class OnlineMatch {
     return this.session.stats(nowMs);
   }
 
-  /** The winner once the confirmed state says so (-1 before). */
+  /** The winner in the latest (possibly predicted) state, -1 before; a confirmed verdict needs the confirmed frames. */
   get winner(): number {
     return this.sim.state.winner;
   }

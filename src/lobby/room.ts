@@ -135,12 +135,32 @@ export class Room {
     if (!r.ok) return { ok: false, error: r.error };
     if (r.value.kind === 'error') return { ok: false, error: r.value.message, code: r.value.code };
     const joined = r.value;
+    // Members may signal us as soon as `joined` is out, possibly before the transport is ready to
+    // listen (createLink can wait on the network): buffer their signals until it subscribes.
+    const early: { from: PeerId; data: unknown }[] = [];
+    let deliver: ((from: PeerId, data: unknown) => void) | undefined;
+    const stopListening = o.signaling.on('signal', (m) => (deliver !== undefined ? deliver(m.from, m.data) : early.push({ from: m.from, data: m.data })));
     const relay: SignalRelay = {
       send: (to, data) => void o.signaling.send({ kind: 'signal', to, data }),
-      onSignal: (handler) => o.signaling.on('signal', (m) => handler(m.from, m.data)),
+      onSignal: (handler) => {
+        deliver = handler;
+        for (const s of early.splice(0)) handler(s.from, s.data);
+        return () => {
+          if (deliver === handler) deliver = undefined;
+        };
+      },
     };
-    const link = await o.createLink({ localId: joined.memberId, iceServers: joined.iceServers, peer: joined.peer, relay });
-    return { ok: true, room: new Room(o, joined, link) };
+    let link: MeshLink;
+    try {
+      link = await o.createLink({ localId: joined.memberId, iceServers: joined.iceServers, peer: joined.peer, relay });
+    } catch (e) {
+      stopListening();
+      o.signaling.send({ kind: 'leave' });
+      return { ok: false, error: `the WebRTC transport could not start: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    const room = new Room(o, joined, link);
+    room.unsubscribe.push(stopListening);
+    return { ok: true, room };
   }
 
   get isHost(): boolean {
