@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Room, type LinkContext, type MeshLink, type RoomOptions } from '../../src/lobby/room.ts';
-import { DEFAULT_SETTINGS, type ClientMessage, type ServerMessage } from '../../src/lobby/protocol.ts';
+import { DEFAULT_SETTINGS, type ClientMessage, type Result, type ServerMessage } from '../../src/lobby/protocol.ts';
 import type { SignalingClient, SignalingEvent, SignalingEventKind, SignalingEventOf } from '../../src/lobby/signaling-client.ts';
 import { createLoopbackPair } from '../../src/transport/loopback.ts';
 
@@ -24,8 +24,10 @@ function fakeSignaling() {
       set.add(h);
       return () => set.delete(h);
     },
-    next: <K extends SignalingEventKind>(kinds: readonly K[]) =>
-      new Promise((resolve) => waiters.push({ kinds, resolve: (e) => resolve({ ok: true, value: e as SignalingEventOf<K> }) })),
+    next: <K extends SignalingEventKind>(kinds: readonly K[]): Promise<Result<SignalingEventOf<K>>> =>
+      new Promise((resolve) => {
+        waiters.push({ kinds, resolve: (e) => resolve({ ok: true, value: e as SignalingEventOf<K> }) });
+      }),
     close: () => undefined,
   };
   const emit = (m: ServerMessage): void => {
