@@ -43,7 +43,7 @@ export interface SignalingServerOptions {
   readonly maxLobbies?: number;
   /** Open WebSockets (signaling + PeerJS) at once (default 10,000). */
   readonly maxConnections?: number;
-  /** WebSocket ping interval; a socket that misses one pong is dropped (default 10 s: dead within 20 s). */
+  /** WebSocket ping interval; a socket that sends nothing back (no pong) by the next ping is dropped (default 10 s: dead within 20 s). */
   readonly heartbeatMs?: number;
   /** An empty lobby expires this long after its last member left (default 2 min). */
   readonly emptyLobbyTtlMs?: number;

@@ -5,13 +5,14 @@
  * an `error` reply; a connection that keeps flooding after a `rate-limited` error is closed (4008);
  * a fault in a handler closes that connection only (1011).
  */
-import type { Duplex } from 'node:stream';
-import type { RawData, WebSocket } from 'ws';
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import type { RawData } from 'ws';
 import { CloseCode, encodeMessage, ErrorCode, parseClientMessage } from '../src/lobby/protocol.ts';
 import type { ClientMessage } from '../src/lobby/protocol.ts';
 import type { ResolvedOptions } from './config.ts';
-import type { LobbyRegistry, Membership, Refusal } from './lobbies.ts';
-import { createBucket, takeToken } from './rate-limit.ts';
+import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';
+import { takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
 /** Counters the server reports in `stats()`. */
@@ -28,6 +29,8 @@ export interface ConnectionContext {
   readonly registry: LobbyRegistry;
   readonly counters: ConnectionCounters;
   readonly nowMs: () => number;
+  /** Open signaling sockets (ws's own client tracking is off: it costs a closure per socket). */
+  readonly clients: Set<WebSocket>;
 }
 
 function rawText(data: RawData): string {
@@ -47,96 +50,145 @@ export function sendError(ws: WebSocket, counters: ConnectionCounters, refusal: 
 }
 
 /** Module-level so that `process.nextTick` needs no per-connection closure. */
-function uncork(connection: SignalingConnection): void {
+function uncork(connection: SignalingSocket): void {
   connection.corked = false;
-  connection.socket.uncork();
+  connection.socket?.uncork();
+}
+
+// Shared listeners (`this` is the socket, always a `SignalingSocket`): a connection allocates no closures.
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  if (this instanceof SignalingSocket) this.receive(data, isBinary);
+}
+// Protocol errors (bad frames, invalid UTF-8, frames above maxPayload): ws closes the socket itself.
+function onSocketError(this: WebSocket, error: Error): void {
+  if (this instanceof SignalingSocket) this.ctx?.options.logger({ event: 'socket-error', message: error.message });
+}
+function onSocketClose(this: WebSocket): void {
+  if (this instanceof SignalingSocket) this.closed();
 }
 
 /**
- * One signaling connection; it is also its member's `MemberSink`. A class rather than closures:
- * under tsx (`keepNames`) every named per-connection closure costs ~250 bytes of heap.
+ * The signaling server's WebSocket class (ws option `WebSocket`): one object per connection holds the
+ * ws state, the rate limiter's bucket and the lobby membership, and it is its member's `MemberSink`.
+ * Every listener is a shared function: per-connection closures, their contexts and a separate state
+ * object would cost hundreds of bytes per idle socket (under tsx's `keepNames`, ~250 per closure).
  */
-class SignalingConnection {
+export class SignalingSocket extends WebSocket implements MemberSink, TokenBucket {
+  /** Set by `attach`; null for a socket refused right after its upgrade. */
+  ctx: ConnectionContext | null = null;
+  /** The TCP socket under ws (used to cork writes and to see whether anything arrived). */
+  socket: Socket | null = null;
   corked = false;
+  tokens = 0;
+  lastMs = 0;
+  /** `socket.bytesRead` when the heartbeat last pinged; -1 before the first ping. */
+  private pingedAtBytes = -1;
   private dropped = 0;
   private membership: Membership | null = null;
-  private readonly bucket: TokenBucket;
 
-  constructor(readonly ws: WebSocket, readonly socket: Duplex, private readonly ctx: ConnectionContext) {
-    this.bucket = createBucket(ctx.options.messagesPerSecond, ctx.options.messageBurst, ctx.nowMs());
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    // Protocol errors (bad frames, invalid UTF-8, frames above maxPayload): ws closes the socket itself.
-    ws.on('error', (error) => ctx.options.logger({ event: 'socket-error', message: error.message }));
-    ws.on('close', () => this.onClose());
+  /** Token bucket refill rate (shared option, not stored per socket). */
+  get ratePerMs(): number {
+    return (this.ctx?.options.messagesPerSecond ?? 0) / 1000;
+  }
+
+  /** Token bucket size (shared option). */
+  get burst(): number {
+    return this.ctx?.options.messageBurst ?? 0;
+  }
+
+  /** Starts serving lobby messages on this socket, tracked in `ctx.clients` until it closes. */
+  attach(socket: Socket, ctx: ConnectionContext): void {
+    this.ctx = ctx;
+    this.socket = socket;
+    this.tokens = ctx.options.messageBurst;
+    this.lastMs = ctx.nowMs();
+    this.on('message', onSocketMessage);
+    this.on('error', onSocketError);
+    this.on('close', onSocketClose);
+  }
+
+  /**
+   * Heartbeat sweep, before each ping: false when nothing (no pong, no message) arrived since the
+   * previous ping. Counting bytes instead of listening for 'pong' keeps a fourth event type off the
+   * socket's listener table (a null-prototype dictionary: 96 more bytes per idle socket).
+   */
+  heartbeat(): boolean {
+    const read = this.socket?.bytesRead ?? 0;
+    if (read === this.pingedAtBytes) return false;
+    this.pingedAtBytes = read;
+    return true;
   }
 
   /**
    * Sends within one tick are corked into one write (a relayed offer and its candidates arrive
    * together and leave together), which saves a syscall per message.
    */
-  send(text: string): void {
-    if (!this.corked) {
+  deliver(text: string): void {
+    if (!this.corked && this.socket !== null) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(uncork, this);
     }
-    this.ws.send(text);
+    this.send(text);
   }
 
-  private reply(refusal: Refusal): void {
-    this.ctx.counters.errorsSent += 1;
-    this.send(encodeMessage({ kind: 'error', code: refusal.code, message: refusal.message }));
+  private reply(ctx: ConnectionContext, refusal: Refusal): void {
+    ctx.counters.errorsSent += 1;
+    this.deliver(encodeMessage({ kind: 'error', code: refusal.code, message: refusal.message }));
   }
 
-  private done(result: { ok: true } | { ok: false; error: Refusal }): void {
-    if (!result.ok) this.reply(result.error);
-  }
-
-  private onMessage(data: RawData, isBinary: boolean): void {
-    const { options, counters } = this.ctx;
+  /** Handles one incoming frame: rate limit, size and type checks, validation, dispatch. */
+  receive(data: RawData, isBinary: boolean): void {
+    const ctx = this.ctx;
+    if (ctx === null) return;
+    const { options, counters } = ctx;
     counters.messagesIn += 1;
-    if (!takeToken(this.bucket, this.ctx.nowMs())) {
+    if (!takeToken(this, ctx.nowMs())) {
       this.dropped += 1;
-      if (this.dropped === 1) this.reply({ code: ErrorCode.rateLimited, message: 'too many messages; slow down' });
+      if (this.dropped === 1) this.reply(ctx, { code: ErrorCode.rateLimited, message: 'too many messages; slow down' });
       if (this.dropped >= options.messageBurst) {
         counters.closedForAbuse += 1;
         options.logger({ event: 'connection-closed', reason: ErrorCode.rateLimited });
-        this.ws.close(CloseCode.rateLimited, ErrorCode.rateLimited);
+        this.close(CloseCode.rateLimited, ErrorCode.rateLimited);
       }
       return;
     }
     this.dropped = 0;
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     if (bytes > options.maxMessageBytes) {
-      return this.reply({ code: ErrorCode.tooLarge, message: `messages are limited to ${options.maxMessageBytes} bytes` });
+      return this.reply(ctx, { code: ErrorCode.tooLarge, message: `messages are limited to ${options.maxMessageBytes} bytes` });
     }
-    if (isBinary) return this.reply({ code: ErrorCode.badMessage, message: 'text frames only' });
+    if (isBinary) return this.reply(ctx, { code: ErrorCode.badMessage, message: 'text frames only' });
     const parsed = parseClientMessage(rawText(data));
-    if (!parsed.ok) return this.reply({ code: ErrorCode.badMessage, message: parsed.error });
+    if (!parsed.ok) return this.reply(ctx, { code: ErrorCode.badMessage, message: parsed.error });
     try {
-      this.handle(parsed.value);
+      this.handle(ctx, parsed.value);
     } catch (error) {
       // A bug, not client input: log it and drop this connection only.
       options.logger({ event: 'handler-fault', message: String(error) });
-      this.ws.close(CloseCode.internalError, 'internal error');
+      this.close(CloseCode.internalError, 'internal error');
     }
   }
 
-  private handle(message: ClientMessage): void {
-    const { registry, counters } = this.ctx;
+  private done(ctx: ConnectionContext, result: { ok: true } | { ok: false; error: Refusal }): void {
+    if (!result.ok) this.reply(ctx, result.error);
+  }
+
+  private handle(ctx: ConnectionContext, message: ClientMessage): void {
+    const { registry, counters } = ctx;
     switch (message.kind) {
       case 'create':
       case 'join': {
-        if (this.membership !== null) return this.reply({ code: ErrorCode.alreadyInLobby, message: 'leave your lobby first' });
+        if (this.membership !== null) return this.reply(ctx, { code: ErrorCode.alreadyInLobby, message: 'leave your lobby first' });
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {})
           : registry.join(this, message.code, message.name);
         if (result.ok) this.membership = result.value;
-        else this.reply(result.error);
+        else this.reply(ctx, result.error);
         return;
       }
       case 'ping':
-        return this.send(encodeMessage({ kind: 'pong', nonce: message.nonce }));
+        return this.deliver(encodeMessage({ kind: 'pong', nonce: message.nonce }));
       case 'leave':
       case 'signal':
       case 'chat':
@@ -148,7 +200,7 @@ class SignalingConnection {
         assertNever(message);
     }
     const membership = this.membership;
-    if (membership === null) return this.reply({ code: ErrorCode.notInLobby, message: `${message.kind}: join a lobby first` });
+    if (membership === null) return this.reply(ctx, { code: ErrorCode.notInLobby, message: `${message.kind}: join a lobby first` });
     switch (message.kind) {
       case 'leave':
         this.membership = null;
@@ -156,31 +208,35 @@ class SignalingConnection {
       case 'signal': {
         const result = registry.signal(membership, message.to, message.data);
         if (result.ok) counters.signalsRelayed += 1;
-        return this.done(result);
+        return this.done(ctx, result);
       }
       case 'chat':
-        return this.done(registry.chat(membership, message.text));
+        return this.done(ctx, registry.chat(membership, message.text));
       case 'set-ready':
         return registry.setReady(membership, message.ready);
       case 'start-notice':
-        return this.done(registry.start(membership));
+        return this.done(ctx, registry.start(membership));
       case 'reopen':
-        return this.done(registry.reopen(membership));
+        return this.done(ctx, registry.reopen(membership));
       default:
         assertNever(message);
     }
   }
 
-  private onClose(): void {
-    if (this.membership !== null) this.ctx.registry.leave(this.membership, 'disconnected');
+  /** The socket closed: leave the lobby and stop counting it. */
+  closed(): void {
+    const ctx = this.ctx;
+    if (ctx === null) return;
+    ctx.clients.delete(this);
+    if (this.membership !== null) ctx.registry.leave(this.membership, 'disconnected');
     this.membership = null;
   }
 }
 
 /**
  * Wires a freshly upgraded signaling socket to the registry. `socket` is the TCP socket under `ws`
- * (used to cork writes).
+ * (used to cork writes). The caller has added `ws` to `ctx.clients`; it leaves that set on close.
  */
-export function attachConnection(ws: WebSocket, socket: Duplex, ctx: ConnectionContext): void {
-  new SignalingConnection(ws, socket, ctx); // kept alive by its socket listeners
+export function attachConnection(ws: SignalingSocket, socket: Socket, ctx: ConnectionContext): void {
+  ws.attach(socket, ctx);
 }

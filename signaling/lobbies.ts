@@ -10,20 +10,20 @@ import {
 import type {
   IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage,
 } from '../src/lobby/protocol.ts';
+import { silentLogger } from './config.ts';
 import type { SignalingLogger } from './config.ts';
 import { randomId } from './random-ids.ts';
 
 /** Where a member's messages go (its connection). */
 export interface MemberSink {
-  send(text: string): void;
+  deliver(text: string): void;
 }
 
 /** A lobby member, as the server keeps it. */
 export interface Member {
   readonly id: MemberId;
+  /** Unique in the lobby by `nameKey` (case-insensitive; computed on join, not stored). */
   readonly name: string;
-  /** Case-insensitive key of `name`, unique in the lobby. */
-  readonly nameKey: string;
   ready: boolean;
   /** PeerJS id (public within the lobby) and token (secret to this member); empty without PeerJS. */
   readonly peerId: string;
@@ -31,11 +31,14 @@ export interface Member {
   readonly sink: MemberSink;
 }
 
-/** A lobby. `members` iterates in join order, which decides host handover. */
+/**
+ * A lobby. `members` is in join order, which decides host handover. It is replaced, never mutated,
+ * on join and leave: an exact-size array of at most 4 is far lighter than a `Map` (~200 bytes).
+ */
 export interface Lobby {
   readonly code: string;
   readonly settings: LobbySettings;
-  readonly members: Map<MemberId, Member>;
+  members: readonly Member[];
   /** Null only while the lobby is empty. */
   hostId: MemberId | null;
   started: boolean;
@@ -46,6 +49,28 @@ export interface Lobby {
 export interface Membership {
   readonly lobby: Lobby;
   readonly member: Member;
+}
+
+/** A member as the registry stores it: also its own `Membership`, which saves an object per member. */
+class LobbyMember implements Member, Membership {
+  ready = false;
+  constructor(
+    readonly lobby: Lobby,
+    readonly id: MemberId,
+    readonly name: string,
+    readonly peerId: string,
+    readonly peerToken: string,
+    readonly sink: MemberSink,
+  ) {}
+
+  get member(): Member {
+    return this;
+  }
+}
+
+function findMember(lobby: Lobby, id: MemberId): Member | undefined {
+  for (const member of lobby.members) if (member.id === id) return member;
+  return undefined;
 }
 
 /** Why a request was refused. */
@@ -83,8 +108,12 @@ export class LobbyRegistry {
   private readonly expired = new Map<string, true>();
   private readonly peers = new Map<string, Membership>();
   private closed = false;
+  /** Null for the silent logger, so that `this.log?.({...})` does not even build the record. */
+  private readonly log: SignalingLogger | null;
 
-  constructor(private readonly deps: RegistryDeps) {}
+  constructor(private readonly deps: RegistryDeps) {
+    this.log = deps.logger === silentLogger ? null : deps.logger;
+  }
 
   /** Lobbies that exist now (including empty ones awaiting expiry). */
   get size(): number {
@@ -105,9 +134,9 @@ export class LobbyRegistry {
     if (this.lobbies.size >= this.deps.maxLobbies) return refuse(ErrorCode.serverFull, 'too many lobbies; try again later');
     let code = randomId(16, 'base64url');
     while (this.lobbies.has(code) || this.expired.has(code)) code = randomId(16, 'base64url');
-    const lobby: Lobby = { code, settings: settings.value, members: new Map(), hostId: null, started: false, expiry: null };
+    const lobby: Lobby = { code, settings: settings.value, members: [], hostId: null, started: false, expiry: null };
     this.lobbies.set(code, lobby);
-    this.deps.logger({ event: 'lobby-created', lobby: logLabel(code), ...settings.value });
+    this.log?.({ event: 'lobby-created', lobby: logLabel(code), ...settings.value });
     return { ok: true, value: this.admit(lobby, sink, name.value) };
   }
 
@@ -120,32 +149,31 @@ export class LobbyRegistry {
         : refuse(ErrorCode.unknownLobby, 'no lobby with this code');
     }
     if (lobby.started) return refuse(ErrorCode.inProgress, 'the match in this lobby has started');
-    if (lobby.members.size >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull, `the lobby is full (${lobby.settings.capacity} players)`);
+    if (lobby.members.length >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull, `the lobby is full (${lobby.settings.capacity} players)`);
     const name = validateName(rawName);
     if (!name.ok) return refuse(ErrorCode.badName, name.error);
     const key = nameKey(name.value);
-    for (const other of lobby.members.values()) {
-      if (other.nameKey === key) return refuse(ErrorCode.nameTaken, `the name "${name.value}" is taken in this lobby`);
+    for (const other of lobby.members) {
+      if (nameKey(other.name) === key) return refuse(ErrorCode.nameTaken, `the name "${name.value}" is taken in this lobby`);
     }
     return { ok: true, value: this.admit(lobby, sink, name.value) };
   }
 
   /** Removes a member; hands the host role on and schedules expiry when the lobby empties. */
   leave({ lobby, member }: Membership, reason: 'left' | 'disconnected'): void {
-    if (lobby.members.get(member.id) !== member) return;
-    lobby.members.delete(member.id);
+    if (!lobby.members.includes(member)) return;
+    lobby.members = lobby.members.filter((m) => m !== member);
     if (member.peerId !== '') this.peers.delete(member.peerId);
     this.broadcast(lobby, { kind: 'member-left', memberId: member.id, reason });
-    this.deps.logger({ event: 'member-left', lobby: logLabel(lobby.code), member: member.id, reason, members: lobby.members.size });
+    this.log?.({ event: 'member-left', lobby: logLabel(lobby.code), member: member.id, reason, members: lobby.members.length });
     if (lobby.hostId === member.id) {
-      const next = lobby.members.values().next();
-      lobby.hostId = next.done === true ? null : next.value.id;
+      lobby.hostId = lobby.members[0]?.id ?? null;
       if (lobby.hostId !== null) {
         this.broadcast(lobby, { kind: 'host-changed', hostId: lobby.hostId });
-        this.deps.logger({ event: 'host-changed', lobby: logLabel(lobby.code), host: lobby.hostId });
+        this.log?.({ event: 'host-changed', lobby: logLabel(lobby.code), host: lobby.hostId });
       }
     }
-    if (lobby.members.size === 0) this.scheduleExpiry(lobby);
+    if (lobby.members.length === 0) this.scheduleExpiry(lobby);
     this.deps.onMemberRemoved(member);
   }
 
@@ -165,9 +193,9 @@ export class LobbyRegistry {
 
   /** Relays an opaque signal to one other member; `from` comes from the sender's membership. */
   signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<void, Refusal> {
-    const target = lobby.members.get(to);
+    const target = findMember(lobby, to);
     if (target === undefined || target === member) return refuse(ErrorCode.notMember, 'the target is not another member of your lobby');
-    target.sink.send(encodeMessage({ kind: 'signal', from: member.id, data }));
+    target.sink.deliver(encodeMessage({ kind: 'signal', from: member.id, data }));
     return { ok: true, value: undefined };
   }
 
@@ -177,7 +205,7 @@ export class LobbyRegistry {
     if (lobby.started) return refuse(ErrorCode.inProgress, 'the match has already started');
     lobby.started = true;
     this.broadcast(lobby, { kind: 'lobby-started' });
-    this.deps.logger({ event: 'lobby-started', lobby: logLabel(lobby.code), members: lobby.members.size });
+    this.log?.({ event: 'lobby-started', lobby: logLabel(lobby.code), members: lobby.members.length });
     return { ok: true, value: undefined };
   }
 
@@ -185,9 +213,9 @@ export class LobbyRegistry {
   reopen({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost, 'only the host can reopen the lobby');
     lobby.started = false;
-    for (const m of lobby.members.values()) m.ready = false;
+    for (const m of lobby.members) m.ready = false;
     this.broadcast(lobby, { kind: 'lobby-reopened' });
-    this.deps.logger({ event: 'lobby-reopened', lobby: logLabel(lobby.code) });
+    this.log?.({ event: 'lobby-reopened', lobby: logLabel(lobby.code) });
     return { ok: true, value: undefined };
   }
 
@@ -201,54 +229,53 @@ export class LobbyRegistry {
 
   private admit(lobby: Lobby, sink: MemberSink, name: string): Membership {
     let id = randomId(6, 'base64url');
-    while (lobby.members.has(id)) id = randomId(6, 'base64url');
+    while (findMember(lobby, id) !== undefined) id = randomId(6, 'base64url');
     // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits.
     const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
     const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
-    const member: Member = { id, name, nameKey: nameKey(name), ready: false, peerId, peerToken, sink };
+    const member = new LobbyMember(lobby, id, name, peerId, peerToken, sink);
     if (lobby.expiry !== null) {
       clearTimeout(lobby.expiry);
       lobby.expiry = null;
     }
     this.broadcast(lobby, { kind: 'member-joined', member: memberInfo(member) });
-    lobby.members.set(id, member);
+    lobby.members = [...lobby.members, member];
     lobby.hostId ??= id;
-    const membership = { lobby, member };
-    if (peerId !== '') this.peers.set(peerId, membership);
-    sink.send(encodeMessage({
+    if (peerId !== '') this.peers.set(peerId, member);
+    sink.deliver(encodeMessage({
       kind: 'joined',
       memberId: id,
       code: lobby.code,
       linkPath: lobbyLinkPath(lobby.code),
-      members: [...lobby.members.values()].map(memberInfo),
+      members: lobby.members.map(memberInfo),
       hostId: lobby.hostId,
       settings: lobby.settings,
       started: lobby.started,
       iceServers: this.deps.iceServers,
       peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
     }));
-    this.deps.logger({ event: 'member-joined', lobby: logLabel(lobby.code), member: id, members: lobby.members.size });
-    return membership;
+    this.log?.({ event: 'member-joined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
+    return member;
   }
 
   private scheduleExpiry(lobby: Lobby): void {
     if (this.closed) return; // shutting down: sockets closing now must not arm new timers
     lobby.expiry = setTimeout(() => {
       lobby.expiry = null;
-      if (lobby.members.size > 0 || this.lobbies.get(lobby.code) !== lobby) return;
+      if (lobby.members.length > 0 || this.lobbies.get(lobby.code) !== lobby) return;
       this.lobbies.delete(lobby.code);
       this.expired.set(lobby.code, true);
       if (this.expired.size > EXPIRED_MEMORY) {
         const oldest = this.expired.keys().next();
         if (oldest.done !== true) this.expired.delete(oldest.value);
       }
-      this.deps.logger({ event: 'lobby-expired', lobby: logLabel(lobby.code) });
+      this.log?.({ event: 'lobby-expired', lobby: logLabel(lobby.code) });
     }, this.deps.emptyLobbyTtlMs);
     lobby.expiry.unref();
   }
 
   private broadcast(lobby: Lobby, message: ServerMessage): void {
     const text = encodeMessage(message);
-    for (const member of lobby.members.values()) member.sink.send(text);
+    for (const member of lobby.members) member.sink.deliver(text);
   }
 }

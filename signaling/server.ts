@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import { CloseCode, ErrorCode, SIGNALING_PATH } from '../src/lobby/protocol.ts';
 import { resolveOptions } from './config.ts';
 import type { ResolvedOptions, SignalingServerOptions } from './config.ts';
-import { attachConnection, sendError } from './connection.ts';
+import { attachConnection, sendError, SignalingSocket } from './connection.ts';
 import type { ConnectionContext, ConnectionCounters } from './connection.ts';
 import { LobbyRegistry } from './lobbies.ts';
 import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts';
@@ -76,12 +76,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   });
   // ws closes a socket sending a frame above maxPayload (1009); smaller oversize ones get `too-large`.
   const maxPayload = opts.maxMessageBytes * 4;
-  const wss = new WebSocketServer({ noServer: true, maxPayload });
+  // Our own client set: ws's tracking adds a closure (and its context) to every socket.
+  const clients = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, WebSocket: SignalingSocket });
   const serveStatic = opts.staticDir === null ? null : createStaticHandler(opts.staticDir);
-  const connectionCount = (): number => wss.clients.size + (peer?.clients.size ?? 0);
+  const connectionCount = (): number => clients.size + (peer?.clients.size ?? 0);
   const stats = (): SignalingStats => ({
     lobbies: registry.size,
-    connections: wss.clients.size,
+    connections: clients.size,
     peerConnections: peer?.clients.size ?? 0,
     uptimeS: Math.floor((Date.now() - startedMs) / 1000),
     ...counters,
@@ -110,7 +112,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   };
   const httpServer = createServer(onRequest);
 
-  // Heartbeat: a socket still awaiting the pong of the previous ping is dead.
+  // Heartbeat: a socket still awaiting the pong of the previous ping is dead. PeerJS sockets are
+  // tracked here; signaling sockets check their own byte count (`SignalingSocket.heartbeat`).
   const awaitingPong = new WeakSet<WebSocket>();
   // One shared listener (`this` is the socket): no per-connection closure.
   const onPong = function (this: WebSocket): void {
@@ -144,8 +147,9 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
 
   // Long-lived listeners are created outside the 'upgrade' handler's scope: a closure made there
   // would keep the whole request (headers and all) alive for the life of the connection.
-  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now };
-  const acceptSignaling = (ws: WebSocket, req: IncomingMessage): void => {
+  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients };
+  const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
+    clients.add(ws);
     // Refusals after the upgrade, so that a browser can read the reason.
     const refusal = !originAllowed(req)
       ? ({ code: ErrorCode.originDenied, close: CloseCode.originDenied, message: 'origin not allowed' } as const)
@@ -154,20 +158,23 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         : null;
     if (refusal !== null) {
       ws.on('error', ignoreError);
+      ws.on('close', () => clients.delete(ws));
       sendError(ws, counters, refusal);
       ws.close(refusal.close, refusal.code);
       return;
     }
-    track(ws);
     attachConnection(ws, req.socket, connectionContext);
   };
 
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', destroyOnError);
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname === SIGNALING_PATH) {
+      // ws installs its own error handler (destroy) for the handshake and the connection.
       wss.handleUpgrade(req, socket, head, acceptSignaling);
-    } else if (peer !== null && pathname === PEERJS_SOCKET_PATH) {
+      return;
+    }
+    socket.on('error', destroyOnError);
+    if (peer !== null && pathname === PEERJS_SOCKET_PATH) {
       if (!originAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden');
       if (connectionCount() >= opts.maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable');
       peer.handleUpgrade(req, socket, head);
@@ -189,14 +196,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   });
 
   const heartbeat = setInterval(() => {
-    for (const clients of [wss.clients, peer?.clients ?? new Set<WebSocket>()]) {
-      for (const ws of clients) {
-        if (awaitingPong.has(ws)) {
+    for (const sockets of [clients, peer?.clients ?? new Set<WebSocket>()]) {
+      for (const ws of sockets) {
+        if (ws instanceof SignalingSocket ? !ws.heartbeat() : awaitingPong.has(ws)) {
           deadDropped += 1;
           ws.terminate();
           continue;
         }
-        awaitingPong.add(ws);
+        if (!(ws instanceof SignalingSocket)) awaitingPong.add(ws);
         try {
           ws.ping();
         } catch {
@@ -216,13 +223,13 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     closing ??= (async () => {
       clearInterval(heartbeat);
       const stopped = new Promise<void>((done) => httpServer.close(() => done()));
-      for (const ws of wss.clients) ws.close(CloseCode.goingAway, 'server shutting down');
+      for (const ws of clients) ws.close(CloseCode.goingAway, 'server shutting down');
       peer?.close(CloseCode.goingAway, 'server shutting down');
       httpServer.closeIdleConnections();
       const settled = (): boolean => connectionCount() === 0;
       const deadline = Date.now() + opts.shutdownGraceMs;
       while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of clients) ws.terminate();
       for (const ws of peer?.clients ?? []) ws.terminate();
       httpServer.closeAllConnections();
       registry.close();
