@@ -3,27 +3,16 @@
  * about a second (the session's 750 ms silence threshold) and "Bob disconnected" after about five
  * (the 5 s timeout), then the end screen says everyone else left; Back to lobby works.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { describeE2E, launchChromium, startAppServer, type AppServer } from './support/browser.ts';
-import { closeAll, startMatch, waitForFrame, type Player } from './support/online.ts';
+import { expect, it } from 'vitest';
+import { describeE2E } from './support/browser.ts';
+import { onlineFixture, startMatch, waitForFrame } from './support/online.ts';
 
 describeE2E('online match: a player leaves (Chromium)', () => {
-  let server: AppServer;
-  let browser: Browser;
-  const players: Player[] = [];
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await closeAll(players);
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = onlineFixture();
+  const players = e2e.players;
 
   it('closing one page mid-game: interrupted within ~1 s, disconnected after ~5 s, end screen', { timeout: 85_000 }, async () => {
-    const [alice, bob] = await startMatch(browser, server, { count: 2 }, players);
+    const [alice, bob] = await startMatch(e2e.browser, e2e.server, { count: 2 }, players);
     if (alice === undefined || bob === undefined) throw new Error('two players expected');
     await Promise.all(players.map((p) => waitForFrame(p.page, 120)));
     const closedAt = await alice.page.evaluate(() => performance.now());

@@ -2,27 +2,16 @@
  * Four browsers in one lobby (real signaling server, simple-peer mesh of six connections): everyone
  * reaches the game, plays scripted inputs, and all four settle on the same confirmed checksum.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { describeE2E, launchChromium, startAppServer, type AppServer } from './support/browser.ts';
-import { closeAll, expectSettledInSync, startMatch, waitForFrame, type Player } from './support/online.ts';
+import { expect, it } from 'vitest';
+import { describeE2E } from './support/browser.ts';
+import { onlineFixture, expectSettledInSync, startMatch, waitForFrame } from './support/online.ts';
 
 describeE2E('online match, four players (Chromium, simple-peer)', () => {
-  let server: AppServer;
-  let browser: Browser;
-  const players: Player[] = [];
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await closeAll(players);
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = onlineFixture();
+  const players = e2e.players;
 
   it('four pages reach the game as players 0-3 and stay in sync', { timeout: 85_000 }, async () => {
-    await startMatch(browser, server, { count: 4, joinQuery: (i) => (i === 3 ? '?lag=40&jitter=10&loss=0.02' : '') }, players);
+    await startMatch(e2e.browser, e2e.server, { count: 4, joinQuery: (i) => (i === 3 ? '?lag=40&jitter=10&loss=0.02' : '') }, players);
     const seen = await Promise.all(players.map((p) => p.page.evaluate(() => ({ player: window.rollbackPong?.online?.localPlayer, names: window.rollbackPong?.online?.names }))));
     expect(seen.map((s) => s.player)).toEqual([0, 1, 2, 3]);
     for (const s of seen) expect(s.names).toEqual(['Alice', 'Bob', 'Carol', 'Dave']);

@@ -3,36 +3,25 @@
  * (case-insensitive), lobby full (joining from the landing page), and a handshake aborted because the
  * only ready player un-readied; the name typed on a lobby link is remembered.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { describeE2E, launchChromium, openPage, startAppServer, type AppServer } from './support/browser.ts';
-import { closeAll, createLobbyViaUi, waitForMesh, type Player } from './support/online.ts';
+import { expect, it } from 'vitest';
+import { describeE2E, openPage } from './support/browser.ts';
+import { onlineFixture, createLobbyViaUi, waitForMesh } from './support/online.ts';
 
 describeE2E('online lobby errors (Chromium)', () => {
-  let server: AppServer;
-  let browser: Browser;
-  const players: Player[] = [];
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await closeAll(players);
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = onlineFixture();
+  const players = e2e.players;
 
   it('unknown lobby, name taken, lobby full, handshake aborted: each with a clear message', { timeout: 85_000 }, async () => {
-    const stranger = await openPage(browser);
+    const stranger = await openPage(e2e.browser);
     players.push({ ...stranger, name: 'Stranger' });
-    await stranger.page.goto(`${server.url}/lobby/AbCdEfGhIjKlMnOpQrStUv`);
+    await stranger.page.goto(`${e2e.server.url}/lobby/AbCdEfGhIjKlMnOpQrStUv`);
     await stranger.page.fill('[data-testid=join-name]', 'Zoe');
     await stranger.page.click('[data-testid=join-submit]');
     await stranger.page.waitForFunction(() => document.querySelector('[data-testid=join-message]')?.textContent?.startsWith('There is no lobby with this code') === true);
 
-    const { player: alice, link } = await createLobbyViaUi(browser, server, { name: 'Alice', players: 2 });
+    const { player: alice, link } = await createLobbyViaUi(e2e.browser, e2e.server, { name: 'Alice', players: 2 });
     players.push(alice);
-    const second = await openPage(browser);
+    const second = await openPage(e2e.browser);
     players.push({ ...second, name: 'Bob' });
     await second.page.goto(link);
     await second.page.fill('[data-testid=join-name]', 'alice');
@@ -45,7 +34,7 @@ describeE2E('online lobby errors (Chromium)', () => {
     await waitForMesh([alice, { ...second, name: 'Bob' }], 2);
 
     // Lobby full, joining by pasting the link on the landing page.
-    await stranger.page.goto(server.url + '/');
+    await stranger.page.goto(e2e.server.url + '/');
     expect(await stranger.page.inputValue('#player-name')).toBe('Zoe'); // remembered from the lobby link
     await stranger.page.fill('#lobby-code', link);
     await stranger.page.click('[data-testid=join-lobby]');

@@ -7,31 +7,20 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { formatChecksum, parseReplay } from '../../src/game/index.ts';
-import { describeE2E, launchChromium, REPO_ROOT, SCREENSHOT_DIR, startAppServer, type AppServer } from './support/browser.ts';
-import { closeAll, startMatch, waitForFrame, type Player } from './support/online.ts';
+import { describeE2E, REPO_ROOT, SCREENSHOT_DIR } from './support/browser.ts';
+import { onlineFixture, startMatch, waitForFrame } from './support/online.ts';
 
 const run = promisify(execFile);
 
 describeE2E('online match: end screen, replay download, rematch (Chromium)', () => {
-  let server: AppServer;
-  let browser: Browser;
-  const players: Player[] = [];
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await closeAll(players);
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = onlineFixture();
+  const players = e2e.players;
 
   it('first to 1 point: same winner, downloaded replay verifies in Node, rematch starts match 2', { timeout: 85_000 }, async () => {
     // Both paddles parked at the top: the first serve scores within seconds.
-    const [alice, bob] = await startMatch(browser, server, { count: 2, pointsToWin: 1, script: (p) => p.page.evaluate(() => window.rollbackPong?.online?.scriptInput(1)) }, players);
+    const [alice, bob] = await startMatch(e2e.browser, e2e.server, { count: 2, pointsToWin: 1, script: (p) => p.page.evaluate(() => window.rollbackPong?.online?.scriptInput(1)) }, players);
     if (alice === undefined || bob === undefined) throw new Error('two players expected');
     await Promise.all(players.map((p) => p.page.waitForFunction(() => window.rollbackPong?.online?.view === 'ended', undefined, { timeout: 40_000, polling: 100 })));
     const ends = await Promise.all(players.map((p) => p.page.evaluate(() => ({

@@ -5,31 +5,20 @@
  * the HUD, a stretch with Alice's tab in the background (no animation frames, hidden), and finally both
  * settle on the same confirmed frame with the same checksum and score.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { describeE2E, launchChromium, startAppServer, type AppServer } from './support/browser.ts';
-import { closeAll, createLobbyViaUi, expectSettledInSync, frameOf, joinViaLink, readyAndStart, scriptBot, waitForFrame, waitForMesh, type Player } from './support/online.ts';
+import { expect, it } from 'vitest';
+import { describeE2E } from './support/browser.ts';
+import { onlineFixture, createLobbyViaUi, expectSettledInSync, frameOf, joinViaLink, readyAndStart, scriptBot, waitForFrame, waitForMesh } from './support/online.ts';
 
 const PLAY_FRAMES = 20 * 60 + 30;
 
 describeE2E('online match, two players (Chromium, simple-peer)', () => {
-  let server: AppServer;
-  let browser: Browser;
-  const players: Player[] = [];
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await closeAll(players);
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = onlineFixture();
+  const players = e2e.players;
 
   it('lobby by link, ready, 20 s with 100±20 ms / 5 % loss on one side, same checksum and score', { timeout: 85_000 }, async () => {
-    const { player: alice, link } = await createLobbyViaUi(browser, server, { name: 'Alice', players: 2, pointsToWin: 99, query: '?countdown=1' });
+    const { player: alice, link } = await createLobbyViaUi(e2e.browser, e2e.server, { name: 'Alice', players: 2, pointsToWin: 99, query: '?countdown=1' });
     players.push(alice);
-    const bob = await joinViaLink(browser, link, 'Bob', '?lag=100&jitter=20&loss=0.05');
+    const bob = await joinViaLink(e2e.browser, link, 'Bob', '?lag=100&jitter=20&loss=0.05');
     players.push(bob);
     await waitForMesh(players, 2);
 

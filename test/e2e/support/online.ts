@@ -2,11 +2,52 @@
  * Online e2e helpers: the flows of online-flow.ts plus assertions comparing peers at a settled
  * confirmed frame.
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Browser } from 'playwright-core';
 import type { SettleResult } from '../../../src/ui/test-hook.ts';
-import { frameOf, settleAll, type Player } from './online-flow.ts';
+import { launchChromium, startAppServer, type AppServer } from './chromium.ts';
+import { closeAll, frameOf, settleAll, type Player } from './online-flow.ts';
 
 export * from './online-flow.ts';
+
+/** What an online e2e file works with: the app server, one Chromium, and the pages it opened. */
+export interface OnlineFixture {
+  readonly server: AppServer;
+  readonly browser: Browser;
+  /** Push every page opened here: they are closed after the file. */
+  readonly players: Player[];
+}
+
+/**
+ * Registers the hooks every online e2e file needs (call inside `describeE2E`): the signaling server
+ * serving the built client and one Chromium, started before the tests and closed after them.
+ */
+export function onlineFixture(): OnlineFixture {
+  let server: AppServer | undefined;
+  let browser: Browser | undefined;
+  const players: Player[] = [];
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startAppServer(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await closeAll(players);
+    await browser?.close();
+    await server?.close();
+  });
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is not started (use onlineFixture inside describeE2E)`);
+    return v;
+  };
+  return {
+    get server() {
+      return started(server, 'the app server');
+    },
+    get browser() {
+      return started(browser, 'Chromium');
+    },
+    players,
+  };
+}
 
 /**
  * Settles every page at a frame a little ahead of the furthest one and asserts they agree on the
