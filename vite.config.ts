@@ -13,6 +13,14 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
   },
+  // `npm run dev` (scripts/dev.mjs): the signaling server runs beside vite; forward its paths to it.
+  server: {
+    proxy: {
+      '/ws': { target: `ws://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}`, ws: true },
+      '/peerjs': { target: `http://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}`, ws: true },
+      '/healthz': { target: `http://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}` },
+    },
+  },
   resolve: {
     alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }],
   },

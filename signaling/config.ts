@@ -133,7 +133,8 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
     value: {
       port,
       host: env['HOST'] ?? DEFAULT_OPTIONS.host,
-      staticDir: env['STATIC_DIR'] ?? 'dist',
+      // An empty STATIC_DIR serves no files (npm run dev: vite serves the client).
+      staticDir: env['STATIC_DIR'] === '' ? null : (env['STATIC_DIR'] ?? 'dist'),
       iceServers,
       allowedOrigins: origins.value,
     },

@@ -22,6 +22,8 @@ describe('signaling configuration', () => {
       ok: true,
       value: { port: 9000, host: '0.0.0.0', staticDir: 'build', iceServers: turn, allowedOrigins: ['https://pong.example', 'http://localhost:5173'] },
     });
+    // `npm run dev` sets STATIC_DIR='' (vite serves the client): no static files at all, not the cwd.
+    expect(optionsFromEnv({ STATIC_DIR: '' })).toMatchObject({ ok: true, value: { staticDir: null } });
   });
 
   it('rejects bad environment values with a message naming the variable', () => {
