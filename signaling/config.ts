@@ -1,7 +1,8 @@
 /**
  * Signaling server options, their defaults, and parsing from environment variables.
  */
-import { parseIceServers, LOBBY_LIMITS } from '../src/lobby/protocol.ts';
+import { LOBBY_LIMITS } from '../src/lobby/protocol.ts';
+import { parseIceServers } from '../src/lobby/protocol-guards.ts';
 import type { IceServer, Result } from '../src/lobby/protocol.ts';
 
 /** One structured log record: an event name plus flat fields. */

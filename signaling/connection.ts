@@ -8,7 +8,8 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import { CloseCode, encodeMessage, ErrorCode, parseClientMessage } from '../src/lobby/protocol.ts';
+import { CloseCode, ErrorCode } from '../src/lobby/protocol.ts';
+import { encodeMessage, parseClientMessage } from '../src/lobby/protocol-guards.ts';
 import type { ClientMessage } from '../src/lobby/protocol.ts';
 import type { ResolvedOptions } from './config.ts';
 import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';

@@ -4,9 +4,9 @@
  * through its `MemberSink`, and refusals are returned as values for the connection to report.
  */
 import {
-  encodeMessage, ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
-  validateSettings,
+  ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName, validateSettings,
 } from '../src/lobby/protocol.ts';
+import { encodeMessage } from '../src/lobby/protocol-guards.ts';
 import type {
   IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage,
 } from '../src/lobby/protocol.ts';

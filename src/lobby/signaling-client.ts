@@ -6,7 +6,8 @@
  * sees it. Listeners are registered per `kind` and get the narrowed message type. Besides server
  * messages, three local events exist: `open`, `closed` (code and reason) and `invalid-message`.
  */
-import { encodeMessage, LOBBY_LIMITS, parseServerMessage } from './protocol.ts';
+import { LOBBY_LIMITS } from './protocol.ts';
+import { encodeMessage, parseServerMessage } from './protocol-guards.ts';
 import type { ClientMessage, Result, ServerMessage } from './protocol.ts';
 
 /**

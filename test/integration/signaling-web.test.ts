@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../../signaling/server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
-import { parseServerMessage } from '../../src/lobby/protocol.ts';
+import { parseServerMessage } from '../../src/lobby/protocol-guards.ts';
 import type { ServerMessage } from '../../src/lobby/protocol.ts';
 
 /** GET/HEAD with the path sent verbatim (no client-side `..` normalization). */

@@ -3,9 +3,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_SETTINGS, encodeMessage, ErrorCode, isLobbyCode, lobbyCodeFromPath, lobbyLinkPath, parseClientMessage,
-  parseIceServers, parseServerMessage, SETTINGS_RANGES, validateChat, validateName, validateSettings,
+  DEFAULT_SETTINGS, ErrorCode, isLobbyCode, lobbyCodeFromPath, lobbyLinkPath, SETTINGS_RANGES, validateChat,
+  validateName, validateSettings,
 } from '../../src/lobby/protocol.ts';
+import { encodeMessage, parseClientMessage, parseIceServers, parseServerMessage } from '../../src/lobby/protocol-guards.ts';
 import type { ClientMessage, LobbySettings, ServerMessage } from '../../src/lobby/protocol.ts';
 
 const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping'] as const;
