@@ -8,6 +8,18 @@
 import type { Datagram, PeerId, PeerSocket } from '../netcode/socket.ts';
 import type { LinkEvent } from './link.ts';
 
+/**
+ * A readable message from whatever a WebRTC library throws or emits: simple-peer tags its errors with
+ * `code`, PeerJS with `type`; the tag, when present, prefixes the message.
+ */
+export function errorText(err: unknown, tag: 'code' | 'type'): string {
+  if (err instanceof Error) {
+    const t = (err as Error & Record<string, unknown>)[tag];
+    return typeof t === 'string' ? `${t}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
 /** Negotiated SCTP stream id of the unreliable input channel, identical on every peer. */
 export const INPUT_CHANNEL_ID = 7;
 

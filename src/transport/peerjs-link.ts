@@ -20,6 +20,7 @@ import type { DataConnection, Peer, PeerOptions } from 'peerjs';
 import type { PeerId } from '../netcode/socket.ts';
 import type { PeerLink } from './link.ts';
 import {
+  errorText,
   createMesh,
   describeChannel,
   INPUT_CHANNEL_LABEL,
@@ -92,14 +93,6 @@ interface LinkMetadata {
 const isLinkMetadata = (m: unknown): m is LinkMetadata =>
   typeof m === 'object' && m !== null && typeof (m as { memberId?: unknown }).memberId === 'string';
 
-const errorText = (err: unknown): string => {
-  if (err instanceof Error) {
-    const type = (err as Error & { type?: unknown }).type;
-    return typeof type === 'string' ? `${type}: ${err.message}` : err.message;
-  }
-  return String(err);
-};
-
 /** Create a PeerJS mesh link; it registers `peerJsId` with the server at once. */
 export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   const { localId, peerJsId } = options;
@@ -168,12 +161,12 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     conn.on('open', () => mesh.channelOpen(entry, 'reliable'));
     conn.on('data', (data: unknown) => mesh.deliver(entry, 'reliable', data));
     conn.on('close', () => fail(state));
-    conn.on('error', (err: unknown) => fail(state, errorText(err)));
+    conn.on('error', (err: unknown) => fail(state, errorText(err, 'type')));
     let input: RTCDataChannel;
     try {
       input = conn.peerConnection.createDataChannel(INPUT_CHANNEL_LABEL, inputChannelInit());
     } catch (err) {
-      fail(state, `cannot create the input channel: ${errorText(err)}`);
+      fail(state, `cannot create the input channel: ${errorText(err, 'type')}`);
       return;
     }
     state.input = input;
@@ -190,7 +183,7 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
       const meta: LinkMetadata = { memberId: localId };
       attach(state, peer.connect(state.peerJsId, { reliable: true, serialization: 'raw', metadata: meta }));
     } catch (err) {
-      fail(state, errorText(err));
+      fail(state, errorText(err, 'type'));
     }
   };
 
@@ -226,7 +219,7 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   });
 
   peer.on('error', (err: unknown) => {
-    const text = errorText(err);
+    const text = errorText(err, 'type');
     if (!opened) {
       settle({ ok: false, error: text });
       for (const state of [...conns.values()]) fail(state, text);

@@ -17,6 +17,7 @@ import type SimplePeer from 'simple-peer';
 import type { PeerId } from '../netcode/socket.ts';
 import type { PeerLink } from './link.ts';
 import {
+  errorText,
   createMesh,
   describeChannel,
   INPUT_CHANNEL_LABEL,
@@ -98,14 +99,6 @@ function isSignalData(payload: unknown): payload is SimplePeer.SignalData {
   return p['type'] === 'renegotiate' || p['type'] === 'transceiverRequest';
 }
 
-const errorText = (err: unknown): string => {
-  if (err instanceof Error) {
-    const code = (err as Error & { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
-};
-
 /** Create a simple-peer mesh link. Nothing connects until {@link SimplePeerLink.connect}. */
 export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeerLink {
   const { localId, relay } = options;
@@ -143,7 +136,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
       });
     } catch (err) {
       const entry = mesh.add(peer, { send: () => {}, destroy: () => {} });
-      mesh.remove(entry, errorText(err));
+      mesh.remove(entry, errorText(err, 'code'));
       return undefined;
     }
     let input: RTCDataChannel | null = null;
@@ -183,7 +176,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     });
     sp.on('connect', () => mesh.channelOpen(entry, 'reliable'));
     sp.on('data', (data: unknown) => mesh.deliver(entry, 'reliable', data));
-    sp.on('error', (err: unknown) => fail(state, errorText(err)));
+    sp.on('error', (err: unknown) => fail(state, errorText(err, 'code')));
     sp.on('close', () => fail(state));
     input.binaryType = 'arraybuffer';
     input.onopen = () => mesh.channelOpen(entry, 'unreliable');
@@ -218,7 +211,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     try {
       state.sp.signal(payload);
     } catch (err) {
-      fail(state, errorText(err));
+      fail(state, errorText(err, 'code'));
     }
   };
   const unsubscribe = relay.onSignal(onSignal);
