@@ -4,20 +4,6 @@
  * a peer suspended for 2 s, 2-4 players) completes with identical states, no desync report and
  * replays that verify. Reproduce one case with `runSimMatch(matrixOptions(matrixCase(index)))`.
  */
-import { describe, it } from 'vitest';
-import { runSimMatch } from '../../src/sim/match-harness.ts';
-import { describeCase, expectCleanMatch, matrixCase, matrixOptions } from '../support/netcode.ts';
+import { describeMatrix } from '../support/netcode.ts';
 
-const FROM = 0;
-const TO = 100;
-
-describe('netcode matrix (0-99)', () => {
-  for (let index = FROM; index < TO; index++) {
-    const c = matrixCase(index);
-    const link = c.links[0]?.[1];
-    const label = `#${index}: ${c.players}p ${c.frames}f rtt ${2 * (link?.latencyMs ?? 0)} ms loss ${Math.round((link?.loss ?? 0) * 100)} %${c.asymmetric ? ' asym' : ''}${c.suspend ? ' suspend' : ''}`;
-    it(label, () => {
-      expectCleanMatch(runSimMatch(matrixOptions(c)), describeCase(c));
-    });
-  }
-});
+describeMatrix(0, 100);

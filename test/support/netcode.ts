@@ -4,10 +4,10 @@
  * seeded parameters of the integration matrix (each match derived from its index, so a failure
  * names everything needed to reproduce it).
  */
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checksum, initialState, makeConfig, step, type GameState, type MatchConfig } from '../../src/game/index.ts';
 import { P2PSession, Simulation, type Datagram, type GameAdapter, type P2PSessionOptions, type PeerId, type PeerSocket, type SessionEvent, type SessionRequest } from '../../src/netcode/index.ts';
-import type { SimMatchOptions, SimMatchResult } from '../../src/sim/match-harness.ts';
+import { runSimMatch, type SimMatchOptions, type SimMatchResult } from '../../src/sim/match-harness.ts';
 import { makeLinkConditions, type LinkConditions } from '../../src/transport/link-model.ts';
 import { createLoopbackMesh } from '../../src/transport/loopback.ts';
 import { SeededRandom, deriveSeed } from '../../src/transport/seeded-random.ts';
@@ -251,4 +251,21 @@ export function expectCleanMatch(r: SimMatchResult, context: string): void {
     // A rollback needs a misprediction, and a misprediction needs a predicted frame.
     expect(p.stats.rollbacks, where).toBeLessThanOrEqual(p.stats.predictedFrames);
   }
+}
+
+/**
+ * Registers the seeded matrix cases `from .. to - 1` as one test each (the matrix is split across files
+ * so that vitest runs the parts in parallel). A failing case prints all its parameters.
+ */
+export function describeMatrix(from: number, to: number): void {
+  describe(`netcode matrix (${from}-${to - 1})`, () => {
+    for (let index = from; index < to; index++) {
+      const c = matrixCase(index);
+      const link = c.links[0]?.[1];
+      const label = `#${index}: ${c.players}p ${c.frames}f rtt ${2 * (link?.latencyMs ?? 0)} ms loss ${Math.round((link?.loss ?? 0) * 100)} %${c.asymmetric ? ' asym' : ''}${c.suspend ? ' suspend' : ''}`;
+      it(label, () => {
+        expectCleanMatch(runSimMatch(matrixOptions(c)), describeCase(c));
+      });
+    }
+  });
 }
