@@ -79,6 +79,7 @@ export class Room {
   private readonly control: ControlChannel;
   private readonly events: RoomEvent[] = [];
   private readonly open = new Set<PeerId>();
+  private readonly departedNames = new Map<PeerId, string>();
   private readonly unsubscribe: (() => void)[] = [];
   private round = 1;
   private wantReady = false;
@@ -173,7 +174,7 @@ export class Room {
   }
 
   nameOf(id: PeerId): string {
-    return this.members.find((m) => m.id === id)?.name ?? id;
+    return this.members.find((m) => m.id === id)?.name ?? this.departedNames.get(id) ?? id;
   }
 
   /** Drains events. */
@@ -290,6 +291,13 @@ export class Room {
   }
 
   private onMembers(change: () => void, left?: PeerId): void {
+    // A departed member keeps its name for the messages about its departure (the abort reason, chat).
+    const leaving = left === undefined ? undefined : this.members.find((m) => m.id === left);
+    if (leaving !== undefined) {
+      this.departedNames.set(leaving.id, leaving.name);
+      const oldest = this.departedNames.keys().next();
+      if (this.departedNames.size > 32 && oldest.done !== true) this.departedNames.delete(oldest.value);
+    }
     change();
     if (left !== undefined) {
       this.link.disconnect(left);

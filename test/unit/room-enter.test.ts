@@ -1,6 +1,7 @@
 /**
  * Room.enter: signals that arrive between `joined` and the transport subscribing (createLink may wait on
  * the network) are buffered and delivered, not lost; a transport that fails to start is a clear error.
+ * A member who leaves keeps its name in what the room reports about the departure.
  */
 import { describe, expect, it } from 'vitest';
 import { Room, type LinkContext, type MeshLink, type RoomOptions } from '../../src/lobby/room.ts';
@@ -38,7 +39,7 @@ function fakeSignaling() {
   return { client, sent, emit };
 }
 
-const joined: ServerMessage = {
+const joined: ServerMessage & { kind: 'joined' } = {
   kind: 'joined',
   memberId: 'm2',
   code: 'c'.repeat(22),
@@ -54,10 +55,11 @@ const joined: ServerMessage = {
   peer: null,
 };
 
-function fakeLink(): MeshLink {
+function fakeLink(events: ReturnType<MeshLink['drainEvents']> = []): MeshLink {
   const [a] = [...createLoopbackPair('m2', 'm1')];
   const socket = a ?? { send: () => undefined, receiveAll: () => [] };
-  return { localId: 'm2', unreliable: socket, reliable: socket, connectedPeers: () => [], drainEvents: () => [], close: () => undefined, connect: () => undefined, disconnect: () => undefined };
+  const drainEvents = (): ReturnType<MeshLink['drainEvents']> => events.splice(0, events.length);
+  return { localId: 'm2', unreliable: socket, reliable: socket, connectedPeers: () => [], drainEvents, close: () => undefined, connect: () => undefined, disconnect: () => undefined };
 }
 
 function options(signaling: SignalingClient, createLink: (ctx: LinkContext) => Promise<MeshLink>): RoomOptions {
@@ -100,5 +102,35 @@ describe('Room.enter', () => {
     const r = await entering;
     expect(r).toMatchObject({ ok: false, error: expect.stringContaining('PeerJS server refused the id') });
     expect(sent.at(-1)).toEqual({ kind: 'leave' });
+  });
+});
+
+describe('Room departures', () => {
+  it("names a member who left in the handshake's abort reason, whichever of signaling or the channel reports it first", async () => {
+    // Over PeerJS the server's member-left often beats the data channel's close; the name must survive.
+    for (const order of ['signaling first', 'channel first'] as const) {
+      const { client, emit } = fakeSignaling();
+      const linkEvents: ReturnType<MeshLink['drainEvents']> = [
+        { kind: 'open', peer: 'm1' },
+        { kind: 'open', peer: 'm3' },
+      ];
+      const entering = Room.join(options(client, async () => fakeLink(linkEvents)), joined.code, 'Bob');
+      emit({ ...joined, members: [...joined.members, { id: 'm3', name: 'Cat', ready: false, peerId: '' }] });
+      const r = await entering;
+      if (!r.ok) throw new Error(r.error);
+      const room = r.room;
+      room.update(0);
+      expect(room.handshake?.phase).toBe('syncing');
+      if (order === 'channel first') linkEvents.push({ kind: 'close', peer: 'm3' });
+      else emit({ kind: 'member-left', memberId: 'm3', reason: 'left' });
+      room.update(1);
+      if (order === 'channel first') emit({ kind: 'member-left', memberId: 'm3', reason: 'left' });
+      else linkEvents.push({ kind: 'close', peer: 'm3' });
+      room.update(2);
+      const aborted = room.drainEvents().filter((e) => e.kind === 'handshake-aborted');
+      expect(aborted, order).toEqual([{ kind: 'handshake-aborted', reason: 'Cat left' }]);
+      expect(room.nameOf('m3')).toBe('Cat');
+      expect(room.members.map((m) => m.id)).toEqual(['m1', 'm2']);
+    }
   });
 });
