@@ -292,6 +292,52 @@ describe('P2PSession packet filtering', () => {
   });
 });
 
+describe('P2PSession after a local pause (blocked main thread, throttled tab)', () => {
+  /** Two peers in step for 10 ticks; then `a` pauses for 60 ticks (1 s) while `b` runs or is silent. */
+  function pausedRig(bRunsDuringPause: boolean) {
+    const { peers } = makeRig(2);
+    const [a, b] = [peer(peers, 0), peer(peers, 1)];
+    lockstep([a, b], 0, 10, () => 0);
+    a.session.drainEvents();
+    a.socket.hold(b.id); // what b sends during the pause is still queued behind a's first call
+    if (bRunsDuringPause) for (let t = 10; t < 70; t++) runFrame(b, 0, at(t));
+    return { a, b };
+  }
+
+  it("does not blame the peer for its own pause: datagrams queued behind it are read first", () => {
+    const { a } = pausedRig(true);
+    a.session.poll(at(70));
+    a.socket.release('p1');
+    a.session.poll(at(70) + 2);
+    runFrame(a, 0, at(70) + 4);
+    const events = [...a.session.drainEvents(), ...a.events];
+    expect(eventsOf(events, 'network-interrupted')).toEqual([]);
+    expect(a.session.stats(at(71)).peers[0]?.state).toBe('running');
+  });
+
+  it('still flags a peer that really went silent, on the call after the pause', () => {
+    const { a } = pausedRig(false);
+    a.session.poll(at(70));
+    expect(eventsOf(a.session.drainEvents(), 'network-interrupted')).toEqual([]);
+    a.session.poll(at(70) + 2);
+    expect(eventsOf(a.session.drainEvents(), 'network-interrupted')).toMatchObject([{ peer: 'p1' }]);
+  });
+
+  it('a tab throttled to one call a second still drops a peer that left', () => {
+    const { a } = pausedRig(false);
+    const events = [];
+    let ms = at(10);
+    while (ms < at(10) + 10_000 && eventsOf(events, 'disconnected').length === 0) {
+      ms += 1000;
+      a.session.poll(ms);
+      events.push(...a.session.drainEvents());
+    }
+    expect(eventsOf(events, 'disconnected')).toMatchObject([{ peer: 'p1', player: 1 }]);
+    // Judged on every other call at worst: within one extra second of the 5 s timeout.
+    expect(ms - at(9)).toBeLessThanOrEqual(SESSION_DEFAULTS.disconnectAfterMs + 2000);
+  });
+});
+
 describe('P2PSession confirmed inputs and leaving', () => {
   it('confirmedInputs is undefined until every player\'s input of the frame is held', () => {
     const { peers } = makeRig(2, { inputDelay: 0 });

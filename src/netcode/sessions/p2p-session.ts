@@ -59,6 +59,8 @@ const MAX_PREDICTION = 16;
 /** Extra saved states beyond the prediction window, so an agreed departure can still roll back. */
 const DISCONNECT_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + 16;
 const QUALITY_EVERY_FRAMES = 6;
+/** A gap this long between two calls means this peer was paused (a blocked main thread, a throttled tab). */
+const LOCAL_PAUSE_MS = 200;
 const HISTOGRAM_SIZE = MAX_PREDICTION + DISCONNECT_MARGIN + 1;
 
 /** The rollback session. */
@@ -78,6 +80,8 @@ export class P2PSession<S> {
   private finalInputFrame: Frame = NULL_FRAME;
   private stalled = false;
   private leaving = false;
+  private lastTimeoutCheckMs: number | undefined;
+  private deferredAfterPause = false;
   private counters = { rollbacks: 0, maxRollback: 0, predicted: 0, stalls: 0, resimulated: 0, unknownPeer: 0 };
   private readonly histogram = new Array<number>(HISTOGRAM_SIZE).fill(0);
   private framesAheadNow = 0;
@@ -332,6 +336,17 @@ export class P2PSession<S> {
   }
 
   private checkTimeouts(nowMs: number): void {
+    // After a local pause, datagrams that arrived meanwhile can still be queued behind this call (in a
+    // browser, message events wait for the blocked task to finish): judge silence on the next call, once
+    // they are delivered, rather than blame the peers for our own pause. Deferring only once keeps the
+    // checks running in a tab throttled to one call a second.
+    const pausedMs = nowMs - (this.lastTimeoutCheckMs ?? nowMs);
+    this.lastTimeoutCheckMs = nowMs;
+    if (pausedMs >= LOCAL_PAUSE_MS && !this.deferredAfterPause) {
+      this.deferredAfterPause = true;
+      return;
+    }
+    this.deferredAfterPause = false;
     const { interruptAfterMs = SESSION_DEFAULTS.interruptAfterMs, disconnectAfterMs = SESSION_DEFAULTS.disconnectAfterMs } = this.opts;
     for (const e of this.endpoints) {
       const t = e.checkTimeouts(nowMs, interruptAfterMs, disconnectAfterMs);
