@@ -6,7 +6,7 @@
  * code runs in both.
  */
 import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
-import { FrameClock, P2PSession, Simulation, type SessionEvent, type SessionStats } from '../netcode/index.ts';
+import { FrameClock, P2PSession, Simulation, type PeerId, type SessionEvent, type SessionStats } from '../netcode/index.ts';
 import { LagInjector } from '../transport/lag-injector.ts';
 import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
@@ -116,6 +116,11 @@ export class OnlineMatch {
   /** The winner in the latest (possibly predicted) state, -1 before; a confirmed verdict needs the confirmed frames. */
   get winner(): number {
     return this.sim.state.winner;
+  }
+
+  /** The lobby server says `peer` left: drop it from the match now (see `P2PSession.peerLeft`). */
+  peerLeft(peer: PeerId): void {
+    this.session.peerLeft(peer);
   }
 
   /** Leaves the match (tells the peers). */

@@ -103,7 +103,11 @@ export class Room {
     const s = o.signaling;
     this.unsubscribe.push(
       s.on('member-joined', (m) => this.onMembers(() => this.members.push(m.member))),
-      s.on('member-left', (m) => this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId)),
+      s.on('member-left', (m) => {
+        // A goodbye through the server reaches us even when the leaver's last datagrams do not (a closed tab).
+        if (m.reason === 'left') this.match?.peerLeft(m.memberId);
+        this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId);
+      }),
       s.on('member-updated', (m) => {
         this.members = this.members.map((x) => (x.id === m.member.id ? m.member : x));
         this.events.push({ kind: 'members-changed' });

@@ -43,12 +43,19 @@ export interface DesyncReport {
   readonly diff?: readonly FieldDiff[];
 }
 
+/** Why a player is gone: it said goodbye (`left`) or fell silent / another peer dropped it (`lost`). */
+export type DepartureReason = 'left' | 'lost';
+
 /** Events drained from a session with `drainEvents()`. */
 export type SessionEvent =
   | { readonly kind: 'synchronized'; readonly peer: PeerId }
   | { readonly kind: 'network-interrupted'; readonly peer: PeerId; readonly silentForMs: number }
   | { readonly kind: 'network-resumed'; readonly peer: PeerId }
-  | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly player: number; readonly frame: Frame }
+  /**
+   * A player is gone from `frame` on (its input neutral), agreed by every remaining peer. `left`: this
+   * peer heard the player say goodbye (its own notice, or the lobby server); `lost`: it fell silent.
+   */
+  | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly player: number; readonly frame: Frame; readonly reason: DepartureReason }
   | { readonly kind: 'desync'; readonly report: DesyncReport }
   | { readonly kind: 'stall'; readonly frame: Frame; readonly waitingFor: readonly number[] }
   | { readonly kind: 'desync-diff'; readonly peer: PeerId; readonly frame: Frame; readonly diff: readonly FieldDiff[] }

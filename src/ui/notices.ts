@@ -14,7 +14,7 @@ export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string |
     case 'synchronized': return undefined;
     case 'network-interrupted': return `${nameOf(event.peer)}'s connection interrupted…`;
     case 'network-resumed': return `${nameOf(event.peer)} is back`;
-    case 'disconnected': return `${nameOf(event.peer)} disconnected`;
+    case 'disconnected': return event.reason === 'left' ? `${nameOf(event.peer)} left the match` : `${nameOf(event.peer)} disconnected`;
     case 'desync': return `Desync detected at frame ${event.report.frame} (${formatChecksum(event.report.localChecksum)} ≠ ${formatChecksum(event.report.remoteChecksum)})`;
     case 'stall': return undefined;
     case 'desync-diff': return undefined;

@@ -1,36 +1,59 @@
 /**
- * A player's browser closes mid-game: the other page shows "Bob's connection interrupted…" within
- * about a second (the session's 750 ms silence threshold) and "Bob disconnected" after about five
- * (the 5 s timeout), then the end screen says everyone else left; Back to lobby works.
+ * A player's browser goes away mid-game.
+ * - Closing the tab says goodbye (the page's `pagehide` leaves the lobby): the other page shows "Bob left
+ *   the match" at once, then the end screen says everyone else left; Back to lobby works.
+ * - A crashed page says nothing: the other page shows "Bob's connection interrupted…" within about a
+ *   second (the session's 750 ms silence threshold) and "Bob disconnected" after about five (the 5 s
+ *   timeout).
  */
 import { expect, it } from 'vitest';
 import { describeE2E } from './support/browser.ts';
-import { onlineFixture, startMatch, waitForFrame } from './support/online.ts';
+import { closeAll, onlineFixture, startMatch, waitForFrame, type Player } from './support/online.ts';
+
+type Notice = { text: string; atMs: number };
 
 describeE2E('online match: a player leaves (Chromium)', () => {
   const e2e = onlineFixture();
-  const players = e2e.players;
 
-  it('closing one page mid-game: interrupted within ~1 s, disconnected after ~5 s, end screen', { timeout: 85_000 }, async () => {
-    const [alice, bob] = await startMatch(e2e.browser, e2e.server, { count: 2 }, players);
+  /** A fresh two-player match, both pages past frame 120; Alice's clock when it returns. */
+  async function twoPlayersPlaying(): Promise<{ alice: Player; bob: Player }> {
+    const pair: Player[] = [];
+    try {
+      await startMatch(e2e.browser, e2e.server, { count: 2 }, pair);
+    } finally {
+      e2e.players.push(...pair);
+    }
+    const [alice, bob] = pair;
     if (alice === undefined || bob === undefined) throw new Error('two players expected');
-    await Promise.all(players.map((p) => waitForFrame(p.page, 120)));
+    await Promise.all(pair.map((p) => waitForFrame(p.page, 120)));
+    return { alice, bob };
+  }
+
+  /** Alice's notices raised after `sinceMs` (her clock), once `until` is among them. */
+  async function noticesAfter(alice: Player, sinceMs: number, until: string): Promise<Notice[]> {
+    await alice.page.waitForFunction((text) => window.rollbackPong?.online?.noticeLog.some((n) => n.text === text) === true, until, { timeout: 15_000, polling: 50 });
+    const log: Notice[] = await alice.page.evaluate(() => window.rollbackPong?.online?.noticeLog.map((n) => ({ ...n })) ?? []);
+    const before = log.filter((n) => n.atMs < sinceMs).map((n) => `${n.text} at ${(n.atMs - sinceMs).toFixed(0)} ms`);
+    if (before.length > 0) console.log(`[disconnect] notices before: ${before.join('; ')}`);
+    // On a loaded machine Bob's traffic can pause (and resume) earlier; only what follows counts.
+    return log.filter((n) => n.atMs >= sinceMs);
+  }
+
+  const delayOf = (notices: readonly Notice[], text: string, sinceMs: number): number => {
+    const n = notices.find((x) => x.text === text);
+    if (n === undefined) throw new Error(`no "${text}" in ${JSON.stringify(notices)}`);
+    return n.atMs - sinceMs;
+  };
+
+  it('closing a tab says goodbye: "Bob left the match" at once, end screen, back to the lobby', { timeout: 60_000 }, async () => {
+    const { alice, bob } = await twoPlayersPlaying();
     const closedAt = await alice.page.evaluate(() => performance.now());
     await bob.page.context().close();
-    await alice.page.waitForFunction(() => window.rollbackPong?.online?.noticeLog.some((n) => n.text === 'Bob disconnected') === true, undefined, { timeout: 15_000, polling: 50 });
-    const log = await alice.page.evaluate(() => window.rollbackPong?.online?.noticeLog.map((n) => ({ ...n })) ?? []);
-    // On a loaded machine Bob's traffic can pause (and resume) before the close; time the notices after it.
-    const interrupted = log.find((n) => n.text === "Bob's connection interrupted…" && n.atMs >= closedAt);
-    const disconnected = log.find((n) => n.text === 'Bob disconnected' && n.atMs >= closedAt);
-    if (interrupted === undefined || disconnected === undefined) throw new Error(`notices: ${JSON.stringify(log)}`);
-    const tInterrupted = interrupted.atMs - closedAt;
-    const tDisconnected = disconnected.atMs - closedAt;
-    const before = log.filter((n) => n.atMs < closedAt).map((n) => `${n.text} at ${(n.atMs - closedAt).toFixed(0)} ms`);
-    console.log(`[disconnect] interrupted after ${tInterrupted.toFixed(0)} ms, disconnected after ${tDisconnected.toFixed(0)} ms; before the close: ${before.join('; ') || 'no notices'}`);
-    expect(tInterrupted).toBeGreaterThan(500);
-    expect(tInterrupted).toBeLessThan(1600);
-    expect(tDisconnected).toBeGreaterThan(4500);
-    expect(tDisconnected).toBeLessThan(7500);
+    const notices = await noticesAfter(alice, closedAt, 'Bob left the match');
+    const tLeft = delayOf(notices, 'Bob left the match', closedAt);
+    console.log(`[disconnect] tab closed: "Bob left the match" after ${tLeft.toFixed(0)} ms`);
+    expect(tLeft).toBeLessThan(1500); // not the 5 s silence timeout
+    expect(notices.map((n) => n.text)).not.toContain('Bob disconnected');
 
     await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])');
     expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Everyone else left the match');
@@ -40,6 +63,26 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     await alice.page.waitForFunction(() => window.rollbackPong?.online?.view === 'lobby' && window.rollbackPong.online.members.length === 1);
     expect(await alice.page.textContent('[data-testid=lobby-status]')).toContain('Waiting for players to join');
     expect(await alice.page.textContent('[data-testid=chat-list]')).toContain('Bob left');
+    expect(alice.errors).toEqual([]);
+    await closeAll([alice]);
+  });
+
+  it('a crashed page says nothing: interrupted within ~1 s, disconnected after ~5 s, end screen', { timeout: 60_000 }, async () => {
+    const { alice, bob } = await twoPlayersPlaying();
+    const cdp = await bob.page.context().newCDPSession(bob.page);
+    const crashedAt = await alice.page.evaluate(() => performance.now());
+    void cdp.send('Page.crash').catch(() => undefined); // never answers: the renderer is gone
+    const notices = await noticesAfter(alice, crashedAt, 'Bob disconnected');
+    const tInterrupted = delayOf(notices, "Bob's connection interrupted…", crashedAt);
+    const tDisconnected = delayOf(notices, 'Bob disconnected', crashedAt);
+    console.log(`[disconnect] page crashed: interrupted after ${tInterrupted.toFixed(0)} ms, disconnected after ${tDisconnected.toFixed(0)} ms`);
+    expect(tInterrupted).toBeGreaterThan(500);
+    expect(tInterrupted).toBeLessThan(1600);
+    expect(tDisconnected).toBeGreaterThan(4500);
+    expect(tDisconnected).toBeLessThan(7500);
+    expect(notices.map((n) => n.text)).not.toContain('Bob left the match');
+    await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])');
+    expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Everyone else left the match');
     expect(alice.errors).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ describe('link events on a manual clock', () => {
       ]);
       expect(timeline[0]?.event).toEqual({ kind: 'network-interrupted', peer: b.id, silentForMs: interruptMs });
       // b's inputs reached frame 59 + input delay 2: its input is neutral from frame 62 on.
-      expect(timeline[1]?.event).toEqual({ kind: 'disconnected', peer: b.id, player: 1, frame: 62 });
+      expect(timeline[1]?.event).toEqual({ kind: 'disconnected', peer: b.id, player: 1, frame: 62, reason: 'lost' });
       expect(a.session.stats(lastHeard + disconnectMs).peers[0]?.state).toBe('disconnected');
       // a no longer waits for b: it runs on, with b's input neutral.
       const start = a.session.currentFrame;

@@ -365,10 +365,37 @@ describe('P2PSession confirmed inputs and leaving', () => {
     const drops = [...eventsOf(a.events, 'disconnected'), ...eventsOf(b.events, 'disconnected')];
     expect(drops).toHaveLength(2);
     expect(new Set(drops.map((d) => `${d.peer}/${d.player}/${d.frame}`))).toEqual(new Set(['p2/2/32']));
+    expect(drops.map((d) => d.reason)).toEqual(['left', 'left']); // c said goodbye itself
     for (let f = 0; f < 32; f++) expect(a.session.confirmedInputs(f)?.[2]).toBe(f < 2 ? 0 : input(2, f - 2));
     for (let f = 32; f < 128; f++) expect(a.session.confirmedInputs(f)?.[2]).toBe(0);
     for (const p of [a, b, a, b]) p.sim.execute(p.session.advanceFrame(at(130), false));
     expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));
     expect(a.session.stats(at(130)).peers.find((s) => s.player === 2)?.state).toBe('disconnected');
+  });
+
+  it("peerLeft (the lobby server's word) drops a leaver whose goodbye was lost: at once, at one frame, in sync", () => {
+    const { peers } = makeRig(3);
+    const [a, b, c] = [peer(peers, 0), peer(peers, 1), peer(peers, 2)];
+    const input = (p: number, t: number): number => (t + p) % 4;
+    lockstep([a, b, c], 0, 26, input);
+    b.socket.hold(c.id); // b's last few packets from c never arrive: b holds fewer of c's inputs than a
+    lockstep([a, b, c], 26, 30, input);
+    // c's tab closes; its datagrams are lost, only the lobby server tells a and b.
+    a.session.peerLeft(c.id);
+    b.session.peerLeft(c.id);
+    b.session.peerLeft(c.id); // twice: no effect
+    lockstep([a, b], 30, 130, input);
+    expect(a.session.currentFrame).toBe(130);
+    expect(b.session.currentFrame).toBe(130);
+    const drops = [...eventsOf(a.events, 'disconnected'), ...eventsOf(b.events, 'disconnected')];
+    expect(drops.map((d) => d.reason)).toEqual(['left', 'left']);
+    expect(new Set(drops.map((d) => `${d.peer}/${d.player}/${d.frame}`)).size).toBe(1); // one agreed frame
+    const frame = drops[0]?.frame ?? -1;
+    expect(frame).toBeLessThan(32); // b's lower frame won: a rolled back its later real inputs of c
+    for (let f = frame; f < 128; f++) expect(a.session.confirmedInputs(f)?.[2]).toBe(0);
+    expect(eventsOf(a.events, 'network-interrupted')).toEqual([]); // dropped before any timeout
+    for (const p of [a, b, a, b]) p.sim.execute(p.session.advanceFrame(at(130), false));
+    expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));
+    a.session.peerLeft('nobody'); // an unknown peer: ignored
   });
 });

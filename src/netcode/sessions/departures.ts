@@ -11,7 +11,7 @@
 import type { PeerEndpoint } from '../endpoint.ts';
 import type { InputQueue } from '../input-queue.ts';
 import type { PlayerStatus } from '../protocol.ts';
-import { NULL_FRAME, type Frame, type SessionEvent } from '../types.ts';
+import { NULL_FRAME, type DepartureReason, type Frame, type SessionEvent } from '../types.ts';
 
 /** Departure bookkeeping of one session. */
 export class Departures {
@@ -19,6 +19,8 @@ export class Departures {
   localGone = false;
   /** Players whose departure was announced with a `disconnected` event. */
   private readonly announced = new Set<number>();
+  /** Players this peer heard say goodbye (the rest were lost). */
+  private readonly saidGoodbye = new Set<number>();
 
   constructor(
     private readonly localPlayer: number,
@@ -33,9 +35,15 @@ export class Departures {
   }
 
   /** Neutralises a player's input after `lastFrame` (no event yet: see `announce`). */
-  drop(e: PeerEndpoint, lastFrame: Frame): void {
+  drop(e: PeerEndpoint, lastFrame: Frame, reason: DepartureReason): void {
+    if (reason === 'left') this.saidGoodbye.add(e.player);
     this.queue(e.player).disconnectAfter(lastFrame);
     e.state = 'disconnected';
+  }
+
+  /** This peer heard `player` say goodbye after dropping it for another reason: it `left`, if not yet announced. */
+  heardGoodbye(player: number): void {
+    this.saidGoodbye.add(player);
   }
 
   /** Adopts departures another peer decided, converging on the earliest frame anyone reports. */
@@ -53,7 +61,7 @@ export class Departures {
       const q = this.queue(p);
       if (!q.isDisconnected || s.lastFrame < q.lastReceivedFrame) {
         const e = this.endpoints.find((x) => x.player === p);
-        if (e !== undefined) this.drop(e, s.lastFrame);
+        if (e !== undefined) this.drop(e, s.lastFrame, 'lost');
       }
     }
   }
@@ -65,7 +73,8 @@ export class Departures {
       const q = this.queue(e.player);
       if (!q.isDisconnected || this.announced.has(e.player) || !this.agreed(e.player, connected)) continue;
       this.announced.add(e.player);
-      this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1 });
+      const reason: DepartureReason = this.saidGoodbye.has(e.player) ? 'left' : 'lost';
+      this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1, reason });
     }
   }
 

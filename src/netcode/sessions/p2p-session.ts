@@ -212,6 +212,17 @@ export class P2PSession<S> {
     for (let i = 0; i < 3; i++) this.broadcast({ kind: 'disconnect-notice', player: this.localPlayer, frame: Math.max(0, last) }, nowMs);
   }
 
+  /**
+   * Another channel (the lobby server) says `peer` left: drop it now rather than wait for its silence
+   * to time out. Its input ends after the last frame this peer holds; gossip settles the common frame.
+   */
+  peerLeft(peer: PeerId): void {
+    const e = this.byPeer.get(peer);
+    if (e === undefined) return;
+    if (e.state === 'disconnected') this.departures.heardGoodbye(e.player); // dropped already (gossip, silence)
+    else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
+  }
+
   /** Network and rollback figures. */
   stats(nowMs: number): SessionStats {
     for (const e of this.endpoints) e.updateRates(nowMs);
@@ -306,7 +317,7 @@ export class P2PSession<S> {
       case 'keep-alive':
         break;
       case 'disconnect-notice':
-        if (m.player === e.player) this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame);
+        if (m.player === e.player) this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
         break;
       case 'state-request':
         this.checksums.onStateRequest(e, m.frame, nowMs);
@@ -352,7 +363,7 @@ export class P2PSession<S> {
       const t = e.checkTimeouts(nowMs, interruptAfterMs, disconnectAfterMs);
       if (t === 'interrupted') this.events.push({ kind: 'network-interrupted', peer: e.peer, silentForMs: nowMs - e.lastReceivedMs });
       else if (t === 'resumed') this.events.push({ kind: 'network-resumed', peer: e.peer });
-      else if (t === 'disconnected') this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame);
+      else if (t === 'disconnected') this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'lost');
     }
   }
 

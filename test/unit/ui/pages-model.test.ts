@@ -53,7 +53,8 @@ describe('notices', () => {
   it('turns session events into sentences, or nothing for internal ones', () => {
     expect(noticeForEvent({ kind: 'network-interrupted', peer: 'b', silentForMs: 600 }, nameOf)).toBe("Bob's connection interrupted…");
     expect(noticeForEvent({ kind: 'network-resumed', peer: 'b' }, nameOf)).toBe('Bob is back');
-    expect(noticeForEvent({ kind: 'disconnected', peer: 'b', player: 1, frame: 9 }, nameOf)).toBe('Bob disconnected');
+    expect(noticeForEvent({ kind: 'disconnected', peer: 'b', player: 1, frame: 9, reason: 'lost' }, nameOf)).toBe('Bob disconnected');
+    expect(noticeForEvent({ kind: 'disconnected', peer: 'b', player: 1, frame: 9, reason: 'left' }, nameOf)).toBe('Bob left the match');
     expect(noticeForEvent({ kind: 'desync', report: { frame: 120, localChecksum: 1, remoteChecksum: 0xabc } }, nameOf)).toBe('Desync detected at frame 120 (00000001 ≠ 00000abc)');
     expect(noticeForEvent({ kind: 'synchronized', peer: 'b' }, nameOf)).toBeUndefined();
     expect(noticeForEvent({ kind: 'stall', frame: 3, waitingFor: [1] }, nameOf)).toBeUndefined();
