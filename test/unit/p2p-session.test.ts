@@ -398,4 +398,24 @@ describe('P2PSession confirmed inputs and leaving', () => {
     expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));
     a.session.peerLeft('nobody'); // an unknown peer: ignored
   });
+
+  it('two departures in one 4-player match (a goodbye, then a silence): the last two agree on both and stay in sync', () => {
+    const { peers } = makeRig(4, { disconnectAfterMs: 1000 });
+    const [a, b, c, d] = [peer(peers, 0), peer(peers, 1), peer(peers, 2), peer(peers, 3)];
+    const input = (p: number, t: number): number => (t * 3 + p) % 4;
+    lockstep([a, b, c, d], 0, 40, input);
+    d.session.leave(at(40)); // d says goodbye
+    lockstep([a, b, c], 40, 80, input);
+    lockstep([a, b], 80, 300, input); // c falls silent: a and b stall until they drop it after 1 s, then go on
+    expect(a.session.currentFrame).toBe(b.session.currentFrame);
+    expect(a.session.currentFrame).toBeGreaterThan(240);
+    for (const [who, reason] of [[d, 'left'], [c, 'lost']] as const) {
+      const drops = [a, b].map((p) => eventsOf(p.events, 'disconnected').find((e) => e.peer === who.id));
+      expect(drops.map((e) => e?.reason)).toEqual([reason, reason]);
+      expect(drops[0]?.frame).toBe(drops[1]?.frame);
+    }
+    for (const p of [a, b, a, b]) p.sim.execute(p.session.advanceFrame(at(300), false));
+    expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));
+    expect(a.session.confirmedInputs(a.session.currentFrame - 10)?.slice(2)).toEqual([0, 0]);
+  });
 });
