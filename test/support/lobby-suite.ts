@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
 import { checksum, formatChecksum, verifyReplay } from '../../src/game/index.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
+import type { SessionEvent } from '../../src/netcode/index.ts';
 import type { Room, RoomEvent, RoomOptions } from '../../src/lobby/room.ts';
 import { RandomBot } from '../../src/sim/bot.ts';
 import { makeLinkConditions } from '../../src/transport/link-model.ts';
@@ -206,6 +207,42 @@ export function describeLobbySuite(transport: TransportKind): void {
       // Past the planned start: nobody began frame 0 of the abandoned match.
       await driveLobby(lobby, () => performance.now() > Math.max(...matches.map((m) => m.start.localStartMs)) + 100, 3000);
       for (const m of matches) expect(m.startedAtMs).toBeUndefined();
+      closeLobby(lobby);
+    });
+
+    it("a peer leaving mid-match whose goodbye datagrams are lost is dropped at once through the lobby server; the others play on in sync", async () => {
+      const lobby = track(await openLobby(server, transport, 3));
+      const [host, p1, p2] = lobby.rooms as [Room, Room, Room];
+      await readyAndCommit(lobby);
+      await playAndSettle(lobby, 60, 11);
+      // A closed tab: its peer-to-peer links die first, so only the lobby server hears the goodbye.
+      p2.link.close();
+      const leftAt = performance.now();
+      p2.leave();
+      const rest: Lobby = { rooms: [host, p1], events: lobby.events };
+      const matches = rest.rooms.map((r) => r.match as OnlineMatch);
+      const drops = matches.map(() => [] as SessionEvent[]);
+      const droppedAt = matches.map(() => Infinity);
+      const bots = matches.map((_, i) => new RandomBot(40 + i));
+      const seen = await driveLobby(rest, () => droppedAt.every(Number.isFinite), 4000, (now) => {
+        matches.forEach((m, i) => {
+          m.update(now, (bots[i] as RandomBot).next());
+          for (const e of m.drainEvents()) {
+            if (e.kind !== 'disconnected') continue;
+            drops[i]?.push(e);
+            droppedAt[i] = now;
+          }
+        });
+      });
+      expect(seen).toBe(true);
+      const slowest = Math.max(...droppedAt) - leftAt;
+      console.log(`[lobby ${transport}] goodbye through the server: dropped after ${slowest.toFixed(0)} ms`);
+      expect(slowest).toBeLessThan(2500); // well before the 5 s silence timeout
+      for (const d of drops) expect(d).toMatchObject([{ kind: 'disconnected', peer: p2.localId, player: 2, reason: 'left' }]);
+      expect(new Set(drops.map((d) => (d[0] as { frame: number } | undefined)?.frame)).size).toBe(1);
+      // The two left play on to a common, verified end.
+      const frames = Math.max(...matches.map((m) => m.session.currentFrame)) + 120;
+      await playAndSettle(rest, frames, 12);
       closeLobby(lobby);
     });
 
