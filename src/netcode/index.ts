@@ -14,5 +14,6 @@ export * from './state-ring.ts';
 export * from './sync-layer.ts';
 export * from './sessions/checksum-exchange.ts';
 export * from './sessions/departures.ts';
+export * from './sessions/silence-watch.ts';
 export * from './time-sync.ts';
 export * from './types.ts';

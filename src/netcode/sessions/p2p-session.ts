@@ -22,6 +22,7 @@ import { tickRateFactor } from '../time-sync.ts';
 import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats } from '../types.ts';
 import { ChecksumExchange, type StateForensics } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
+import { SilenceWatch } from './silence-watch.ts';
 
 export type { StateForensics } from './checksum-exchange.ts';
 
@@ -59,8 +60,6 @@ const MAX_PREDICTION = 16;
 /** Extra saved states beyond the prediction window, so an agreed departure can still roll back. */
 const DISCONNECT_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + 16;
 const QUALITY_EVERY_FRAMES = 6;
-/** A gap this long between two calls means this peer was paused (a blocked main thread, a throttled tab). */
-const LOCAL_PAUSE_MS = 200;
 const HISTOGRAM_SIZE = MAX_PREDICTION + DISCONNECT_MARGIN + 1;
 
 /** The rollback session. */
@@ -74,14 +73,13 @@ export class P2PSession<S> {
   private readonly byPeer = new Map<PeerId, PeerEndpoint>();
   private readonly checksums: ChecksumExchange<S>;
   private readonly departures: Departures;
+  private readonly silence: SilenceWatch;
   private readonly events: SessionEvent[] = [];
   private readonly opts: P2PSessionOptions<S>;
   private pendingChecksumSaves: Frame[] = [];
   private finalInputFrame: Frame = NULL_FRAME;
   private stalled = false;
   private leaving = false;
-  private lastTimeoutCheckMs: number | undefined;
-  private deferredAfterPause = false;
   private counters = { rollbacks: 0, maxRollback: 0, predicted: 0, stalls: 0, resimulated: 0, unknownPeer: 0 };
   private readonly histogram = new Array<number>(HISTOGRAM_SIZE).fill(0);
   private framesAheadNow = 0;
@@ -105,8 +103,8 @@ export class P2PSession<S> {
     const inputDelay = checkRange('inputDelay', options.inputDelay ?? SESSION_DEFAULTS.inputDelay, 0, MAX_INPUT_DELAY);
     this.maxPrediction = checkRange('maxPrediction', options.maxPrediction ?? SESSION_DEFAULTS.maxPrediction, 1, MAX_PREDICTION);
     this.tickMs = checkPositive('tickMs', options.tickMs ?? SESSION_DEFAULTS.tickMs);
-    checkPositive('interruptAfterMs', options.interruptAfterMs ?? SESSION_DEFAULTS.interruptAfterMs);
-    checkPositive('disconnectAfterMs', options.disconnectAfterMs ?? SESSION_DEFAULTS.disconnectAfterMs);
+    const interruptAfterMs = checkPositive('interruptAfterMs', options.interruptAfterMs ?? SESSION_DEFAULTS.interruptAfterMs);
+    const disconnectAfterMs = checkPositive('disconnectAfterMs', options.disconnectAfterMs ?? SESSION_DEFAULTS.disconnectAfterMs);
     this.sync = new SyncLayer<S>(players, localPlayer, inputDelay, this.maxPrediction + 1 + DISCONNECT_MARGIN, (frame) => {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
     });
@@ -114,6 +112,7 @@ export class P2PSession<S> {
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
     this.departures = new Departures(localPlayer, this.sync.queues, this.endpoints, this.events);
+    this.silence = new SilenceWatch(interruptAfterMs, disconnectAfterMs, this.endpoints, this.sync.queues, this.departures, this.events);
   }
 
   /** The frame the next `advance` request will simulate (= frame of the caller's current state). */
@@ -164,7 +163,7 @@ export class P2PSession<S> {
     this.nowMs = nowMs;
     this.harvestSaves();
     this.receive(nowMs);
-    this.checkTimeouts(nowMs);
+    this.silence.check(nowMs);
     this.departures.announce();
     this.sendPeriodic(nowMs, false);
   }
@@ -178,7 +177,7 @@ export class P2PSession<S> {
     this.nowMs = nowMs;
     this.harvestSaves();
     this.receive(nowMs);
-    this.checkTimeouts(nowMs);
+    this.silence.check(nowMs);
     this.departures.announce();
     const requests: SessionRequest<S>[] = [];
     if (this.departures.localGone || this.leaving) return requests;
@@ -344,27 +343,6 @@ export class P2PSession<S> {
     }
     e.remoteStatus = m.status;
     this.departures.applyGossip(m.status, this.sync.frame);
-  }
-
-  private checkTimeouts(nowMs: number): void {
-    // After a local pause, datagrams that arrived meanwhile can still be queued behind this call (in a
-    // browser, message events wait for the blocked task to finish): judge silence on the next call, once
-    // they are delivered, rather than blame the peers for our own pause. Deferring only once keeps the
-    // checks running in a tab throttled to one call a second.
-    const pausedMs = nowMs - (this.lastTimeoutCheckMs ?? nowMs);
-    this.lastTimeoutCheckMs = nowMs;
-    if (pausedMs >= LOCAL_PAUSE_MS && !this.deferredAfterPause) {
-      this.deferredAfterPause = true;
-      return;
-    }
-    this.deferredAfterPause = false;
-    const { interruptAfterMs = SESSION_DEFAULTS.interruptAfterMs, disconnectAfterMs = SESSION_DEFAULTS.disconnectAfterMs } = this.opts;
-    for (const e of this.endpoints) {
-      const t = e.checkTimeouts(nowMs, interruptAfterMs, disconnectAfterMs);
-      if (t === 'interrupted') this.events.push({ kind: 'network-interrupted', peer: e.peer, silentForMs: nowMs - e.lastReceivedMs });
-      else if (t === 'resumed') this.events.push({ kind: 'network-resumed', peer: e.peer });
-      else if (t === 'disconnected') this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'lost');
-    }
   }
 
   // ---- confirmation and desync detection ---------------------------------------------------
