@@ -1,5 +1,5 @@
 /**
- * Replay command-line tool: records seeded random matches, verifies replay files by re-simulating them,
+ * Replay command-line tool: records seeded matches (random or ball-tracking players), verifies replay files by re-simulating them,
  * and prints their headers. Run with `npm run replay -- <command>` (see `USAGE`).
  *
  * The logic lives in `runCli`, which takes its arguments and an IO port and returns the exit code, so
@@ -14,24 +14,32 @@ import {
   CHECKSUM_INTERVAL,
   encodeReplay,
   formatChecksum,
+  initialState,
   MAX_REPLAY_FRAMES,
   parseConfig,
   parseReplay,
   REPLAY_FORMAT,
   REPLAY_VERSION,
+  step,
   verifyReplay,
+  type MatchConfig,
   type Replay,
 } from '../src/game/index.ts';
-import { RandomBot } from '../src/sim/bot.ts';
+import { RandomBot, TrackerBot } from '../src/sim/bot.ts';
+
+/** Frames a tracker recording goes on after the winning point (the final state stays in the file). */
+export const TRACKER_TAIL_FRAMES = 60;
 
 /** Help text printed by `--help` and after a usage error. */
 export const USAGE = `Usage: npm run replay -- <command> [options]
 
 Commands:
-  record --players P --frames N --seed S --out FILE [--points K] [--interval I]
-      Record a match driven by a seeded random input generator (each player holds a random input
-      0..3 for 1..30 frames). P is 2..4, S is 0..4294967295, K (points to win) defaults to 99,
-      I (frames between checksums) defaults to ${CHECKSUM_INTERVAL}.
+  record --players P --frames N --seed S --out FILE [--points K] [--interval I] [--bot random|tracker]
+      Record a match driven by seeded players. --bot random (the default): each player holds a random
+      input 0..3 for 1..30 frames. --bot tracker: each player tracks the ball with seeded aim errors
+      (long rallies, edge hits, misses); the match ends ${TRACKER_TAIL_FRAMES} frames after someone wins, or at N
+      frames. P is 2..4, S is 0..4294967295, K (points to win) defaults to 99, I (frames between
+      checksums) defaults to ${CHECKSUM_INTERVAL}.
   verify FILE...
       Re-simulate each replay and compare every recorded checksum. Prints
       "ok FILE frames=N checksum=XXXXXXXX" or "mismatch FILE frame=F expected=XXXXXXXX actual=XXXXXXXX"
@@ -73,6 +81,25 @@ export function randomInputs(players: number, frames: number, seed: number): num
   // One scripted player per seat, the same generator the simulator and the tests use.
   const bots = Array.from({ length: players }, (_, p) => new RandomBot(seed * 4 + p));
   return Array.from({ length: frames }, () => bots.map((b) => b.next()));
+}
+
+/**
+ * Inputs of a match between ball-tracking players (`TrackerBot`, seeded with `seed * 4 + player`): the
+ * players react to the simulated state, so the match is simulated while the inputs are drawn. Stops
+ * `TRACKER_TAIL_FRAMES` after a player has won, or at `maxFrames`.
+ */
+export function trackerInputs(config: MatchConfig, maxFrames: number): number[][] {
+  const bots = Array.from({ length: config.players }, (_, p) => new TrackerBot(config.seed * 4 + p, p));
+  const inputs: number[][] = [];
+  let state = initialState(config);
+  let tail = TRACKER_TAIL_FRAMES;
+  while (inputs.length < maxFrames && tail > 0) {
+    const row = bots.map((b) => b.next(state));
+    inputs.push(row);
+    state = step(state, row);
+    if (state.winner >= 0) tail--;
+  }
+  return inputs;
 }
 
 type Flags = { readonly ok: true; readonly values: ReadonlyMap<string, string>; readonly positional: readonly string[]; readonly help: boolean } | { readonly ok: false; readonly error: string };
@@ -140,7 +167,7 @@ function load(io: CliIo, file: string): ReturnType<typeof parseReplay> {
 }
 
 function record(io: CliIo, args: readonly string[]): ExitCode {
-  const flags = parseFlags(args, ['players', 'frames', 'seed', 'out', 'points', 'interval']);
+  const flags = parseFlags(args, ['players', 'frames', 'seed', 'out', 'points', 'interval', 'bot']);
   if (!flags.ok) return usageError(io, flags.error);
   if (flags.help) {
     io.out(USAGE);
@@ -156,9 +183,12 @@ function record(io: CliIo, args: readonly string[]): ExitCode {
   const out = v.get('out');
   for (const r of [players, frames, seed, points, interval]) if (typeof r === 'string') return usageError(io, r);
   if (out === undefined || out === '') return usageError(io, 'missing --out');
+  const bot = v.get('bot') ?? 'random';
+  if (bot !== 'random' && bot !== 'tracker') return usageError(io, `--bot must be random or tracker, got ${JSON.stringify(bot)}`);
   const cfg = parseConfig({ players, seed, pointsToWin: points });
   if (!cfg.ok) return usageError(io, cfg.error);
-  const replay = buildReplay(cfg.config, randomInputs(cfg.config.players, frames as number, cfg.config.seed), { checksumInterval: interval as number });
+  const inputs = bot === 'tracker' ? trackerInputs(cfg.config, frames as number) : randomInputs(cfg.config.players, frames as number, cfg.config.seed);
+  const replay = buildReplay(cfg.config, inputs, { checksumInterval: interval as number });
   try {
     io.writeFile(out, encodeReplay(replay));
   } catch (e) {

@@ -1,0 +1,71 @@
+/**
+ * The golden replays exercise every rule of `step`: re-simulated here, the state changes between frames
+ * are classified (rule-coverage.ts) and counted, and the counts must reach the minimums the goldens were
+ * recorded for. The ball-tracking goldens carry the collision code; the random ones barely touch it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseReplay, type Replay } from '../../src/game/index.ts';
+import { trackerInputs } from '../../scripts/replay.ts';
+import { addCoverage, emptyCoverage, replayCoverage, type RuleCoverage } from './rule-coverage.ts';
+
+const FIXTURES = 'test/fixtures/replays';
+const TRACKER = ['pong-2p-tracker.json', 'pong-3p-tracker.json', 'pong-4p-tracker.json'];
+
+function load(file: string): Replay {
+  const parsed = parseReplay(readFileSync(join(FIXTURES, file), 'utf8'));
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.error}`);
+  return parsed.replay;
+}
+
+const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const coverage = new Map<string, RuleCoverage>(files.map((f) => [f, replayCoverage(load(f))]));
+const total = [...coverage.values()].reduce(addCoverage, emptyCoverage());
+
+describe('golden replays hit every rule', () => {
+  it('ball-tracking goldens exist for 2, 3 and 4 players, each ending with a winner', () => {
+    expect(files).toEqual(expect.arrayContaining(TRACKER));
+    expect(TRACKER.map((f) => load(f).config.players)).toEqual([2, 3, 4]);
+    for (const f of TRACKER) {
+      const replay = load(f);
+      expect(replay.winner, f).toBeGreaterThanOrEqual(0);
+      expect(coverage.get(f)?.winners, f).toBe(1);
+    }
+  });
+
+  it('across the goldens: >= 300 paddle hits, the speed cap, edge hits, corners, walls, goals', () => {
+    expect(total.paddleHits).toBeGreaterThanOrEqual(300);
+    expect(total.speedCapReached).toBeGreaterThanOrEqual(5);
+    expect(total.framesAtCap).toBeGreaterThanOrEqual(1000);
+    expect(total.edgeHits).toBeGreaterThanOrEqual(30);
+    expect(total.steepHits).toBeGreaterThanOrEqual(30);
+    expect(total.cornerBounces).toBeGreaterThanOrEqual(5);
+    expect(total.wallBounces).toBeGreaterThanOrEqual(50);
+    expect(total.goals).toBeGreaterThanOrEqual(20);
+    expect(total.longestRally).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(TRACKER)('%s alone: long rallies reaching the speed cap, edge hits, goals', (file) => {
+    const c = coverage.get(file) ?? emptyCoverage();
+    expect(c.paddleHits).toBeGreaterThanOrEqual(100);
+    expect(c.speedCapReached).toBeGreaterThanOrEqual(1);
+    expect(c.longestRally).toBeGreaterThanOrEqual(23); // 1.05^23 > 3: the cap needs 23 hits in a rally
+    expect(c.edgeHits).toBeGreaterThanOrEqual(10);
+    expect(c.goals).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the counter tells the old random goldens apart: few hits, never the speed cap', () => {
+    const random = ['pong-2p.json', 'pong-3p.json', 'pong-4p.json'].map((f) => coverage.get(f) ?? emptyCoverage()).reduce(addCoverage, emptyCoverage());
+    expect(random.paddleHits).toBeLessThan(30);
+    expect(random.speedCapReached).toBe(0);
+    expect(random.goals).toBeGreaterThan(0);
+  });
+
+  it.each(TRACKER)('%s is what `npm run replay -- record --bot tracker` records for its seed', (file) => {
+    const replay = load(file);
+    expect(trackerInputs(replay.config, replay.frames + 1)).toEqual(replay.inputs);
+  });
+});
+
+console.log(`[golden coverage] ${JSON.stringify(total)}`);
