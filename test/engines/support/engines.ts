@@ -11,8 +11,8 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
-import { FIREFOX_PATH, launchFirefox } from '../../e2e/support/firefox.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumUnavailableReason } from '../../e2e/support/chromium.ts';
+import { firefoxUnavailableReason, launchFirefox } from '../../e2e/support/firefox.ts';
 import { BUNDLE_GLOBAL } from './engine-bundle.ts';
 import type { EngineTrace } from './engine-entry.ts';
 
@@ -33,14 +33,6 @@ export interface EngineRun {
   readonly ms: number;
 }
 
-function executable(path: string, what: string): string | undefined {
-  try {
-    accessSync(path, constants.X_OK);
-    return undefined;
-  } catch {
-    return `${what} not found at ${path}`;
-  }
-}
 
 /** Why an engine cannot run here (binary missing), or `undefined` when it can. */
 export function engineUnavailableReason(engine: EngineName): string | undefined {
@@ -48,11 +40,16 @@ export function engineUnavailableReason(engine: EngineName): string | undefined 
     case 'node':
       return undefined;
     case 'chromium':
-      return executable(CHROMIUM_PATH, 'Chromium (Debian package "chromium", or set CHROMIUM_PATH)');
+      return chromiumUnavailableReason();
     case 'firefox':
-      return executable(FIREFOX_PATH, 'Firefox ESR (Debian package "firefox-esr", or set FIREFOX_PATH)');
+      return firefoxUnavailableReason();
     case 'jsc':
-      return executable(JSC_PATH, 'JavaScriptCore shell jsc (Debian package "libjavascriptcoregtk-4.0-bin", or set JSC_PATH)');
+      try {
+        accessSync(JSC_PATH, constants.X_OK);
+        return undefined;
+      } catch {
+        return `JavaScriptCore shell jsc not found at ${JSC_PATH} (install the Debian package "libjavascriptcoregtk-4.0-bin" or set JSC_PATH)`;
+      }
   }
 }
 
