@@ -6,9 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseReplay, type Replay } from '../../src/game/index.ts';
+import { fx, initialState, makeConfig, parseReplay, step, type GameState, type Replay } from '../../src/game/index.ts';
 import { trackerInputs } from '../../scripts/replay.ts';
-import { addCoverage, emptyCoverage, replayCoverage, type RuleCoverage } from './rule-coverage.ts';
+import { addCoverage, countTransition, emptyCoverage, replayCoverage, type RuleCoverage } from './rule-coverage.ts';
 
 const FIXTURES = 'test/fixtures/replays';
 const TRACKER = ['pong-2p-tracker.json', 'pong-3p-tracker.json', 'pong-4p-tracker.json'];
@@ -65,6 +65,44 @@ describe('golden replays hit every rule', () => {
   it.each(TRACKER)('%s is what `npm run replay -- record --bot tracker` records for its seed', (file) => {
     const replay = load(file);
     expect(trackerInputs(replay.config, replay.frames + 1)).toEqual(replay.inputs);
+  });
+});
+
+describe('rule-coverage counter', () => {
+  const start = initialState(makeConfig({ players: 2, seed: 1 }));
+  const centre = fx(500);
+  /** The ball in play one frame before reaching the left paddle's face, at `offset` from its centre. */
+  const approach = (offset: number, vy: number, speed: number): GameState => ({
+    ...start,
+    serveTimer: 0,
+    ball: { x: fx(24 + 10) + fx(4), y: centre + fx(offset), vx: -fx(5), vy, speed },
+  });
+
+  it('counts a hit off the paddle edge that reaches the speed cap', () => {
+    const before = approach(85, 0, fx(20)); // beyond the 80-unit half paddle, within its 90-unit reach
+    const c = emptyCoverage();
+    countTransition(before, step(before, [0, 0]), c);
+    expect(c).toMatchObject({ paddleHits: 1, edgeHits: 1, steepHits: 1, speedCapReached: 1, framesAtCap: 1, cornerBounces: 0, goals: 0 });
+  });
+
+  it('counts a central hit as a plain hit, and a bounce off the top wall as a wall bounce', () => {
+    const central = approach(0, 0, fx(7));
+    const c = emptyCoverage();
+    countTransition(central, step(central, [0, 0]), c);
+    expect(c).toMatchObject({ paddleHits: 1, edgeHits: 0, steepHits: 0, speedCapReached: 0, wallBounces: 0 });
+    const wall: GameState = { ...start, serveTimer: 0, ball: { x: centre, y: fx(12), vx: fx(3), vy: -fx(5), speed: fx(7) } };
+    countTransition(wall, step(wall, [0, 0]), c);
+    expect(c).toMatchObject({ paddleHits: 1, wallBounces: 1, cornerBounces: 0 });
+  });
+
+  it('counts a paddle hit in the corner, where the top wall reverses the ball in the same frame', () => {
+    const paddleTop: GameState = { ...start, paddles: [fx(80), centre] }; // clamped against the top wall
+    const before: GameState = { ...paddleTop, serveTimer: 0, ball: { x: fx(24 + 10) + fx(4), y: fx(12), vx: -fx(5), vy: -fx(4), speed: fx(7) } };
+    const after = step(before, [0, 0]);
+    const c = emptyCoverage();
+    countTransition(before, after, c);
+    expect(after.rally).toBe(1);
+    expect(c).toMatchObject({ paddleHits: 1, cornerBounces: 1 });
   });
 });
 

@@ -78,9 +78,11 @@ export function countTransition(prev: GameState, next: GameState, into: RuleCove
     const reach = fx((side < c.players ? PADDLE_INSET : 0) + 2 * BALL_RADIUS);
     return depth <= reach + Math.abs(side < 2 ? prev.ball.vx : prev.ball.vy);
   };
-  if (fx_ && fy && (near(0) || near(1)) && (near(2) || near(3))) into.cornerBounces++;
+  const corner = fx_ && fy && (near(0) || near(1)) && (near(2) || near(3));
+  if (corner) into.cornerBounces++;
+  // A hit alone may reverse the along component too (deflection): only a corner explains both.
   for (let side = c.players; side < 4; side++) {
-    if ((side < 2 ? fx_ : fy) && near(side)) into.wallBounces++;
+    if ((side < 2 ? fx_ : fy) && near(side) && (hits === 0 || corner)) into.wallBounces++;
   }
 }
 
