@@ -33,7 +33,7 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../signaling/server.ts';
-import { parseServerMessage } from '../src/lobby/protocol-guards.ts';
+import { parseServerMessage } from '../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../src/lobby/protocol.ts';
 
 const CHILD_FLAG = '--signaling-bench-server';

@@ -24,6 +24,11 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'origin-denied': 'The lobby server does not accept connections from this site.',
   'in-progress': 'This lobby is in a match right now. Wait for it to end and try again.',
   'not-host': 'Only the host can do that.',
+  'too-deep': 'The lobby server did not understand a message (is this page out of date? Reload it).',
+  'too-many-connections': 'Too many connections from your network to the lobby server. Close other tabs and try again.',
+  'too-many-lobbies': 'Too many lobbies were created from your network recently. Try again in a few minutes.',
+  'join-timeout': 'The connection to the lobby server was idle too long. Reload the page to try again.',
+  'slow-reader': 'The connection to the lobby server was too slow. Reload the page to try again.',
 };
 
 /** The message for a server error code. */
