@@ -169,7 +169,12 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       lookup: (peerId) => registry.lookupPeer(peerId),
       onSocket: (ws) => {
         track(ws);
-        addresses.openConnection(ws.address); // checked below the cap just before the upgrade
+        // Checked below the cap just before the upgrade; counted now that it is open.
+        if (!addresses.openConnection(ws.address)) {
+          counters.refusedPerAddress += 1;
+          ws.close(CloseCode.tooManyConnections, ErrorCode.tooManyConnections);
+          return;
+        }
         ws.on('close', () => addresses.closeConnection(ws.address));
       },
     });
