@@ -170,6 +170,18 @@ describe('look-alike names', () => {
     expect(nameKey('AIice')).toBe(nameKey('Alice'));
     expect(nameKey('Alicé')).not.toBe(nameKey('Alice'));
   });
+
+  it('a Latin name with some letters swapped for Cyrillic look-alikes is refused; with all of them, it clashes', () => {
+    const cyrillic: Record<string, string> = { a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', k: 'к', m: 'м', t: 'т', h: 'н' };
+    const latin = fc.string({ unit: fc.constantFrom(...'acehkmoptxy'), minLength: 1, maxLength: 20 });
+    fc.assert(fc.property(latin, fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }), (name, swap) => {
+      const spoof = [...name].map((ch, i) => (swap[i] === true ? (cyrillic[ch] ?? ch) : ch)).join('');
+      if (spoof === name) return;
+      const mixed = [...spoof].some((ch) => /\p{Script=Latin}/u.test(ch));
+      expect(validateName(spoof).ok).toBe(!mixed); // a mixed-script spoof is refused outright
+      if (!mixed) expect(nameKey(spoof)).toBe(nameKey(name)); // an all-Cyrillic one clashes with the original
+    }));
+  });
 });
 
 describe('lobby protocol validators', () => {
