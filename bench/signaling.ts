@@ -33,7 +33,7 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../signaling/server.ts';
-import { parseServerMessage } from '../src/lobby/protocol-guards.ts';
+import { parseServerMessage } from '../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../src/lobby/protocol.ts';
 
 const CHILD_FLAG = '--signaling-bench-server';
@@ -83,7 +83,11 @@ function serveRequests(stats: () => { connections: number; lobbies: number }): v
 
 /** Server side: run a signaling server and answer memory/stats requests from the parent. */
 async function runChild(): Promise<void> {
-  const server = await startSignalingServer({ port: 0, emptyLobbyTtlMs: 200, heartbeatMs: 60_000 });
+  // Every bench client comes from 127.0.0.1: the per-address limits would (rightly) refuse it.
+  const server = await startSignalingServer({
+    port: 0, emptyLobbyTtlMs: 200, heartbeatMs: 60_000,
+    maxConnectionsPerAddress: 1_000_000, maxLobbiesPerAddress: 1_000_000, lobbyCreatesPerMinute: 1_000_000_000, lobbyCreateBurst: 1_000_000,
+  });
   serveRequests(() => ({ connections: server.stats().connections, lobbies: server.stats().lobbies }));
   process.send?.({ kind: 'ready', wsUrl: server.wsUrl, port: server.port } satisfies ChildReply);
 }

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: builds the browser client with vite when dist/index.html is missing or older than any
-// source file, then runs the signaling server (`tsx signaling/main.ts`), which serves dist/ and the
-// lobby WebSocket on PORT (default 8080) and HOST (default 127.0.0.1). Prints the URL to open.
-// Environment: PORT, HOST, STATIC_DIR, ICE_SERVERS, ALLOWED_ORIGINS (see signaling/main.ts);
-// FORCE_BUILD=1 rebuilds unconditionally.
-import { spawn, spawnSync } from 'node:child_process';
+// source file, then runs the signaling server IN THIS PROCESS (tsx's loader registered here, then
+// signaling/run.ts imported), which serves dist/ and the lobby WebSocket on PORT (default 8080) and
+// HOST (default 127.0.0.1). Prints the URL to open.
+// One process, no child: SIGTERM/SIGINT (from a terminal, a container runtime or a process manager)
+// reach the server itself, which closes its sockets, frees the port and exits 0. Under a process
+// manager run `node scripts/start.mjs` directly (npm adds a process in between).
+// Environment: PORT, HOST, STATIC_DIR, ICE_SERVERS, ALLOWED_ORIGINS, TRUST_PROXY and the limits (see
+// docs/lobby-protocol.md); FORCE_BUILD=1 rebuilds unconditionally; STATIC_DIR='' serves no client
+// (and skips the build).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'index.html');
@@ -27,6 +31,7 @@ function newestMtime(paths) {
 }
 
 function needsBuild() {
+  if (process.env.STATIC_DIR === '' && !process.env.FORCE_BUILD) return undefined; // no client served
   if (process.env.FORCE_BUILD) return 'FORCE_BUILD is set';
   const built = statSync(dist, { throwIfNoEntry: false });
   if (built === undefined) return 'dist/index.html is missing';
@@ -46,25 +51,26 @@ if (reason !== undefined) {
   console.log('[start] dist/ is up to date.');
 }
 
-const entry = join(root, 'signaling', 'main.ts');
+const entry = join(root, 'signaling', 'run.ts');
 if (!existsSync(entry)) {
-  console.error('[start] signaling/main.ts does not exist yet: build done, but there is no server to start.');
+  console.error('[start] signaling/run.ts does not exist: build done, but there is no server to start.');
   process.exit(1);
 }
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const env = { ...process.env, PORT: process.env.PORT ?? '8080', STATIC_DIR: process.env.STATIC_DIR ?? join(root, 'dist') };
-const child = spawn(process.execPath, [tsx, entry], { cwd: root, env, stdio: ['inherit', 'pipe', 'inherit'] });
-
-// Pass the server's output through, and point at the page once it says where it listens.
-let announced = false;
-createInterface({ input: child.stdout }).on('line', (line) => {
-  console.log(line);
-  const m = /listening on (http:\/\/\S+)/.exec(line);
-  if (m !== null && !announced) {
-    announced = true;
-    const url = m[1].replace(/\/?$/, '/');
+process.env.PORT ??= '8080';
+process.env.STATIC_DIR ??= join(root, 'dist');
+const { register } = await import('tsx/esm/api');
+register();
+const { runSignalingProcess } = await import(pathToFileURL(entry).href);
+await runSignalingProcess(process.env, {
+  announce: (base) => {
+    const url = base.replace(/\/?$/, '/');
     console.log(`\n  Rollback Pong is running: open ${url} in your browser\n  (replays: ${url}#/replay, practice: ${url}#/practice)\n`);
-  }
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)));
+// `npm start` runs us under `sh -c`, and on SIGTERM npm kills that shell, which does not pass the
+// signal on: we would be left running, orphaned, holding the port. Notice the parent going away
+// (we are re-parented) and stop exactly as on SIGTERM.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+}, 250).unref();

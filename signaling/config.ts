@@ -1,9 +1,13 @@
 /**
- * Signaling server options, their defaults, and parsing from environment variables.
+ * Signaling server options, their defaults, and parsing from environment variables (one valibot
+ * schema: `EnvSchema`; every limit has a variable, listed in docs/lobby-protocol.md).
  */
+import { isIP } from 'node:net';
+import * as v from 'valibot';
 import { LOBBY_LIMITS } from '../src/lobby/protocol.ts';
-import { parseIceServers } from '../src/lobby/protocol-guards.ts';
+import { IceServersSchema, parseBoundedJson } from '../src/lobby/protocol-schema.ts';
 import type { IceServer, Result } from '../src/lobby/protocol.ts';
+import { normalizeAddress } from './address-limits.ts';
 
 /** One structured log record: an event name plus flat fields. */
 export interface LogRecord {
@@ -44,6 +48,28 @@ export interface SignalingServerOptions {
   readonly maxLobbies?: number;
   /** Open WebSockets (signaling + PeerJS) at once (default 10,000). */
   readonly maxConnections?: number;
+  /** Open WebSockets (signaling + PeerJS) from one address (default 32). */
+  readonly maxConnectionsPerAddress?: number;
+  /** Lobbies one address may hold, empty ones awaiting expiry included (default 8). */
+  readonly maxLobbiesPerAddress?: number;
+  /** Lobby creations per address per minute, sustained (default 6). */
+  readonly lobbyCreatesPerMinute?: number;
+  /** Lobby creations per address in one burst (default 6). */
+  readonly lobbyCreateBurst?: number;
+  /** Proxy addresses whose `X-Forwarded-For` is believed (default none: the TCP peer's address counts). */
+  readonly trustProxy?: readonly string[];
+  /** A lobby socket that has not created or joined a lobby this long after opening (or leaving) is closed, 4010 (default 15 s). */
+  readonly joinTimeoutMs?: number;
+  /** Bytes a socket may have waiting to be sent; a reader slower than that is closed, 4009 (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** `record` messages per second per member, sustained (default 10). */
+  readonly recordsPerSecond?: number;
+  /** `record` messages per member in one burst (default 20). */
+  readonly recordBurst?: number;
+  /** PeerJS messages held for one peer that has not connected yet (default 32). */
+  readonly peerQueueMessages?: number;
+  /** Bytes of PeerJS messages held for one peer that has not connected yet (default 64 KiB). */
+  readonly peerQueueBytes?: number;
   /** WebSocket ping interval; a socket that sends nothing back (no pong) by the next ping is dropped (default 10 s: dead within 20 s). */
   readonly heartbeatMs?: number;
   /** An empty lobby expires this long after its last member left (default 2 min). */
@@ -71,6 +97,17 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   messageBurst: 100,
   maxLobbies: 10_000,
   maxConnections: 10_000,
+  maxConnectionsPerAddress: 32,
+  maxLobbiesPerAddress: 8,
+  lobbyCreatesPerMinute: 6,
+  lobbyCreateBurst: 6,
+  trustProxy: [],
+  joinTimeoutMs: 15_000,
+  maxBufferedBytes: 1024 * 1024,
+  recordsPerSecond: 10,
+  recordBurst: 20,
+  peerQueueMessages: 32,
+  peerQueueBytes: 64 * 1024,
   heartbeatMs: 10_000,
   emptyLobbyTtlMs: 120_000,
   peerjs: true,
@@ -81,7 +118,11 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */
 export function resolveOptions(options: SignalingServerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS, ...options };
-  const positive = ['maxMessageBytes', 'messagesPerSecond', 'messageBurst', 'maxLobbies', 'maxConnections', 'heartbeatMs', 'emptyLobbyTtlMs'] as const;
+  const positive = [
+    'maxMessageBytes', 'messagesPerSecond', 'messageBurst', 'maxLobbies', 'maxConnections', 'heartbeatMs', 'emptyLobbyTtlMs',
+    'maxConnectionsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
+    'maxBufferedBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
+  ] as const;
   for (const key of positive) {
     if (!(resolved[key] > 0)) throw new RangeError(`signaling option ${key} must be > 0`);
   }
@@ -109,35 +150,105 @@ export function parseAllowedOrigins(text: string): Result<string[]> {
   return { ok: true, value: out };
 }
 
-/** Reads PORT (default 8080), HOST, ICE_SERVERS, ALLOWED_ORIGINS and STATIC_DIR (default `dist`). */
-export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>): Result<SignalingServerOptions> {
-  const portText = env['PORT'] ?? '8080';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535) return { ok: false, error: `PORT: not a port number: ${portText}` };
-  let iceServers: IceServer[] = [];
-  const iceText = env['ICE_SERVERS'];
-  if (iceText !== undefined && iceText.trim() !== '') {
-    let json: unknown;
-    try {
-      json = JSON.parse(iceText);
-    } catch {
-      return { ok: false, error: 'ICE_SERVERS: not JSON' };
-    }
-    const parsed = parseIceServers(json);
-    if (!parsed.ok) return { ok: false, error: `ICE_SERVERS: ${parsed.error}` };
-    iceServers = parsed.value;
+/** Numeric options settable from the environment: variable, option, bounds. */
+const NUMERIC_ENV = [
+  ['MAX_MESSAGE_BYTES', 'maxMessageBytes', 256, 1024 * 1024],
+  ['MESSAGES_PER_SECOND', 'messagesPerSecond', 1, 100_000],
+  ['MESSAGE_BURST', 'messageBurst', 1, 100_000],
+  ['MAX_LOBBIES', 'maxLobbies', 1, 10_000_000],
+  ['MAX_CONNECTIONS', 'maxConnections', 1, 10_000_000],
+  ['MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 1, 10_000_000],
+  ['MAX_LOBBIES_PER_ADDRESS', 'maxLobbiesPerAddress', 1, 10_000_000],
+  ['LOBBY_CREATES_PER_MINUTE', 'lobbyCreatesPerMinute', 1, 1_000_000],
+  ['LOBBY_CREATE_BURST', 'lobbyCreateBurst', 1, 1_000_000],
+  ['JOIN_TIMEOUT_MS', 'joinTimeoutMs', 100, 3_600_000],
+  ['MAX_BUFFERED_BYTES', 'maxBufferedBytes', 16 * 1024, 1024 * 1024 * 1024],
+  ['RECORDS_PER_SECOND', 'recordsPerSecond', 1, 10_000],
+  ['RECORD_BURST', 'recordBurst', 1, 10_000],
+  ['PEER_QUEUE_MESSAGES', 'peerQueueMessages', 1, 100_000],
+  ['PEER_QUEUE_BYTES', 'peerQueueBytes', 1024, 1024 * 1024 * 1024],
+  ['HEARTBEAT_MS', 'heartbeatMs', 100, 3_600_000],
+  ['EMPTY_LOBBY_TTL_MS', 'emptyLobbyTtlMs', 100, 86_400_000],
+] as const;
+
+const wholeNumber = (min: number, max: number) =>
+  v.exactOptional(v.pipe(
+    v.string(), v.trim(), v.regex(/^\d{1,12}$/, 'not a whole number'), v.transform(Number),
+    v.minValue(min, `below ${min}`), v.maxValue(max, `above ${max}`),
+  ));
+
+const listOf = <T>(parse: (text: string) => Result<T>) =>
+  v.exactOptional(v.pipe(v.string(), v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const result = parse(dataset.value);
+    if (result.ok) return result.value;
+    addIssue({ message: result.error });
+    return NEVER;
+  })));
+
+function parseIceServersText(text: string): Result<IceServer[]> {
+  if (text.trim() === '') return { ok: true, value: [] };
+  const json = parseBoundedJson(text, 64 * 1024, 8);
+  if (!json.ok) return { ok: false, error: json.error === 'not-json' ? 'not JSON' : json.error };
+  const servers = v.safeParse(IceServersSchema, json.value);
+  return servers.success ? { ok: true, value: [...servers.output] } : { ok: false, error: servers.issues[0]?.message ?? 'invalid' };
+}
+
+/** Parses `TRUST_PROXY`: a comma-separated list of proxy IP addresses. */
+export function parseTrustProxy(text: string): Result<string[]> {
+  const out: string[] = [];
+  for (const item of text.split(',')) {
+    const address = normalizeAddress(item);
+    if (address === '') continue;
+    if (isIP(address) === 0) return { ok: false, error: `not an IP address: ${address.slice(0, 64)}` };
+    out.push(address);
   }
-  const origins = parseAllowedOrigins(env['ALLOWED_ORIGINS'] ?? '');
-  if (!origins.ok) return origins;
+  return { ok: true, value: out };
+}
+
+/** The environment variables the server reads, each checked and converted. */
+export const EnvSchema = v.object({
+  PORT: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, 'not a port number'), v.transform(Number), v.maxValue(65_535, 'not a port number')), '8080'),
+  HOST: v.exactOptional(v.pipe(v.string(), v.minLength(1))),
+  STATIC_DIR: v.exactOptional(v.string()),
+  ICE_SERVERS: listOf(parseIceServersText),
+  ALLOWED_ORIGINS: listOf(parseAllowedOrigins),
+  TRUST_PROXY: listOf(parseTrustProxy),
+  ...(Object.fromEntries(NUMERIC_ENV.map(([name, , min, max]) => [name, wholeNumber(min, max)])) as Record<(typeof NUMERIC_ENV)[number][0], ReturnType<typeof wholeNumber>>),
+});
+
+/**
+ * Reads PORT (default 8080), HOST, ICE_SERVERS, ALLOWED_ORIGINS, STATIC_DIR (default `dist`),
+ * TRUST_PROXY and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
+ */
+export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>): Result<SignalingServerOptions> {
+  const known: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.entries)) {
+    const value = env[key];
+    if (value !== undefined) known[key] = value;
+  }
+  const parsed = v.safeParse(EnvSchema, known);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const name = v.getDotPath(issue) ?? 'environment';
+    return { ok: false, error: issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}` };
+  }
+  const e = parsed.output;
+  const limits: Record<string, number> = {};
+  for (const [name, option] of NUMERIC_ENV) {
+    const value = e[name];
+    if (value !== undefined) limits[option] = value;
+  }
   return {
     ok: true,
     value: {
-      port,
-      host: env['HOST'] ?? DEFAULT_OPTIONS.host,
+      port: e.PORT,
+      host: e.HOST ?? DEFAULT_OPTIONS.host,
       // An empty STATIC_DIR serves no files (npm run dev: vite serves the client).
-      staticDir: env['STATIC_DIR'] === '' ? null : (env['STATIC_DIR'] ?? 'dist'),
-      iceServers,
-      allowedOrigins: origins.value,
+      staticDir: e.STATIC_DIR === '' ? null : (e.STATIC_DIR ?? 'dist'),
+      iceServers: e.ICE_SERVERS ?? [],
+      allowedOrigins: e.ALLOWED_ORIGINS ?? [],
+      ...(e.TRUST_PROXY === undefined ? {} : { trustProxy: e.TRUST_PROXY }),
+      ...limits,
     },
   };
 }

@@ -1,19 +1,23 @@
 /**
  * One signaling WebSocket: size and rate checks, validation, and dispatch to the lobby registry.
  *
- * Hostile input never escapes this file as an exception: oversize, malformed or unknown messages get
- * an `error` reply; a connection that keeps flooding after a `rate-limited` error is closed (4008);
- * a fault in a handler closes that connection only (1011).
+ * Hostile input never escapes this file as an exception: oversize, too deep, malformed or unknown
+ * messages get an `error` reply (its text fixed per code: nothing a client wrote is echoed); a
+ * connection that keeps flooding after a `rate-limited` error is closed (4008); a reader that lets
+ * more than `maxBufferedBytes` pile up is closed (4009), not buffered without limit; a socket that has
+ * no lobby `joinTimeoutMs` after opening or leaving is closed (4010, by the server's sweep); a fault
+ * in a handler closes that connection only (1011).
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
-import { CloseCode, ErrorCode } from '../src/lobby/protocol.ts';
-import { encodeMessage, parseClientMessage } from '../src/lobby/protocol-guards.ts';
+import { CloseCode, ERROR_TEXT, ErrorCode } from '../src/lobby/protocol.ts';
+import { encodeMessage, parseClientMessage } from '../src/lobby/protocol-schema.ts';
 import type { ClientMessage } from '../src/lobby/protocol.ts';
+import type { AddressBook } from './address-limits.ts';
 import type { ResolvedOptions } from './config.ts';
 import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';
-import { takeToken } from './rate-limit.ts';
+import { createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
 /** Counters the server reports in `stats()`. */
@@ -22,6 +26,15 @@ export interface ConnectionCounters {
   signalsRelayed: number;
   errorsSent: number;
   closedForAbuse: number;
+  /** Sockets closed because their outgoing buffer passed `maxBufferedBytes` (4009). */
+  closedSlowReaders: number;
+  /** Sockets closed for holding no lobby past `joinTimeoutMs` (4010). */
+  closedJoinTimeout: number;
+  /** Connections refused by the per-address cap (4029). */
+  refusedPerAddress: number;
+  /** `record` messages relayed, and dropped by their rate limit. */
+  recordsRelayed: number;
+  recordsDropped: number;
 }
 
 /** What a connection needs from the server. */
@@ -32,6 +45,7 @@ export interface ConnectionContext {
   readonly nowMs: () => number;
   /** Open signaling sockets (ws's own client tracking is off: it costs a closure per socket). */
   readonly clients: Set<WebSocket>;
+  readonly addresses: AddressBook;
 }
 
 function rawText(data: RawData): string {
@@ -44,10 +58,15 @@ function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);
 }
 
+/** The `error` message of a code, with its fixed text. */
+export function errorMessage(code: ErrorCode): string {
+  return encodeMessage({ kind: 'error', code, message: ERROR_TEXT[code] });
+}
+
 /** Sends a protocol error on `ws` (dropped if the socket is no longer open). */
 export function sendError(ws: WebSocket, counters: ConnectionCounters, refusal: Refusal): void {
   counters.errorsSent += 1;
-  ws.send(encodeMessage({ kind: 'error', code: refusal.code, message: refusal.message }));
+  ws.send(errorMessage(refusal.code));
 }
 
 /** Module-level so that `process.nextTick` needs no per-connection closure. */
@@ -86,6 +105,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   private pingedAtBytes = -1;
   private dropped = 0;
   private membership: Membership | null = null;
+  /** Client address (counted in `ctx.addresses` while open). */
+  address = '';
+  /** When the socket is closed for holding no lobby; 0 while it is a member. */
+  joinDeadlineMs = 0;
+  /** Created on the first `record`: only members that record pay for it. */
+  private records: TokenBucket | null = null;
+  private recordsDropping = false;
 
   /** Token bucket refill rate (shared option, not stored per socket). */
   get ratePerMs(): number {
@@ -98,11 +124,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   }
 
   /** Starts serving lobby messages on this socket, tracked in `ctx.clients` until it closes. */
-  attach(socket: Socket, ctx: ConnectionContext): void {
+  attach(socket: Socket, ctx: ConnectionContext, address: string): void {
     this.ctx = ctx;
     this.socket = socket;
+    this.address = address;
     this.tokens = ctx.options.messageBurst;
     this.lastMs = ctx.nowMs();
+    this.joinDeadlineMs = this.lastMs + ctx.options.joinTimeoutMs;
     this.on('message', onSocketMessage);
     this.on('error', onSocketError);
     this.on('close', onSocketClose);
@@ -125,6 +153,15 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
    * together and leave together), which saves a syscall per message.
    */
   deliver(text: string): void {
+    if (this.readyState !== WebSocket.OPEN) return;
+    const ctx = this.ctx;
+    // A reader that stopped reading must not make the server hold its messages without limit.
+    if (ctx !== null && this.bufferedAmount + text.length > ctx.options.maxBufferedBytes) {
+      ctx.counters.closedSlowReaders += 1;
+      ctx.options.logger({ event: 'connection-closed', reason: ErrorCode.slowReader });
+      this.close(CloseCode.slowReader, ErrorCode.slowReader);
+      return;
+    }
     if (!this.corked && this.socket !== null) {
       this.corked = true;
       this.socket.cork();
@@ -135,7 +172,18 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
 
   private reply(ctx: ConnectionContext, refusal: Refusal): void {
     ctx.counters.errorsSent += 1;
-    this.deliver(encodeMessage({ kind: 'error', code: refusal.code, message: refusal.message }));
+    this.deliver(errorMessage(refusal.code));
+  }
+
+  /** Join-timeout sweep: true (and the socket closed with 4010) when it held no lobby in time. */
+  expireIfIdle(nowMs: number): boolean {
+    const ctx = this.ctx;
+    if (ctx === null || this.membership !== null || this.joinDeadlineMs === 0 || nowMs < this.joinDeadlineMs) return false;
+    this.joinDeadlineMs = 0;
+    ctx.counters.closedJoinTimeout += 1;
+    this.reply(ctx, { code: ErrorCode.joinTimeout });
+    this.close(CloseCode.joinTimeout, ErrorCode.joinTimeout);
+    return true;
   }
 
   /** Handles one incoming frame: rate limit, size and type checks, validation, dispatch. */
@@ -146,7 +194,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     counters.messagesIn += 1;
     if (!takeToken(this, ctx.nowMs())) {
       this.dropped += 1;
-      if (this.dropped === 1) this.reply(ctx, { code: ErrorCode.rateLimited, message: 'too many messages; slow down' });
+      if (this.dropped === 1) this.reply(ctx, { code: ErrorCode.rateLimited });
       if (this.dropped >= options.messageBurst) {
         counters.closedForAbuse += 1;
         options.logger({ event: 'connection-closed', reason: ErrorCode.rateLimited });
@@ -156,12 +204,11 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     }
     this.dropped = 0;
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-    if (bytes > options.maxMessageBytes) {
-      return this.reply(ctx, { code: ErrorCode.tooLarge, message: `messages are limited to ${options.maxMessageBytes} bytes` });
-    }
-    if (isBinary) return this.reply(ctx, { code: ErrorCode.badMessage, message: 'text frames only' });
-    const parsed = parseClientMessage(rawText(data));
-    if (!parsed.ok) return this.reply(ctx, { code: ErrorCode.badMessage, message: parsed.error });
+    if (bytes > options.maxMessageBytes) return this.reply(ctx, { code: ErrorCode.tooLarge });
+    if (isBinary) return this.reply(ctx, { code: ErrorCode.badMessage });
+    // The byte bound above also bounds the text; the depth is bounded inside, before JSON.parse.
+    const parsed = parseClientMessage(rawText(data), Number.MAX_SAFE_INTEGER);
+    if (!parsed.ok) return this.reply(ctx, { code: parsed.error === 'too-deep' ? ErrorCode.tooDeep : ErrorCode.badMessage });
     try {
       this.handle(ctx, parsed.value);
     } catch (error) {
@@ -180,12 +227,14 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     switch (message.kind) {
       case 'create':
       case 'join': {
-        if (this.membership !== null) return this.reply(ctx, { code: ErrorCode.alreadyInLobby, message: 'leave your lobby first' });
+        if (this.membership !== null) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
         const result = message.kind === 'create'
-          ? registry.create(this, message.name, message.settings ?? {})
+          ? registry.create(this, message.name, message.settings ?? {}, this.address)
           : registry.join(this, message.code, message.name);
-        if (result.ok) this.membership = result.value;
-        else this.reply(ctx, result.error);
+        if (result.ok) {
+          this.membership = result.value;
+          this.joinDeadlineMs = 0;
+        } else this.reply(ctx, result.error);
         return;
       }
       case 'ping':
@@ -196,15 +245,17 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       case 'set-ready':
       case 'start-notice':
       case 'reopen':
+      case 'record':
         break;
       default:
         assertNever(message);
     }
     const membership = this.membership;
-    if (membership === null) return this.reply(ctx, { code: ErrorCode.notInLobby, message: `${message.kind}: join a lobby first` });
+    if (membership === null) return this.reply(ctx, { code: ErrorCode.notInLobby });
     switch (message.kind) {
       case 'leave':
         this.membership = null;
+        this.joinDeadlineMs = ctx.nowMs() + ctx.options.joinTimeoutMs;
         return registry.leave(membership, 'left');
       case 'signal': {
         const result = registry.signal(membership, message.to, message.data);
@@ -219,16 +270,35 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         return this.done(ctx, registry.start(membership));
       case 'reopen':
         return this.done(ctx, registry.reopen(membership));
+      case 'record':
+        return this.record(ctx, membership, message.data);
       default:
         assertNever(message);
     }
+  }
+
+  /** A notary record: at most `recordsPerSecond` (burst `recordBurst`); excess dropped, one error per run. */
+  private record(ctx: ConnectionContext, membership: Membership, data: string): void {
+    const { options, counters } = ctx;
+    this.records ??= createBucket(options.recordsPerSecond, options.recordBurst, ctx.nowMs());
+    if (!takeToken(this.records, ctx.nowMs())) {
+      counters.recordsDropped += 1;
+      if (!this.recordsDropping) this.reply(ctx, { code: ErrorCode.rateLimited });
+      this.recordsDropping = true;
+      return;
+    }
+    this.recordsDropping = false;
+    counters.recordsRelayed += 1;
+    ctx.registry.record(membership, data);
   }
 
   /** The socket closed: leave the lobby and stop counting it. */
   closed(): void {
     const ctx = this.ctx;
     if (ctx === null) return;
+    this.ctx = null;
     ctx.clients.delete(this);
+    ctx.addresses.closeConnection(this.address);
     if (this.membership !== null) ctx.registry.leave(this.membership, 'disconnected');
     this.membership = null;
   }
@@ -238,6 +308,6 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
  * Wires a freshly upgraded signaling socket to the registry. `socket` is the TCP socket under `ws`
  * (used to cork writes). The caller has added `ws` to `ctx.clients`; it leaves that set on close.
  */
-export function attachConnection(ws: SignalingSocket, socket: Socket, ctx: ConnectionContext): void {
-  ws.attach(socket, ctx);
+export function attachConnection(ws: SignalingSocket, socket: Socket, ctx: ConnectionContext, address: string): void {
+  ws.attach(socket, ctx, address);
 }

@@ -4,9 +4,9 @@
  * through its `MemberSink`, and refusals are returned as values for the connection to report.
  */
 import {
-  ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName, validateSettings,
+  ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
 } from '../src/lobby/protocol.ts';
-import { encodeMessage } from '../src/lobby/protocol-guards.ts';
+import { encodeMessage, validateSettings } from '../src/lobby/protocol-schema.ts';
 import type {
   IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage,
 } from '../src/lobby/protocol.ts';
@@ -37,6 +37,8 @@ export interface Member {
  */
 export interface Lobby {
   readonly code: string;
+  /** The creator's address (per-address lobby limit). */
+  readonly owner: string;
   readonly settings: LobbySettings;
   members: readonly Member[];
   /** Null only while the lobby is empty. */
@@ -73,10 +75,9 @@ function findMember(lobby: Lobby, id: MemberId): Member | undefined {
   return undefined;
 }
 
-/** Why a request was refused. */
+/** Why a request was refused: a code only (its text is the fixed `ERROR_TEXT`). */
 export interface Refusal {
   readonly code: ErrorCode;
-  readonly message: string;
 }
 
 /** What the registry needs from the server. */
@@ -88,12 +89,16 @@ export interface RegistryDeps {
   readonly logger: SignalingLogger;
   /** Called once a member has left, after its PeerJS id was revoked. */
   readonly onMemberRemoved: (member: Member) => void;
+  /** Counts a new lobby against its creator's address; a code when a per-address limit refuses it. */
+  readonly reserveLobby: (owner: string) => ErrorCode | null;
+  /** A lobby reserved for `owner` is gone. */
+  readonly releaseLobby: (owner: string) => void;
 }
 
 /** Codes of expired lobbies remembered (to answer `expired-lobby` rather than `unknown-lobby`). */
 const EXPIRED_MEMORY = 10_000;
 
-const refuse = (code: ErrorCode, message: string): { ok: false; error: Refusal } => ({ ok: false, error: { code, message } });
+const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok: false, error: { code } });
 /** Lobby codes appear in logs shortened: the full code is a capability. */
 const logLabel = (code: string): string => code.slice(0, 6);
 
@@ -126,15 +131,17 @@ export class LobbyRegistry {
   }
 
   /** Creates a lobby with `sink` as its first member and host, and sends it `joined`. */
-  create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>): Result<Membership, Refusal> {
+  create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> {
     const settings = validateSettings(partial);
-    if (!settings.ok) return refuse(ErrorCode.badSettings, settings.error);
+    if (!settings.ok) return refuse(ErrorCode.badSettings);
     const name = validateName(rawName);
-    if (!name.ok) return refuse(ErrorCode.badName, name.error);
-    if (this.lobbies.size >= this.deps.maxLobbies) return refuse(ErrorCode.serverFull, 'too many lobbies; try again later');
+    if (!name.ok) return refuse(ErrorCode.badName);
+    if (this.lobbies.size >= this.deps.maxLobbies) return refuse(ErrorCode.serverFull);
+    const quota = this.deps.reserveLobby(owner);
+    if (quota !== null) return refuse(quota);
     let code = randomId(16, 'base64url');
     while (this.lobbies.has(code) || this.expired.has(code)) code = randomId(16, 'base64url');
-    const lobby: Lobby = { code, settings: settings.value, members: [], hostId: null, started: false, expiry: null };
+    const lobby: Lobby = { code, owner, settings: settings.value, members: [], hostId: null, started: false, expiry: null };
     this.lobbies.set(code, lobby);
     this.log?.({ event: 'lobby-created', lobby: logLabel(code), ...settings.value });
     return { ok: true, value: this.admit(lobby, sink, name.value) };
@@ -145,16 +152,16 @@ export class LobbyRegistry {
     const lobby = this.lobbies.get(code);
     if (lobby === undefined) {
       return this.expired.has(code)
-        ? refuse(ErrorCode.expiredLobby, 'this lobby expired; create a new one')
-        : refuse(ErrorCode.unknownLobby, 'no lobby with this code');
+        ? refuse(ErrorCode.expiredLobby)
+        : refuse(ErrorCode.unknownLobby);
     }
-    if (lobby.started) return refuse(ErrorCode.inProgress, 'the match in this lobby has started');
-    if (lobby.members.length >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull, `the lobby is full (${lobby.settings.capacity} players)`);
+    if (lobby.started) return refuse(ErrorCode.inProgress);
+    if (lobby.members.length >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull);
     const name = validateName(rawName);
-    if (!name.ok) return refuse(ErrorCode.badName, name.error);
+    if (!name.ok) return refuse(ErrorCode.badName);
     const key = nameKey(name.value);
     for (const other of lobby.members) {
-      if (nameKey(other.name) === key) return refuse(ErrorCode.nameTaken, `the name "${name.value}" is taken in this lobby`);
+      if (nameKey(other.name) === key) return refuse(ErrorCode.nameTaken);
     }
     return { ok: true, value: this.admit(lobby, sink, name.value) };
   }
@@ -186,23 +193,29 @@ export class LobbyRegistry {
   /** Relays a chat line to every member, the sender included (the echo confirms order). */
   chat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
     const text = validateChat(rawText);
-    if (!text.ok) return refuse(ErrorCode.badMessage, text.error);
+    if (!text.ok) return refuse(ErrorCode.badMessage);
     this.broadcast(lobby, { kind: 'chat', from: member.id, text: text.value });
     return { ok: true, value: undefined };
+  }
+
+  /** Relays a notary record to every other member; `from` comes from the sender's membership. */
+  record({ lobby, member }: Membership, data: string): void {
+    const text = encodeMessage({ kind: 'record', from: member.id, data });
+    for (const other of lobby.members) if (other !== member) other.sink.deliver(text);
   }
 
   /** Relays an opaque signal to one other member; `from` comes from the sender's membership. */
   signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<void, Refusal> {
     const target = findMember(lobby, to);
-    if (target === undefined || target === member) return refuse(ErrorCode.notMember, 'the target is not another member of your lobby');
+    if (target === undefined || target === member) return refuse(ErrorCode.notMember);
     target.sink.deliver(encodeMessage({ kind: 'signal', from: member.id, data }));
     return { ok: true, value: undefined };
   }
 
   /** Host only: marks the lobby started (no more joins). */
   start({ lobby, member }: Membership): Result<void, Refusal> {
-    if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost, 'only the host can start the match');
-    if (lobby.started) return refuse(ErrorCode.inProgress, 'the match has already started');
+    if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
+    if (lobby.started) return refuse(ErrorCode.inProgress);
     lobby.started = true;
     this.broadcast(lobby, { kind: 'lobby-started' });
     this.log?.({ event: 'lobby-started', lobby: logLabel(lobby.code), members: lobby.members.length });
@@ -211,7 +224,7 @@ export class LobbyRegistry {
 
   /** Host only: un-starts the lobby for a rematch and clears every ready flag. */
   reopen({ lobby, member }: Membership): Result<void, Refusal> {
-    if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost, 'only the host can reopen the lobby');
+    if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
     lobby.started = false;
     for (const m of lobby.members) m.ready = false;
     this.broadcast(lobby, { kind: 'lobby-reopened' });
@@ -264,6 +277,7 @@ export class LobbyRegistry {
       lobby.expiry = null;
       if (lobby.members.length > 0 || this.lobbies.get(lobby.code) !== lobby) return;
       this.lobbies.delete(lobby.code);
+      this.deps.releaseLobby(lobby.owner);
       this.expired.set(lobby.code, true);
       if (this.expired.size > EXPIRED_MEMORY) {
         const oldest = this.expired.keys().next();

@@ -1,33 +1,10 @@
 /**
  * Entry point: `npx tsx signaling/main.ts`. Reads PORT (default 8080), HOST (default 127.0.0.1),
- * ICE_SERVERS (JSON array of RTCIceServer), ALLOWED_ORIGINS (comma list; empty allows all) and
- * STATIC_DIR (default `dist`), logs one JSON line per event to stdout, and shuts down gracefully on
- * SIGTERM/SIGINT (sockets closed with 1001, HTTP server stopped).
+ * ICE_SERVERS (JSON array of RTCIceServer), ALLOWED_ORIGINS (comma list; empty allows all),
+ * STATIC_DIR (default `dist`), TRUST_PROXY and the limit variables (docs/lobby-protocol.md), logs
+ * one JSON line per event to stdout, and shuts down gracefully on SIGTERM/SIGINT (sockets closed
+ * with 1001, HTTP server stopped, exit 0).
  */
-import { existsSync } from 'node:fs';
-import { jsonLineLogger, optionsFromEnv } from './config.ts';
-import { startSignalingServer } from './server.ts';
+import { runSignalingProcess } from './run.ts';
 
-const env = optionsFromEnv(process.env);
-if (!env.ok) {
-  process.stderr.write(`signaling: ${env.error}\n`);
-  process.exit(2);
-}
-const logger = jsonLineLogger();
-const staticDir = env.value.staticDir ?? null;
-if (staticDir !== null && !existsSync(staticDir)) {
-  logger({ event: 'static-missing', staticDir, hint: 'run `npm run build` to serve the client' });
-}
-const server = await startSignalingServer({ ...env.value, logger });
-process.stdout.write(`Rollback Pong signaling server listening on ${server.url} (lobby socket ${server.wsUrl})\n`);
-
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger({ event: 'shutdown', signal });
-  // The `peer` package keeps internal timers it offers no way to stop, so exit explicitly.
-  server.close().then(() => process.exit(0), () => process.exit(1));
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+await runSignalingProcess(process.env);

@@ -9,14 +9,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { CloseCode, ErrorCode, SIGNALING_PATH } from '../src/lobby/protocol.ts';
+import { AddressBook } from './address-limits.ts';
 import { resolveOptions } from './config.ts';
 import type { ResolvedOptions, SignalingServerOptions } from './config.ts';
 import { attachConnection, sendError, SignalingSocket } from './connection.ts';
 import type { ConnectionContext, ConnectionCounters } from './connection.ts';
 import { LobbyRegistry } from './lobbies.ts';
+import type { PeerGateCounters } from './peerjs-gate.ts';
 import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts';
 import type { PeerMount } from './peerjs.ts';
-import { createBucket, takeToken } from './rate-limit.ts';
 import { createStaticHandler } from './static-files.ts';
 
 /** Figures for monitoring and tests. */
@@ -34,6 +35,20 @@ export interface SignalingStats {
   readonly closedForAbuse: number;
   /** Connections dropped for missing a heartbeat. */
   readonly deadDropped: number;
+  /** Lobby sockets closed as slow readers (4009), for holding no lobby in time (4010). */
+  readonly closedSlowReaders: number;
+  readonly closedJoinTimeout: number;
+  /** Connections refused by the per-address cap (lobby: 4029; PeerJS: HTTP 429). */
+  readonly refusedPerAddress: number;
+  readonly recordsRelayed: number;
+  readonly recordsDropped: number;
+  /** PeerJS gate: refused frames, dropped relays, slow readers, floods. */
+  readonly peerBadMessages: number;
+  readonly peerDropped: number;
+  readonly peerClosedSlowReaders: number;
+  readonly peerClosedForAbuse: number;
+  /** Addresses holding a connection or a lobby. */
+  readonly addresses: number;
 }
 
 /** A running signaling server. */
@@ -63,9 +78,14 @@ function hostForUrl(host: string): string {
 export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
   const opts: ResolvedOptions = resolveOptions(options);
   const startedMs = Date.now();
-  const counters: ConnectionCounters = { messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0 };
+  const counters: ConnectionCounters = {
+    messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0, closedSlowReaders: 0, closedJoinTimeout: 0,
+    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0,
+  };
+  const peerCounters: PeerGateCounters = { peerBadMessages: 0, peerDropped: 0, peerClosedSlowReaders: 0, peerClosedForAbuse: 0 };
   let deadDropped = 0;
   let peer: PeerMount | null = null;
+  const addresses = new AddressBook(opts);
   const registry = new LobbyRegistry({
     emptyLobbyTtlMs: opts.emptyLobbyTtlMs,
     maxLobbies: opts.maxLobbies,
@@ -73,6 +93,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     peerjs: opts.peerjs,
     logger: opts.logger,
     onMemberRemoved: (member) => peer?.revoke(member.peerId),
+    reserveLobby: (owner) => addresses.reserveLobby(owner, Date.now()),
+    releaseLobby: (owner) => addresses.releaseLobby(owner),
   });
   // ws closes a socket sending a frame above maxPayload (1009); smaller oversize ones get `too-large`.
   const maxPayload = opts.maxMessageBytes * 4;
@@ -87,7 +109,9 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     peerConnections: peer?.clients.size ?? 0,
     uptimeS: Math.floor((Date.now() - startedMs) / 1000),
     ...counters,
+    ...peerCounters,
     deadDropped,
+    addresses: addresses.size,
   });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -110,7 +134,13 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       res.end('not found');
     }
   };
-  const httpServer = createServer(onRequest);
+  // An HTTP request (an upgrade included) must arrive whole within the join timeout: a socket that
+  // opens TCP and never sends its upgrade holds nothing for long (checked every second).
+  const httpServer = createServer({
+    headersTimeout: opts.joinTimeoutMs,
+    requestTimeout: opts.joinTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, opts.joinTimeoutMs),
+  }, onRequest);
 
   // Heartbeat: a socket still awaiting the pong of the previous ping is dead. PeerJS sockets are
   // tracked here; signaling sockets check their own byte count (`SignalingSocket.heartbeat`).
@@ -128,16 +158,24 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       maxConnections: opts.maxConnections,
       allowedOrigins: opts.allowedOrigins,
       logger: opts.logger,
+      maxMessageBytes: opts.maxMessageBytes,
+      maxBufferedBytes: opts.maxBufferedBytes,
+      messagesPerSecond: opts.messagesPerSecond,
+      messageBurst: opts.messageBurst,
+      peerQueueMessages: opts.peerQueueMessages,
+      peerQueueBytes: opts.peerQueueBytes,
+      nowMs: Date.now,
+      counters: peerCounters,
       lookup: (peerId) => registry.lookupPeer(peerId),
       onSocket: (ws) => {
         track(ws);
-        const bucket = createBucket(opts.messagesPerSecond, opts.messageBurst, Date.now());
-        ws.on('message', () => {
-          if (!takeToken(bucket, Date.now())) {
-            counters.closedForAbuse += 1;
-            ws.close(CloseCode.rateLimited, ErrorCode.rateLimited);
-          }
-        });
+        // Checked below the cap just before the upgrade; counted now that it is open.
+        if (!addresses.openConnection(ws.address)) {
+          counters.refusedPerAddress += 1;
+          ws.close(CloseCode.tooManyConnections, ErrorCode.tooManyConnections);
+          return;
+        }
+        ws.on('close', () => addresses.closeConnection(ws.address));
       },
     });
   }
@@ -147,23 +185,27 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
 
   // Long-lived listeners are created outside the 'upgrade' handler's scope: a closure made there
   // would keep the whole request (headers and all) alive for the life of the connection.
-  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients };
+  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients, addresses };
   const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
     clients.add(ws);
+    const address = addresses.clientAddress(req);
     // Refusals after the upgrade, so that a browser can read the reason.
     const refusal = !originAllowed(req)
-      ? ({ code: ErrorCode.originDenied, close: CloseCode.originDenied, message: 'origin not allowed' } as const)
+      ? ({ code: ErrorCode.originDenied, close: CloseCode.originDenied } as const)
       : connectionCount() > opts.maxConnections
-        ? ({ code: ErrorCode.serverFull, close: CloseCode.serverFull, message: 'server full; try again later' } as const)
-        : null;
+        ? ({ code: ErrorCode.serverFull, close: CloseCode.serverFull } as const)
+        : !addresses.openConnection(address)
+          ? ({ code: ErrorCode.tooManyConnections, close: CloseCode.tooManyConnections } as const)
+          : null;
     if (refusal !== null) {
+      if (refusal.code === ErrorCode.tooManyConnections) counters.refusedPerAddress += 1;
       ws.on('error', ignoreError);
       ws.on('close', () => clients.delete(ws));
       sendError(ws, counters, refusal);
       ws.close(refusal.close, refusal.code);
       return;
     }
-    attachConnection(ws, req.socket, connectionContext);
+    attachConnection(ws, req.socket, connectionContext, address);
   };
 
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -177,7 +219,12 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     if (peer !== null && pathname === PEERJS_SOCKET_PATH) {
       if (!originAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden');
       if (connectionCount() >= opts.maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable');
-      peer.handleUpgrade(req, socket, head);
+      const address = addresses.clientAddress(req);
+      if (addresses.held(address).connections >= opts.maxConnectionsPerAddress) {
+        counters.refusedPerAddress += 1;
+        return rejectUpgrade(socket, 429, 'Too Many Requests');
+      }
+      peer.handleUpgrade(req, socket, head, address);
     } else {
       rejectUpgrade(socket, 404, 'Not Found');
     }
@@ -213,6 +260,12 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     }
   }, opts.heartbeatMs);
 
+  // Lobby sockets holding no lobby past their deadline are closed (4010).
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const ws of clients) if (ws instanceof SignalingSocket) ws.expireIfIdle(now);
+  }, Math.max(50, Math.min(1_000, opts.joinTimeoutMs / 4)));
+
   httpServer.on('error', (error) => opts.logger({ event: 'http-error', message: error.message }));
   const port = (httpServer.address() as AddressInfo).port;
   const base = `${hostForUrl(opts.host)}:${port}`;
@@ -222,6 +275,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(heartbeat);
+      clearInterval(sweep);
       const stopped = new Promise<void>((done) => httpServer.close(() => done()));
       for (const ws of clients) ws.close(CloseCode.goingAway, 'server shutting down');
       peer?.close(CloseCode.goingAway, 'server shutting down');

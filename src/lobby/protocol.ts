@@ -3,11 +3,18 @@
  *
  * JSON text messages over one WebSocket, each an object tagged by `kind` (see `docs/lobby-protocol.md`).
  * The server only runs lobbies and relays opaque SDP/ICE payloads between members of one lobby; all game
- * traffic is peer to peer. This file holds the vocabulary (messages, limits, codes, value validators);
- * `protocol-guards.ts` checks every incoming message against it (`parseClientMessage` /
- * `parseServerMessage`): a `JSON.parse` result is never used unchecked, and malformed input is a
- * value, never an exception.
+ * traffic is peer to peer. This file holds the vocabulary (limits, codes, paths, value validators);
+ * `protocol-schema.ts` holds the valibot schemas every message is parsed with in both directions, and
+ * the message types are inferred from them: a message, a setting or a limit is defined once.
  */
+import { MAX_NAME_CHARS } from './names.ts';
+import type { LobbySettings } from './protocol-schema.ts';
+
+export { nameKey, validateName } from './names.ts';
+export type {
+  ClientMessage, ClientMessageKind, IceServer, LobbySettings, MemberId, MemberInfo, PeerCredentials, ServerMessage,
+  ServerMessageKind,
+} from './protocol-schema.ts';
 
 /** Path of the signaling WebSocket on the server. */
 export const SIGNALING_PATH = '/ws';
@@ -18,40 +25,34 @@ export const PEERJS_KEY = 'peerjs';
 /** Prefix of shareable lobby links: `/lobby/<code>`. */
 export const LOBBY_LINK_PREFIX = '/lobby/';
 
-/** Bounds enforced by the guards and the server. */
+/** Bounds enforced by the schemas and the server (server-side values can be lowered by options). */
 export const LOBBY_LIMITS = {
   maxMessageBytes: 16 * 1024, // largest message either side accepts, UTF-8 bytes (SDP offers: 1-6 KiB)
-  maxNameChars: 20, // player name, code points after trimming
+  maxJsonDepth: 16, // deepest nesting of arrays/objects in a message, checked before JSON.parse
+  maxNameChars: MAX_NAME_CHARS, // player name, code points after folding and trimming
   maxChatChars: 280, // chat line, code points after trimming
-  maxIdChars: 64, // longest id (member, peer, lobby code) the guards accept
+  maxIdChars: 64, // longest id (member, peer, lobby code) the schemas accept
   maxMembers: 4, // members listed in one message
   maxIceServers: 16, // ICE servers in a `joined` message
+  maxRecordChars: 1400, // `record` data: base64 or base64url characters
 } as const;
 
-/** Lobby settings chosen by the creator. All integers. */
-export interface LobbySettings {
-  /** Players the lobby holds (2-4). */
-  readonly capacity: number;
-  /** Points that win a match (1-99). */
-  readonly pointsToWin: number;
-  /** Frames of input delay (0-10). */
-  readonly inputDelay: number;
-  /** Frames the simulation may run ahead of confirmed input (1-16). */
-  readonly maxPrediction: number;
-}
-
-/** Inclusive integer range of each setting. */
+/** Inclusive integer range of each lobby setting: the one definition (the schema is built from it). */
 export const SETTINGS_RANGES = {
+  /** Players the lobby holds. */
   capacity: { min: 2, max: 4 },
+  /** Points that win a match. */
   pointsToWin: { min: 1, max: 99 },
+  /** Frames of input delay. */
   inputDelay: { min: 0, max: 10 },
+  /** Frames the simulation may run ahead of confirmed input. */
   maxPrediction: { min: 1, max: 16 },
-} as const satisfies Record<keyof LobbySettings, { min: number; max: number }>;
+} as const;
 
 /** Settings used for any field a `create` message leaves out. */
 export const DEFAULT_SETTINGS: LobbySettings = { capacity: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 };
 
-/** Error codes carried by `{ kind: 'error' }`. */
+/** Error codes carried by `{ kind: 'error' }`: a fixed vocabulary (see `ERROR_TEXT`). */
 export const ErrorCode = {
   lobbyFull: 'lobby-full',
   unknownLobby: 'unknown-lobby',
@@ -61,16 +62,50 @@ export const ErrorCode = {
   badSettings: 'bad-settings',
   badMessage: 'bad-message',
   tooLarge: 'too-large',
+  tooDeep: 'too-deep',
   rateLimited: 'rate-limited',
   notMember: 'not-member',
   notInLobby: 'not-in-lobby',
   alreadyInLobby: 'already-in-lobby',
   serverFull: 'server-full',
+  tooManyConnections: 'too-many-connections',
+  tooManyLobbies: 'too-many-lobbies',
   originDenied: 'origin-denied',
   inProgress: 'in-progress',
   notHost: 'not-host',
+  joinTimeout: 'join-timeout',
+  slowReader: 'slow-reader',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The one text the server sends with each error code. Fixed on purpose: no error text carries
+ * anything a client or peer wrote (a name, a field, a kind), so nothing a hostile member types is
+ * ever shown to another player as if the server had said it.
+ */
+export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
+  'lobby-full': 'the lobby is full',
+  'unknown-lobby': 'no lobby with this code',
+  'expired-lobby': 'this lobby expired; create a new one',
+  'name-taken': 'this name (or one that looks like it) is taken in this lobby',
+  'bad-name': 'a name has 1 to 20 visible characters in one alphabet',
+  'bad-settings': 'the lobby settings are out of range',
+  'bad-message': 'the message does not follow the lobby protocol',
+  'too-large': 'the message is too large',
+  'too-deep': 'the message is nested too deeply',
+  'rate-limited': 'too many messages; slow down',
+  'not-member': 'the target is not another member of your lobby',
+  'not-in-lobby': 'join a lobby first',
+  'already-in-lobby': 'leave your lobby first',
+  'server-full': 'server full; try again later',
+  'too-many-connections': 'too many connections from your address',
+  'too-many-lobbies': 'too many lobbies from your address; try again later',
+  'origin-denied': 'origin not allowed',
+  'in-progress': 'the match in this lobby has started',
+  'not-host': 'only the host can do that',
+  'join-timeout': 'no lobby joined in time',
+  'slow-reader': 'messages were not read fast enough',
+};
 
 /** WebSocket close codes the server uses (the close reason is the matching error code, if any). */
 export const CloseCode = {
@@ -78,83 +113,15 @@ export const CloseCode = {
   goingAway: 1001, // server shutting down
   messageTooBig: 1009, // frame above 4 x maxMessageBytes (smaller oversize messages get `too-large`)
   internalError: 1011, // unexpected server fault on this connection
+  badMessage: 4002, // PeerJS socket: a message that failed its schema (the lobby socket gets an error instead)
   originDenied: 4003, // `Origin` not in the server's allow-list
   rateLimited: 4008, // kept flooding after a `rate-limited` error
+  slowReader: 4009, // outgoing buffer above its bound: the peer stopped reading
+  joinTimeout: 4010, // lobby socket that did not create or join a lobby in time
   serverFull: 4013, // connection limit reached
+  tooManyConnections: 4029, // per-address connection limit reached
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
-
-/** A lobby member's id, unique within its lobby, assigned by the server. */
-export type MemberId = string;
-
-/** RTCIceServer subset the server hands out (from the `ICE_SERVERS` environment variable). */
-export interface IceServer {
-  readonly urls: string | readonly string[];
-  readonly username?: string;
-  readonly credential?: string;
-}
-
-/** A member as every member of the lobby sees it. */
-export interface MemberInfo {
-  readonly id: MemberId;
-  readonly name: string;
-  /** Informational: the real ready handshake runs peer to peer. */
-  readonly ready: boolean;
-  /** The member's PeerJS id (empty string when the server runs without PeerJS). */
-  readonly peerId: string;
-}
-
-/** PeerJS credentials for `new Peer(id, { path, key, token })`; only the owner learns `token`. */
-export interface PeerCredentials {
-  readonly id: string;
-  readonly token: string;
-  readonly path: string;
-  readonly key: string;
-}
-
-/** Messages a client sends. */
-export type ClientMessage =
-  | { readonly kind: 'create'; readonly name: string; readonly settings?: Partial<LobbySettings> }
-  | { readonly kind: 'join'; readonly code: string; readonly name: string }
-  | { readonly kind: 'leave' }
-  /** `data` is an opaque JSON value (SDP or ICE candidate), relayed as is. */
-  | { readonly kind: 'signal'; readonly to: MemberId; readonly data: unknown }
-  | { readonly kind: 'chat'; readonly text: string }
-  | { readonly kind: 'set-ready'; readonly ready: boolean }
-  /** Host only: the match starts; the lobby takes no more joins. */
-  | { readonly kind: 'start-notice' }
-  /** Host only: un-start the lobby for a rematch (joins open again, ready flags reset). */
-  | { readonly kind: 'reopen' }
-  | { readonly kind: 'ping'; readonly nonce: number };
-export type ClientMessageKind = ClientMessage['kind'];
-
-/** Messages the server sends. */
-export type ServerMessage =
-  | {
-      readonly kind: 'joined';
-      readonly memberId: MemberId;
-      readonly code: string;
-      readonly linkPath: string;
-      readonly members: readonly MemberInfo[];
-      readonly hostId: MemberId;
-      readonly settings: LobbySettings;
-      readonly started: boolean;
-      readonly iceServers: readonly IceServer[];
-      /** Null when the server runs without a PeerJS mount. */
-      readonly peer: PeerCredentials | null;
-    }
-  | { readonly kind: 'member-joined'; readonly member: MemberInfo }
-  | { readonly kind: 'member-left'; readonly memberId: MemberId; readonly reason: 'left' | 'disconnected' }
-  | { readonly kind: 'member-updated'; readonly member: MemberInfo }
-  | { readonly kind: 'host-changed'; readonly hostId: MemberId }
-  /** `from` is set by the server from the sender's connection, never taken from the client. */
-  | { readonly kind: 'signal'; readonly from: MemberId; readonly data: unknown }
-  | { readonly kind: 'chat'; readonly from: MemberId; readonly text: string }
-  | { readonly kind: 'error'; readonly code: ErrorCode; readonly message: string }
-  | { readonly kind: 'lobby-started' }
-  | { readonly kind: 'lobby-reopened' }
-  | { readonly kind: 'pong'; readonly nonce: number };
-export type ServerMessageKind = ServerMessage['kind'];
 
 /** A value or an expected failure. */
 export type Result<T, E = string> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
@@ -188,20 +155,6 @@ export function lobbyCodeFromPath(path: string): string | null {
 // the zero-width joiner (emoji sequences): they render invisibly or reorder text (bidi overrides).
 const UNPRINTABLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}]|(?!\u200d)\p{Cf}/u;
 
-/** Trims a player name and checks it: 1..20 printable code points. */
-export function validateName(raw: string): Result<string> {
-  const name = raw.trim();
-  const length = [...name].length;
-  if (length < 1 || length > LOBBY_LIMITS.maxNameChars) return fail(`a name has 1 to ${LOBBY_LIMITS.maxNameChars} characters`);
-  if (UNPRINTABLE.test(name)) return fail('a name may only contain printable characters');
-  return ok(name);
-}
-
-/** The key two names clash on (unique per lobby, case-insensitive). */
-export function nameKey(name: string): string {
-  return name.normalize('NFC').toLowerCase();
-}
-
 /** Trims a chat line and checks it: 1..280 printable code points. */
 export function validateChat(raw: string): Result<string> {
   const text = raw.trim();
@@ -209,15 +162,4 @@ export function validateChat(raw: string): Result<string> {
   if (length < 1 || length > LOBBY_LIMITS.maxChatChars) return fail(`a chat line has 1 to ${LOBBY_LIMITS.maxChatChars} characters`);
   if (UNPRINTABLE.test(text)) return fail('a chat line may only contain printable characters');
   return ok(text);
-}
-
-/** Fills defaults into partial settings and checks every range. */
-export function validateSettings(partial: Partial<LobbySettings>): Result<LobbySettings> {
-  const settings = { ...DEFAULT_SETTINGS, ...partial };
-  for (const key of Object.keys(SETTINGS_RANGES) as (keyof LobbySettings)[]) {
-    const { min, max } = SETTINGS_RANGES[key];
-    const value = settings[key];
-    if (!Number.isInteger(value) || value < min || value > max) return fail(`${key} must be an integer in ${min}..${max}`);
-  }
-  return ok(settings);
 }

@@ -2,12 +2,13 @@
  * Client of the lobby signaling server, for the browser and for Node.
  *
  * Wraps one WebSocket (the browser's by default; Node callers pass `ws`'s constructor), sends typed
- * `ClientMessage`s and validates every incoming text with `parseServerMessage` before any listener
- * sees it. Listeners are registered per `kind` and get the narrowed message type. Besides server
+ * `ClientMessage`s and validates every incoming text with `parseServerMessage` (the valibot schema
+ * of the protocol, behind a length and a nesting-depth bound) before any listener sees it. Listeners are registered per `kind` and get the narrowed message type. Besides server
  * messages, three local events exist: `open`, `closed` (code and reason) and `invalid-message`.
  */
+import * as v from 'valibot';
 import { LOBBY_LIMITS } from './protocol.ts';
-import { encodeMessage, parseServerMessage } from './protocol-guards.ts';
+import { ClientMessageSchema, encodeMessage, parseServerMessage } from './protocol-schema.ts';
 import type { ClientMessage, Result, ServerMessage } from './protocol.ts';
 
 /**
@@ -56,6 +57,13 @@ export interface SignalingClient {
   connect(url: string): Promise<Result<void>>;
   /** Sends a message; false (and nothing sent) when the socket is not open. */
   send(message: ClientMessage): boolean;
+  /**
+   * Sends a notary record (base64 or base64url, 1..1400 characters) to every other member of the
+   * lobby; they receive `{ kind: 'record', from, data }` with `from` set by the server. False (and
+   * nothing sent) when the socket is not open or `data` is not valid record data. The server drops
+   * records above its rate limit (10/s, burst 20 by default) and answers the first with `rate-limited`.
+   */
+  sendRecord(data: string): boolean;
   /** Calls `handler` for every event of `kind` until the returned function is called. */
   on<K extends SignalingEventKind>(kind: K, handler: (event: SignalingEventOf<K>) => void): () => void;
   /**
@@ -166,15 +174,21 @@ export function createSignalingClient(options: SignalingClientOptions = {}): Sig
     });
   };
 
+  const send = (message: ClientMessage): boolean => {
+    if (socket === null || state !== 'open') return false;
+    socket.send(encodeMessage(message));
+    return true;
+  };
+
   return {
     get state() {
       return state;
     },
     connect,
-    send: (message) => {
-      if (socket === null || state !== 'open') return false;
-      socket.send(encodeMessage(message));
-      return true;
+    send,
+    sendRecord: (data) => {
+      const message = v.safeParse(ClientMessageSchema, { kind: 'record', data });
+      return message.success && send(message.output);
     },
     on,
     next,

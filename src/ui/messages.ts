@@ -12,7 +12,7 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'unknown-lobby': 'There is no lobby with this code. Check the link, or create a new lobby.',
   'expired-lobby': 'This lobby has expired: everyone left it. Create a new lobby.',
   'name-taken': 'Someone in this lobby already uses that name. Pick another one.',
-  'bad-name': 'That name cannot be used: a name has 1 to 20 printable characters.',
+  'bad-name': 'That name cannot be used: a name has 1 to 20 visible characters, in one alphabet.',
   'bad-settings': 'The lobby server refused these match settings.',
   'bad-message': 'The lobby server did not understand a message (is this page out of date? Reload it).',
   'too-large': 'That message is too long.',
@@ -24,6 +24,11 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'origin-denied': 'The lobby server does not accept connections from this site.',
   'in-progress': 'This lobby is in a match right now. Wait for it to end and try again.',
   'not-host': 'Only the host can do that.',
+  'too-deep': 'The lobby server refused a message nested too deeply (is this page out of date? Reload it).',
+  'too-many-connections': 'Too many connections from your network to the lobby server. Close other tabs and try again.',
+  'too-many-lobbies': 'Too many lobbies were created from your network recently. Try again in a few minutes.',
+  'join-timeout': 'The connection to the lobby server was idle too long. Reload the page to try again.',
+  'slow-reader': 'The connection to the lobby server was too slow. Reload the page to try again.',
 };
 
 /** The message for a server error code. */

@@ -50,6 +50,26 @@ describe('signaling client', () => {
     expect(client.state).toBe('closed');
   });
 
+  it('sends records with sendRecord (only valid record data), receives them as typed events, refuses deep nesting', async () => {
+    expectConnection();
+    const client = createSignalingClient({ WebSocket });
+    expect(client.sendRecord('QUJD')).toBe(false); // not open
+    await client.connect(url);
+    const { socket, received } = await peer;
+    expect(client.sendRecord('QUJD')).toBe(true);
+    for (const bad of ['', 'not base64!', 'A'.repeat(1401)]) expect(client.sendRecord(bad), bad).toBe(false);
+    const deadline = Date.now() + 2000;
+    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(received.map((t) => JSON.parse(t) as unknown)).toEqual([{ kind: 'record', data: 'QUJD' }]);
+    const record = client.next(['record']);
+    const invalid = client.next(['invalid-message']);
+    socket.send(JSON.stringify({ kind: 'signal', from: 'm1', data: JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`) as unknown }));
+    socket.send(JSON.stringify({ kind: 'record', from: 'm1', data: 'QQ' }));
+    expect(await invalid).toEqual({ ok: true, value: { kind: 'invalid-message', error: 'too-deep' } });
+    expect(await record).toEqual({ ok: true, value: { kind: 'record', from: 'm1', data: 'QQ' } });
+    client.close();
+  });
+
   it('delivers only validated messages; anything else becomes invalid-message', async () => {
     expectConnection();
     const client = createSignalingClient({ WebSocket });

@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import { startSignalingServer } from '../../signaling/server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
-import { parseServerMessage } from '../../src/lobby/protocol-guards.ts';
+import { parseServerMessage } from '../../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../../src/lobby/protocol.ts';
 
 /** A raw socket with a queue of parsed server messages and its close event. */

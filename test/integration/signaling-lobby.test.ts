@@ -76,7 +76,8 @@ describe('signaling server: lobbies', () => {
   let server: SignalingServer;
   const iceServers = [{ urls: 'stun:127.0.0.1:3478' }];
   beforeAll(async () => {
-    server = await startSignalingServer({ port: 0, iceServers });
+    // Every test client comes from 127.0.0.1: lift the per-address lobby limits (tested in server-hostile).
+    server = await startSignalingServer({ port: 0, iceServers, maxLobbiesPerAddress: 1000, lobbyCreateBurst: 1000 });
   });
   afterAll(async () => {
     await server.close();

@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import { AddressBook, normalizeAddress } from '../../signaling/address-limits.ts';
 import { jsonLineLogger, optionsFromEnv, parseAllowedOrigins, resolveOptions } from '../../signaling/config.ts';
 import { createBucket, takeToken } from '../../signaling/rate-limit.ts';
 import { startSignalingServer } from '../../signaling/server.ts';
@@ -37,6 +39,52 @@ describe('signaling configuration', () => {
       if (!result.ok) expect(result.error).toMatch(new RegExp(`^${Object.keys(env)[0]}`));
     }
     expect(parseAllowedOrigins(' , ')).toEqual({ ok: true, value: [] });
+  });
+
+  it('reads TRUST_PROXY and every limit variable, and refuses out-of-range limits naming the variable', () => {
+    const env = optionsFromEnv({
+      TRUST_PROXY: '10.0.0.1, ::ffff:10.0.0.2', MAX_CONNECTIONS_PER_ADDRESS: '5', MAX_LOBBIES_PER_ADDRESS: '3',
+      LOBBY_CREATES_PER_MINUTE: '2', LOBBY_CREATE_BURST: '4', JOIN_TIMEOUT_MS: '5000', MAX_BUFFERED_BYTES: '65536',
+      RECORDS_PER_SECOND: '5', RECORD_BURST: '8', PEER_QUEUE_MESSAGES: '16', PEER_QUEUE_BYTES: '4096', MAX_CONNECTIONS: '100',
+    });
+    expect(env).toMatchObject({
+      ok: true,
+      value: {
+        trustProxy: ['10.0.0.1', '10.0.0.2'], maxConnectionsPerAddress: 5, maxLobbiesPerAddress: 3, lobbyCreatesPerMinute: 2,
+        lobbyCreateBurst: 4, joinTimeoutMs: 5000, maxBufferedBytes: 65536, recordsPerSecond: 5, recordBurst: 8,
+        peerQueueMessages: 16, peerQueueBytes: 4096, maxConnections: 100,
+      },
+    });
+    for (const bad of [{ TRUST_PROXY: 'proxy.example' }, { JOIN_TIMEOUT_MS: '10' }, { MAX_CONNECTIONS_PER_ADDRESS: '0' },
+      { MAX_BUFFERED_BYTES: '1e9' }, { RECORD_BURST: '-1' }, { PEER_QUEUE_BYTES: '12 KiB' }]) {
+      const result = optionsFromEnv(bad);
+      expect(result.ok, JSON.stringify(bad)).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(new RegExp(`^${Object.keys(bad)[0]}: `));
+    }
+  });
+
+  it('takes the client address from X-Forwarded-For only through a trusted proxy, right to left', () => {
+    const book = new AddressBook({ maxConnectionsPerAddress: 2, maxLobbiesPerAddress: 1, lobbyCreatesPerMinute: 1, lobbyCreateBurst: 1, trustProxy: ['10.0.0.1', '10.0.0.2'] });
+    const req = (peer: string, xff?: string | string[]) =>
+      ({ socket: { remoteAddress: peer }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+    expect(book.clientAddress(req('::ffff:127.0.0.1', '6.6.6.6'))).toBe('127.0.0.1'); // not a trusted proxy: header ignored
+    expect(book.clientAddress(req('10.0.0.1', '6.6.6.6, 1.2.3.4'))).toBe('1.2.3.4');
+    expect(book.clientAddress(req('10.0.0.1', '1.2.3.4, 10.0.0.2'))).toBe('1.2.3.4'); // two trusted hops
+    expect(book.clientAddress(req('10.0.0.1', ['6.6.6.6', '1.2.3.4']))).toBe('1.2.3.4');
+    expect(book.clientAddress(req('10.0.0.1', 'garbage'))).toBe('10.0.0.1');
+    expect(book.clientAddress(req('10.0.0.1'))).toBe('10.0.0.1');
+    expect(normalizeAddress(' ::FFFF:10.0.0.9 ')).toBe('10.0.0.9');
+    // Counting: caps, release, and nothing kept for an address that holds nothing.
+    expect([book.openConnection('a'), book.openConnection('a'), book.openConnection('a')]).toEqual([true, true, false]);
+    expect(book.reserveLobby('a', 0)).toBeNull();
+    expect(book.reserveLobby('a', 0)).toBe('too-many-lobbies');
+    book.releaseLobby('a');
+    expect(book.reserveLobby('a', 1000)).toBe('too-many-lobbies'); // the creation bucket: 1 per minute
+    expect(book.reserveLobby('a', 61_000)).toBeNull();
+    book.releaseLobby('a');
+    book.closeConnection('a');
+    book.closeConnection('a');
+    expect(book.size).toBe(0);
   });
 
   it('throws on nonsensical numeric options (a programming error)', () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../../signaling/server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
-import { parseServerMessage } from '../../src/lobby/protocol-guards.ts';
+import { parseServerMessage } from '../../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../../src/lobby/protocol.ts';
 
 /** GET/HEAD with the path sent verbatim (no client-side `..` normalization). */
@@ -148,7 +148,7 @@ describe('signaling server: PeerJS mount', () => {
     b.ws.close();
   });
 
-  it('relays PeerJS messages only within a lobby, survives garbage, and revokes the id on leave', async () => {
+  it('relays PeerJS messages only within a lobby, closes a socket sending garbage (4002), and revokes the id on leave', async () => {
     const a = await member(server, 'Alice');
     const b = await member(server, 'Bob', a.joined.code);
     const c = await member(server, 'Carol');
@@ -160,7 +160,6 @@ describe('signaling server: PeerJS mount', () => {
     });
     if (pa === undefined || pb === undefined || pc === undefined || pd === undefined) throw new Error('missing socket');
     await waitFor(() => [pa, pb, pc, pd].every((s) => s.messages.length === 1), 'OPEN on all');
-    pa.ws.send('{ not json'); // the peer package reports an error event: must not crash the server
     const offer = (dst: string) => JSON.stringify({ type: 'OFFER', dst, payload: { sdp: { type: 'offer', sdp: 'v=0' }, type: 'data' } });
     pa.ws.send(offer(c.peer.id)); // another lobby: dropped
     pa.ws.send(offer(b.peer.id)); // same lobby: relayed with the server-set src
@@ -169,6 +168,8 @@ describe('signaling server: PeerJS mount', () => {
     pd.ws.send(offer(c.peer.id));
     await waitFor(() => pc.messages.length >= 2, 'OFFER from lobby-mate');
     expect(pc.messages.slice(1).map((m) => m['src'])).toEqual([d.peer.id]);
+    pc.ws.send('{ not json'); // refused before the peer package sees it: that socket is closed, 4002
+    expect(await pc.closed).toBe(4002);
     b.ws.send(JSON.stringify({ kind: 'leave' }));
     expect(await pb.closed).toBe(1000); // closed by the server: the id is revoked
     expect(await peerSocket(server, b.peer.id, b.peer.token)).toEqual({ status: 403 });

@@ -3,16 +3,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_SETTINGS, ErrorCode, isLobbyCode, lobbyCodeFromPath, lobbyLinkPath, SETTINGS_RANGES, validateChat,
-  validateName, validateSettings,
+  DEFAULT_SETTINGS, ErrorCode, isLobbyCode, LOBBY_LIMITS, lobbyCodeFromPath, lobbyLinkPath, nameKey, SETTINGS_RANGES,
+  validateChat, validateName,
 } from '../../src/lobby/protocol.ts';
-import { encodeMessage, parseClientMessage, parseIceServers, parseServerMessage } from '../../src/lobby/protocol-guards.ts';
+import {
+  encodeMessage, jsonDepthWithin, parseClientMessage, parseIceServers, parseServerMessage, validateSettings,
+} from '../../src/lobby/protocol-schema.ts';
 import type { ClientMessage, LobbySettings, ServerMessage } from '../../src/lobby/protocol.ts';
 
-const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping'] as const;
+const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping', 'record'] as const;
 const SERVER_KINDS = [
   'joined', 'member-joined', 'member-left', 'member-updated', 'host-changed', 'signal', 'chat', 'error', 'lobby-started',
-  'lobby-reopened', 'pong',
+  'lobby-reopened', 'pong', 'record',
 ] as const;
 const FIELDS = ['name', 'code', 'settings', 'to', 'data', 'text', 'ready', 'nonce', 'member', 'members', 'memberId', 'reason',
   'hostId', 'from', 'message', 'linkPath', 'started', 'iceServers', 'peer', 'capacity'] as const;
@@ -33,6 +35,10 @@ const settings: fc.Arbitrary<LobbySettings> = fc.record({
   capacity: fc.integer({ min: 2, max: 4 }), pointsToWin: fc.integer({ min: 1, max: 99 }),
   inputDelay: fc.integer({ min: 0, max: 10 }), maxPrediction: fc.integer({ min: 1, max: 16 }),
 });
+const recordData = fc.oneof(
+  fc.uint8Array({ minLength: 1, maxLength: 1000 }).map((b) => Buffer.from(b).toString('base64')),
+  fc.uint8Array({ minLength: 1, maxLength: 1000 }).map((b) => Buffer.from(b).toString('base64url')),
+);
 const member = fc.record({ id, name, ready: fc.boolean(), peerId: fc.stringMatching(/^[0-9a-f]{0,32}$/) });
 
 const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
@@ -44,6 +50,7 @@ const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
   fc.record({ kind: fc.constant('chat' as const), text: fc.string({ maxLength: 280 }) }),
   fc.record({ kind: fc.constant('set-ready' as const), ready: fc.boolean() }),
   fc.record({ kind: fc.constant('ping' as const), nonce: fc.maxSafeInteger() }),
+  fc.record({ kind: fc.constant('record' as const), data: recordData }),
 );
 
 const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
@@ -64,6 +71,7 @@ const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
   fc.record({ kind: fc.constant('error' as const), code: fc.constantFrom(...Object.values(ErrorCode)), message: fc.string({ maxLength: 100 }) }),
   fc.constantFrom({ kind: 'lobby-started' as const }, { kind: 'lobby-reopened' as const }),
   fc.record({ kind: fc.constant('pong' as const), nonce: fc.maxSafeInteger() }),
+  fc.record({ kind: fc.constant('record' as const), from: id, data: recordData }),
 );
 
 describe('lobby protocol guards', () => {
@@ -99,13 +107,80 @@ describe('lobby protocol guards', () => {
       ['{"kind":"create","name":"a","settings":{"capacity":"4"}}', /capacity/],
       ['{"kind":"create","name":"a","settings":[]}', /settings/],
       [`{"kind":"join","code":"${'x'.repeat(65)}","name":"a"}`, /code/],
-      ['{"kind":"__proto__"}', /unknown kind/],
+      ['{"kind":"__proto__"}', /kind/],
+      ['{"kind":"record","data":""}', /data/],
+      ['{"kind":"record","data":"not base64!"}', /data/],
+      [`{"kind":"record","data":"${'A'.repeat(1401)}"}`, /data/],
+      ['{"kind":"record","data":{"toString":1}}', /data/],
+      ['{"kind":"record","data":"ab+_"}', /data/], // two alphabets in one string
     ];
     for (const [text, pattern] of cases) {
       const result = parseClientMessage(text);
       expect(result.ok, text).toBe(false);
       if (!result.ok) expect(result.error, text).toMatch(pattern);
     }
+  });
+});
+
+describe('bounded JSON and records', () => {
+  it('counts nesting depth with a flat scan, ignoring brackets inside strings', () => {
+    expect(jsonDepthWithin('[[[]]]', 3)).toBe(true);
+    expect(jsonDepthWithin('[[[[]]]]', 3)).toBe(false);
+    expect(jsonDepthWithin('{"a":"[[[[[[\\"[["}', 1)).toBe(true);
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 8 }), (value, max) => {
+      const text = JSON.stringify(value);
+      const depth = (x: unknown): number => (typeof x === 'object' && x !== null ? 1 + Math.max(0, ...Object.values(x).map(depth)) : 0);
+      expect(jsonDepthWithin(text, max)).toBe(depth(value) <= max);
+    }));
+  });
+
+  it('refuses a deeply nested message before JSON.parse, in both directions, without throwing', () => {
+    const deep = `{"kind":"signal","to":"m1","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(parseClientMessage(deep, Number.MAX_SAFE_INTEGER)).toEqual({ ok: false, error: 'too-deep' });
+    expect(parseServerMessage(deep, Number.MAX_SAFE_INTEGER)).toEqual({ ok: false, error: 'too-deep' });
+    expect(parseClientMessage('x'.repeat(LOBBY_LIMITS.maxMessageBytes + 1))).toEqual({ ok: false, error: 'too-large' });
+  });
+
+  it('accepts base64 and base64url record data of 1..1400 characters', () => {
+    for (const data of ['QQ==', 'A', 'ab-_', 'ab+/', 'A'.repeat(1400)]) {
+      expect(parseClientMessage(encodeMessage({ kind: 'record', data })), data).toEqual({ ok: true, value: { kind: 'record', data } });
+    }
+    expect(parseServerMessage(encodeMessage({ kind: 'record', from: 'm1', data: 'QQ' })).ok).toBe(true);
+    expect(parseServerMessage('{"kind":"record","data":"QQ"}').ok).toBe(false); // `from` is the server's to set
+  });
+});
+
+describe('look-alike names', () => {
+  it('folds compatibility forms (NFKC) and refuses invisible characters and stacked marks', () => {
+    expect(validateName('Ａｌｉｃｅ')).toEqual({ ok: true, value: 'Alice' });
+    expect(validateName('a  b')).toEqual({ ok: true, value: 'a b' });
+    for (const bad of ['x\u3164', '\u2800', 'a\u034fb', 'a\ufe00b', 'a\u0300\u0301\u0302\u0303', '\u0301a', 'a\u00adb', 'a\u2028b']) {
+      expect(validateName(bad).ok, JSON.stringify(bad)).toBe(false);
+    }
+    expect(validateName('Zoë').ok).toBe(true);
+    expect(validateName('👍🏽 Ann').ok).toBe(true);
+  });
+
+  it('refuses names mixing scripts, and clashes whole-script look-alikes on their skeleton', () => {
+    expect(validateName('\u0410lice').ok).toBe(false); // Cyrillic А + Latin
+    expect(validateName('P\u0430ypal').ok).toBe(false);
+    for (const ok of ['Алиса', 'Ωμέγα', '山田さん', '김민준', 'Ann 山田', 'R2-D2']) expect(validateName(ok).ok, ok).toBe(true);
+    expect(nameKey('\u0410\u0441\u0435')).toBe(nameKey('Ace')); // all-Cyrillic "Асе"
+    expect(nameKey('ALICE')).toBe(nameKey('alice'));
+    expect(nameKey('AIice')).toBe(nameKey('Alice'));
+    expect(nameKey('Alicé')).not.toBe(nameKey('Alice'));
+  });
+
+  it('a Latin name with some letters swapped for Cyrillic look-alikes is refused; with all of them, it clashes', () => {
+    const cyrillic: Record<string, string> = { a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', k: 'к', m: 'м', t: 'т', h: 'н' };
+    const latin = fc.string({ unit: fc.constantFrom(...'acehkmoptxy'), minLength: 1, maxLength: 20 });
+    fc.assert(fc.property(latin, fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }), (name, swap) => {
+      const spoof = [...name].map((ch, i) => (swap[i] === true ? (cyrillic[ch] ?? ch) : ch)).join('');
+      if (spoof === name) return;
+      const mixed = [...spoof].some((ch) => /\p{Script=Latin}/u.test(ch));
+      expect(validateName(spoof).ok).toBe(!mixed); // a mixed-script spoof is refused outright
+      if (!mixed) expect(nameKey(spoof)).toBe(nameKey(name)); // an all-Cyrillic one clashes with the original
+    }));
   });
 });
 
@@ -120,7 +195,7 @@ describe('lobby protocol validators', () => {
     fc.assert(fc.property(fc.string({ maxLength: 30 }), (raw) => {
       const result = validateName(raw);
       if (result.ok) {
-        expect(result.value).toBe(raw.trim());
+        expect(result.value).toBe(raw.normalize('NFKC').trim().replace(/ {2,}/g, ' '));
         expect([...result.value].length).toBeGreaterThanOrEqual(1);
         expect([...result.value].length).toBeLessThanOrEqual(20);
         expect([...result.value].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')).toBe(false);

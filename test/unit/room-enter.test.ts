@@ -18,6 +18,7 @@ function fakeSignaling() {
     state: 'open',
     connect: async () => ({ ok: true, value: undefined }),
     send: (m) => (sent.push(m), true),
+    sendRecord: (data) => (sent.push({ kind: 'record', data }), true),
     on: (kind, handler) => {
       const set = handlers.get(kind) ?? new Set();
       handlers.set(kind, set);

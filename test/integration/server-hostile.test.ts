@@ -1,0 +1,227 @@
+// Hostile clients against a real signaling server on 127.0.0.1, lobby WebSocket side: deep nesting,
+// huge messages, one address creating/leaving lobbies from a dozen sockets, one address opening many
+// connections, X-Forwarded-For spoofing (with and without a trusted proxy), sockets that never join,
+// a member that stops reading, record floods and spoofed `from`. After each: the server is up and
+// another lobby works (`expectHealthy`). Every loop is bounded in count and time.
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSignalingServer } from '../../signaling/server.ts';
+import type { SignalingServer } from '../../signaling/server.ts';
+import type { SignalingServerOptions } from '../../signaling/config.ts';
+import { createLobby, expectHealthy, from, joinLobby, raw, until } from './server-hostile-helpers.ts';
+import type { Raw } from './server-hostile-helpers.ts';
+
+let server: SignalingServer | null = null;
+const opened: Raw[] = [];
+async function start(options: SignalingServerOptions = {}): Promise<SignalingServer> {
+  server = await startSignalingServer({ port: 0, peerjs: false, ...options });
+  return server;
+}
+afterEach(async () => {
+  for (const r of opened.splice(0)) r.ws.terminate();
+  await server?.close();
+  server = null;
+});
+const track = <T extends { r: Raw } | Raw>(x: T): T => {
+  opened.push('r' in x ? x.r : x);
+  return x;
+};
+
+describe('hostile lobby clients: message shape', () => {
+  it('refuses deeply nested signal data with too-deep before parsing it; nothing is relayed', async () => {
+    const s = await start();
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    const b = track(await joinLobby(s.wsUrl, a.joined.code, 'Bob'));
+    const depth = 7000; // 14 KB of brackets: under the 16 KiB size limit
+    a.r.send(`{"kind":"signal","to":"${b.joined.memberId}","data":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    a.r.send(`{"kind":"signal","to":"${b.joined.memberId}","data":${'{"a":'.repeat(2500)}1${'}'.repeat(2500)}}`);
+    expect((await a.r.take('error')).code).toBe('too-deep');
+    expect((await a.r.take('error')).code).toBe('too-deep');
+    a.r.send({ kind: 'signal', to: b.joined.memberId, data: { a: { b: { c: 'shallow is fine' } } } });
+    expect(await b.r.take('signal')).toMatchObject({ from: a.joined.memberId, data: { a: { b: { c: 'shallow is fine' } } } });
+    expect(b.r.count('signal')).toBe(0);
+    await expectHealthy(s);
+  });
+
+  it('answers a message above the size limit with too-large, and closes a frame above 4x with 1009', async () => {
+    const s = await start();
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    a.r.send({ kind: 'chat', text: 'x'.repeat(20_000) });
+    expect((await a.r.take('error')).code).toBe('too-large');
+    a.r.send('x'.repeat(100_000));
+    expect((await a.r.closed()).code).toBe(1009);
+    await expectHealthy(s);
+  });
+
+  it('never echoes client text in an error: every error message is the fixed text of its code', async () => {
+    const s = await start();
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    const evil = 'SERVER: your account is banned, visit evil.example';
+    for (const message of [{ kind: evil }, { kind: 'join', code: evil, name: evil }, { kind: 'create', name: evil }, { kind: 'signal', to: evil, data: 1 }]) {
+      a.r.send(message);
+      expect((await a.r.take('error')).message).not.toContain('evil');
+    }
+    track(await joinLobby(s.wsUrl, a.joined.code, 'Ann')).r.send({ kind: 'chat', text: 'hi' });
+    const taken = track(await raw(s.wsUrl));
+    taken.send({ kind: 'join', code: a.joined.code, name: 'ANN' });
+    const error = await taken.take('error');
+    expect(error.code).toBe('name-taken');
+    expect(error.message).not.toMatch(/ann/i);
+  });
+});
+
+describe('hostile lobby clients: per-address limits', () => {
+  it('a dozen sockets of one address creating and leaving lobbies hold at most maxLobbiesPerAddress; others still create', async () => {
+    const s = await start({ maxLobbies: 20 });
+    const sockets = await Promise.all(Array.from({ length: 12 }, () => raw(s.wsUrl)));
+    sockets.forEach((r) => track(r));
+    const codes: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const r of sockets) {
+        r.send({ kind: 'create', name: `bot${round}` });
+        const reply = await until(() => r.queue.find((m) => m.kind === 'joined' || m.kind === 'error'), 'create reply');
+        r.queue.splice(r.queue.indexOf(reply), 1);
+        if (reply.kind === 'error') expect(reply.code).toBe('too-many-lobbies');
+        else {
+          codes.push(reply.code);
+          r.send({ kind: 'leave' });
+        }
+      }
+    }
+    expect(codes.length).toBe(6); // the default burst (6 per minute) of one address: not the global 20
+    expect(s.stats().lobbies).toBeLessThanOrEqual(8);
+    await expectHealthy(s); // another address still creates, although empty lobbies wait 2 min to expire
+  });
+
+  it('one address cannot take every connection slot: past maxConnectionsPerAddress it is refused with 4029', async () => {
+    const s = await start({ maxConnectionsPerAddress: 5, maxConnections: 50 });
+    const accepted = await Promise.all(Array.from({ length: 5 }, () => raw(s.wsUrl)));
+    accepted.forEach((r) => track(r));
+    const refused = track(await raw(s.wsUrl));
+    expect(await refused.take('error')).toMatchObject({ code: 'too-many-connections' });
+    expect(await refused.closed()).toEqual({ code: 4029, reason: 'too-many-connections' });
+    expect(s.stats().refusedPerAddress).toBe(1);
+    accepted[0]?.ws.close();
+    await until(() => s.stats().connections === 4, 'slot freed');
+    const again = track(await raw(s.wsUrl));
+    again.send({ kind: 'ping', nonce: 1 });
+    expect(await again.take('pong')).toEqual({ kind: 'pong', nonce: 1 });
+    await expectHealthy(s);
+  });
+
+  it('ignores X-Forwarded-For without a trusted proxy: spoofed addresses still count as the TCP peer', async () => {
+    const s = await start({ maxConnectionsPerAddress: 3 });
+    const spoofed = await Promise.all(Array.from({ length: 3 }, (_, i) => raw(s.wsUrl, { headers: { 'x-forwarded-for': `10.0.0.${i}` } })));
+    spoofed.forEach((r) => track(r));
+    const fourth = track(await raw(s.wsUrl, { headers: { 'x-forwarded-for': '10.9.9.9' } }));
+    expect((await fourth.closed()).code).toBe(4029);
+    await expectHealthy(s);
+  });
+
+  it('honours X-Forwarded-For from a trusted proxy only, reading the right-most untrusted hop', async () => {
+    const s = await start({ maxConnectionsPerAddress: 2, trustProxy: ['127.0.0.1'] });
+    const xff = (chain: string) => ({ headers: { 'x-forwarded-for': chain } });
+    // The client wrote "1.1.1.1" itself; the proxy appended the address it saw (10.0.0.1).
+    track(await raw(s.wsUrl, xff('1.1.1.1, 10.0.0.1')));
+    track(await raw(s.wsUrl, xff('2.2.2.2, 10.0.0.1')));
+    expect((await track(await raw(s.wsUrl, xff('3.3.3.3, 10.0.0.1'))).closed()).code).toBe(4029);
+    const other = track(await raw(s.wsUrl, xff('10.0.0.2')));
+    other.send({ kind: 'ping', nonce: 2 });
+    expect(await other.take('pong')).toMatchObject({ nonce: 2 });
+    // From an untrusted peer (127.0.0.5), the header is ignored: that peer has its own 2 slots.
+    track(await raw(s.wsUrl, { ...xff('10.0.0.1'), ...from('127.0.0.5') }));
+    track(await raw(s.wsUrl, { ...xff('10.0.0.1'), ...from('127.0.0.5') }));
+    expect((await track(await raw(s.wsUrl, { ...xff('10.0.0.3'), ...from('127.0.0.5') })).closed()).code).toBe(4029);
+    await expectHealthy(s);
+  });
+});
+
+describe('hostile lobby clients: idle and slow sockets', () => {
+  it('closes a lobby socket that never creates or joins (4010), also after leaving; a raw TCP socket that never upgrades is cut', async () => {
+    const s = await start({ joinTimeoutMs: 300 });
+    const idle = track(await raw(s.wsUrl));
+    expect((await idle.take('error', 3000)).code).toBe('join-timeout');
+    expect(await idle.closed(3000)).toEqual({ code: 4010, reason: 'join-timeout' });
+    const member = track(await createLobby(s.wsUrl, 'Alice'));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    member.r.send({ kind: 'ping', nonce: 3 });
+    expect(await member.r.take('pong')).toMatchObject({ nonce: 3 }); // a member is not idle
+    member.r.send({ kind: 'leave' });
+    expect((await member.r.closed(3000)).code).toBe(4010);
+    const tcp = connect(s.port, '127.0.0.1');
+    let cut = false;
+    tcp.on('error', () => {}).on('close', () => { cut = true; }).resume();
+    tcp.write('GET /ws HTTP/1.1\r\nHost: x\r\n'); // never finishes its headers
+    await until(() => cut, 'TCP socket cut', 5000);
+    tcp.destroy();
+    expect(s.stats().closedJoinTimeout).toBe(2);
+    await expectHealthy(s);
+  });
+
+  it('closes a member that stops reading once its outgoing buffer passes maxBufferedBytes (4009)', async () => {
+    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000 });
+    const reader = track(await createLobby(s.wsUrl, 'Sleepy'));
+    const flooder = track(await joinLobby(s.wsUrl, reader.joined.code, 'Flood'));
+    await reader.r.take('member-joined');
+    // The non-reader: its TCP socket is paused, so the kernel buffers fill and then the server's.
+    const tcp = (reader.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    const data = { blob: 'x'.repeat(15_000) };
+    for (let i = 0; i < 3000 && s.stats().closedSlowReaders === 0; i++) {
+      flooder.r.send({ kind: 'signal', to: reader.joined.memberId, data });
+      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(() => s.stats().closedSlowReaders === 1, 'slow reader closed', 10_000);
+    tcp.resume();
+    expect((await reader.r.closed(10_000)).code).toBe(4009);
+    expect(await flooder.r.take('member-left', 5000)).toMatchObject({ memberId: reader.joined.memberId });
+    await expectHealthy(s);
+  }, 30_000);
+});
+
+describe('hostile lobby clients: records', () => {
+  it('relays a record to every other member with the server-set `from`; a spoofed `from` is ignored', async () => {
+    const s = await start();
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    const b = track(await joinLobby(s.wsUrl, a.joined.code, 'Bob'));
+    const c = track(await joinLobby(s.wsUrl, a.joined.code, 'Carol'));
+    a.r.send({ kind: 'record', from: b.joined.memberId, data: 'QUJD' });
+    expect(await b.r.take('record')).toEqual({ kind: 'record', from: a.joined.memberId, data: 'QUJD' });
+    expect(await c.r.take('record')).toEqual({ kind: 'record', from: a.joined.memberId, data: 'QUJD' });
+    a.r.send({ kind: 'signal', to: c.joined.memberId, from: b.joined.memberId, data: { sdp: 'x' } });
+    expect(await c.r.take('signal')).toMatchObject({ from: a.joined.memberId });
+    a.r.send({ kind: 'ping', nonce: 9 });
+    await a.r.take('pong');
+    expect(a.r.count('record')).toBe(0); // not echoed to the sender
+    for (const bad of [{ kind: 'record', data: '' }, { kind: 'record', data: 'no spaces!' }, { kind: 'record', data: 'A'.repeat(1401) }, { kind: 'record', data: { toString: 1 } }]) {
+      a.r.send(bad);
+      expect((await a.r.take('error')).code).toBe('bad-message');
+    }
+    const outsider = track(await raw(s.wsUrl));
+    outsider.send({ kind: 'record', data: 'QQ' });
+    expect((await outsider.take('error')).code).toBe('not-in-lobby');
+    await expectHealthy(s);
+  });
+
+  it('drops a record flood past the per-member bucket, counted, with one rate-limited error', async () => {
+    const s = await start({ recordsPerSecond: 10, recordBurst: 20 });
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    const b = track(await joinLobby(s.wsUrl, a.joined.code, 'Bob'));
+    const flood = 60; // under the connection's own message burst (100): only the record bucket acts
+    for (let i = 0; i < flood; i++) a.r.send({ kind: 'record', data: `QQ${i.toString(36)}` });
+    a.r.send({ kind: 'ping', nonce: 1 });
+    await a.r.take('pong');
+    b.r.send({ kind: 'ping', nonce: 1 });
+    await b.r.take('pong');
+    const relayed = b.r.count('record');
+    expect(relayed).toBeGreaterThanOrEqual(20);
+    expect(relayed).toBeLessThan(30); // the burst plus what refilled while the flood arrived
+    expect(a.r.count('error')).toBe(1);
+    expect((await a.r.take('error')).code).toBe('rate-limited');
+    expect(s.stats().recordsDropped).toBe(flood - relayed);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // refill: records flow again
+    a.r.send({ kind: 'record', data: 'QUdBSU4' });
+    await until(() => b.r.queue.some((m) => m.kind === 'record' && m.data === 'QUdBSU4'), 'record after refill');
+    await expectHealthy(s);
+  });
+});
