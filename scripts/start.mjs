@@ -5,7 +5,8 @@
 // HOST (default 127.0.0.1). Prints the URL to open.
 // One process, no child: SIGTERM/SIGINT (from a terminal, a container runtime or a process manager)
 // reach the server itself, which closes its sockets, frees the port and exits 0. Under a process
-// manager run `node scripts/start.mjs` directly (npm adds a process in between).
+// manager run `node scripts/start.mjs` directly, or `npm start` (its script execs node, so npm forwards
+// the signal and exits 0 too).
 // Environment: PORT, HOST, STATIC_DIR, ICE_SERVERS, ALLOWED_ORIGINS, TRUST_PROXY and the limits (see
 // docs/lobby-protocol.md); FORCE_BUILD=1 rebuilds unconditionally; STATIC_DIR='' serves no client
 // (and skips the build).

@@ -1,7 +1,7 @@
 // `npm start` as a process manager or container runtime drives it: SIGTERM or SIGINT to
 // `node scripts/start.mjs` stops the server (sockets closed with 1001), exits 0, leaves no process
-// behind and frees the port; SIGTERM to `npm start` itself (npm kills its `sh -c`, which does not
-// pass the signal on) still stops the server. Linux only: descendants are found through /proc.
+// behind and frees the port; SIGTERM to `npm start` itself (its script `exec`s node, so npm forwards
+// the signal to the server) stops the server and npm exits 0 too. Linux only: descendants are found through /proc.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -87,13 +87,14 @@ describe('npm start under a process manager', () => {
     }, 40_000);
   }
 
-  it('SIGTERM to `npm start` itself stops the server too (no orphan holding the port)', async () => {
-    const { child, port } = await launch('npm', ['start', '--silent']);
+  it('SIGTERM to `npm start` itself stops the server too: exit 0, no orphan holding the port', async () => {
+    const { child, port, exited } = await launch('npm', ['start', '--silent']);
     const npm = child.pid ?? -1;
     const family = descendants(npm);
     try {
       expect(family.length).toBeGreaterThan(0);
       child.kill('SIGTERM');
+      expect(await exited).toBe(0);
       await until(() => [npm, ...family].every((p) => !alive(p)), `every process of ${[npm, ...family].join(',')} gone`, 10_000);
       expect(await portFree(port)).toBe(true);
     } finally {
