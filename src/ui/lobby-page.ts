@@ -214,6 +214,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
       case 'peer-error':
         return showError(peerErrorMessage(room.nameOf(e.peer), e.message));
       case 'handshake-aborted':
+        // An abort during the countdown (the match view is up, frame 0 not reached) is a way back to the lobby.
+        if (game !== undefined && room.match === undefined) toLobby(false);
         return showError(handshakeAbortedMessage(e.reason));
       case 'match-committed':
         error = '';
