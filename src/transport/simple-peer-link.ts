@@ -22,6 +22,7 @@ import {
   describeChannel,
   INPUT_CHANNEL_LABEL,
   inputChannelInit,
+  type MESH_LIMITS,
   type MeshEntry,
   type PeerChannelInfo,
   sendable,
@@ -54,6 +55,8 @@ export interface SimplePeerLinkOptions {
   readonly SimplePeer?: SimplePeerConstructor;
   /** A connection not open after this long fails with an `error` and a `close` (default 15 000). */
   readonly connectTimeoutMs?: number;
+  /** Size limits of the mesh (default `MESH_LIMITS`). */
+  readonly meshLimits?: Partial<typeof MESH_LIMITS>;
 }
 
 /** A {@link PeerLink} over simple-peer, plus the calls that build the mesh. */
@@ -108,7 +111,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     iceServers: [...(options.iceServers ?? [])],
     iceTransportPolicy: options.iceTransportPolicy ?? 'all',
   };
-  const mesh = createMesh(localId);
+  const mesh = createMesh(localId, options.meshLimits === undefined ? {} : { limits: options.meshLimits });
   const peers = new Map<PeerId, PeerState>();
 
   const clearTimer = (state: PeerState): void => {
@@ -229,6 +232,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     reliable: mesh.reliable,
     connectedPeers: () => mesh.connectedPeers(),
     drainEvents: () => mesh.drainEvents(),
+    stats: () => mesh.stats(),
     connect,
     addPeer: connect,
     disconnect(peer) {
