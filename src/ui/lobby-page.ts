@@ -132,7 +132,10 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   });
   const chat: Chat = createChat(lobby.chatSlot, {
     maxLength: 280,
-    onSend: (text) => room.chat(text),
+    onSend: (text) => {
+      const sent = room.chat(text); // in-game lines are checked here; lobby lines by the server
+      if (!sent.ok) chat.add({ text: `Not sent: ${sent.error}` });
+    },
   });
   chat.add({ text: `You joined lobby ${room.code}. Share the link to invite players.` });
   hook.memberId = room.localId;
