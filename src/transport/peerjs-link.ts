@@ -26,6 +26,7 @@ import {
   INPUT_CHANNEL_LABEL,
   inputChannelInit,
   type MESH_LIMITS,
+  type MeshStats,
   type MeshEntry,
   type PeerChannelInfo,
   sendable,
@@ -78,6 +79,8 @@ export interface PeerJsLink extends PeerLink {
   disconnect(remoteMemberId: PeerId): void;
   /** The real properties of both channels of a member, for stats panels and tests. */
   channelInfo(remoteMemberId: PeerId): PeerChannelInfo | undefined;
+  /** What the mesh dropped (oversize, refused, queue overflow). */
+  stats(): MeshStats;
 }
 
 interface ConnState {

@@ -23,6 +23,7 @@ import {
   INPUT_CHANNEL_LABEL,
   inputChannelInit,
   type MESH_LIMITS,
+  type MeshStats,
   type MeshEntry,
   type PeerChannelInfo,
   sendable,
@@ -72,6 +73,8 @@ export interface SimplePeerLink extends PeerLink {
   disconnect(peer: PeerId): void;
   /** The real properties of both channels of `peer`, for stats panels and tests. */
   channelInfo(peer: PeerId): PeerChannelInfo | undefined;
+  /** What the mesh dropped (oversize, refused, queue overflow). */
+  stats(): MeshStats;
 }
 
 interface PeerState {
