@@ -122,6 +122,13 @@ export function hashSetup(s: MatchSetup): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** "pointsToWin 5 vs 7, inputDelay 2 vs 3". */
+export function describeSetupDiff(mine: MatchSetup, theirs: MatchSetup): string {
+  const keys = ['players', 'pointsToWin', 'inputDelay', 'maxPrediction'] as const;
+  const parts = keys.filter((k) => mine[k] !== theirs[k]).map((k) => `${k} ${mine[k]} here vs ${theirs[k]} there`);
+  return parts.length > 0 ? parts.join(', ') : 'configuration hash differs';
+}
+
 /** Typed view of a reliable socket: sends control messages, returns the valid ones received. */
 export class ControlChannel {
   /** Incoming messages dropped, by reason. */

@@ -23,7 +23,7 @@
  */
 import { ClockSync, clockSample } from '../netcode/clock-sync.ts';
 import type { PeerId } from '../netcode/socket.ts';
-import { hashSetup, type ControlMessage, type ControlOf, type MatchSetup } from './control.ts';
+import { describeSetupDiff, hashSetup, type ControlMessage, type ControlOf, type MatchSetup } from './control.ts';
 import { AbortCode, abortText, type AbortInfo } from './handshake-abort.ts';
 
 /** Bounds on what a peer can make this handshake do. */
@@ -38,6 +38,8 @@ export const HANDSHAKE_LIMITS = {
   startWaitMs: 3000,
   /** Clock probes remembered for matching replies. */
   probesKept: 16,
+  /** In the countdown a member's abort (or our Not ready) counts until this long before frame 0, relayed. */
+  abortMarginMs: 100,
 } as const;
 
 /** What both versions a peer runs. */
@@ -158,7 +160,7 @@ export class ReadyHandshake {
   setReady(ready: boolean, nowMs: number): void {
     if (this.phase === 'aborted' || ready === this.localReady) return;
     if (this.phase === 'committed') {
-      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs) {
+      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs - HANDSHAKE_LIMITS.abortMarginMs) {
         this.localReady = false;
         this.abort(AbortCode.unready, [this.o.localId], nowMs);
       }
@@ -267,13 +269,16 @@ export class ReadyHandshake {
         }
         break;
       case 'hs-abort': {
-        // Someone gave up before frame 0 (the host missed an acknowledgement, or a member left or
-        // un-readied during the countdown): nobody starts, the host included.
-        const before0 = this.phase === 'committed' && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs;
-        if ((this.phase !== 'aborted' && this.phase !== 'committed') || before0) {
+        if (this.phase === 'aborted') return;
+        const about = m.about.filter((id) => this.o.members.includes(id));
+        if (this.phase !== 'committed') {
           this.phase = 'aborted';
-          this.pushAborted(m.code, m.about.filter((id) => this.o.members.includes(id)));
+          return this.pushAborted(m.code, about);
         }
+        // Someone gave up in the countdown (host's deadline, a member left or un-readied): nobody starts.
+        // A non-host's abort needs a margin and is relayed, so no peer told alone is left out alone.
+        const left = this.startInfo === undefined ? 0 : this.startInfo.localStartMs - nowMs;
+        if (from === this.o.hostId ? left > 0 : left > HANDSHAKE_LIMITS.abortMarginMs) this.abort(m.code, about, nowMs);
         break;
       }
     }
@@ -390,11 +395,4 @@ export class ReadyHandshake {
   private name(id: PeerId): string {
     return this.o.nameOf?.(id) ?? id;
   }
-}
-
-/** "pointsToWin 5 vs 7, inputDelay 2 vs 3". */
-export function describeSetupDiff(mine: MatchSetup, theirs: MatchSetup): string {
-  const keys = ['players', 'pointsToWin', 'inputDelay', 'maxPrediction'] as const;
-  const parts = keys.filter((k) => mine[k] !== theirs[k]).map((k) => `${k} ${mine[k]} here vs ${theirs[k]} there`);
-  return parts.length > 0 ? parts.join(', ') : 'configuration hash differs';
 }

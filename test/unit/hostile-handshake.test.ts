@@ -142,3 +142,29 @@ describe('aborts are codes; the text is made locally', () => {
     expect(bus.eventsOf('b', 'aborted')).toEqual([{ kind: 'aborted', code: 'left', about: ['h'], reason: '<h> left' }]);
   });
 });
+
+describe('a targeted abort during the countdown cannot leave one honest peer out alone', () => {
+  it("an abort sent to one peer only is relayed: nobody starts (host included), even though the others never heard the original", () => {
+    const bus = new HandshakeBus({ ids: IDS3, extra: { countdownMs: 1000 } });
+    readyAndSynced(bus);
+    expect(bus.runUntil(() => bus.settled(), 1500)).toBe(true);
+    expect([...bus.peers.values()].every((p) => p.hs.phase === 'committed')).toBe(true);
+    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] }); // c tells b alone
+    bus.run(Math.max(...IDS3.map((id) => bus.startInstant(id) as number)) - bus.now + 10);
+    for (const id of IDS3) {
+      expect(bus.peer(id).hs.phase, id).toBe('aborted');
+      expect(bus.timeOf(id, 'aborted') as number, id).toBeLessThan(bus.startInstant(id) as number);
+    }
+  });
+
+  it('a non-host abort arriving inside the margin before frame 0 is ignored: the peer starts with the others', () => {
+    const bus = new HandshakeBus({ ids: IDS3, extra: { countdownMs: 1000 } });
+    readyAndSynced(bus);
+    expect(bus.runUntil(() => bus.settled(), 1500)).toBe(true);
+    bus.run((bus.startInstant('b') as number) - bus.now - HANDSHAKE_LIMITS.abortMarginMs + 5);
+    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] });
+    expect(bus.peer('b').hs.phase).toBe('committed');
+    bus.setReady('h', false); // too late for our own Not ready as well
+    expect(bus.peer('h').hs.phase).toBe('committed');
+  });
+});
