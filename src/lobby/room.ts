@@ -180,6 +180,11 @@ export class Room {
     return { ok: true, room };
   }
 
+  /** The handshake round this room is in (numbers wrap at 2^32; see `roundsAhead`). */
+  get currentRound(): number {
+    return this.round;
+  }
+
   get isHost(): boolean {
     return this.hostId === this.localId;
   }
