@@ -103,11 +103,16 @@ export class ControlGuard {
     return this.ownChat.take(nowMs);
   }
 
-  /** A handshake message of round `theirs`: ours, a later one to move to, or one to ignore (counted). */
-  round(ours: number, theirs: number): 'same' | 'later' | 'ignore' {
+  /**
+   * A handshake message of round `theirs`: ours, one to move to, or one to ignore (counted). Anyone may
+   * move us a few rounds forward (a straggler catching up); the host's round also wins when it is far
+   * from ours either way, so a member that pushed us far ahead cannot keep us apart from the host.
+   */
+  round(ours: number, theirs: number, fromHost: boolean): 'same' | 'move' | 'ignore' {
     const ahead = roundsAhead(ours, theirs);
     if (ahead === 0) return 'same';
-    if (ahead <= MAX_ROUND_AHEAD) return 'later';
+    if (ahead <= MAX_ROUND_AHEAD) return 'move';
+    if (fromHost && roundsAhead(theirs, ours) > MAX_ROUND_AHEAD) return 'move';
     this.drops.otherRounds++;
     return 'ignore';
   }

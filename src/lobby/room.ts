@@ -334,9 +334,9 @@ export class Room {
         if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
       default: {
-        const round = this.guard.round(this.round, m.round);
-        if (round === 'ignore') return; // an old round, or one far ahead (hostile)
-        if (round === 'later' && this.committed === undefined) this.nextRound(m.round);
+        const round = this.guard.round(this.round, m.round, from === this.hostId && !this.isHost);
+        if (round === 'ignore') return; // an old round, or one far away (hostile)
+        if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
         this.handshake?.handle(from, m, nowMs);
       }
     }

@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, type ClientMessage, type Result, type ServerMessage }
 import { Room, type MeshLink, type RoomEvent } from '../../src/lobby/room.ts';
 import type { SignalingClient, SignalingEvent, SignalingEventKind, SignalingEventOf } from '../../src/lobby/signaling-client.ts';
 import type { PeerSocket } from '../../src/netcode/socket.ts';
-import { createLoopbackPair } from '../../src/transport/loopback.ts';
+import { createLoopbackMesh, createLoopbackPair } from '../../src/transport/loopback.ts';
 
 function fakeSignaling() {
   const handlers = new Map<string, Set<(e: SignalingEvent) => void>>();
@@ -36,13 +36,20 @@ function fakeSignaling() {
   return { client, sent, emit };
 }
 
-/** Bob (m2) in a 2-member lobby whose host Ann (m1) is the test: `host` is Ann's end of the reliable channel. */
-async function bobWithHostileHost(countdownMs = 0): Promise<{ room: Room; host: ControlChannel; raw: PeerSocket; clock: { now: number }; events: RoomEvent[] }> {
+/**
+ * Bob (m2) in a lobby whose host Ann (m1) — and, with `withCat`, a third member Cat (m3) — are the
+ * test: `host` / `cat` are their ends of Bob's reliable channel.
+ */
+async function bobWithHostileHost(countdownMs = 0, withCat = false): Promise<{ room: Room; host: ControlChannel; cat: ControlChannel; raw: PeerSocket; clock: { now: number }; events: RoomEvent[] }> {
   const { client, emit } = fakeSignaling();
-  const [bob, ann] = createLoopbackPair('m2', 'm1');
+  const ids = withCat ? ['m2', 'm1', 'm3'] : ['m2', 'm1'];
+  const reliable = createLoopbackMesh(ids);
   const [bobU] = createLoopbackPair('m2', 'm1');
-  const linkEvents: ReturnType<MeshLink['drainEvents']> = [{ kind: 'open', peer: 'm1' }];
-  const link: MeshLink = { localId: 'm2', unreliable: bobU, reliable: bob, connectedPeers: () => ['m1'], drainEvents: () => linkEvents.splice(0), close: () => undefined, connect: () => undefined, disconnect: () => undefined };
+  const bob = reliable.get('m2') as PeerSocket;
+  const ann = reliable.get('m1') as PeerSocket;
+  const others = ids.slice(1);
+  const linkEvents: ReturnType<MeshLink['drainEvents']> = others.map((peer) => ({ kind: 'open', peer }));
+  const link: MeshLink = { localId: 'm2', unreliable: bobU, reliable: bob, connectedPeers: () => others, drainEvents: () => linkEvents.splice(0), close: () => undefined, connect: () => undefined, disconnect: () => undefined };
   const clock = { now: 1000 };
   const entering = Room.join({ signaling: client, createLink: async () => link, now: () => clock.now, random: () => 7, countdownMs }, 'c'.repeat(22), 'Bob');
   emit({
@@ -50,6 +57,7 @@ async function bobWithHostileHost(countdownMs = 0): Promise<{ room: Room; host: 
     members: [
       { id: 'm1', name: 'Ann', ready: false, peerId: '' },
       { id: 'm2', name: 'Bob', ready: false, peerId: '' },
+      ...(withCat ? [{ id: 'm3', name: 'Cat', ready: false, peerId: '' }] : []),
     ],
   });
   const r = await entering;
@@ -62,7 +70,7 @@ async function bobWithHostileHost(countdownMs = 0): Promise<{ room: Room; host: 
     events.push(...room.drainEvents());
   };
   room.update(clock.now);
-  return { room, host: new ControlChannel(ann), raw: ann, clock, events };
+  return { room, host: new ControlChannel(ann), cat: new ControlChannel(reliable.get('m3') ?? ann), raw: ann, clock, events };
 }
 
 const vote = (round: number): ControlMessage => ({ t: 'hs-ready', round, ready: true, protocolVersion: 1, gameVersion: 1, configHash: hashSetup({ players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }), setup: { players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, rttMs: 0 });
@@ -75,18 +83,46 @@ describe('hostile round counters', () => {
     expect(roundsAhead(1, 0xffff_fff0)).toBeGreaterThan(MAX_ROUND_AHEAD);
   });
 
-  it('a message with a round near 2^32 does not move the room; the next honest round still works', async () => {
-    const { room, host, clock } = await bobWithHostileHost();
+  it("a member's round near 2^32 (or otherwise far from ours) does not move the room; a few rounds ahead does", async () => {
+    const { room, cat, clock } = await bobWithHostileHost(0, true);
     expect(room.handshake?.phase).toBe('syncing');
-    for (const round of [0xffff_ffff, 0xffff_fffe, 2 ** 31, 1 + MAX_ROUND_AHEAD + 1]) host.send('m2', vote(round));
+    for (const round of [0xffff_ffff, 0xffff_fffe, 2 ** 31, 1 + MAX_ROUND_AHEAD + 1]) cat.send('m2', vote(round));
     room.update(++clock.now);
     expect(room.currentRound).toBe(1);
     expect(room.controlStats().otherRounds).toBe(4);
-    host.send('m2', vote(1 + MAX_ROUND_AHEAD)); // a straggler a few rounds behind the host moves forward
+    cat.send('m2', vote(1 + MAX_ROUND_AHEAD)); // a straggler a few rounds behind moves forward
     room.update(++clock.now);
     room.update(++clock.now);
     expect(room.currentRound).toBe(1 + MAX_ROUND_AHEAD);
     expect(room.handshake).toBeDefined(); // and runs that round
+  });
+
+  it("a member that pushed us far ahead cannot keep us apart from the host: the host's round wins", async () => {
+    const { room, host, cat, clock } = await bobWithHostileHost(0, true);
+    for (const round of [1 + MAX_ROUND_AHEAD, 1 + 2 * MAX_ROUND_AHEAD]) {
+      cat.send('m2', vote(round));
+      room.update(++clock.now);
+    }
+    expect(room.currentRound).toBe(1 + 2 * MAX_ROUND_AHEAD);
+    host.send('m2', vote(1));
+    room.update(++clock.now);
+    expect(room.currentRound).toBe(1);
+  });
+
+  it('round numbers wrap at 2^32 without overflow: after 0xffffffff comes 0', async () => {
+    const { room, host, clock } = await bobWithHostileHost();
+    host.send('m2', vote(0xffff_ffff)); // 2 rounds *behind* ours in serial arithmetic: a host straggling, ignored
+    room.update(++clock.now);
+    expect(room.currentRound).toBe(1);
+    for (const round of [2 ** 31, 0xffff_ffff]) {
+      host.send('m2', vote(round)); // far away: the host's round wins
+      room.update(++clock.now);
+      expect(room.currentRound).toBe(round);
+    }
+    host.send('m2', vote(0));
+    room.update(++clock.now);
+    expect(room.currentRound).toBe(0);
+    expect(roundsAhead(0xffff_ffff, 0)).toBe(1);
   });
 });
 
