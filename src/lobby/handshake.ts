@@ -38,7 +38,7 @@ export const HANDSHAKE_LIMITS = {
   startWaitMs: 3000,
   /** Clock probes remembered for matching replies. */
   probesKept: 16,
-  /** In the countdown a member's abort (or our Not ready) counts until this long before frame 0, relayed. */
+  /** In the countdown the host takes a member's abort until this long before frame 0 (our Not ready: 2x). */
   abortMarginMs: 100,
 } as const;
 
@@ -160,7 +160,7 @@ export class ReadyHandshake {
   setReady(ready: boolean, nowMs: number): void {
     if (this.phase === 'aborted' || ready === this.localReady) return;
     if (this.phase === 'committed') {
-      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs - HANDSHAKE_LIMITS.abortMarginMs) {
+      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs - 2 * HANDSHAKE_LIMITS.abortMarginMs) {
         this.localReady = false;
         this.abort(AbortCode.unready, [this.o.localId], nowMs);
       }
@@ -271,14 +271,16 @@ export class ReadyHandshake {
       case 'hs-abort': {
         if (this.phase === 'aborted') return;
         const about = m.about.filter((id) => this.o.members.includes(id));
-        if (this.phase !== 'committed') {
-          this.phase = 'aborted';
-          return this.pushAborted(m.code, about);
-        }
-        // Someone gave up in the countdown (host's deadline, a member left or un-readied): nobody starts.
-        // A non-host's abort needs a margin and is relayed, so no peer told alone is left out alone.
+        // Relayed: a peer told alone (by a hostile member) must not be the only one to leave the round.
+        if (this.phase !== 'committed') return this.abort(m.code, about, nowMs);
+        // In the countdown only the host (the commit's coordinator) cancels: a member's abort goes
+        // through it, in time, and the host tells everyone. So an abort told to one peer alone leaves
+        // nobody out alone.
         const left = this.startInfo === undefined ? 0 : this.startInfo.localStartMs - nowMs;
-        if (from === this.o.hostId ? left > 0 : left > HANDSHAKE_LIMITS.abortMarginMs) this.abort(m.code, about, nowMs);
+        if (from === this.o.hostId && left > 0) {
+          this.phase = 'aborted';
+          this.pushAborted(m.code, about);
+        } else if (this.isHost && left > HANDSHAKE_LIMITS.abortMarginMs) this.abort(m.code, about, nowMs);
         break;
       }
     }

@@ -2,8 +2,10 @@
 // START times decades away or in the past, absurd RTTs in votes, forged clock replies, a host that never
 // starts, and Not ready in every phase before frame 0. The rules: nobody waits forever, every peer starts
 // frame 0 at the same moment or nobody does, and what a player reads is made from a code locally.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashSetup, type ControlMessage } from '../../src/lobby/control.ts';
+import { ABORT_CODES } from '../../src/lobby/handshake-abort.ts';
 import { HANDSHAKE_LIMITS, maxLeadMs } from '../../src/lobby/handshake.ts';
 import { HandshakeBus, setupFor, VERSIONS } from '../support/handshake-bus.ts';
 
@@ -144,27 +146,80 @@ describe('aborts are codes; the text is made locally', () => {
 });
 
 describe('a targeted abort during the countdown cannot leave one honest peer out alone', () => {
-  it("an abort sent to one peer only is relayed: nobody starts (host included), even though the others never heard the original", () => {
+  /** Three peers committed with a 1 s countdown. */
+  function committed(): HandshakeBus {
     const bus = new HandshakeBus({ ids: IDS3, extra: { countdownMs: 1000 } });
     readyAndSynced(bus);
     expect(bus.runUntil(() => bus.settled(), 1500)).toBe(true);
     expect([...bus.peers.values()].every((p) => p.hs.phase === 'committed')).toBe(true);
-    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] }); // c tells b alone
-    bus.run(Math.max(...IDS3.map((id) => bus.startInstant(id) as number)) - bus.now + 10);
+    return bus;
+  }
+  const runPast = (bus: HandshakeBus): void => bus.run(Math.max(...IDS3.map((id) => bus.startInstant(id) as number)) - bus.now + 10);
+
+  it("a member's abort told to one non-host alone is ignored: everyone starts together", () => {
+    const bus = committed();
+    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] });
+    runPast(bus);
+    for (const id of IDS3) expect(bus.peer(id).hs.phase, id).toBe('committed');
+  });
+
+  it("a member's abort told to the host in time: the host tells everyone, nobody starts", () => {
+    const bus = committed();
+    bus.inject('c', 'h', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] });
+    runPast(bus);
     for (const id of IDS3) {
       expect(bus.peer(id).hs.phase, id).toBe('aborted');
       expect(bus.timeOf(id, 'aborted') as number, id).toBeLessThan(bus.startInstant(id) as number);
     }
   });
 
-  it('a non-host abort arriving inside the margin before frame 0 is ignored: the peer starts with the others', () => {
-    const bus = new HandshakeBus({ ids: IDS3, extra: { countdownMs: 1000 } });
-    readyAndSynced(bus);
-    expect(bus.runUntil(() => bus.settled(), 1500)).toBe(true);
-    bus.run((bus.startInstant('b') as number) - bus.now - HANDSHAKE_LIMITS.abortMarginMs + 5);
-    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] });
-    expect(bus.peer('b').hs.phase).toBe('committed');
-    bus.setReady('h', false); // too late for our own Not ready as well
+  it('inside the margin before frame 0 a member abort is ignored by the host, and our own Not ready is too late', () => {
+    const bus = committed();
+    bus.run((bus.startInstant('h') as number) - bus.now - HANDSHAKE_LIMITS.abortMarginMs + 5);
+    bus.inject('c', 'h', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] });
     expect(bus.peer('h').hs.phase).toBe('committed');
+    bus.setReady('b', false);
+    expect(bus.peer('b').hs.phase).toBe('committed');
+  });
+});
+
+describe('property: one hostile non-host injecting arbitrary valid messages never freezes or splits the honest peers', () => {
+  const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+  const setup = fc.constantFrom(setupFor(3), { ...setupFor(3), pointsToWin: 7 });
+  const hostile: fc.Arbitrary<ControlMessage> = fc.oneof(
+    fc.record({ t: fc.constant('hs-abort' as const), round: fc.constantFrom(1, 2), code: fc.constantFrom(...ABORT_CODES), about: fc.subarray(['h', 'b', 'c', 'x']) }),
+    fc.record({ t: fc.constant('hs-ready' as const), round: fc.constantFrom(1, 2), ready: fc.boolean(), protocolVersion: fc.constantFrom(1, 2), gameVersion: fc.constant(1), configHash: setup.map(hashSetup), setup, rttMs: fc.double({ min: 0, max: 2 ** 45, noNaN: true }) }),
+    fc.record({ t: fc.constant('hs-start' as const), round: fc.constant(1), seed: u32, sessionId: u32, order: fc.constantFrom(IDS3, ['b', 'h', 'c']), startAt: fc.double({ min: -1e6, max: 1e7, noNaN: true }), setup }),
+    fc.record({ t: fc.constant('hs-ack' as const), round: fc.constant(1), sessionId: u32 }),
+    fc.record({ t: fc.constant('hs-sync-rep' as const), round: fc.constant(1), nonce: fc.integer({ min: 0, max: 40 }), t0: fc.double({ min: -1e9, max: 1e9, noNaN: true }), t1: fc.double({ min: -1e9, max: 1e9, noNaN: true }), t2: fc.double({ min: -1e9, max: 1e9, noNaN: true }) }),
+    fc.record({ t: fc.constant('hs-sync-req' as const), round: fc.constant(1), nonce: u32, t0: fc.double({ min: -1e9, max: 1e9, noNaN: true }) }),
+  );
+  const attack = fc.array(fc.record({ at: fc.integer({ min: 0, max: 3000 }), to: fc.constantFrom('h', 'b'), message: hostile }), { maxLength: 12 });
+
+  it('honest h and b end in the same final state: both started at the same instant, or neither started', () => {
+    const outcomes = new Set<number>();
+    fc.assert(
+      fc.property(attack, fc.integer({ min: 0, max: 1500 }), (injections, countdownMs) => {
+        const bus = new HandshakeBus({ ids: IDS3, extra: { countdownMs } });
+        for (const id of IDS3) bus.setReady(id);
+        const plan = [...injections].sort((x, y) => x.at - y.at);
+        const limit = 3000 + HANDSHAKE_LIMITS.syncTimeoutMs + maxLeadMs({ countdownMs }) + HANDSHAKE_LIMITS.startSlackMs;
+        for (let t = 0; t < limit; t++) {
+          while (plan.length > 0 && (plan[0] as { at: number }).at <= bus.now) {
+            const next = plan.shift() as (typeof plan)[number];
+            bus.inject('c', next.to, next.message);
+          }
+          bus.step();
+        }
+        const honest = ['h', 'b'].map((id) => bus.peer(id).hs);
+        for (const hs of honest) expect(['committed', 'aborted']).toContain(hs.phase); // nobody is left waiting
+        const started = ['h', 'b'].filter((id) => bus.peer(id).hs.phase === 'committed');
+        expect(started.length === 0 || started.length === 2).toBe(true);
+        if (started.length === 2) expect(Math.abs((bus.startInstant('h') as number) - (bus.startInstant('b') as number))).toBeLessThanOrEqual(1);
+        outcomes.add(started.length);
+      }),
+      { numRuns: 60 },
+    );
+    expect([...outcomes].sort()).toEqual([0, 2]); // both outcomes occurred: the property is not vacuous
   });
 });
