@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashSetup, type ControlMessage } from '../../src/lobby/control.ts';
-import { ABORT_CODES } from '../../src/lobby/handshake-abort.ts';
+import { ABORT_CODES, abortText } from '../../src/lobby/handshake-abort.ts';
+import { handshakeAbortedMessage } from '../../src/ui/messages.ts';
 import { HANDSHAKE_LIMITS, maxLeadMs } from '../../src/lobby/handshake.ts';
 import { HandshakeBus, setupFor, VERSIONS } from '../support/handshake-bus.ts';
 
@@ -221,5 +222,16 @@ describe('property: one hostile non-host injecting arbitrary valid messages neve
       { numRuns: 60 },
     );
     expect([...outcomes].sort()).toEqual([0, 2]); // both outcomes occurred: the property is not vacuous
+  });
+});
+
+describe('abortText: every code has a sentence made from local names only', () => {
+  it.each(ABORT_CODES)('%s', (code) => {
+    const text = abortText(code, ['Ann', 'Bob']);
+    expect(text.length).toBeGreaterThan(5);
+    expect(abortText(code, [])).not.toMatch(/undefined|null/);
+    // A version mismatch is what the lobby page turns into "reload the page"; nothing else is.
+    const version = code === 'protocol-mismatch' || code === 'game-mismatch';
+    expect(handshakeAbortedMessage(text, code).startsWith('Cannot start: version mismatch')).toBe(version);
   });
 });
