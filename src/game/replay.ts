@@ -4,8 +4,10 @@
  * A replay is UTF-8 JSON: a header (format name and version, game version, config with seed and player
  * count), the inputs of each player run-length encoded as `[value, count]` pairs, the checksum of the
  * state after every `checksumInterval`-th frame, and the final frame's checksum. Parsing validates every
- * field and never throws; verification re-runs `step` and reports the first frame that differs.
+ * field against `ReplayFileSchema` (valibot) and never throws, whatever the text: a bad file gets a
+ * clear error naming the field; verification re-runs `step` and reports the first frame that differs.
  */
+import * as v from 'valibot';
 import { checksum, formatChecksum } from './checksum.ts';
 import { GAME_VERSION, parseConfig, type MatchConfig } from './config.ts';
 import { initialState, type GameState } from './state.ts';
@@ -125,10 +127,59 @@ export function encodeReplay(replay: Replay): string {
 }
 
 const HEX8 = /^[0-9a-f]{8}$/;
-const isNat = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const nat = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(max));
+const hex8 = v.pipe(v.string(), v.regex(HEX8));
+// Control characters other than tab, lone surrogates, and format characters other than the zero-width
+// joiner (bidi overrides): a name is shown in the replay viewer and must not reorder or hide text.
+const UNPRINTABLE = /(?!\t)\p{Cc}|\p{Cs}|(?!\u200d)\p{Cf}/u;
+
+/** Longest replay text accepted, characters (a full-length 4-player replay of changing inputs is ~40 MB). */
+export const MAX_REPLAY_CHARS = 64 * 1024 * 1024;
+
+/**
+ * The replay file, field by field (valibot; the file type is inferred from it). `config` is checked by
+ * `parseConfig`, the match-config schema's owner. Each field carries the message a player sees when it
+ * is wrong; the checks that relate fields (runs covering `frames`, checksum frames) follow in `parseReplay`.
+ */
+export const ReplayFileSchema = v.looseObject({
+  format: v.literal(REPLAY_FORMAT),
+  version: v.literal(REPLAY_VERSION),
+  gameVersion: v.literal(GAME_VERSION),
+  players: v.optional(v.number()),
+  seed: v.optional(v.number()),
+  config: v.unknown(),
+  frames: nat(MAX_REPLAY_FRAMES),
+  checksumInterval: v.pipe(nat(MAX_REPLAY_FRAMES), v.minValue(1)),
+  names: v.optional(v.array(v.pipe(v.string(), v.maxLength(64), v.check((n) => !UNPRINTABLE.test(n))))),
+  inputs: v.array(v.unknown()),
+  checksums: v.array(v.unknown()),
+  final: v.looseObject({ frame: nat(MAX_REPLAY_FRAMES), checksum: hex8, scores: v.optional(v.unknown()), winner: v.optional(v.unknown()) }),
+});
+/** A replay file as parsed by `ReplayFileSchema`. */
+export type ReplayFile = v.InferOutput<typeof ReplayFileSchema>;
+
+/** One `[value, count]` input run. */
+const RunSchema = v.tuple([nat(255), v.pipe(nat(MAX_REPLAY_FRAMES), v.minValue(1))]);
+/** One `[frame, "hex"]` checksum. */
+const ChecksumSchema = v.tuple([nat(MAX_REPLAY_FRAMES), hex8]);
+const ScoresSchema = v.array(nat(1_000_000));
+
+/** The message for a wrong top-level field, in the order the fields are checked. */
+const FIELD_ERRORS: readonly [string & keyof ReplayFile, (r: Record<string, unknown>) => string][] = [
+  ['format', (r) => `not a replay (format is ${JSON.stringify(r['format'])}, expected "${REPLAY_FORMAT}")`],
+  ['version', (r) => `unsupported replay version ${JSON.stringify(r['version'])} (this build reads ${REPLAY_VERSION})`],
+  ['gameVersion', (r) => `replay is for game version ${JSON.stringify(r['gameVersion'])}, this build is ${GAME_VERSION}`],
+  ['frames', () => `frames must be an integer in 0..${MAX_REPLAY_FRAMES}`],
+  ['checksumInterval', () => 'checksumInterval must be a positive integer'],
+  ['names', () => 'names must be a list of at most one short printable string per player'],
+  ['inputs', (r) => `inputs must hold one run list per player (${JSON.stringify((r['config'] as { players?: unknown } | null)?.players ?? '?')})`],
+  ['checksums', () => 'checksums must be a list of [frame, "hex"] pairs'],
+  ['final', () => 'final must be {frame: <frames>, checksum: "<8 hex digits>", ...}'],
+];
 
 /** Parses and validates replay JSON text. Never throws; says what is wrong. */
 export function parseReplay(text: string): ReplayParse {
+  if (text.length > MAX_REPLAY_CHARS) return { ok: false, error: `replay is too large (over ${MAX_REPLAY_CHARS} characters)` };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -137,79 +188,85 @@ export function parseReplay(text: string): ReplayParse {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: 'replay must be a JSON object' };
   const r = raw as Record<string, unknown>;
-  if (r.format !== REPLAY_FORMAT) return { ok: false, error: `not a replay (format is ${JSON.stringify(r.format)}, expected "${REPLAY_FORMAT}")` };
-  if (r.version !== REPLAY_VERSION) return { ok: false, error: `unsupported replay version ${JSON.stringify(r.version)} (this build reads ${REPLAY_VERSION})` };
-  if (r.gameVersion !== GAME_VERSION) return { ok: false, error: `replay is for game version ${JSON.stringify(r.gameVersion)}, this build is ${GAME_VERSION}` };
-  const cfg = parseConfig(r.config);
+  const parsed = v.safeParse(ReplayFileSchema, raw);
+  if (!parsed.success) {
+    const bad = new Set(parsed.issues.map((i) => String(i.path?.[0]?.key ?? '')));
+    const cfgFirst = !bad.has('format') && !bad.has('version') && !bad.has('gameVersion');
+    const cfg = parseConfig(r['config']);
+    if (cfgFirst && !cfg.ok) return { ok: false, error: cfg.error };
+    for (const [field, message] of FIELD_ERRORS) if (bad.has(field)) return { ok: false, error: message(r) };
+    return { ok: false, error: parsed.issues[0].message };
+  }
+  const file = parsed.output;
+  const cfg = parseConfig(file.config);
   if (!cfg.ok) return { ok: false, error: cfg.error };
   const config = cfg.config;
-  if (r.players !== undefined && r.players !== config.players) return { ok: false, error: 'header players differs from config.players' };
-  if (r.seed !== undefined && r.seed !== config.seed) return { ok: false, error: 'header seed differs from config.seed' };
-  if (!isNat(r.frames, MAX_REPLAY_FRAMES)) return { ok: false, error: `frames must be an integer in 0..${MAX_REPLAY_FRAMES}` };
-  const frames = r.frames;
-  if (!isNat(r.checksumInterval, MAX_REPLAY_FRAMES) || r.checksumInterval === 0) return { ok: false, error: 'checksumInterval must be a positive integer' };
-  const names = r.names ?? [];
-  if (!Array.isArray(names) || names.length > config.players || !names.every((n) => typeof n === 'string' && n.length <= 64)) {
-    return { ok: false, error: 'names must be a list of at most one short string per player' };
-  }
-  const inputs = decodeInputs(r.inputs, config.players, frames);
+  if (file.players !== undefined && file.players !== config.players) return { ok: false, error: 'header players differs from config.players' };
+  if (file.seed !== undefined && file.seed !== config.seed) return { ok: false, error: 'header seed differs from config.seed' };
+  const { frames } = file;
+  const names = file.names ?? [];
+  if (names.length > config.players) return { ok: false, error: 'names must be a list of at most one short printable string per player' };
+  const inputs = decodeInputs(file.inputs, config.players, frames);
   if (typeof inputs === 'string') return { ok: false, error: inputs };
-  const checksums = decodeChecksums(r.checksums, frames);
+  const checksums = decodeChecksums(file.checksums, frames);
   if (typeof checksums === 'string') return { ok: false, error: checksums };
-  const final = r.final as Record<string, unknown> | null | undefined;
-  if (typeof final !== 'object' || final === null || final.frame !== frames || typeof final.checksum !== 'string' || !HEX8.test(final.checksum)) {
-    return { ok: false, error: 'final must be {frame: <frames>, checksum: "<8 hex digits>", ...}' };
-  }
-  const scores = Array.isArray(final.scores) && final.scores.every((s) => isNat(s, 1_000_000)) ? (final.scores as number[]) : [];
-  const winner = typeof final.winner === 'number' && Number.isInteger(final.winner) ? final.winner : -1;
+  if (file.final.frame !== frames) return { ok: false, error: 'final must be {frame: <frames>, checksum: "<8 hex digits>", ...}' };
+  const scores = v.safeParse(ScoresSchema, file.final.scores);
+  const winner = typeof file.final.winner === 'number' && Number.isInteger(file.final.winner) ? file.final.winner : -1;
   return {
     ok: true,
     replay: {
       gameVersion: GAME_VERSION,
       config,
       frames,
-      names: names as string[],
+      names,
       inputs,
-      checksumInterval: r.checksumInterval,
+      checksumInterval: file.checksumInterval,
       checksums,
-      finalChecksum: parseInt(final.checksum, 16),
-      finalScores: scores,
+      finalChecksum: parseInt(file.final.checksum, 16),
+      finalScores: scores.success ? scores.output : [],
       winner,
     },
   };
 }
 
-function decodeInputs(raw: unknown, players: number, frames: number): number[][] | string {
-  if (!Array.isArray(raw) || raw.length !== players) return `inputs must hold one run list per player (${players})`;
-  const out: number[][] = Array.from({ length: frames }, () => new Array<number>(players).fill(0));
+function decodeInputs(raw: readonly unknown[], players: number, frames: number): number[][] | string {
+  if (raw.length !== players) return `inputs must hold one run list per player (${players})`;
+  // Check every run and its coverage before allocating `frames` rows: a short file cannot make us
+  // allocate for a million frames it does not hold.
+  const lists: (readonly [number, number])[][] = [];
   for (let p = 0; p < players; p++) {
     const runs: unknown = raw[p];
     if (!Array.isArray(runs)) return `inputs[${p}] must be a list of [value, count] runs`;
+    const list: (readonly [number, number])[] = [];
     let f = 0;
     for (const run of runs) {
-      if (!Array.isArray(run) || run.length !== 2 || !isNat(run[0], 255) || !isNat(run[1], frames) || run[1] === 0) {
-        return `inputs[${p}] has a bad run ${JSON.stringify(run)} (expected [0..255, count >= 1])`;
-      }
-      if (f + run[1] > frames) return `inputs[${p}] covers more than ${frames} frames`;
-      for (let i = 0; i < run[1]; i++) (out[f + i] as number[])[p] = run[0];
-      f += run[1];
+      const parsed = v.safeParse(RunSchema, run);
+      if (!parsed.success) return `inputs[${p}] has a bad run ${JSON.stringify(run)} (expected [0..255, count >= 1])`;
+      if (f + parsed.output[1] > frames) return `inputs[${p}] covers more than ${frames} frames`;
+      f += parsed.output[1];
+      list.push(parsed.output);
     }
     if (f !== frames) return `inputs[${p}] covers ${f} frames, expected ${frames}`;
+    lists.push(list);
   }
+  const out: number[][] = Array.from({ length: frames }, () => new Array<number>(players).fill(0));
+  lists.forEach((list, p) => {
+    let f = 0;
+    for (const [value, count] of list) for (let i = 0; i < count; i++) (out[f++] as number[])[p] = value;
+  });
   return out;
 }
 
-function decodeChecksums(raw: unknown, frames: number): [number, number][] | string {
-  if (!Array.isArray(raw)) return 'checksums must be a list of [frame, "hex"] pairs';
+function decodeChecksums(raw: readonly unknown[], frames: number): [number, number][] | string {
   const out: [number, number][] = [];
   let previous = 0;
   for (const entry of raw) {
-    if (!Array.isArray(entry) || entry.length !== 2 || !isNat(entry[0], frames) || typeof entry[1] !== 'string' || !HEX8.test(entry[1])) {
-      return `bad checksum entry ${JSON.stringify(entry)}`;
-    }
-    if (entry[0] <= previous) return 'checksum frames must increase';
-    previous = entry[0];
-    out.push([entry[0], parseInt(entry[1], 16)]);
+    const parsed = v.safeParse(ChecksumSchema, entry);
+    if (!parsed.success || parsed.output[0] > frames) return `bad checksum entry ${JSON.stringify(entry)}`;
+    if (parsed.output[0] <= previous) return 'checksum frames must increase';
+    previous = parsed.output[0];
+    out.push([parsed.output[0], parseInt(parsed.output[1], 16)]);
   }
   return out;
 }

@@ -1,102 +1,113 @@
 /**
- * Messages on the peers' reliable channel (handshake, chat, rematch), as UTF-8 JSON with a `t` tag.
- * Every incoming message is validated here before anything reads it; a peer's bytes are never trusted.
+ * Messages on the peers' reliable channel (handshake, chat, lobby pings), as UTF-8 JSON with a `t` tag.
+ * One valibot schema (`ControlMessageSchema`) defines the whole family; the TypeScript types are
+ * inferred from it. Every incoming message is size-checked, decoded and parsed here before anything
+ * reads it: a peer's bytes are never trusted, and nothing here throws on them.
+ *
+ * Size: at most `MAX_CONTROL_BYTES` per message, both ways. Our own sender refuses a larger message
+ * (counted in `refused`), so it never reaches WebRTC, whose SCTP stack closes the whole data channel
+ * when asked to send above the remote's max-message-size (256 KiB in libwebrtc). A larger message
+ * from a peer is dropped and counted (`dropped.oversize`); the link stays up.
  */
+import * as v from 'valibot';
 import type { PeerId, PeerSocket } from '../netcode/socket.ts';
+import { ABORT_CODES, MAX_ABORT_MEMBERS } from './handshake-abort.ts';
+import { LOBBY_LIMITS, SETTINGS_RANGES, validateChat } from './protocol.ts';
 
-/** Match parameters every peer must agree on (hashed into READY votes). */
-export interface MatchSetup {
-  readonly players: number;
-  readonly pointsToWin: number;
-  readonly inputDelay: number;
-  readonly maxPrediction: number;
-}
-
-/** Messages on the reliable channel. `round` identifies one handshake (a rematch runs a new round). */
-export type ControlMessage =
-  | { readonly t: 'hs-sync-req'; readonly round: number; readonly nonce: number; readonly t0: number }
-  | { readonly t: 'hs-sync-rep'; readonly round: number; readonly nonce: number; readonly t0: number; readonly t1: number; readonly t2: number }
-  | {
-      readonly t: 'hs-ready';
-      readonly round: number;
-      readonly ready: boolean;
-      readonly protocolVersion: number;
-      readonly gameVersion: number;
-      readonly configHash: string;
-      readonly setup: MatchSetup;
-      readonly rttMs: number;
-    }
-  | {
-      readonly t: 'hs-start';
-      readonly round: number;
-      readonly seed: number;
-      readonly sessionId: number;
-      readonly order: readonly PeerId[];
-      readonly startAt: number;
-      readonly setup: MatchSetup;
-    }
-  | { readonly t: 'hs-ack'; readonly round: number; readonly sessionId: number }
-  | { readonly t: 'hs-abort'; readonly round: number; readonly reason: string }
-  | { readonly t: 'chat'; readonly text: string }
-  /** Lobby ping between members (RTT shown in the member list). */
-  | { readonly t: 'ping'; readonly nonce: number; readonly t0: number }
-  | { readonly t: 'pong'; readonly nonce: number; readonly t0: number };
-
-/** Largest control message accepted, bytes. */
+/** Largest control message accepted or sent, UTF-8 bytes. */
 export const MAX_CONTROL_BYTES = 4096;
 
-type Parse = { readonly ok: true; readonly message: ControlMessage } | { readonly ok: false; readonly error: string };
+/** Largest magnitude of a clock reading on the wire, ms (about 1,100 years: any real clock fits). */
+export const MAX_CLOCK_MS = 2 ** 45;
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isU32 = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
-const isStr = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const u32 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffff_ffff));
+const clockMs = v.pipe(v.number(), v.finite(), v.minValue(-MAX_CLOCK_MS), v.maxValue(MAX_CLOCK_MS));
+const memberId = v.pipe(v.string(), v.minLength(1), v.maxLength(LOBBY_LIMITS.maxIdChars));
+const inRange = (r: { readonly min: number; readonly max: number }) => v.pipe(v.number(), v.integer(), v.minValue(r.min), v.maxValue(r.max));
 
-function isSetup(v: unknown): v is MatchSetup {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Record<string, unknown>;
-  const inRange = (x: unknown, lo: number, hi: number) => isNum(x) && Number.isInteger(x) && x >= lo && x <= hi;
-  return inRange(s.players, 2, 4) && inRange(s.pointsToWin, 1, 99) && inRange(s.inputDelay, 0, 10) && inRange(s.maxPrediction, 1, 16);
-}
+/** Match parameters every peer must agree on (hashed into READY votes); ranges are the lobby settings'. */
+export const MatchSetupSchema = v.pipe(
+  v.object({
+    players: inRange(SETTINGS_RANGES.capacity),
+    pointsToWin: inRange(SETTINGS_RANGES.pointsToWin),
+    inputDelay: inRange(SETTINGS_RANGES.inputDelay),
+    maxPrediction: inRange(SETTINGS_RANGES.maxPrediction),
+  }),
+  v.readonly(),
+);
+/** Match parameters every peer must agree on. */
+export type MatchSetup = v.InferOutput<typeof MatchSetupSchema>;
+
+/** A chat line exactly as `validateChat` (the lobby server's rule) would leave it. */
+const chatText = v.pipe(
+  v.string(),
+  v.maxLength(LOBBY_LIMITS.maxChatChars * 2), // UTF-16 units: a cheap bound before the real check
+  v.check((s) => {
+    const r = validateChat(s);
+    return r.ok && r.value === s;
+  }, 'not a valid chat line (1..280 printable characters, trimmed)'),
+);
+
+const msg = <E extends v.ObjectEntries>(entries: E) => v.pipe(v.object(entries), v.readonly());
+
+/** The control-message family. `round` identifies one handshake (a rematch runs a new round). */
+export const ControlMessageSchema = v.variant('t', [
+  msg({ t: v.literal('hs-sync-req'), round: u32, nonce: u32, t0: clockMs }),
+  msg({ t: v.literal('hs-sync-rep'), round: u32, nonce: u32, t0: clockMs, t1: clockMs, t2: clockMs }),
+  msg({
+    t: v.literal('hs-ready'),
+    round: u32,
+    ready: v.boolean(),
+    protocolVersion: u32,
+    gameVersion: u32,
+    configHash: v.pipe(v.string(), v.regex(/^[0-9a-f]{8}$/)),
+    setup: MatchSetupSchema,
+    /** The voter's RTT to the host; the host clamps it (`HANDSHAKE_LIMITS.maxVoteRttMs`). */
+    rttMs: v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(MAX_CLOCK_MS)),
+  }),
+  msg({
+    t: v.literal('hs-start'),
+    round: u32,
+    seed: u32,
+    sessionId: u32,
+    order: v.pipe(v.array(memberId), v.minLength(SETTINGS_RANGES.capacity.min), v.maxLength(SETTINGS_RANGES.capacity.max), v.readonly()),
+    startAt: clockMs,
+    setup: MatchSetupSchema,
+  }),
+  msg({ t: v.literal('hs-ack'), round: u32, sessionId: u32 }),
+  /** An abort: a code from the fixed vocabulary and the member ids it is about, never free text. */
+  msg({ t: v.literal('hs-abort'), round: u32, code: v.picklist(ABORT_CODES), about: v.pipe(v.array(memberId), v.maxLength(MAX_ABORT_MEMBERS), v.readonly()) }),
+  msg({ t: v.literal('chat'), text: chatText }),
+  /** Lobby ping between members (RTT shown in the member list). */
+  msg({ t: v.literal('ping'), nonce: u32, t0: clockMs }),
+  msg({ t: v.literal('pong'), nonce: u32, t0: clockMs }),
+]);
+
+/** Messages on the reliable channel. */
+export type ControlMessage = v.InferOutput<typeof ControlMessageSchema>;
+/** One message type of the family. */
+export type ControlOf<T extends ControlMessage['t']> = Extract<ControlMessage, { t: T }>;
+
+/** Why an incoming message was dropped. */
+export type ControlDrop = 'oversize' | 'malformed';
+
+type Parse = { readonly ok: true; readonly message: ControlMessage } | { readonly ok: false; readonly reason: ControlDrop; readonly error: string };
 
 /** Decodes and validates one control message. Never throws. */
 export function parseControlMessage(bytes: Uint8Array): Parse {
-  if (bytes.length > MAX_CONTROL_BYTES) return { ok: false, error: 'too large' };
+  if (bytes.length > MAX_CONTROL_BYTES) return { ok: false, reason: 'oversize', error: `too large (${bytes.length} > ${MAX_CONTROL_BYTES} bytes)` };
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    return { ok: false, error: 'not UTF-8 JSON' };
+    return { ok: false, reason: 'malformed', error: 'not UTF-8 JSON' };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: 'not an object' };
-  const m = raw as Record<string, unknown>;
-  const bad = (what: string): Parse => ({ ok: false, error: `bad ${String(m.t)}: ${what}` });
-  if (m.t === 'chat') return isStr(m.text, 500) && m.text.length > 0 ? { ok: true, message: { t: 'chat', text: m.text } } : bad('text');
-  if (m.t === 'ping' || m.t === 'pong') return isU32(m.nonce) && isNum(m.t0) ? { ok: true, message: { t: m.t, nonce: m.nonce, t0: m.t0 } } : bad('fields');
-  if (!isU32(m.round)) return bad('round');
-  const round = m.round;
-  switch (m.t) {
-    case 'hs-sync-req':
-      return isU32(m.nonce) && isNum(m.t0) ? { ok: true, message: { t: m.t, round, nonce: m.nonce, t0: m.t0 } } : bad('fields');
-    case 'hs-sync-rep':
-      return isU32(m.nonce) && isNum(m.t0) && isNum(m.t1) && isNum(m.t2) ? { ok: true, message: { t: m.t, round, nonce: m.nonce, t0: m.t0, t1: m.t1, t2: m.t2 } } : bad('fields');
-    case 'hs-ready':
-      if (typeof m.ready !== 'boolean' || !isU32(m.protocolVersion) || !isU32(m.gameVersion) || !isStr(m.configHash, 16) || !isSetup(m.setup) || !isNum(m.rttMs) || m.rttMs < 0) return bad('fields');
-      return { ok: true, message: { t: m.t, round, ready: m.ready, protocolVersion: m.protocolVersion, gameVersion: m.gameVersion, configHash: m.configHash, setup: pickSetup(m.setup), rttMs: m.rttMs } };
-    case 'hs-start':
-      if (!isU32(m.seed) || !isU32(m.sessionId) || !isNum(m.startAt) || !isSetup(m.setup)) return bad('fields');
-      if (!Array.isArray(m.order) || m.order.length < 2 || m.order.length > 4 || !m.order.every((id) => isStr(id, 64))) return bad('order');
-      return { ok: true, message: { t: m.t, round, seed: m.seed, sessionId: m.sessionId, order: m.order as string[], startAt: m.startAt, setup: pickSetup(m.setup) } };
-    case 'hs-ack':
-      return isU32(m.sessionId) ? { ok: true, message: { t: m.t, round, sessionId: m.sessionId } } : bad('fields');
-    case 'hs-abort':
-      return isStr(m.reason, 300) ? { ok: true, message: { t: m.t, round, reason: m.reason } } : bad('reason');
-    default:
-      return { ok: false, error: `unknown message ${JSON.stringify(m.t)}` };
-  }
-}
-
-function pickSetup(s: MatchSetup): MatchSetup {
-  return { players: s.players, pointsToWin: s.pointsToWin, inputDelay: s.inputDelay, maxPrediction: s.maxPrediction };
+  const r = v.safeParse(ControlMessageSchema, raw);
+  if (r.success) return { ok: true, message: r.output };
+  const issue = r.issues[0];
+  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+  const tag = typeof raw === 'object' && raw !== null && 't' in raw ? String((raw as { t: unknown }).t).slice(0, 20) : '?';
+  return { ok: false, reason: 'malformed', error: `bad ${tag}${path === '' ? '' : ` ${path}`}: ${issue.message}` };
 }
 
 /** Encodes a control message. */
@@ -111,15 +122,36 @@ export function hashSetup(s: MatchSetup): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** "pointsToWin 5 vs 7, inputDelay 2 vs 3". */
+export function describeSetupDiff(mine: MatchSetup, theirs: MatchSetup): string {
+  const keys = ['players', 'pointsToWin', 'inputDelay', 'maxPrediction'] as const;
+  const parts = keys.filter((k) => mine[k] !== theirs[k]).map((k) => `${k} ${mine[k]} here vs ${theirs[k]} there`);
+  return parts.length > 0 ? parts.join(', ') : 'configuration hash differs';
+}
+
 /** Typed view of a reliable socket: sends control messages, returns the valid ones received. */
 export class ControlChannel {
-  /** Messages dropped as invalid. */
-  rejected = 0;
+  /** Incoming messages dropped, by reason. */
+  readonly dropped: Record<ControlDrop, number> = { oversize: 0, malformed: 0 };
+  /** Outgoing messages refused because they would exceed `MAX_CONTROL_BYTES` (a bug or a hostile UI). */
+  refused = 0;
 
   constructor(readonly socket: PeerSocket) {}
 
-  send(to: PeerId, message: ControlMessage): void {
-    this.socket.send(to, encodeControlMessage(message));
+  /** Incoming messages dropped for any reason. */
+  get rejected(): number {
+    return this.dropped.oversize + this.dropped.malformed;
+  }
+
+  /** Sends `message`; refuses (returns false, counts) one that would exceed the size limit. */
+  send(to: PeerId, message: ControlMessage): boolean {
+    const bytes = encodeControlMessage(message);
+    if (bytes.length > MAX_CONTROL_BYTES) {
+      this.refused++;
+      return false;
+    }
+    this.socket.send(to, bytes);
+    return true;
   }
 
   receiveAll(): { from: PeerId; message: ControlMessage }[] {
@@ -127,7 +159,7 @@ export class ControlChannel {
     for (const d of this.socket.receiveAll()) {
       const r = parseControlMessage(d.bytes);
       if (r.ok) out.push({ from: d.from, message: r.message });
-      else this.rejected++;
+      else this.dropped[r.reason]++;
     }
     return out;
   }

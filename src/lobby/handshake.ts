@@ -12,11 +12,35 @@
  * arrive before the start time). An explicit abort that arrives before a peer's frame 0 (the host's
  * deadline, or a member leaving during the countdown) still stops that peer, host included; otherwise,
  * after the commit, a departure is the netcode's disconnect handling.
+ *
+ * Hostile values are bounded (`HANDSHAKE_LIMITS`): a vote's RTT is clamped, so no vote can stretch the
+ * lead; a START whose frame 0 lies in the past or further ahead than the largest lead an honest host
+ * can pick is refused; clock replies are matched to our own probes (our own `t0`, never the echo).
+ * Every non-host has its own timeouts (no clock sync while ready, no START although everyone is ready),
+ * so a silent host cannot hold a lobby; *Not ready* aborts in every phase up to frame 0. Aborts carry a
+ * code from a fixed vocabulary (`handshake-abort.ts`), and their text is made locally.
  * Sans-IO: time comes in, messages go out through `send`.
  */
 import { ClockSync, clockSample } from '../netcode/clock-sync.ts';
 import type { PeerId } from '../netcode/socket.ts';
-import { hashSetup, type ControlMessage, type MatchSetup } from './control.ts';
+import { describeSetupDiff, hashSetup, type ControlMessage, type ControlOf, type MatchSetup } from './control.ts';
+import { AbortCode, abortText, type AbortInfo } from './handshake-abort.ts';
+
+/** Bounds on what a peer can make this handshake do. */
+export const HANDSHAKE_LIMITS = {
+  /** Largest RTT a vote may claim, ms; a larger claim counts as this (the lead stays bounded). */
+  maxVoteRttMs: 1000,
+  /** Clock-offset error tolerated on top of the largest honest lead before a START is refused, ms. */
+  startSlackMs: 1000,
+  /** A ready non-host still without clock sync after this long in the round aborts (`host-timeout`), ms. */
+  syncTimeoutMs: 5000,
+  /** A non-host that sees everyone ready and gets no START within this long aborts (`host-timeout`), ms. */
+  startWaitMs: 3000,
+  /** Clock probes remembered for matching replies. */
+  probesKept: 16,
+  /** In the countdown the host takes a member's abort until this long before frame 0 (our Not ready: 2x). */
+  abortMarginMs: 100,
+} as const;
 
 /** What both versions a peer runs. */
 export interface Versions {
@@ -46,7 +70,7 @@ export type HandshakeEvent =
   | { readonly kind: 'clock-synced'; readonly offsetMs: number; readonly rttMs: number }
   | { readonly kind: 'ready-changed'; readonly peer: PeerId; readonly ready: boolean }
   | { readonly kind: 'committed'; readonly start: StartInfo }
-  | { readonly kind: 'aborted'; readonly reason: string };
+  | ({ readonly kind: 'aborted' } & AbortInfo);
 
 /** Where the handshake is. */
 export type HandshakePhase = 'syncing' | 'voting' | 'committing' | 'committed' | 'aborted';
@@ -79,6 +103,11 @@ interface Vote {
   readonly rttMs: number;
 }
 
+/** The largest lead an honest host picks with these options (the START bound is this plus slack). */
+export function maxLeadMs(o: Pick<HandshakeOptions, 'minLeadMs' | 'countdownMs'>): number {
+  return (o.minLeadMs ?? 300) + 3 * HANDSHAKE_LIMITS.maxVoteRttMs + (o.countdownMs ?? 0);
+}
+
 /** One round of the handshake. */
 export class ReadyHandshake {
   phase: HandshakePhase;
@@ -90,8 +119,14 @@ export class ReadyHandshake {
   private localReady = false;
   private lastProbeMs = -Infinity;
   private nonce = 0;
-  private start: (ControlMessage & { t: 'hs-start' }) | undefined;
+  private start: ControlOf<'hs-start'> | undefined;
   private lastStartSendMs = -Infinity;
+  /** Our outstanding clock probes: nonce -> our send time. */
+  private readonly probes = new Map<number, number>();
+  /** When this round began here (first `update`), our Ready, and when we first saw everyone ready. */
+  private roundStartMs: number | undefined;
+  private readySinceMs: number | undefined;
+  private allReadySinceMs: number | undefined;
 
   constructor(options: HandshakeOptions) {
     if (!options.members.includes(options.localId) || !options.members.includes(options.hostId)) throw new RangeError('local and host must be members');
@@ -118,48 +153,85 @@ export class ReadyHandshake {
     return this.events.splice(0, this.events.length);
   }
 
-  /** The local player presses Ready / Not ready. Un-ready after voting aborts the round for all. */
+  /**
+   * The local player presses Ready / Not ready. Not ready after a Ready aborts the round for all, in
+   * every phase up to our frame 0 (syncing, voting, committing, and committed during the countdown).
+   */
   setReady(ready: boolean, nowMs: number): void {
-    if (this.phase === 'aborted' || this.phase === 'committed' || ready === this.localReady) return;
-    if (!ready && this.phase === 'committing') return this.abort(`${this.name(this.o.localId)} is no longer ready`, nowMs);
+    if (this.phase === 'aborted' || ready === this.localReady) return;
+    if (this.phase === 'committed') {
+      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs - 2 * HANDSHAKE_LIMITS.abortMarginMs) {
+        this.localReady = false;
+        this.abort(AbortCode.unready, [this.o.localId], nowMs);
+      }
+      return;
+    }
+    if (!ready && this.phase === 'committing') return this.abort(AbortCode.unready, [this.o.localId], nowMs);
     const wasReady = this.localReady;
     this.localReady = ready;
+    this.readySinceMs = ready ? nowMs : undefined;
     if (this.phase !== 'syncing') this.sendVote();
-    if (wasReady && !ready) return this.abort(`${this.name(this.o.localId)} is no longer ready`, nowMs);
+    if (wasReady && !ready) return this.abort(AbortCode.unready, [this.o.localId], nowMs);
     this.maybeCommit(nowMs);
   }
 
   /** A member left the lobby or its connection closed. */
   peerLeft(id: PeerId, nowMs: number): void {
     if (!this.o.members.includes(id) || this.phase === 'aborted' || this.phase === 'committed') return;
-    this.abort(`${this.name(id)} left`, nowMs);
+    this.abort(AbortCode.left, [id], nowMs);
   }
 
-  /** Aborts this round for everyone. */
-  abort(reason: string, _nowMs: number): void {
+  /**
+   * Aborts this round for everyone: `code` and the members it is about go on the wire; `detail` (made
+   * locally from validated values) only into our own sentence.
+   */
+  abort(code: AbortCode, about: readonly PeerId[], _nowMs: number, detail?: string): void {
     if (this.phase === 'aborted') return;
     this.phase = 'aborted';
-    for (const id of this.others()) this.o.send(id, { t: 'hs-abort', round: this.o.round, reason });
-    this.events.push({ kind: 'aborted', reason });
+    const members = about.filter((id) => this.o.members.includes(id));
+    for (const id of this.others()) this.o.send(id, { t: 'hs-abort', round: this.o.round, code, about: members });
+    this.pushAborted(code, members, detail);
   }
+
+  private pushAborted = (code: AbortCode, about: readonly PeerId[], detail?: string): void =>
+    void this.events.push({ kind: 'aborted', code, about, reason: abortText(code, about.map((id) => this.name(id)), detail) });
 
   /** Timers: clock probes, START retransmission, the host's acknowledgement deadline. */
   update(nowMs: number): void {
+    this.roundStartMs ??= nowMs;
     if (this.phase === 'syncing' && nowMs - this.lastProbeMs >= (this.o.syncIntervalMs ?? 50)) {
       this.lastProbeMs = nowMs;
-      this.nonce++;
+      this.nonce = (this.nonce + 1) >>> 0;
+      this.probes.set(this.nonce, nowMs);
+      if (this.probes.size > HANDSHAKE_LIMITS.probesKept) this.probes.delete(this.probes.keys().next().value as number);
       this.o.send(this.o.hostId, { t: 'hs-sync-req', round: this.o.round, nonce: this.nonce, t0: nowMs });
     }
+    if (!this.isHost && this.localReady && this.hostSilent(nowMs)) return this.abort(AbortCode.hostTimeout, [this.o.hostId], nowMs);
     if (this.phase === 'committing' && this.start !== undefined) {
       if (nowMs >= this.start.startAt - (this.o.retransmitMs ?? 200) / 2) {
-        const missing = this.others().filter((id) => !this.acks.has(id));
-        return this.abort(`no answer from ${missing.map((id) => this.name(id)).join(', ')} before the start`, nowMs);
+        return this.abort(AbortCode.noAnswer, this.others().filter((id) => !this.acks.has(id)), nowMs);
       }
       if (nowMs - this.lastStartSendMs >= (this.o.retransmitMs ?? 200)) {
         this.lastStartSendMs = nowMs;
         for (const id of this.others()) if (!this.acks.has(id)) this.o.send(id, this.start);
       }
     }
+  }
+
+  /** Our own timeouts on the host: ready but no clock sync, or everyone ready but no START. */
+  private hostSilent(nowMs: number): boolean {
+    if (this.phase === 'syncing') {
+      const since = Math.max(this.roundStartMs ?? nowMs, this.readySinceMs ?? nowMs);
+      return nowMs - since > HANDSHAKE_LIMITS.syncTimeoutMs;
+    }
+    if (this.phase !== 'voting') return false;
+    const everyone = this.others().every((id) => this.votes.get(id)?.ready === true);
+    if (!everyone) {
+      this.allReadySinceMs = undefined;
+      return false;
+    }
+    this.allReadySinceMs ??= nowMs;
+    return nowMs - this.allReadySinceMs > HANDSHAKE_LIMITS.startWaitMs;
   }
 
   /** Takes one message from a peer's reliable channel. */
@@ -169,9 +241,13 @@ export class ReadyHandshake {
       case 'hs-sync-req':
         if (this.isHost) this.o.send(from, { t: 'hs-sync-rep', round: m.round, nonce: m.nonce, t0: m.t0, t1: nowMs, t2: nowMs });
         break;
-      case 'hs-sync-rep':
+      case 'hs-sync-rep': {
         if (from !== this.o.hostId || this.phase === 'aborted') return;
-        this.clock.add(clockSample(m.t0, m.t1, m.t2, nowMs));
+        // Our own send time, never the echoed one; the host's processing time must fit in the round trip.
+        const t0 = this.probes.get(m.nonce);
+        if (t0 === undefined || m.t2 < m.t1 || m.t2 - m.t1 > nowMs - t0) return;
+        this.probes.delete(m.nonce);
+        this.clock.add(clockSample(t0, m.t1, m.t2, nowMs));
         if (this.phase === 'syncing' && this.clock.samples >= (this.o.syncRounds ?? 5)) {
           this.phase = 'voting';
           this.events.push({ kind: 'clock-synced', offsetMs: this.clock.offsetMs, rttMs: this.clock.rttMs });
@@ -179,6 +255,7 @@ export class ReadyHandshake {
           this.maybeCommit(nowMs);
         }
         break;
+      }
       case 'hs-ready':
         this.onVote(from, m, nowMs);
         break;
@@ -191,51 +268,56 @@ export class ReadyHandshake {
           this.maybeFinishCommit(nowMs);
         }
         break;
-      case 'hs-abort':
-        if (this.phase !== 'aborted' && this.phase !== 'committed') {
+      case 'hs-abort': {
+        if (this.phase === 'aborted') return;
+        const about = m.about.filter((id) => this.o.members.includes(id));
+        // Relayed: a peer told alone (by a hostile member) must not be the only one to leave the round.
+        if (this.phase !== 'committed') return this.abort(m.code, about, nowMs);
+        // In the countdown only the host (the commit's coordinator) cancels: a member's abort goes
+        // through it, in time, and the host tells everyone. So an abort told to one peer alone leaves
+        // nobody out alone.
+        const left = this.startInfo === undefined ? 0 : this.startInfo.localStartMs - nowMs;
+        if (from === this.o.hostId && left > 0) {
           this.phase = 'aborted';
-          this.events.push({ kind: 'aborted', reason: m.reason });
-        } else if (this.phase === 'committed' && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs) {
-          // Someone gave up before frame 0 (the host missed an acknowledgement, or a member left during
-          // the countdown): nobody starts, the host included.
-          this.phase = 'aborted';
-          this.events.push({ kind: 'aborted', reason: m.reason });
-        }
+          this.pushAborted(m.code, about);
+        } else if (this.isHost && left > HANDSHAKE_LIMITS.abortMarginMs) this.abort(m.code, about, nowMs);
         break;
+      }
     }
   }
 
   /** The start info once committed. */
   startInfo: StartInfo | undefined;
 
-  private onVote(from: PeerId, m: ControlMessage & { t: 'hs-ready' }, nowMs: number): void {
+  private onVote(from: PeerId, m: ControlOf<'hs-ready'>, nowMs: number): void {
     if (this.phase === 'aborted' || this.phase === 'committed') return;
-    const who = this.name(from);
-    const mismatch =
-      m.protocolVersion !== this.o.versions.protocol
-        ? `${who} runs protocol version ${m.protocolVersion}, this peer ${this.o.versions.protocol}`
-        : m.gameVersion !== this.o.versions.game
-          ? `${who} runs game version ${m.gameVersion}, this peer ${this.o.versions.game}`
+    const mine = this.o.versions;
+    const mismatch: [AbortCode, string] | undefined =
+      m.protocolVersion !== mine.protocol
+        ? [AbortCode.protocolMismatch, `protocol version ${m.protocolVersion}, this peer ${mine.protocol}`]
+        : m.gameVersion !== mine.game
+          ? [AbortCode.gameMismatch, `game version ${m.gameVersion}, this peer ${mine.game}`]
           : m.configHash !== hashSetup(this.o.setup)
-            ? `match settings differ from ${who}'s: ${describeSetupDiff(this.o.setup, m.setup)}`
+            ? [AbortCode.setupMismatch, describeSetupDiff(this.o.setup, m.setup)]
             : undefined;
     if (mismatch !== undefined) {
       // Only a Ready on either side turns a mismatch into an abort: otherwise every new round (nobody
       // ready after an abort) would abort again at its first vote, forever. Such a vote never counts.
-      if (m.ready || this.localReady) this.abort(mismatch, nowMs);
+      if (m.ready || this.localReady) this.abort(mismatch[0], [from], nowMs, mismatch[1]);
       return;
     }
     const before = this.votes.get(from)?.ready ?? false;
-    this.votes.set(from, { ready: m.ready, rttMs: m.rttMs });
+    // A claimed RTT beyond the bound counts as the bound: no vote can push frame 0 far away.
+    this.votes.set(from, { ready: m.ready, rttMs: Math.min(m.rttMs, HANDSHAKE_LIMITS.maxVoteRttMs) });
     if (before !== m.ready) this.events.push({ kind: 'ready-changed', peer: from, ready: m.ready });
-    if (before && !m.ready) return this.abort(`${who} is no longer ready`, nowMs);
+    if (before && !m.ready) return this.abort(AbortCode.unready, [from], nowMs);
     this.maybeCommit(nowMs);
   }
 
   private maybeCommit(nowMs: number): void {
     if (!this.isHost || this.phase !== 'voting' || !this.localReady) return;
     if (!this.others().every((id) => this.votes.get(id)?.ready === true)) return;
-    const slowest = Math.max(0, ...this.others().map((id) => this.votes.get(id)?.rttMs ?? 0));
+    const slowest = Math.min(HANDSHAKE_LIMITS.maxVoteRttMs, Math.max(0, ...this.others().map((id) => this.votes.get(id)?.rttMs ?? 0)));
     const lead = (this.o.minLeadMs ?? 300) + 3 * slowest + (this.o.countdownMs ?? 0);
     this.start = {
       t: 'hs-start',
@@ -257,7 +339,7 @@ export class ReadyHandshake {
     this.commit(this.start, 0);
   }
 
-  private onStart(from: PeerId, m: ControlMessage & { t: 'hs-start' }, nowMs: number): void {
+  private onStart(from: PeerId, m: ControlOf<'hs-start'>, nowMs: number): void {
     if (from !== this.o.hostId || this.isHost) return;
     if (this.phase === 'committed' && this.startInfo?.sessionId === m.sessionId) {
       this.o.send(from, { t: 'hs-ack', round: m.round, sessionId: m.sessionId }); // our ack was lost
@@ -265,14 +347,20 @@ export class ReadyHandshake {
     }
     if (this.phase !== 'voting' || !this.localReady) return;
     if (m.order.length !== this.o.members.length || !m.order.every((id, i) => id === this.o.members[i])) {
-      return this.abort('the host proposed a different player order', nowMs);
+      return this.abort(AbortCode.orderMismatch, [from], nowMs);
     }
-    if (hashSetup(m.setup) !== hashSetup(this.o.setup)) return this.abort(`the host's settings differ: ${describeSetupDiff(this.o.setup, m.setup)}`, nowMs);
+    if (hashSetup(m.setup) !== hashSetup(this.o.setup)) return this.abort(AbortCode.setupMismatch, [from], nowMs, describeSetupDiff(this.o.setup, m.setup));
+    // Frame 0 on our clock must lie ahead, and no further than the largest lead an honest host picks.
+    const inMs = m.startAt - this.clock.offsetMs - nowMs;
+    const limit = maxLeadMs(this.o) + HANDSHAKE_LIMITS.startSlackMs;
+    if (!(inMs > 0 && inMs <= limit)) {
+      return this.abort(AbortCode.badStart, [from], nowMs, inMs <= 0 ? `frame 0 ${Math.round(-inMs)} ms ago` : `frame 0 in ${Math.round(inMs / 1000)} s, at most ${Math.round(limit / 1000)} s allowed`);
+    }
     this.o.send(from, { t: 'hs-ack', round: m.round, sessionId: m.sessionId });
     this.commit(m, this.clock.offsetMs);
   }
 
-  private commit(m: ControlMessage & { t: 'hs-start' }, offsetMs: number): void {
+  private commit(m: ControlOf<'hs-start'>, offsetMs: number): void {
     this.phase = 'committed';
     this.startInfo = {
       round: m.round,
@@ -309,11 +397,4 @@ export class ReadyHandshake {
   private name(id: PeerId): string {
     return this.o.nameOf?.(id) ?? id;
   }
-}
-
-/** "pointsToWin 5 vs 7, inputDelay 2 vs 3". */
-export function describeSetupDiff(mine: MatchSetup, theirs: MatchSetup): string {
-  const keys = ['players', 'pointsToWin', 'inputDelay', 'maxPrediction'] as const;
-  const parts = keys.filter((k) => mine[k] !== theirs[k]).map((k) => `${k} ${mine[k]} here vs ${theirs[k]} there`);
-  return parts.length > 0 ? parts.join(', ') : 'configuration hash differs';
 }

@@ -5,7 +5,13 @@
  *
  * Handshake rounds: a round starts when every member's channels are open. An abort (someone left,
  * joined, un-readied, or disagreed) ends the round for everyone; all members move to the next round with
- * their ready flag cleared ("back to the lobby"). A message from a later round moves a straggler forward.
+ * their ready flag cleared ("back to the lobby"). A message from a later round moves a straggler forward,
+ * but only a few rounds (`MAX_ROUND_AHEAD`, compared modulo 2^32): a round far from ours is ignored,
+ * so no peer can push the lobby to a counter that overflows.
+ *
+ * Control channel hygiene: every peer's control messages share one budget and its in-game chat another
+ * (`rate-limit.ts`); chat goes through the lobby server's own rule (`validateChat`) both ways; a lobby
+ * pong's RTT is measured against our own ping record. What is dropped is counted (`controlStats`).
  * Driven by `update(nowMs)`; everything it learns is queued as `RoomEvent`s.
  */
 import { GAME_VERSION } from '../game/config.ts';
@@ -15,9 +21,11 @@ import type { LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
 import type { SignalRelay } from '../transport/signal-relay.ts';
 import { ControlChannel, type ControlMessage, type MatchSetup } from './control.ts';
+import { AbortCode, type AbortInfo } from './handshake-abort.ts';
 import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
 import { OnlineMatch } from './online-match.ts';
-import type { ErrorCode, IceServer, LobbySettings, MemberInfo, PeerCredentials, ServerMessage } from './protocol.ts';
+import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
+import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
 
 /** A transport's mesh as the room uses it. */
@@ -55,7 +63,7 @@ export type RoomEvent =
   | { readonly kind: 'chat'; readonly from: PeerId; readonly name: string; readonly text: string; readonly inGame: boolean }
   | { readonly kind: 'mesh-ready' }
   | { readonly kind: 'peer-error'; readonly peer: PeerId; readonly message: string }
-  | { readonly kind: 'handshake-aborted'; readonly reason: string }
+  | ({ readonly kind: 'handshake-aborted' } & AbortInfo)
   | { readonly kind: 'match-committed'; readonly start: StartInfo }
   | { readonly kind: 'match-started'; readonly match: OnlineMatch }
   | { readonly kind: 'server-error'; readonly code: ErrorCode; readonly message: string }
@@ -64,6 +72,9 @@ export type RoomEvent =
 type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
+
+/** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
+export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
 /** One player's view of a lobby. */
 export class Room {
@@ -85,6 +96,7 @@ export class Room {
   private wantReady = false;
   private lastPingMs = -Infinity;
   private pingNonce = 0;
+  private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
 
@@ -168,6 +180,11 @@ export class Room {
     return { ok: true, room };
   }
 
+  /** The handshake round this room is in (numbers wrap at 2^32; see `roundsAhead`). */
+  get currentRound(): number {
+    return this.round;
+  }
+
   get isHost(): boolean {
     return this.hostId === this.localId;
   }
@@ -197,20 +214,44 @@ export class Room {
     return this.wantReady;
   }
 
-  /** Chat: over the peers' reliable channel during a match, through the lobby server otherwise. */
-  chat(text: string): void {
-    if (this.match !== undefined) {
-      for (const id of this.open) this.control.send(id, { t: 'chat', text });
-      this.events.push({ kind: 'chat', from: this.localId, name: this.nameOf(this.localId), text, inGame: true });
-    } else this.o.signaling.send({ kind: 'chat', text });
+  /**
+   * Chat: over the peers' reliable channel during a match, through the lobby server otherwise. In-game
+   * lines obey the lobby server's rules (`validateChat`) and rate; a refused line is an error value.
+   */
+  chat(raw: string): Result<void> {
+    if (this.match === undefined) {
+      this.o.signaling.send({ kind: 'chat', text: raw });
+      return { ok: true, value: undefined };
+    }
+    const line = validateChat(raw);
+    if (!line.ok) return line;
+    if (!this.guard.sendChat(this.o.now())) return { ok: false, error: 'too many messages; slow down' };
+    const text = line.value;
+    for (const id of this.open) this.control.send(id, { t: 'chat', text });
+    this.events.push({ kind: 'chat', from: this.localId, name: this.nameOf(this.localId), text, inGame: true });
+    return { ok: true, value: undefined };
   }
 
-  /** After a match: back to the lobby for a rematch (a new handshake round). */
+  /** What was dropped on the control channel so far. */
+  controlStats(): ControlStats {
+    return { ...this.control.dropped, refused: this.control.refused, ...this.guard.drops };
+  }
+
+  /**
+   * After a match: back to the lobby for a rematch (a new handshake round). During the countdown
+   * (committed, before frame 0) this is a Not ready: the round aborts for everyone.
+   */
   endMatch(): void {
     if (this.match === undefined) return;
+    const now = this.o.now();
+    if (this.match.countdownMs(now) > 0) {
+      this.setReady(false);
+      this.drainHandshake(now);
+      if (this.match === undefined) return;
+    }
     this.match = undefined;
     this.committed = undefined;
-    this.nextRound(this.round + 1);
+    this.nextRound(nextRoundNumber(this.round));
     if (this.isHost) this.o.signaling.send({ kind: 'reopen' });
   }
 
@@ -219,7 +260,7 @@ export class Room {
     if (this.closed) return;
     this.closed = true;
     this.match?.leave(this.o.now());
-    this.handshake?.abort(`${this.nameOf(this.localId)} left`, this.o.now());
+    this.handshake?.abort(AbortCode.left, [this.localId], this.o.now());
     this.o.signaling.send({ kind: 'leave' });
     for (const u of this.unsubscribe) u();
     this.link.close();
@@ -240,23 +281,8 @@ export class Room {
     if (this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
       this.startRound(this.round);
     }
-    const hs = this.handshake;
-    if (hs !== undefined) {
-      hs.update(nowMs);
-      for (const e of hs.drainEvents()) {
-        if (e.kind === 'aborted') {
-          this.events.push({ kind: 'handshake-aborted', reason: e.reason });
-          this.wantReady = false;
-          this.o.signaling.send({ kind: 'set-ready', ready: false });
-          this.match = undefined;
-          this.committed = undefined;
-          this.nextRound(this.round + 1);
-        } else if (e.kind === 'committed') {
-          this.committed = e.start;
-          this.events.push({ kind: 'match-committed', start: e.start });
-        }
-      }
-    }
+    this.handshake?.update(nowMs);
+    this.drainHandshake(nowMs);
     if (this.committed !== undefined && this.match === undefined && this.handshake?.phase === 'committed') {
       this.match = new OnlineMatch({
         link: this.link,
@@ -277,20 +303,42 @@ export class Room {
     }
   }
 
+  private drainHandshake(_nowMs: number): void {
+    for (const e of this.handshake?.drainEvents() ?? []) {
+      if (e.kind === 'aborted') {
+        this.events.push({ kind: 'handshake-aborted', code: e.code, about: e.about, reason: e.reason });
+        this.wantReady = false;
+        this.o.signaling.send({ kind: 'set-ready', ready: false });
+        this.match = undefined;
+        this.committed = undefined;
+        this.nextRound(nextRoundNumber(this.round));
+      } else if (e.kind === 'committed') {
+        this.committed = e.start;
+        this.events.push({ kind: 'match-committed', start: e.start });
+      }
+    }
+  }
+
   private onControl(from: PeerId, m: ControlMessage, nowMs: number): void {
+    if (!this.members.some((x) => x.id === from)) return;
+    if (!this.guard.admit(from, nowMs)) return;
     switch (m.t) {
       case 'ping':
         this.control.send(from, { t: 'pong', nonce: m.nonce, t0: m.t0 });
         return;
       case 'pong':
-        this.rtt.set(from, Math.max(0, nowMs - m.t0));
+        // Our own record of the ping, never the echoed time: a peer cannot set the RTT we show.
+        if (m.nonce === this.pingNonce && m.t0 === this.lastPingMs) this.rtt.set(from, Math.max(0, nowMs - this.lastPingMs));
         return;
       case 'chat':
-        this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
+        if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
-      default:
-        if (m.round > this.round && this.committed === undefined) this.nextRound(m.round);
+      default: {
+        const round = this.guard.round(this.round, m.round, from === this.hostId && !this.isHost);
+        if (round === 'ignore') return; // an old round, or one far away (hostile)
+        if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
         this.handshake?.handle(from, m, nowMs);
+      }
     }
   }
 
@@ -307,10 +355,11 @@ export class Room {
       this.link.disconnect(left);
       this.open.delete(left);
       this.handshake?.peerLeft(left, this.o.now());
+      this.guard.forget(left);
     } else {
       const added = this.members[this.members.length - 1];
       if (added !== undefined && added.id !== this.localId) this.link.connect(added);
-      if (this.handshake !== undefined && this.handshake.phase !== 'committed') this.handshake.abort(`${added?.name ?? 'someone'} joined`, this.o.now());
+      if (this.handshake !== undefined && this.handshake.phase !== 'committed') this.handshake.abort(AbortCode.joined, added === undefined ? [] : [added.id], this.o.now());
     }
     this.events.push({ kind: 'members-changed' });
   }

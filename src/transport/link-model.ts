@@ -16,44 +16,99 @@
  * 6. Duplicate: with probability `duplicate`, a second copy with its own independent jitter.
  * References: E. N. Gilbert, "Capacity of a burst-noise channel" (1960); netem(8).
  */
+import * as v from 'valibot';
 import { SeededRandom } from './seeded-random.ts';
 
-/** Gilbert–Elliott burst loss: per-packet transition probabilities between GOOD and BAD. */
-export interface BurstLoss {
-  /** P(GOOD -> BAD) per packet, 0..1. */
-  readonly enter: number;
-  /** P(BAD -> GOOD) per packet, (0..1]; the mean burst is 1/exit packets. */
-  readonly exit: number;
+/**
+ * The accepted range of every knob, defined once: the schema, `validateLinkConditions`, the URL
+ * parameters and the lag panel all read it.
+ */
+export const LINK_RANGES = {
+  /** One-way base delay, ms. */
+  latencyMs: { min: 0, max: 10_000, unit: ' ms' },
+  /** Uniform jitter, ms: each packet's delay is latency + U[-jitter, +jitter], floored at 0. */
+  jitterMs: { min: 0, max: 5_000, unit: ' ms' },
+  /** Independent loss probability per packet. */
+  loss: { min: 0, max: 1, unit: '' },
+  /** Probability that a delivered packet arrives twice. */
+  duplicate: { min: 0, max: 1, unit: '' },
+  /** Probability that a packet is held back by 2*jitter + U[20, 50) ms extra. */
+  reorder: { min: 0, max: 1, unit: '' },
+  /** Burst loss: P(GOOD -> BAD) and P(BAD -> GOOD) per packet. */
+  burstEnter: { min: 0, max: 1, unit: '' },
+  burstExit: { min: 0, max: 1, unit: '' },
+  /** Link capacity, kbit/s (1 kbit/s = 1 bit/ms). */
+  bandwidth: { min: 1, max: 10_000_000, unit: ' kbit/s' },
+} as const;
+
+/** Accepted ranges of the knobs (the older names of `LINK_RANGES` entries). */
+export const LINK_LIMITS = {
+  maxLatencyMs: LINK_RANGES.latencyMs.max,
+  maxJitterMs: LINK_RANGES.jitterMs.max,
+  minBandwidth: LINK_RANGES.bandwidth.min,
+  maxBandwidth: LINK_RANGES.bandwidth.max,
+} as const;
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return typeof value;
 }
 
+/** A knob: a finite number in its range, with the messages a tester can act on. */
+const knob = (name: string, r: { readonly min: number; readonly max: number; readonly unit: string }) =>
+  v.pipe(
+    v.number((i) => (typeof i.input === 'number' ? `${name} must be a finite number, got ${describeValue(i.input)}` : `${name} must be a number, got ${describeValue(i.input)}`)),
+    v.finite((i) => `${name} must be a finite number, got ${describeValue(i.input)}`),
+    v.minValue(r.min, (i) => `${name} must be between ${r.min} and ${r.max}${r.unit}, got ${describeValue(i.input)}`),
+    v.maxValue(r.max, (i) => `${name} must be between ${r.min} and ${r.max}${r.unit}, got ${describeValue(i.input)}`),
+  );
+
+/** Gilbert–Elliott burst loss: per-packet transition probabilities between GOOD and BAD. */
+export const BurstLossSchema = v.pipe(
+  v.object(
+    {
+      /** P(GOOD -> BAD) per packet, 0..1. */
+      enter: knob('burstLoss.enter', LINK_RANGES.burstEnter),
+      /** P(BAD -> GOOD) per packet, (0..1]; the mean burst is 1/exit packets. */
+      exit: knob('burstLoss.exit', LINK_RANGES.burstExit),
+    },
+    // A missing key is reported on the object with `expected` naming the key.
+    (i) => (i.expected?.startsWith('"') === true ? `burstLoss.${i.expected.slice(1, -1)} must be a finite number, got undefined` : `burstLoss must be an object { enter, exit }, got ${describeValue(i.input)}`),
+  ),
+  v.check((b) => !(b.exit === 0 && b.enter > 0), 'burstLoss.exit must be above 0 (at 0 the first burst never ends; use an outage instead)'),
+  v.readonly(),
+);
+/** Gilbert–Elliott burst loss. */
+export type BurstLoss = v.InferOutput<typeof BurstLossSchema>;
+
+/**
+ * Conditions of one directed link, from untrusted structured input (JSON, a saved panel state):
+ * missing knobs are 0, `burstLoss` and `bandwidth` may be absent or null, unknown keys are errors.
+ */
+export const LinkConditionsSchema = v.pipe(
+  v.strictObject(
+    {
+      latencyMs: v.optional(knob('latencyMs', LINK_RANGES.latencyMs), 0),
+      jitterMs: v.optional(knob('jitterMs', LINK_RANGES.jitterMs), 0),
+      loss: v.optional(knob('loss', LINK_RANGES.loss), 0),
+      /** Burst loss on top of `loss`; absent means none. */
+      burstLoss: v.optional(v.pipe(v.nullable(BurstLossSchema), v.transform((b) => b ?? undefined))),
+      duplicate: v.optional(knob('duplicate', LINK_RANGES.duplicate), 0),
+      reorder: v.optional(knob('reorder', LINK_RANGES.reorder), 0),
+      /** Link capacity in kbit/s; absent means unlimited. */
+      bandwidth: v.optional(v.pipe(v.nullable(knob('bandwidth', LINK_RANGES.bandwidth)), v.transform((b) => b ?? undefined))),
+    },
+    (i) => (i.expected === 'never' ? `unknown link condition ${JSON.stringify(String(i.path?.at(-1)?.key))}` : `link conditions must be an object, got ${describeValue(i.input)}`),
+  ),
+  v.readonly(),
+);
+
 /** Conditions of one directed link. All knobs at 0 (see `PERFECT_LINK`) is a perfect link. */
-export interface LinkConditions {
-  /** One-way base delay in ms, 0..10000. */
-  readonly latencyMs: number;
-  /** Uniform jitter in ms: each packet's delay is latency + U[-jitter, +jitter], floored at 0. 0..5000. */
-  readonly jitterMs: number;
-  /** Independent loss probability per packet, 0..1. */
-  readonly loss: number;
-  /** Burst loss on top of `loss`; absent means none. */
-  readonly burstLoss?: BurstLoss | undefined;
-  /** Probability that a delivered packet arrives twice, 0..1. */
-  readonly duplicate: number;
-  /** Probability that a packet is held back by 2*jitter + U[20, 50) ms extra, 0..1. */
-  readonly reorder: number;
-  /** Link capacity in kbit/s (1 kbit/s = 1 bit/ms); absent means unlimited. 1..10^7. */
-  readonly bandwidth?: number | undefined;
-}
+export type LinkConditions = v.InferOutput<typeof LinkConditionsSchema>;
 
 /** The perfect link: no delay, no loss. */
 export const PERFECT_LINK: LinkConditions = Object.freeze({ latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0, reorder: 0 });
-
-/** Accepted ranges of the knobs. */
-export const LINK_LIMITS = {
-  maxLatencyMs: 10_000,
-  maxJitterMs: 5_000,
-  minBandwidth: 1,
-  maxBandwidth: 10_000_000,
-} as const;
 
 /** Extra delay of a reordered packet: `2 * jitterMs + U[minMs, maxMs)`. */
 export const REORDER_EXTRA = { minMs: 20, maxMs: 50 } as const;
@@ -83,87 +138,21 @@ export function isPerfectLink(c: LinkConditions): boolean {
     (c.burstLoss === undefined || c.burstLoss.enter === 0) && c.bandwidth === undefined;
 }
 
-function checkRange(errors: string[], name: string, value: unknown, min: number, max: number, unit: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    errors.push(`${name} must be a finite number, got ${describeValue(value)}`);
-  } else if (value < min || value > max) {
-    errors.push(`${name} must be between ${min} and ${max}${unit}, got ${value}`);
-  }
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return typeof value;
-}
-
 /** Every problem with the conditions (empty when valid), in words a tester can act on. */
 export function validateLinkConditions(c: LinkConditions): string[] {
-  const errors: string[] = [];
-  checkRange(errors, 'latencyMs', c.latencyMs, 0, LINK_LIMITS.maxLatencyMs, ' ms');
-  checkRange(errors, 'jitterMs', c.jitterMs, 0, LINK_LIMITS.maxJitterMs, ' ms');
-  checkRange(errors, 'loss', c.loss, 0, 1, '');
-  checkRange(errors, 'duplicate', c.duplicate, 0, 1, '');
-  checkRange(errors, 'reorder', c.reorder, 0, 1, '');
-  if (c.burstLoss !== undefined) {
-    checkRange(errors, 'burstLoss.enter', c.burstLoss.enter, 0, 1, '');
-    checkRange(errors, 'burstLoss.exit', c.burstLoss.exit, 0, 1, '');
-    if (c.burstLoss.exit === 0 && c.burstLoss.enter > 0) {
-      errors.push('burstLoss.exit must be above 0 (at 0 the first burst never ends; use an outage instead)');
-    }
-  }
-  if (c.bandwidth !== undefined) {
-    checkRange(errors, 'bandwidth', c.bandwidth, LINK_LIMITS.minBandwidth, LINK_LIMITS.maxBandwidth, ' kbit/s');
-  }
-  return errors;
-}
-
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['latencyMs', 'jitterMs', 'loss', 'burstLoss', 'duplicate', 'reorder', 'bandwidth']);
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  const r = v.safeParse(LinkConditionsSchema, c);
+  return r.success ? [] : r.issues.map((i) => i.message);
 }
 
 /**
- * Conditions from untrusted structured input (JSON, a saved panel state). Missing knobs are 0;
- * `burstLoss` and `bandwidth` may be absent or null. Unknown keys are errors (typos must not pass).
+ * Conditions from untrusted structured input (JSON, a saved panel state), by `LinkConditionsSchema`.
+ * Never throws; `error` lists every problem.
  */
 export function parseLinkConditions(input: unknown): LinkConditionsResult {
-  if (!isRecord(input)) return { ok: false, error: `link conditions must be an object, got ${describeValue(input)}` };
-  const errors: string[] = [];
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_KEYS.has(key)) errors.push(`unknown link condition ${JSON.stringify(key)}`);
-  }
-  const num = (key: string): number => {
-    const v = input[key];
-    if (v === undefined) return 0;
-    return typeof v === 'number' ? v : Number.NaN;
-  };
-  const rawBurst = input['burstLoss'];
-  let burstLoss: BurstLoss | undefined;
-  if (rawBurst !== undefined && rawBurst !== null) {
-    if (!isRecord(rawBurst)) {
-      errors.push(`burstLoss must be an object { enter, exit }, got ${describeValue(rawBurst)}`);
-    } else {
-      const enter = rawBurst['enter'];
-      const exit = rawBurst['exit'];
-      burstLoss = { enter: typeof enter === 'number' ? enter : Number.NaN, exit: typeof exit === 'number' ? exit : Number.NaN };
-    }
-  }
-  const rawBandwidth = input['bandwidth'];
-  const bandwidth = rawBandwidth === undefined || rawBandwidth === null ? undefined : num('bandwidth');
-  const value = makeLinkConditions({
-    latencyMs: num('latencyMs'), jitterMs: num('jitterMs'), loss: num('loss'),
-    duplicate: num('duplicate'), reorder: num('reorder'), burstLoss, bandwidth,
-  });
-  // Report the raw non-number inputs by name rather than as NaN.
-  for (const key of ['latencyMs', 'jitterMs', 'loss', 'duplicate', 'reorder', 'bandwidth']) {
-    const v = input[key];
-    if (v !== undefined && v !== null && typeof v !== 'number') errors.push(`${key} must be a number, got ${describeValue(v)}`);
-  }
-  if (errors.length > 0) return { ok: false, error: errors.join('; ') };
-  const problems = validateLinkConditions(value);
-  return problems.length > 0 ? { ok: false, error: problems.join('; ') } : { ok: true, value };
+  if (Array.isArray(input)) return { ok: false, error: 'link conditions must be an object, got an array' };
+  const r = v.safeParse(LinkConditionsSchema, input);
+  if (r.success) return { ok: true, value: makeLinkConditions(r.output) };
+  return { ok: false, error: r.issues.map((i) => i.message).join('; ') };
 }
 
 /** URL parameter names, as typed by a tester: `?lag=120&jitter=30&loss=0.05`. */

@@ -1,4 +1,5 @@
 import type { PeerId, PeerSocket } from '../netcode/socket.ts';
+import type { MeshStats } from './mesh.ts';
 
 /**
  * A mesh of data-channel connections as one transport sees it: two sockets (unreliable for inputs,
@@ -17,6 +18,8 @@ export interface PeerLink {
   drainEvents(): LinkEvent[];
   /** Close every connection. Idempotent. */
   close(): void;
+  /** What the transport dropped (oversize, refused, queue overflow); WebRTC meshes have it. */
+  stats?(): MeshStats;
 }
 
 /** What happened to one peer's connection. */

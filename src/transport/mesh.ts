@@ -4,6 +4,12 @@
  * peer with {@link Mesh.add}, gets back an entry token, and reports what its channels do through
  * that token; a token that was removed (or replaced by a newer connection to the same peer) is
  * ignored, so late callbacks from a dead RTCPeerConnection can never disturb a new one.
+ *
+ * Size limits (`MESH_LIMITS`): a received message above its channel's limit is dropped before it is
+ * copied, and counted (`stats().oversize`); the connection stays up. Our own sends above the limit
+ * are refused and counted (`stats().refused`): WebRTC stacks close the whole data channel when asked
+ * to send above the remote's SCTP max-message-size (256 KiB in libwebrtc/wrtc), so an oversize send
+ * must never reach them. The inbound queues are bounded in count and in bytes (oldest dropped first).
  */
 import type { Datagram, PeerId, PeerSocket } from '../netcode/socket.ts';
 import type { LinkEvent } from './link.ts';
@@ -22,6 +28,33 @@ export function errorText(err: unknown, tag: 'code' | 'type'): string {
 
 /** Negotiated SCTP stream id of the unreliable input channel, identical on every peer. */
 export const INPUT_CHANNEL_ID = 7;
+
+/** Per-channel limits of one mesh (bytes). */
+export const MESH_LIMITS = {
+  /** Largest message on the reliable channel (control messages are at most 4 KiB). */
+  reliableBytes: 16 * 1024,
+  /** Largest datagram on the unreliable channel (netcode datagrams are at most 1200 bytes). */
+  unreliableBytes: 16 * 1024,
+  /** Bytes queued per channel before the oldest datagrams are dropped. */
+  queuedBytes: 4 * 1024 * 1024,
+} as const;
+
+/** What a mesh dropped, per channel. */
+export interface MeshStats {
+  /** Received messages above the channel's limit (dropped, link kept). */
+  readonly oversize: Readonly<Record<ChannelKind, number>>;
+  /** Our own sends above the limit (refused, never handed to WebRTC). */
+  readonly refused: Readonly<Record<ChannelKind, number>>;
+  /** Datagrams dropped because the inbound queue was full. */
+  readonly overflow: Readonly<Record<ChannelKind, number>>;
+}
+
+/** Byte length of a received message without copying it; -1 if it is not binary. */
+export function byteLengthOf(data: unknown): number {
+  if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === '[object ArrayBuffer]') return (data as ArrayBuffer).byteLength;
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  return -1;
+}
 
 /** Label of the unreliable input channel. */
 export const INPUT_CHANNEL_LABEL = 'inputs';
@@ -103,6 +136,8 @@ export interface MeshEntry {
 export interface MeshOptions {
   /** Inbound datagrams kept per socket before the oldest are dropped (default 4096). */
   readonly maxQueuedDatagrams?: number;
+  /** Size limits (default `MESH_LIMITS`). */
+  readonly limits?: Partial<typeof MESH_LIMITS>;
 }
 
 /** Mesh bookkeeping; see the file header. */
@@ -126,6 +161,8 @@ export interface Mesh {
   remove(entry: MeshEntry, error?: string): void;
   connectedPeers(): PeerId[];
   drainEvents(): LinkEvent[];
+  /** What was dropped so far. */
+  stats(): MeshStats;
   /** Destroy every connection without emitting events. Idempotent. */
   closeAll(): void;
 }
@@ -141,8 +178,14 @@ interface Slot {
 /** Create the bookkeeping of one transport's mesh. */
 export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
   const maxQueued = options.maxQueuedDatagrams ?? 4096;
+  const limits = { ...MESH_LIMITS, ...options.limits };
+  const maxBytes: Record<ChannelKind, number> = { reliable: limits.reliableBytes, unreliable: limits.unreliableBytes };
   const slots = new Map<PeerId, Slot>();
   const inbox: Record<ChannelKind, Datagram[]> = { reliable: [], unreliable: [] };
+  const queued: Record<ChannelKind, number> = { reliable: 0, unreliable: 0 };
+  const oversize = { reliable: 0, unreliable: 0 };
+  const refused = { reliable: 0, unreliable: 0 };
+  const overflow = { reliable: 0, unreliable: 0 };
   let events: LinkEvent[] = [];
   let closed = false;
 
@@ -155,11 +198,16 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
     send(to, bytes) {
       const slot = slots.get(to);
       if (slot === undefined || !slot.open) return; // a datagram may always be lost
+      if (bytes.byteLength > maxBytes[channel]) {
+        refused[channel]++;
+        return;
+      }
       slot.handle.send(channel, bytes);
     },
     receiveAll() {
       const out = inbox[channel];
       inbox[channel] = [];
+      queued[channel] = 0;
       return out;
     },
   });
@@ -202,11 +250,22 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
     deliver(entry, channel, data) {
       const slot = live(entry);
       if (slot === undefined || closed) return;
+      const size = byteLengthOf(data);
+      if (size > maxBytes[channel]) {
+        oversize[channel]++; // dropped before copying; the connection stays up
+        return;
+      }
       const bytes = toBytes(data);
       if (bytes === null) return;
       const queue = inbox[channel];
       queue.push({ from: entry.peer, bytes });
-      if (queue.length > maxQueued) queue.splice(0, queue.length - maxQueued);
+      queued[channel] += bytes.byteLength;
+      while (queue.length > maxQueued || queued[channel] > limits.queuedBytes) {
+        const old = queue.shift();
+        if (old === undefined) break;
+        queued[channel] -= old.bytes.byteLength;
+        overflow[channel]++;
+      }
     },
     remove(entry, error) {
       const slot = live(entry);
@@ -224,6 +283,7 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
       events = [];
       return out;
     },
+    stats: () => ({ oversize: { ...oversize }, refused: { ...refused }, overflow: { ...overflow } }),
     closeAll() {
       if (closed) return;
       closed = true;
@@ -232,6 +292,8 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
       for (const slot of all) destroyQuietly(slot.handle);
       inbox.reliable = [];
       inbox.unreliable = [];
+      queued.reliable = 0;
+      queued.unreliable = 0;
     },
   };
 }

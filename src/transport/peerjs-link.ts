@@ -25,6 +25,8 @@ import {
   describeChannel,
   INPUT_CHANNEL_LABEL,
   inputChannelInit,
+  type MESH_LIMITS,
+  type MeshStats,
   type MeshEntry,
   type PeerChannelInfo,
   sendable,
@@ -56,6 +58,8 @@ export interface PeerJsLinkOptions {
   readonly Peer: PeerJsConstructor;
   /** A connection not open after this long fails with an `error` and a `close` (default 15 000). */
   readonly connectTimeoutMs?: number;
+  /** Size limits of the mesh (default `MESH_LIMITS`). */
+  readonly meshLimits?: Partial<typeof MESH_LIMITS>;
   /** PeerJS log level 0-3; default 0. */
   readonly debug?: 0 | 1 | 2 | 3;
 }
@@ -75,6 +79,8 @@ export interface PeerJsLink extends PeerLink {
   disconnect(remoteMemberId: PeerId): void;
   /** The real properties of both channels of a member, for stats panels and tests. */
   channelInfo(remoteMemberId: PeerId): PeerChannelInfo | undefined;
+  /** What the mesh dropped (oversize, refused, queue overflow). */
+  stats(): MeshStats;
 }
 
 interface ConnState {
@@ -97,7 +103,7 @@ const isLinkMetadata = (m: unknown): m is LinkMetadata =>
 export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   const { localId, peerJsId } = options;
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
-  const mesh = createMesh(localId);
+  const mesh = createMesh(localId, options.meshLimits === undefined ? {} : { limits: options.meshLimits });
   const conns = new Map<PeerId, ConnState>();
   const waiting: ConnState[] = []; // initiators waiting for our Peer to open
   let opened = false;
@@ -253,6 +259,7 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     reliable: mesh.reliable,
     connectedPeers: () => mesh.connectedPeers(),
     drainEvents: () => mesh.drainEvents(),
+    stats: () => mesh.stats(),
     connect,
     disconnect(remoteMemberId) {
       const state = conns.get(remoteMemberId);

@@ -22,6 +22,8 @@ import {
   describeChannel,
   INPUT_CHANNEL_LABEL,
   inputChannelInit,
+  type MESH_LIMITS,
+  type MeshStats,
   type MeshEntry,
   type PeerChannelInfo,
   sendable,
@@ -54,6 +56,8 @@ export interface SimplePeerLinkOptions {
   readonly SimplePeer?: SimplePeerConstructor;
   /** A connection not open after this long fails with an `error` and a `close` (default 15 000). */
   readonly connectTimeoutMs?: number;
+  /** Size limits of the mesh (default `MESH_LIMITS`). */
+  readonly meshLimits?: Partial<typeof MESH_LIMITS>;
 }
 
 /** A {@link PeerLink} over simple-peer, plus the calls that build the mesh. */
@@ -69,6 +73,8 @@ export interface SimplePeerLink extends PeerLink {
   disconnect(peer: PeerId): void;
   /** The real properties of both channels of `peer`, for stats panels and tests. */
   channelInfo(peer: PeerId): PeerChannelInfo | undefined;
+  /** What the mesh dropped (oversize, refused, queue overflow). */
+  stats(): MeshStats;
 }
 
 interface PeerState {
@@ -108,7 +114,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     iceServers: [...(options.iceServers ?? [])],
     iceTransportPolicy: options.iceTransportPolicy ?? 'all',
   };
-  const mesh = createMesh(localId);
+  const mesh = createMesh(localId, options.meshLimits === undefined ? {} : { limits: options.meshLimits });
   const peers = new Map<PeerId, PeerState>();
 
   const clearTimer = (state: PeerState): void => {
@@ -229,6 +235,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     reliable: mesh.reliable,
     connectedPeers: () => mesh.connectedPeers(),
     drainEvents: () => mesh.drainEvents(),
+    stats: () => mesh.stats(),
     connect,
     addPeer: connect,
     disconnect(peer) {

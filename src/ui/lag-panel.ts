@@ -5,7 +5,7 @@
  * as-is). URL parameters (`?lag=120&jitter=30&loss=0.05`) set the initial values via the transport's
  * `linkConditionsFromSearchParams`.
  */
-import type { LinkConditions } from '../transport/link-model.ts';
+import { LINK_RANGES, type LinkConditions } from '../transport/link-model.ts';
 import { h } from './dom.ts';
 
 /** The knobs the panel edits (ms for times, probabilities 0..1 for the rest). */
@@ -37,8 +37,8 @@ const KNOBS: readonly Knob[] = [
 export function settingFromShown(key: keyof LagSettings, shown: number): number {
   const knob = KNOBS.find((k) => k.key === key);
   if (knob === undefined) throw new Error(`unknown knob ${key}`);
-  // The number box accepts more than the slider shows (e.g. 2000 ms), within the transport's limits.
-  const hardMax = knob.factor === 1 ? (key === 'latencyMs' ? 10_000 : 5_000) : 100;
+  // The number box accepts more than the slider shows (e.g. 2000 ms), within the transport's ranges.
+  const hardMax = LINK_RANGES[key].max * knob.factor;
   const v = Number.isFinite(shown) ? Math.min(hardMax, Math.max(0, shown)) : 0;
   return knob.factor === 1 ? Math.round(v) : Math.round(v * 10) / 10 / knob.factor;
 }

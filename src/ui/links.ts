@@ -52,6 +52,7 @@ export function asMeshLink(link: PeerLink, connect: (member: MemberInfo) => void
     connectedPeers: () => link.connectedPeers(),
     drainEvents: () => link.drainEvents(),
     close: () => link.close(),
+    ...(link.stats === undefined ? {} : { stats: link.stats.bind(link) }),
     connect,
     disconnect,
   };

@@ -132,7 +132,10 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   });
   const chat: Chat = createChat(lobby.chatSlot, {
     maxLength: 280,
-    onSend: (text) => room.chat(text),
+    onSend: (text) => {
+      const sent = room.chat(text); // in-game lines are checked here; lobby lines by the server
+      if (!sent.ok) chat.add({ text: `Not sent: ${sent.error}` });
+    },
   });
   chat.add({ text: `You joined lobby ${room.code}. Share the link to invite players.` });
   hook.memberId = room.localId;
@@ -214,7 +217,9 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
       case 'peer-error':
         return showError(peerErrorMessage(room.nameOf(e.peer), e.message));
       case 'handshake-aborted':
-        return showError(handshakeAbortedMessage(e.reason));
+        // An abort during the countdown (the match view is up, frame 0 not reached) is a way back to the lobby.
+        if (game !== undefined && room.match === undefined) toLobby(false);
+        return showError(handshakeAbortedMessage(e.reason, e.code));
       case 'match-committed':
         error = '';
         return;

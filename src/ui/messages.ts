@@ -3,6 +3,7 @@
  * WebRTC connection failures, handshake aborts, a lost lobby server), the lobby's status line and the
  * end screen. Pure functions (no DOM), so every code has a tested message.
  */
+import { AbortCode } from '../lobby/handshake-abort.ts';
 import type { ErrorCode } from '../lobby/protocol.ts';
 import type { OverlayScreen } from './render/renderer.ts';
 
@@ -69,9 +70,14 @@ export function peerErrorMessage(name: string, detail: string): string {
   return `The connection to ${name} failed: ${detail}`;
 }
 
-/** The ready handshake was aborted (someone left, un-readied, or versions/settings differ). */
-export function handshakeAbortedMessage(reason: string): string {
-  if (/version/.test(reason)) return `Cannot start: version mismatch (${reason}). Everyone should reload the page.`;
+/**
+ * The ready handshake was aborted (someone left, un-readied, or versions/settings differ). `reason` is
+ * the sentence the handshake made locally from the abort code (never a peer's text); with `code`, the
+ * code decides whether it is a version mismatch.
+ */
+export function handshakeAbortedMessage(reason: string, code?: AbortCode): string {
+  const version = code === undefined ? /version/.test(reason) : code === AbortCode.protocolMismatch || code === AbortCode.gameMismatch;
+  if (version) return `Cannot start: version mismatch (${reason}). Everyone should reload the page.`;
   return `Match start cancelled: ${reason}. Press Ready to try again.`;
 }
 

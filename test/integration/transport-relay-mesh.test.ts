@@ -121,6 +121,24 @@ describe('mesh bookkeeping', () => {
     expect(mesh.reliable.receiveAll()).toEqual([]);
   });
 
+  it('drops an oversize message before copying it, refuses oversize sends, and bounds the queue in bytes; all counted', () => {
+    const log: string[] = [];
+    const mesh = createMesh('me', { limits: { reliableBytes: 100, unreliableBytes: 50, queuedBytes: 250 } });
+    const e = mesh.add('p', handle(log, 'p'));
+    mesh.channelOpen(e, 'reliable');
+    mesh.channelOpen(e, 'unreliable');
+    mesh.deliver(e, 'reliable', new Uint8Array(101));
+    mesh.deliver(e, 'unreliable', new ArrayBuffer(51));
+    mesh.reliable.send('p', new Uint8Array(101));
+    mesh.reliable.send('p', new Uint8Array(100));
+    expect(log).toEqual(['p:reliable:100']);
+    for (let i = 0; i < 4; i += 1) mesh.deliver(e, 'reliable', new Uint8Array(100).fill(i));
+    expect(mesh.reliable.receiveAll().map((d) => d.bytes[0])).toEqual([2, 3]); // 250 bytes hold two of them
+    expect(mesh.unreliable.receiveAll()).toEqual([]);
+    expect(mesh.stats()).toEqual({ oversize: { reliable: 1, unreliable: 1 }, refused: { reliable: 1, unreliable: 0 }, overflow: { reliable: 2, unreliable: 0 } });
+    expect(mesh.connectedPeers()).toEqual(['p']);
+  });
+
   it('closeAll destroys every peer silently and is idempotent', () => {
     const log: string[] = [];
     const mesh = createMesh('me');

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Datagram, PeerId } from '../../src/netcode/socket.ts';
 import type { LinkEvent, PeerLink } from '../../src/transport/link.ts';
-import { INPUT_CHANNEL_ID } from '../../src/transport/mesh.ts';
+import { INPUT_CHANNEL_ID, MESH_LIMITS } from '../../src/transport/mesh.ts';
 import { loadNodeWebRtc } from '../../src/transport/node-webrtc.ts';
 import { createMemoryRelayHub, type MemoryRelayHub, type SignalRelay } from '../../src/transport/signal-relay.ts';
 import { createSimplePeerLink, type SimplePeerLink, type WrtcLike } from '../../src/transport/simple-peer-link.ts';
@@ -279,6 +279,28 @@ describe('simple-peer link', () => {
     expect(a.connectedPeers()).toEqual([]);
     expect(a.channelInfo('zz')).toBeUndefined();
   }, 15_000);
+
+  it('size limits: an oversize send is refused (not handed to wrtc, which would close the channel); an oversize message received is dropped before copying and counted; the link stays up', async () => {
+    hub = createMemoryRelayHub();
+    const a = makeLink('alice');
+    // Bob plays a modified client without our limits.
+    const b = createSimplePeerLink({ localId: 'bob', relay: recordingRelay('bob'), wrtc, meshLimits: { reliableBytes: 2 ** 30, unreliableBytes: 2 ** 30 } });
+    live.push(b);
+    a.connect('bob');
+    b.connect('alice');
+    await until('open', () => eventsOf(a).some((e) => e.kind === 'open') && eventsOf(b).some((e) => e.kind === 'open'));
+    a.reliable.send('bob', new Uint8Array(MESH_LIMITS.reliableBytes + 1));
+    a.unreliable.send('bob', new Uint8Array(MESH_LIMITS.unreliableBytes + 1));
+    a.reliable.send('bob', new Uint8Array(300 * 1024)); // above SCTP's 256 KiB max-message-size
+    expect(a.stats().refused).toEqual({ reliable: 2, unreliable: 1 });
+    b.reliable.send('alice', new Uint8Array(200 * 1024)); // within SCTP's limit: arrives, above ours
+    b.reliable.send('alice', new Uint8Array([42]));
+    const got = await collect(() => a.reliable.receiveAll(), 1);
+    expect(got).toEqual([{ from: 'bob', bytes: new Uint8Array([42]) }]);
+    expect(a.stats().oversize.reliable).toBe(1);
+    expect(a.connectedPeers()).toEqual(['bob']);
+    expect(eventsOf(a).filter((e) => e.kind === 'close')).toEqual([]);
+  });
 
   it('rejects connecting to itself as a programming error', () => {
     hub = createMemoryRelayHub();

@@ -9,6 +9,7 @@ import { createSimplePeerLink } from '../../src/transport/simple-peer-link.ts';
 import { createPeerJsLink } from '../../src/transport/peerjs-link.ts';
 import { installPeerJsGlobals, loadNodeWebRtc } from '../../src/transport/node-webrtc.ts';
 import type { LinkConditions } from '../../src/transport/link-model.ts';
+import type { MESH_LIMITS } from '../../src/transport/mesh.ts';
 
 /** Which WebRTC transport a test room uses. */
 export type TransportKind = 'simple-peer' | 'peerjs';
@@ -20,12 +21,16 @@ export function testRandom(): number {
   return seed;
 }
 
-/** Builds a link factory for Node. */
-export async function nodeLinkFactory(kind: TransportKind, httpUrl: string): Promise<(ctx: LinkContext) => Promise<MeshLink>> {
+/**
+ * Builds a link factory for Node. `meshLimits` overrides the transport's size limits: only a test
+ * playing a modified (hostile) client passes it.
+ */
+export async function nodeLinkFactory(kind: TransportKind, httpUrl: string, meshLimits?: Partial<typeof MESH_LIMITS>): Promise<(ctx: LinkContext) => Promise<MeshLink>> {
+  const limits = meshLimits === undefined ? {} : { meshLimits };
   if (kind === 'simple-peer') {
     const wrtc = loadNodeWebRtc();
     return async (ctx) => {
-      const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, wrtc, iceServers: [] });
+      const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, wrtc, iceServers: [], ...limits });
       return { ...bind(link), connect: (m) => link.connect(m.id), disconnect: (id) => link.disconnect(id) };
     };
   }
@@ -33,7 +38,7 @@ export async function nodeLinkFactory(kind: TransportKind, httpUrl: string): Pro
   const u = new URL(httpUrl);
   return async (ctx) => {
     if (ctx.peer === null) throw new Error('server has no PeerJS mount');
-    const link = createPeerJsLink({ localId: ctx.localId, peerJsId: ctx.peer.id, key: ctx.peer.key, token: ctx.peer.token, host: u.hostname, port: Number(u.port), path: ctx.peer.path, Peer, iceServers: [] });
+    const link = createPeerJsLink({ localId: ctx.localId, peerJsId: ctx.peer.id, key: ctx.peer.key, token: ctx.peer.token, host: u.hostname, port: Number(u.port), path: ctx.peer.path, Peer, iceServers: [], ...limits });
     const ready = await link.ready;
     if (!ready.ok) throw new Error(ready.error);
     return { ...bind(link), connect: (m) => link.connect(m.id, m.peerId), disconnect: (id) => link.disconnect(id) };

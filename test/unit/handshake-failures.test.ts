@@ -38,9 +38,9 @@ function allReadyAndSynced(bus: HandshakeBus, except: readonly PeerId[] = []): v
 
 describe('ReadyHandshake: mismatches abort for everyone, naming what differs', () => {
   it.each([
-    { what: 'protocol version', versions: { c: { ...VERSIONS, protocol: 2 } }, setups: {}, reason: /<c> runs protocol version 2, this peer 1|protocol version 1, this peer 2/ },
-    { what: 'game version', versions: { c: { ...VERSIONS, game: 7 } }, setups: {}, reason: /game version (7, this peer 1|1, this peer 7)/ },
-    { what: 'setup', versions: {}, setups: { c: { ...setupFor(3), pointsToWin: 11 } }, reason: /match settings differ .*pointsToWin (5 here vs 11 there|11 here vs 5 there)/ },
+    { what: 'protocol version', versions: { c: { ...VERSIONS, protocol: 2 } }, setups: {}, reason: /^<c> runs another protocol version(: protocol version 2, this peer 1)?$|^<h> runs another protocol version(: protocol version 1, this peer 2)?$/ },
+    { what: 'game version', versions: { c: { ...VERSIONS, game: 7 } }, setups: {}, reason: /^<c> runs another game version(: game version 7, this peer 1)?$|^<h> runs another game version(: game version 1, this peer 7)?$/ },
+    { what: 'setup', versions: {}, setups: { c: { ...setupFor(3), pointsToWin: 11 } }, reason: /^match settings differ from <c>'s(: pointsToWin 5 here vs 11 there)?$|^match settings differ from <h>'s(: pointsToWin 11 here vs 5 there)?$/ },
   ])('$what', ({ versions, setups, reason }) => {
     const bus = new HandshakeBus({ ids: IDS3, versions, setups });
     for (const id of IDS3) bus.setReady(id);
@@ -116,7 +116,7 @@ describe('ReadyHandshake: departures', () => {
     allReadyAndSynced(bus);
     expect(bus.runUntil(() => bus.settled(), 1000)).toBe(true);
     expect([...bus.peers.values()].every((p) => p.hs.phase === 'committed')).toBe(true);
-    bus.peer('c').hs.abort('<c> left', bus.localNow('c')); // what Room.leave() does
+    bus.peer('c').hs.abort('left', ['c'], bus.localNow('c')); // what Room.leave() does
     bus.run(30); // the abort is delivered
     bus.leave('c', ['h', 'b']); // the departure itself is ignored once committed
     runPastStart(bus);
@@ -166,7 +166,7 @@ describe('ReadyHandshake: un-ready, missing acks', () => {
 
 describe('ReadyHandshake: ignores what it should', () => {
   const forged: Extract<ControlMessage, { round: number }>[] = [
-    { t: 'hs-abort', round: 1, reason: 'forged' },
+    { t: 'hs-abort', round: 1, code: 'left', about: ['b'] },
     { t: 'hs-start', round: 1, seed: 1, sessionId: 2, order: IDS3, startAt: 400, setup: setupFor(3) },
     { t: 'hs-ready', round: 1, ready: true, protocolVersion: 99, gameVersion: 99, configHash: 'x', setup: setupFor(3), rttMs: 0 },
     { t: 'hs-ready', round: 1, ready: false, protocolVersion: 1, gameVersion: 1, configHash: 'x', setup: setupFor(3), rttMs: 0 },
@@ -210,7 +210,7 @@ describe('ReadyHandshake: ignores what it should', () => {
     allReadyAndSynced(bus);
     expect(bus.runUntil(() => bus.settled(), 2000)).toBe(true);
     bus.run((bus.startInstant('b') as number) - bus.now + 1);
-    bus.inject('h', 'b', { t: 'hs-abort', round: 1, reason: 'too late' });
+    bus.inject('h', 'b', { t: 'hs-abort', round: 1, code: 'no-answer', about: ['b'] });
     expect(bus.peer('b').hs.phase).toBe('committed');
     bus.leave('h', ['b']); // after the commit a departure is the netcode's business
     expect(bus.peer('b').hs.phase).toBe('committed');

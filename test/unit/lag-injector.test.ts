@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PeerSocket } from '../../src/netcode/socket.ts';
 import { LagInjector, type LagInjectorOptions } from '../../src/transport/lag-injector.ts';
-import { linkConditionsFromSearchParams, makeLinkConditions, type LinkConditions } from '../../src/transport/link-model.ts';
+import { LINK_RANGES, linkConditionsFromSearchParams, makeLinkConditions, parseLinkConditions, validateLinkConditions, type LinkConditions } from '../../src/transport/link-model.ts';
+import { settingFromShown } from '../../src/ui/lag-panel.ts';
 import { createLoopbackMesh, createLoopbackPair } from '../../src/transport/loopback.ts';
 
 /** A manual clock: tests move time explicitly, never sleep. */
@@ -188,5 +190,26 @@ describe('LagInjector over the loopback, manual clock', () => {
     expect(got.length).toBe(200 - b.stats.dropped);
     expect(got.length).toBeGreaterThan(180);
     expect(b.stats.pendingIncoming).toBe(0);
+  });
+});
+
+describe('link-condition ranges are defined once (schema, URL, lag panel)', () => {
+  it('whatever a tester types into the lag panel, the settings it emits pass the schema', () => {
+    const keys = ['latencyMs', 'jitterMs', 'loss', 'duplicate', 'reorder'] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...keys), fc.oneof(fc.double(), fc.constantFrom(Infinity, -Infinity, Number.NaN, 1e308)), (key, shown) => {
+        const c = makeLinkConditions({ [key]: settingFromShown(key, shown) });
+        expect(validateLinkConditions(c)).toEqual([]);
+        expect(c[key]).toBeLessThanOrEqual(LINK_RANGES[key].max);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('URL parameters outside the ranges are refused with the range in the message', () => {
+    const r = linkConditionsFromSearchParams(new URLSearchParams(`?lag=${LINK_RANGES.latencyMs.max + 1}&jitter=1e400`));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(new RegExp(`lag must be between 0 and ${LINK_RANGES.latencyMs.max} ms`));
+    expect(parseLinkConditions({ latencyMs: 1e12 })).toMatchObject({ ok: false });
   });
 });

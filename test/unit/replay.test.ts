@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checksum, formatChecksum } from '../../src/game/checksum.ts';
 import { GAME_VERSION, makeConfig } from '../../src/game/config.ts';
 import { diffStates } from '../../src/game/diff.ts';
-import { buildReplay, encodeReplay, parseReplay, REPLAY_FORMAT, REPLAY_VERSION, verifyReplay } from '../../src/game/replay.ts';
+import { buildReplay, encodeReplay, MAX_REPLAY_CHARS, MAX_REPLAY_FRAMES, parseReplay, REPLAY_FORMAT, REPLAY_VERSION, verifyReplay } from '../../src/game/replay.ts';
 import { nextRng, rngBelow, seedRng } from '../../src/game/rng.ts';
 import { initialState } from '../../src/game/state.ts';
 import { step } from '../../src/game/step.ts';
@@ -289,5 +289,31 @@ describe('parseReplay never throws', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('parseReplay against hostile files', () => {
+  const good = encodeReplay(buildReplay(makeConfig({ players: 2, seed: 6 }), heldInputs(2, 200, 6), { checksumInterval: 50 }));
+
+  it('a name with a bidi override or a control character is refused (the viewer shows names)', () => {
+    expect(errorOf(edit(good, (r) => (r.names = ['abc\u202egpj.exe'])))).toMatch(/^names must be/);
+    expect(errorOf(edit(good, (r) => (r.names = ['a\u0000b'])))).toMatch(/^names must be/);
+    expect(errorOf(edit(good, (r) => (r.names = ['Zoë 👩‍👩‍👧'])))).toBe('ok');
+  });
+
+  it('a tiny file claiming the longest replay is refused (runs are checked before the frames are allocated)', () => {
+    const text = edit(good, (r) => {
+      r.frames = MAX_REPLAY_FRAMES;
+      r.checksums = [];
+      (r.final as Record<string, unknown>).frame = MAX_REPLAY_FRAMES;
+    });
+    expect(errorOf(text)).toMatch(/^inputs\[0\] covers 200 frames, expected 1200000/);
+  });
+
+  it('text over the size bound, deep nesting and odd JSON values are clear errors, never a throw', () => {
+    expect(errorOf(' '.repeat(MAX_REPLAY_CHARS + 1))).toMatch(/too large/);
+    expect(errorOf('['.repeat(200_000) + ']'.repeat(200_000))).toMatch(/^(not JSON|replay must be a JSON object)/);
+    expect(errorOf(edit(good, (r) => (r.inputs = [[[0, 1e308]], [[0, 200]]])))).toMatch(/bad run/);
+    expect(errorOf(edit(good, (r) => (r.final = { frame: 200, checksum: '00000000', scores: { a: 1 }, winner: 'x' })))).not.toMatch(/throw/);
   });
 });

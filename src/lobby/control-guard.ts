@@ -1,0 +1,125 @@
+/**
+ * What the room admits from the control channel beyond the schema: per-peer token buckets for control
+ * messages in general (clock probes and pings each cost us a reply) and for in-game chat (the same
+ * budget the lobby server gives a connection, so in-game chat is no looser than lobby chat, for our
+ * own lines too), and the round window (a round far from ours is ignored, compared modulo 2^32, so no
+ * peer can push the lobby's counter to overflow). Everything dropped is counted by reason. Time is
+ * passed in, so the limits are exact on a manual clock. The bucket is the algorithm of
+ * `signaling/rate-limit.ts`, which the browser bundle cannot import.
+ */
+import type { PeerId } from '../netcode/socket.ts';
+
+/** Rates and bursts, per peer. */
+export const CONTROL_RATES = {
+  /** In-game chat lines: the lobby server's defaults (`messagesPerSecond` 50, `messageBurst` 100). */
+  chat: { perSecond: 50, burst: 100 },
+  /** Control messages of any kind from one peer: honest peers send about 25/s (clock probes, pings). */
+  control: { perSecond: 200, burst: 400 },
+} as const;
+
+/** A token bucket: `burst` tokens, refilled continuously at `perSecond`. */
+export class TokenBucket {
+  private tokens: number;
+  private lastMs: number | undefined;
+
+  constructor(private readonly rate: { readonly perSecond: number; readonly burst: number }) {
+    this.tokens = rate.burst;
+  }
+
+  /** Refills for the time elapsed, then takes one token if there is one. */
+  take(nowMs: number): boolean {
+    if (this.lastMs !== undefined && nowMs > this.lastMs) this.tokens = Math.min(this.rate.burst, this.tokens + ((nowMs - this.lastMs) * this.rate.perSecond) / 1000);
+    if (this.lastMs === undefined || nowMs > this.lastMs) this.lastMs = nowMs;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** One bucket per peer, created on first use (peers are lobby members: at most a handful). */
+export class PeerBuckets {
+  private readonly buckets = new Map<PeerId, TokenBucket>();
+
+  constructor(private readonly rate: { readonly perSecond: number; readonly burst: number }) {}
+
+  take(peer: PeerId, nowMs: number): boolean {
+    let b = this.buckets.get(peer);
+    if (b === undefined) this.buckets.set(peer, (b = new TokenBucket(this.rate)));
+    return b.take(nowMs);
+  }
+
+  /** Forget a peer that left. */
+  delete(peer: PeerId): void {
+    this.buckets.delete(peer);
+  }
+}
+
+/** How many rounds ahead of ours a message may be and still move us forward. */
+export const MAX_ROUND_AHEAD = 8;
+
+/** How far `theirs` is ahead of `ours`, modulo 2^32 (0 = same round; above 2^31 = behind). */
+export function roundsAhead(ours: number, theirs: number): number {
+  return (theirs - ours) >>> 0;
+}
+
+/** The next round number after `round` (wraps at 2^32, like `roundsAhead`). */
+export function nextRoundNumber(round: number): number {
+  return (round + 1) >>> 0;
+}
+
+/** What the room dropped beyond the schema, by reason. */
+export interface GuardDrops {
+  /** A peer's control messages over its budget. */
+  rateLimited: number;
+  /** A peer's chat lines over its chat budget. */
+  chatRateLimited: number;
+  /** Handshake messages of a round behind ours or too far ahead. */
+  otherRounds: number;
+}
+
+/** The room's admission rules for control messages. */
+export class ControlGuard {
+  readonly drops: GuardDrops = { rateLimited: 0, chatRateLimited: 0, otherRounds: 0 };
+  private readonly control = new PeerBuckets(CONTROL_RATES.control);
+  private readonly chat = new PeerBuckets(CONTROL_RATES.chat);
+  private readonly ownChat = new TokenBucket(CONTROL_RATES.chat);
+
+  /** One control message from `peer`: within its budget? */
+  admit(peer: PeerId, nowMs: number): boolean {
+    if (this.control.take(peer, nowMs)) return true;
+    this.drops.rateLimited++;
+    return false;
+  }
+
+  /** One chat line from `peer`: within its chat budget? */
+  admitChat(peer: PeerId, nowMs: number): boolean {
+    if (this.chat.take(peer, nowMs)) return true;
+    this.drops.chatRateLimited++;
+    return false;
+  }
+
+  /** One chat line of ours: within the budget the others hold us to? */
+  sendChat(nowMs: number): boolean {
+    return this.ownChat.take(nowMs);
+  }
+
+  /**
+   * A handshake message of round `theirs`: ours, one to move to, or one to ignore (counted). Anyone may
+   * move us a few rounds forward (a straggler catching up); the host's round also wins when it is far
+   * from ours either way, so a member that pushed us far ahead cannot keep us apart from the host.
+   */
+  round(ours: number, theirs: number, fromHost: boolean): 'same' | 'move' | 'ignore' {
+    const ahead = roundsAhead(ours, theirs);
+    if (ahead === 0) return 'same';
+    if (ahead <= MAX_ROUND_AHEAD) return 'move';
+    if (fromHost && roundsAhead(theirs, ours) > MAX_ROUND_AHEAD) return 'move';
+    this.drops.otherRounds++;
+    return 'ignore';
+  }
+
+  /** Forget a peer that left. */
+  forget(peer: PeerId): void {
+    this.control.delete(peer);
+    this.chat.delete(peer);
+  }
+}
