@@ -4,37 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { ControlChannel, hashSetup, type ControlMessage } from '../../src/lobby/control.ts';
 import { CONTROL_RATES, MAX_ROUND_AHEAD, roundsAhead } from '../../src/lobby/control-guard.ts';
-import { DEFAULT_SETTINGS, type ClientMessage, type Result, type ServerMessage } from '../../src/lobby/protocol.ts';
+import { DEFAULT_SETTINGS } from '../../src/lobby/protocol.ts';
 import { Room, type MeshLink, type RoomEvent } from '../../src/lobby/room.ts';
-import type { SignalingClient, SignalingEvent, SignalingEventKind, SignalingEventOf } from '../../src/lobby/signaling-client.ts';
 import type { PeerSocket } from '../../src/netcode/socket.ts';
 import { createLoopbackMesh, createLoopbackPair } from '../../src/transport/loopback.ts';
+import { fakeSignaling } from '../support/fake-signaling.ts';
 
-function fakeSignaling() {
-  const handlers = new Map<string, Set<(e: SignalingEvent) => void>>();
-  const sent: ClientMessage[] = [];
-  let waiter: ((e: SignalingEvent) => void) | undefined;
-  const client: SignalingClient = {
-    state: 'open',
-    connect: async () => ({ ok: true, value: undefined }),
-    send: (m) => (sent.push(m), true),
-    on: (kind, handler) => {
-      const set = handlers.get(kind) ?? new Set();
-      handlers.set(kind, set);
-      set.add(handler as (e: SignalingEvent) => void);
-      return () => set.delete(handler as (e: SignalingEvent) => void);
-    },
-    next: <K extends SignalingEventKind>(): Promise<Result<SignalingEventOf<K>>> =>
-      new Promise((resolve) => (waiter = (e) => resolve({ ok: true, value: e as SignalingEventOf<K> }))),
-    close: () => undefined,
-  };
-  const emit = (m: ServerMessage): void => {
-    waiter?.(m);
-    waiter = undefined;
-    for (const h of handlers.get(m.kind) ?? []) h(m);
-  };
-  return { client, sent, emit };
-}
 
 /**
  * Bob (m2) in a lobby whose host Ann (m1) — and, with `withCat`, a third member Cat (m3) — are the

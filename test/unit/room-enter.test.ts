@@ -5,40 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Room, type LinkContext, type MeshLink, type RoomOptions } from '../../src/lobby/room.ts';
-import { DEFAULT_SETTINGS, type ClientMessage, type Result, type ServerMessage } from '../../src/lobby/protocol.ts';
-import type { SignalingClient, SignalingEvent, SignalingEventKind, SignalingEventOf } from '../../src/lobby/signaling-client.ts';
+import { DEFAULT_SETTINGS, type ServerMessage } from '../../src/lobby/protocol.ts';
+import type { SignalingClient } from '../../src/lobby/signaling-client.ts';
 import { createLoopbackPair } from '../../src/transport/loopback.ts';
+import { fakeSignaling } from '../support/fake-signaling.ts';
 
-/** A signaling client whose server is the test: `emit` plays a server message, `sent` records ours. */
-function fakeSignaling() {
-  const handlers = new Map<string, Set<(e: SignalingEvent) => void>>();
-  const sent: ClientMessage[] = [];
-  const waiters: { kinds: readonly string[]; resolve: (e: SignalingEvent) => void }[] = [];
-  const client: SignalingClient = {
-    state: 'open',
-    connect: async () => ({ ok: true, value: undefined }),
-    send: (m) => (sent.push(m), true),
-    sendRecord: (data) => (sent.push({ kind: 'record', data }), true),
-    on: (kind, handler) => {
-      const set = handlers.get(kind) ?? new Set();
-      handlers.set(kind, set);
-      const h = handler as (e: SignalingEvent) => void;
-      set.add(h);
-      return () => set.delete(h);
-    },
-    next: <K extends SignalingEventKind>(kinds: readonly K[]): Promise<Result<SignalingEventOf<K>>> =>
-      new Promise((resolve) => {
-        waiters.push({ kinds, resolve: (e) => resolve({ ok: true, value: e as SignalingEventOf<K> }) });
-      }),
-    close: () => undefined,
-  };
-  const emit = (m: ServerMessage): void => {
-    const w = waiters.findIndex((x) => x.kinds.includes(m.kind));
-    if (w >= 0) waiters.splice(w, 1)[0]?.resolve(m);
-    for (const h of handlers.get(m.kind) ?? []) h(m);
-  };
-  return { client, sent, emit };
-}
 
 const joined: ServerMessage & { kind: 'joined' } = {
   kind: 'joined',
