@@ -8,9 +8,11 @@
  * own duration as `render_frame_ms` in `timing`.
  */
 import { Application, Container, Graphics, Text } from 'pixi.js';
-import { BALL_RADIUS, fxToFloat, type GameState, type MatchConfig } from '../../game/index.ts';
+import { BALL_RADIUS, type GameState, type MatchConfig } from '../../game/index.ts';
 import { THEME, playerColour, playerName } from '../palette.ts';
 import { fitViewport, goalRect, isWall, labelAnchor, paddleOrigin, paddleShape, staticKey, toScreen, wallRect, type Viewport } from './layout.ts';
+import { FrameLog } from './frame-log.ts';
+import { positionsOf, type Positions } from './smoother.ts';
 import { RenderTiming } from './timing.ts';
 
 /** A full-arena message, e.g. the winner screen. */
@@ -35,6 +37,11 @@ export interface RenderView {
    * scores); `null`: never shown; an object: shown as given.
    */
   readonly winner?: OverlayScreen | null | undefined;
+  /**
+   * Where to draw the ball and paddles instead of the state's own positions (arena units): the state
+   * plus the correction smoother's offsets (see smoother.ts). Everything else comes from `state`.
+   */
+  readonly display?: Positions | undefined;
 }
 
 /** Construction options. */
@@ -55,6 +62,8 @@ export interface PongRenderer {
   readonly canvas: HTMLCanvasElement;
   /** `render_frame_ms` samples: time spent inside `render()`. */
   readonly timing: RenderTiming;
+  /** What each frame drew and when (for the latency bench and the smoothing figures). */
+  readonly frames: FrameLog;
   /** Draws one frame. Never mutates `view.state`. */
   render(view: RenderView): void;
   /** Re-reads the host's size and device pixel ratio, and redraws the last view (also automatic). */
@@ -113,6 +122,7 @@ function makeText(fontSize: number, colour: number, weight: '400' | '700' = '700
 class PixiRenderer implements PongRenderer {
   readonly canvas: HTMLCanvasElement;
   readonly timing: RenderTiming;
+  readonly frames = new FrameLog();
   private readonly now: () => number;
   private readonly maxResolution: number;
   private readonly world = new Container();
@@ -166,13 +176,14 @@ class PixiRenderer implements PongRenderer {
     if (k !== this.key || v.localPlayer !== this.localPlayer) this.rebuild(state.config, v.localPlayer);
     const vp = this.view;
     if (vp === undefined) throw new Error('unreachable: rebuild sets the viewport');
-    this.ball.position.set(fxToFloat(state.ball.x), fxToFloat(state.ball.y));
+    const shown = v.display ?? positionsOf(state);
+    this.ball.position.set(shown.ballX, shown.ballY);
     this.ball.alpha = state.serveTimer > 0 ? 0.45 : 1;
     const namesKey = `${v.localPlayer ?? -1}|${(v.names ?? []).join('\u0000')}`;
     for (let p = 0; p < this.slots.length; p++) {
       const slot = this.slots[p];
       if (slot === undefined) continue;
-      const o = paddleOrigin(state.config, p, fxToFloat(state.paddles[p] ?? 0));
+      const o = paddleOrigin(state.config, p, shown.paddles[p] ?? 0);
       slot.paddle.position.set(o.x, o.y);
       const score = state.scores[p] ?? 0;
       if (score !== slot.lastScore) {
@@ -185,7 +196,9 @@ class PixiRenderer implements PongRenderer {
     this.drawNotices(v.notices, vp);
     this.drawOverlay(v);
     this.app.render();
-    this.timing.record(this.now() - t0);
+    const t1 = this.now();
+    this.timing.record(t1 - t0);
+    this.frames.record({ atMs: t1, frame: state.frame, ballX: shown.ballX, ballY: shown.ballY, paddles: shown.paddles });
   }
 
   resize(): void {
