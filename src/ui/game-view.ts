@@ -112,7 +112,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   hook.smoothing = smoother.enabled;
   /** The state drawn before the last one that advanced (to infer each player's last input). */
   let previous: GameState = match.state;
-  let lastRenderMs: number | undefined;
+  let lastDecayMs: number | undefined;
   const lagPanel: LagPanel = createLagPanel(lagHost, {
     initial: { latencyMs: lag.latencyMs, jitterMs: lag.jitterMs, loss: lag.loss, duplicate: lag.duplicate, reorder: lag.reorder },
     onChange: (s) => {
@@ -281,6 +281,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     tick(nowMs: number, render: boolean): void {
       if (destroyed) return;
       const s = match.session;
+      // Decay before this tick's corrections: the frame of a correction shows the old timeline's position.
+      if (lastDecayMs !== undefined) smoother.decay(nowMs - lastDecayMs);
+      lastDecayMs = nowMs;
       const stopAt = settles.reduce((m, w) => Math.min(m, w.target), Number.POSITIVE_INFINITY);
       if (s.currentFrame >= stopAt) settleStep(nowMs);
       else {
@@ -301,8 +304,6 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       }
       if (render && renderer !== undefined) {
         const winner = track.winner >= 0 ? endScreenText(track.state, names) : null;
-        if (lastRenderMs !== undefined) smoother.decay(nowMs - lastRenderMs);
-        lastRenderMs = nowMs;
         const display = smoother.apply(positionsOf(match.state));
         renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display });
         publishState(match.state);

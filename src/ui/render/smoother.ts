@@ -5,8 +5,10 @@
  * paddle can land somewhere else than where the old (mispredicted) timeline had it. Drawing the new
  * state as is makes the object jump. Instead the renderer draws `simulated + offset`, where the offset
  * starts at `old timeline − new timeline` (the jump, in arena units) and decays exponentially with wall
- * time (time constant `tauMs`), so the object glides onto its corrected path within ~3 tau. The
- * simulation is untouched: the offset exists only on screen, never in a state or a checksum.
+ * time (time constant `tauMs`), so the object glides onto its corrected path within ~3 tau. Decay
+ * first, then add the new jump (`decay` before `correct` each tick): the frame of the correction shows
+ * the object exactly where the old timeline had it, and each later frame moves it by at most
+ * `1 - exp(-frame/tau)` of the remaining offset. The simulation is untouched: the offset exists only on screen, never in a state or a checksum.
  *
  * A jump longer than `snapDistance` (a goal or a serve on one timeline only: the ball teleports to the
  * centre) is not smoothed: gliding across the arena would show a ball that is nowhere. The local paddle
@@ -29,7 +31,10 @@ export interface Positions {
 export interface SmootherOptions {
   /** Off: `apply` is the identity and corrections are dropped (testers compare with snapping). */
   readonly enabled?: boolean;
-  /** Decay time constant in ms (default 35: 95 % of a correction is gone after ~100 ms). */
+  /**
+   * Decay time constant in ms (default 50: at 60 Hz each frame shows at most 28 % of the remaining
+   * correction, and 95 % of it is gone after 150 ms).
+   */
   readonly tauMs?: number;
   /** A jump at least this long (arena units) snaps (default 150, well past 8 frames of the fastest ball). */
   readonly snapDistance?: number;
@@ -38,7 +43,7 @@ export interface SmootherOptions {
 }
 
 /** Defaults of `SmootherOptions`. */
-export const SMOOTHER_DEFAULTS = { tauMs: 35, snapDistance: 150, epsilon: 0.05 } as const;
+export const SMOOTHER_DEFAULTS = { tauMs: 50, snapDistance: 150, epsilon: 0.05 } as const;
 
 /** `?smooth=0` (or `off`, `false`, `no`) starts a match with smoothing off; absent or anything else: on. */
 export function smoothingFromSearch(search: string): boolean {
