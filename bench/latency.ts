@@ -17,7 +17,10 @@
  * `_goal_` figures (local: input delay + 1 frame; remote: latency + input delay + 1 frame), and
  * `input_latency_draw_interval_ms_p50/p95_lagL`: the time between consecutive drawn frames on both pages
  * during the trials — 16.7 when Chromium keeps up with 60 Hz; on a starved machine (software WebGL,
- * shared cores) animation frames come late, and every latency grows with this interval.
+ * shared cores) animation frames come late, and every latency grows with this interval;
+ * `input_latency_render_wait_ms_p50_lagL`: of the latency, the median time the state that first showed
+ * the move waited between being simulated and being drawn (0-1 ms when the step and the render run in
+ * the same animation frame; larger when a non-rendering fallback tick simulated it).
  * Bounded: about 40 s; throws (the runner prints "skipped") when Chromium is missing.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -61,8 +64,15 @@ async function drawnSince(page: Page, absMs: number): Promise<{ origin: number; 
   }), absMs);
 }
 
+/** When a press showed on a page: total latency, and how much of it the drawn state waited for its frame. */
+interface Shown {
+  readonly ms: number;
+  /** Drawn-frame time minus the time its state was simulated (waiting for an animation frame). */
+  readonly renderWaitMs: number;
+}
+
 /** Latency of one press on one page's drawn frames (undefined when no drawn frame showed the move). */
-function latencyOf(press: Press, drawn: { origin: number; frames: readonly DrawnFrame[] }, player: number): number | undefined {
+function latencyOf(press: Press, drawn: { origin: number; frames: readonly DrawnFrame[] }, player: number): Shown | undefined {
   let rest: number | undefined;
   for (const f of drawn.frames) {
     const at = drawn.origin + f.atMs;
@@ -72,7 +82,7 @@ function latencyOf(press: Press, drawn: { origin: number; frames: readonly Drawn
       continue;
     }
     if (rest === undefined) return undefined; // no frame before the press in the window
-    if (Math.abs(pos - rest) > MOVED) return at - press.at;
+    if (Math.abs(pos - rest) > MOVED) return { ms: at - press.at, renderWaitMs: f.simulatedAtMs === undefined ? Number.NaN : f.atMs - f.simulatedAtMs };
   }
   return undefined;
 }
@@ -85,7 +95,7 @@ function pct(values: readonly number[], q: number): number {
 const round = (x: number): number => Math.round(x * 10) / 10;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function measureLag(server: AppServer, browser: Browser, lag: number): Promise<{ local: number[]; remote: number[]; inputDelay: number; intervals: number[] }> {
+async function measureLag(server: AppServer, browser: Browser, lag: number): Promise<{ local: number[]; remote: number[]; inputDelay: number; intervals: number[]; waits: number[] }> {
   const players: Player[] = [];
   try {
     const created = await createLobbyViaUi(browser, server, { name: 'Alice', players: 2, pointsToWin: 99, query: `?countdown=0&lag=${lag}` });
@@ -100,6 +110,7 @@ async function measureLag(server: AppServer, browser: Browser, lag: number): Pro
     const local: number[] = [];
     const remote: number[] = [];
     const intervals: number[] = [];
+    const waits: number[] = [];
     for (let t = 0; t < TRIALS; t++) {
       const start = await alice.page.evaluate(() => performance.timeOrigin + performance.now());
       const key = t % 2 === 0 ? 'ArrowDown' : 'ArrowUp';
@@ -113,12 +124,14 @@ async function measureLag(server: AppServer, browser: Browser, lag: number): Pro
       const [mine, theirs] = await Promise.all([drawnSince(alice.page, start - 200), drawnSince(bob.page, start - 200)]);
       const l = latencyOf({ at: pressAt }, mine, 0);
       const r = latencyOf({ at: pressAt }, theirs, 0);
-      if (l !== undefined) local.push(l);
-      if (r !== undefined) remote.push(r);
+      if (l !== undefined) local.push(l.ms);
+      if (r !== undefined) remote.push(r.ms);
+      if (l !== undefined) waits.push(l.renderWaitMs);
+      if (r !== undefined) waits.push(r.renderWaitMs);
       for (const d of [mine, theirs]) for (let i = 1; i < d.frames.length; i++) intervals.push((d.frames[i]?.atMs ?? 0) - (d.frames[i - 1]?.atMs ?? 0));
       if (process.env.LATENCY_DEBUG !== undefined) {
         const trace = (d: typeof mine, upTo: number | undefined): string => d.frames.filter((f) => d.origin + f.atMs >= pressAt - 20 && (upTo === undefined || d.origin + f.atMs <= pressAt + upTo)).map((f) => `${Math.round(d.origin + f.atMs - pressAt)}:${f.frame}:${Math.round(f.paddles[0] ?? 0)}`).join(' ');
-        console.error(`lag ${lag} trial ${t}: local ${l?.toFixed(1)} remote ${r?.toFixed(1)}\n  A ${trace(mine, l)}\n  B ${trace(theirs, r)}`);
+        console.error(`lag ${lag} trial ${t}: local ${l?.ms.toFixed(1)} (render wait ${l?.renderWaitMs.toFixed(1)}) remote ${r?.ms.toFixed(1)} (render wait ${r?.renderWaitMs.toFixed(1)})\n  A ${trace(mine, l?.ms)}\n  B ${trace(theirs, r?.ms)}`);
       }
     }
     if (process.env.LATENCY_DEBUG !== undefined) {
@@ -128,7 +141,7 @@ async function measureLag(server: AppServer, browser: Browser, lag: number): Pro
     const errors = players.flatMap((p) => p.errors);
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
     if (local.length < TRIALS / 2 || remote.length < TRIALS / 2) throw new Error(`lag ${lag}: only ${local.length}/${remote.length} of ${TRIALS} presses were seen on screen`);
-    return { local, remote, inputDelay, intervals };
+    return { local, remote, inputDelay, intervals, waits };
   } finally {
     await closeAll(players);
   }
@@ -158,6 +171,7 @@ export async function benchLatency(): Promise<Record<string, number>> {
         out[`input_latency_remote_goal_ms_lag${lag}`] = round(lag + (r.inputDelay + 1) * TICK_MS);
         out[`input_latency_draw_interval_ms_p50_lag${lag}`] = round(pct(r.intervals, 0.5));
         out[`input_latency_draw_interval_ms_p95_lag${lag}`] = round(pct(r.intervals, 0.95));
+        out[`input_latency_render_wait_ms_p50_lag${lag}`] = round(pct(r.waits, 0.5));
       }
       out.input_latency_input_delay_frames = delay;
       out.input_latency_local_goal_ms = round((delay + 1) * TICK_MS);

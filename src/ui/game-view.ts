@@ -113,6 +113,8 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   /** The state drawn before the last one that advanced (to infer each player's last input). */
   let previous: GameState = match.state;
   let lastDecayMs: number | undefined;
+  /** Tick time at which the current state was produced (a new frame or a correction). */
+  let simulatedAtMs: number | undefined;
   const lagPanel: LagPanel = createLagPanel(lagHost, {
     initial: { latencyMs: lag.latencyMs, jitterMs: lag.jitterMs, loss: lag.loss, duplicate: lag.duplicate, reorder: lag.reorder },
     onChange: (s) => {
@@ -134,7 +136,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
    * Runs `work` (which executes session requests) and, when it rolled back, hands the smoother the
    * jump: the old timeline carried on to the new frame versus the corrected state.
    */
-  const simulate = (work: () => void): void => {
+  const simulate = (nowMs: number, work: () => void): void => {
     const before = match.state;
     const steps = match.sim.steps;
     work();
@@ -146,6 +148,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       hook.corrections = { blended: smoother.blended, snapped: smoother.snaps };
     }
     if (advanced > 0) previous = before;
+    if (after !== before) simulatedAtMs = nowMs;
   };
 
   const nameOfPeer = (peer: string): string => names[match.start.order.indexOf(peer)] ?? peer;
@@ -203,7 +206,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   };
 
   const settleStep = (nowMs: number): void => {
-    simulate(() => match.sim.execute(match.session.advanceFrame(nowMs, false)));
+    simulate(nowMs, () => match.sim.execute(match.session.advanceFrame(nowMs, false)));
     for (const e of match.session.drainEvents()) onEvent(e, nowMs);
   };
 
@@ -288,7 +291,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       if (s.currentFrame >= stopAt) settleStep(nowMs);
       else {
         const bits = o.scripted(s.currentFrame) ?? input?.sample() ?? 0;
-        simulate(() => match.update(nowMs, bits));
+        simulate(nowMs, () => match.update(nowMs, bits));
         for (const e of match.drainEvents()) onEvent(e, nowMs);
       }
       track.advance(s);
@@ -305,7 +308,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       if (render && renderer !== undefined) {
         const winner = track.winner >= 0 ? endScreenText(track.state, names) : null;
         const display = smoother.apply(positionsOf(match.state));
-        renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display });
+        renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display, simulatedAtMs });
         publishState(match.state);
       }
       hook.checksum = formatChecksum(checksum(match.state));

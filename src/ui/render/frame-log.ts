@@ -11,6 +11,8 @@ export interface DrawnFrame {
   readonly atMs: number;
   /** Simulation frame of the state drawn. */
   readonly frame: number;
+  /** When the drawn state was simulated (the caller's tick time, page clock), if the caller said. */
+  readonly simulatedAtMs?: number | undefined;
   /** Ball centre drawn (arena units). */
   readonly ballX: number;
   readonly ballY: number;

@@ -42,6 +42,8 @@ export interface RenderView {
    * plus the correction smoother's offsets (see smoother.ts). Everything else comes from `state`.
    */
   readonly display?: Positions | undefined;
+  /** When `state` was simulated (page clock), logged with the drawn frame (latency breakdown). */
+  readonly simulatedAtMs?: number | undefined;
 }
 
 /** Construction options. */
@@ -198,7 +200,7 @@ class PixiRenderer implements PongRenderer {
     this.app.render();
     const t1 = this.now();
     this.timing.record(t1 - t0);
-    this.frames.record({ atMs: t1, frame: state.frame, ballX: shown.ballX, ballY: shown.ballY, paddles: shown.paddles });
+    this.frames.record({ atMs: t1, frame: state.frame, simulatedAtMs: v.simulatedAtMs, ballX: shown.ballX, ballY: shown.ballY, paddles: shown.paddles });
   }
 
   resize(): void {
