@@ -25,6 +25,9 @@ const HUD_EVERY_MS = 250;
 const NOTICE_LOG_LIMIT = 200;
 const GO_FRAMES = 40;
 
+/** The tester's last *Smooth corrections* choice on this page, kept for the next match (like the lag). */
+let smoothingChoice: boolean | undefined;
+
 /** What the game screen needs from the lobby page. */
 export interface GameViewOptions {
   readonly match: OnlineMatch;
@@ -108,7 +111,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const hud: Hud = createHud(hudHost, { nameOf: (p) => names[p] ?? `P${p + 1}` });
   let lag = o.lag;
   match.lag.setConditions(lag);
-  const smoother = new CorrectionSmoother({ enabled: smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });
+  const smoother = new CorrectionSmoother({ enabled: smoothingChoice ?? smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });
   hook.smoothing = smoother.enabled;
   /** The state drawn before the last one that advanced (to infer each player's last input). */
   let previous: GameState = match.state;
@@ -127,6 +130,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       initial: smoother.enabled,
       onChange: (on) => {
         smoother.enabled = on;
+        smoothingChoice = on;
         hook.smoothing = on;
       },
     },
