@@ -2,6 +2,8 @@
  * `npm run bench`: runs every benchmark section, prints human-readable figures, and prints one JSON
  * object with all keys as the last line. A section whose module is missing or throws is reported and
  * skipped (its keys are absent), so one broken section never hides the others.
+ * `npm run bench -- game smoothing` runs only the named sections; an unknown name is an error (exit 2)
+ * that lists the known ones. Every key is described in docs/performance.md.
  */
 type Figures = Record<string, number>;
 type Section = { readonly name: string; readonly module: string; readonly fn: string };
@@ -13,11 +15,19 @@ const SECTIONS: readonly Section[] = [
   { name: 'signaling', module: './signaling.ts', fn: 'benchSignaling' },
   { name: 'transports', module: './transports.ts', fn: 'benchTransports' },
   { name: 'browser', module: './browser.ts', fn: 'benchBrowser' },
+  { name: 'growth', module: './growth.ts', fn: 'benchGrowth' },
+  { name: 'smoothing', module: './smoothing.ts', fn: 'benchSmoothing' },
+  { name: 'latency', module: './latency.ts', fn: 'benchLatency' },
 ];
 
 async function main(): Promise<void> {
   const all: Figures = {};
   const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !SECTIONS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown bench section${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${SECTIONS.map((s) => s.name).join(', ')})`);
+    process.exit(2);
+  }
   for (const s of SECTIONS) {
     if (only.length > 0 && !only.includes(s.name)) continue;
     const started = Date.now();

@@ -1,6 +1,8 @@
 /**
- * The game state: plain immutable data (updated only through immer's `produce` in `step`), so a
- * snapshot for rollback is just a stored reference. Positions and speeds are Q16.16 fixed point.
+ * The game state: plain immutable data in immer's sense (frozen, structurally shared between frames), so
+ * a snapshot for rollback is just a stored reference. `step` builds each next state from a working copy
+ * and freezes its new parts with immer's `freeze` (the hot path, see step.ts); other code edits states
+ * with `produce`. Positions and speeds are Q16.16 fixed point.
  */
 import type { MatchConfig } from './config.ts';
 import { fx } from './fixed.ts';

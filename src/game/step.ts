@@ -12,7 +12,7 @@
  * `pointsToWin` alone wins (a tie at the top plays on). Integer math only (Q16.16, see fixed.ts); the
  * serve direction comes from the seeded generator in the state.
  */
-import { castDraft, produce } from 'immer';
+import { freeze } from 'immer';
 import { direction } from './angles.ts';
 import { clamp, floorDivExact, fmul, fx } from './fixed.ts';
 import { nextRng, rngBelow } from './rng.ts';
@@ -46,24 +46,26 @@ type Work = Mutable<Omit<GameState, 'ball' | 'paddles' | 'scores'>> & { ball: Mu
 
 /**
  * Advances a state by one frame with one input bitfield per player (missing inputs count as 0).
- * The rules run on a plain working copy (no proxies on the hot path); immer's `produce` then commits
- * the changed fields, sharing every unchanged part with the previous state and freezing the result.
+ *
+ * The rules run on a plain working copy (no proxies on the hot path), which then *is* the next state:
+ * every unchanged part (config, ball, paddles, scores) is shared with the previous state, and exactly the
+ * new objects are frozen with immer's `freeze` — the same result `produce` gives (structural sharing,
+ * frozen output) without its draft proxy and finalize pass, which cost ~2 us of a ~2.8 us step and made
+ * an 8-frame rollback slower than the 16 us target (docs/performance.md). States stay immer data:
+ * code off the hot path (tests, tools) edits them with `produce`.
  */
 export function step(state: GameState, inputs: readonly number[]): GameState {
   const w: Work = { ...state, ball: { ...state.ball } };
   run(w, inputs);
-  return produce(state, (d) => {
-    d.frame = w.frame;
-    d.rng = w.rng;
-    d.lastHitter = w.lastHitter;
-    d.serveTimer = w.serveTimer;
-    d.rally = w.rally;
-    d.winner = w.winner;
-    const b = state.ball;
-    if (w.ball.x !== b.x || w.ball.y !== b.y || w.ball.vx !== b.vx || w.ball.vy !== b.vy || w.ball.speed !== b.speed) d.ball = w.ball;
-    if (w.paddles !== state.paddles) d.paddles = castDraft(w.paddles);
-    if (w.scores !== state.scores) d.scores = castDraft(w.scores);
-  });
+  const b = state.ball;
+  const nb = w.ball;
+  if (nb.x === b.x && nb.y === b.y && nb.vx === b.vx && nb.vy === b.vy && nb.speed === b.speed) w.ball = b as Mutable<Ball>; // unchanged: share it (no longer mutated)
+  else freeze(nb);
+  if (w.paddles !== state.paddles) freeze(w.paddles);
+  if (w.scores !== state.scores) freeze(w.scores);
+  // A hand-built (unfrozen) state shares unfrozen parts: freeze deeply once, as `produce` would; states
+  // stepped from a frozen state only need their new objects frozen.
+  return freeze(w as GameState, !Object.isFrozen(state));
 }
 
 function run(d: Work, inputs: readonly number[]): void {

@@ -5,7 +5,7 @@
  * *confirmed* (a predicted point can still be rolled back). The match runs at a fixed 60 Hz inside
  * `OnlineMatch.update`; this view calls it from `tick` with the sampled (or scripted) input.
  */
-import { checksum, encodeReplay, formatChecksum, fxToFloat } from '../game/index.ts';
+import { checksum, encodeReplay, formatChecksum, fxToFloat, type GameState } from '../game/index.ts';
 import type { OnlineMatch } from '../lobby/online-match.ts';
 import type { SessionEvent } from '../netcode/types.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
@@ -17,13 +17,16 @@ import { createLagPanel, type LagPanel } from './lag-panel.ts';
 import { applySessionEvent, noticeForEvent, NoticeList } from './notices.ts';
 import { playerColour, SIDE_NAMES } from './palette.ts';
 import { endScreenText, replayFileName } from './messages.ts';
-import { createRenderer, paddleOrigin, type PongRenderer } from './render/index.ts';
+import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, positionsOf, smoothingFromSearch, type PongRenderer } from './render/index.ts';
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
 
 const HUD_EVERY_MS = 250;
 /** Notices kept in the test hook's log. */
 const NOTICE_LOG_LIMIT = 200;
 const GO_FRAMES = 40;
+
+/** The tester's last *Smooth corrections* choice on this page, kept for the next match (like the lag). */
+let smoothingChoice: boolean | undefined;
 
 /** What the game screen needs from the lobby page. */
 export interface GameViewOptions {
@@ -108,6 +111,13 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const hud: Hud = createHud(hudHost, { nameOf: (p) => names[p] ?? `P${p + 1}` });
   let lag = o.lag;
   match.lag.setConditions(lag);
+  const smoother = new CorrectionSmoother({ enabled: smoothingChoice ?? smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });
+  hook.smoothing = smoother.enabled;
+  /** The state drawn before the last one that advanced (to infer each player's last input). */
+  let previous: GameState = match.state;
+  let lastDecayMs: number | undefined;
+  /** Tick time at which the current state was produced (a new frame or a correction). */
+  let simulatedAtMs: number | undefined;
   const lagPanel: LagPanel = createLagPanel(lagHost, {
     initial: { latencyMs: lag.latencyMs, jitterMs: lag.jitterMs, loss: lag.loss, duplicate: lag.duplicate, reorder: lag.reorder },
     onChange: (s) => {
@@ -116,7 +126,34 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       hook.lag = lag;
       o.onLagChange(lag);
     },
+    smoothing: {
+      initial: smoother.enabled,
+      onChange: (on) => {
+        smoother.enabled = on;
+        smoothingChoice = on;
+        hook.smoothing = on;
+      },
+    },
   });
+
+  /**
+   * Runs `work` (which executes session requests) and, when it rolled back, hands the smoother the
+   * jump: the old timeline carried on to the new frame versus the corrected state.
+   */
+  const simulate = (nowMs: number, work: () => void): void => {
+    const before = match.state;
+    const steps = match.sim.steps;
+    work();
+    const after = match.state;
+    const advanced = after.frame - before.frame;
+    const resimulated = match.sim.steps - steps - Math.max(0, advanced);
+    if (resimulated > 0 && smoother.enabled && advanced >= 0) {
+      smoother.correct(positionsOf(oldTimeline(previous, before, advanced)), positionsOf(after), local);
+      hook.corrections = { blended: smoother.blended, snapped: smoother.snaps };
+    }
+    if (advanced > 0) previous = before;
+    if (after !== before) simulatedAtMs = nowMs;
+  };
 
   const nameOfPeer = (peer: string): string => names[match.start.order.indexOf(peer)] ?? peer;
   const log = (text: string, atMs: number): void => {
@@ -173,7 +210,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   };
 
   const settleStep = (nowMs: number): void => {
-    match.sim.execute(match.session.advanceFrame(nowMs, false));
+    simulate(nowMs, () => match.sim.execute(match.session.advanceFrame(nowMs, false)));
     for (const e of match.session.drainEvents()) onEvent(e, nowMs);
   };
 
@@ -227,6 +264,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     renderer = r;
     stage.prepend(r.canvas);
     testHook().renderFrameMs = () => r.timing.summary();
+    testHook().drawnFrames = (sinceMs) => r.frames.since(sinceMs);
     input = createInputSampler({
       side: local,
       touchTarget: stage,
@@ -250,11 +288,14 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     tick(nowMs: number, render: boolean): void {
       if (destroyed) return;
       const s = match.session;
+      // Decay before this tick's corrections: the frame of a correction shows the old timeline's position.
+      if (lastDecayMs !== undefined) smoother.decay(nowMs - lastDecayMs);
+      lastDecayMs = nowMs;
       const stopAt = settles.reduce((m, w) => Math.min(m, w.target), Number.POSITIVE_INFINITY);
       if (s.currentFrame >= stopAt) settleStep(nowMs);
       else {
         const bits = o.scripted(s.currentFrame) ?? input?.sample() ?? 0;
-        match.update(nowMs, bits);
+        simulate(nowMs, () => match.update(nowMs, bits));
         for (const e of match.drainEvents()) onEvent(e, nowMs);
       }
       track.advance(s);
@@ -270,7 +311,8 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       }
       if (render && renderer !== undefined) {
         const winner = track.winner >= 0 ? endScreenText(track.state, names) : null;
-        renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner });
+        const display = smoother.apply(positionsOf(match.state));
+        renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display, simulatedAtMs });
         publishState(match.state);
       }
       hook.checksum = formatChecksum(checksum(match.state));

@@ -4,6 +4,9 @@
  * injector (they are the required knobs of the transport's `LinkConditions`, so they can be passed
  * as-is). URL parameters (`?lag=120&jitter=30&loss=0.05`) set the initial values via the transport's
  * `linkConditionsFromSearchParams`.
+ *
+ * When the caller passes `smoothing`, the panel also shows a "Smooth corrections" checkbox (render-side
+ * blending of rollback corrections, see render/smoother.ts; `?smooth=0` starts with it off).
  */
 import { LINK_RANGES, type LinkConditions } from '../transport/link-model.ts';
 import { h } from './dom.ts';
@@ -48,6 +51,8 @@ export interface LagPanelOptions {
   readonly initial?: LagSettings;
   /** Called with the full settings after every change. */
   readonly onChange: (settings: LagSettings) => void;
+  /** Shows the "Smooth corrections" checkbox with this initial value and change callback. */
+  readonly smoothing?: { readonly initial: boolean; readonly onChange: (on: boolean) => void };
 }
 
 /** A mounted lag panel. */
@@ -83,8 +88,16 @@ export function createLagPanel(host: HTMLElement, options: LagPanelOptions): Lag
     show();
     options.onChange(settings);
   });
+  const extra: HTMLElement[] = [];
+  const smoothing = options.smoothing;
+  if (smoothing !== undefined) {
+    const box = h('input', { type: 'checkbox', id: 'lag-smooth', 'data-testid': 'smooth-corrections' });
+    box.checked = smoothing.initial;
+    box.addEventListener('change', () => smoothing.onChange(box.checked));
+    extra.push(h('div', { class: 'lag-row lag-check' }, box, h('label', { for: 'lag-smooth', text: 'Smooth corrections' })));
+  }
   const element = h('section', { class: 'lag-panel', 'aria-label': 'lag injection', 'data-testid': 'lag-panel' },
-    h('h3', { text: 'Lag injection' }), ...rows.map((r) => r.row), reset);
+    h('h3', { text: 'Lag injection' }), ...rows.map((r) => r.row), ...extra, reset);
   host.append(element);
 
   function show(): void {

@@ -5,6 +5,7 @@
 import { checksum, formatChecksum, fxToFloat, type GameState } from '../game/index.ts';
 import type { SessionStats } from '../netcode/types.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
+import type { DrawnFrame } from './render/frame-log.ts';
 import type { TimingSummary } from './render/timing.ts';
 
 /** Names of the pages (`game`: the lobby route while a match is shown). */
@@ -118,6 +119,10 @@ export interface OnlineHookInfo {
   lag: LinkConditions | undefined;
   /** Replay downloads started on this page. */
   replayDownloads: number;
+  /** Smooth corrections on (`?smooth=0` or the lag panel's checkbox turn it off); set once a match shows. */
+  smoothing?: boolean;
+  /** Corrections blended / snapped (too long, e.g. a goal on one timeline only) by the smoother so far. */
+  corrections?: { readonly blended: number; readonly snapped: number };
   /** Session stats now (undefined before a match). */
   stats(): SessionStats | undefined;
   /** Overrides the keyboard: a function of the frame, fixed input bits, or null to give it back. */
@@ -143,6 +148,11 @@ export interface RollbackPongHook {
   replay: ReplayHookInfo | undefined;
   /** `render_frame_ms` summary of the current page's renderer. */
   renderFrameMs: (() => TimingSummary) | undefined;
+  /**
+   * What the current page's renderer drew at or after `sinceMs` (page clock, `performance.now()`): per
+   * frame the render time and the ball/paddle positions on screen (the latest 1200 frames).
+   */
+  drawnFrames?: ((sinceMs?: number) => readonly DrawnFrame[]) | undefined;
   /** The online lobby and match (undefined on other pages). */
   online: OnlineHookInfo | undefined;
   /** Extra fields a page (e.g. the online match) wants to expose. */
@@ -174,6 +184,7 @@ export function resetTestHook(page: PageName): void {
   hook.state = undefined;
   hook.replay = undefined;
   hook.renderFrameMs = undefined;
+  hook.drawnFrames = undefined;
   hook.online = undefined;
   hook.extra = {};
 }

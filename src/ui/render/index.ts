@@ -2,3 +2,5 @@
 export * from './layout.ts';
 export * from './renderer.ts';
 export * from './timing.ts';
+export * from './frame-log.ts';
+export { CorrectionSmoother, inferredInputs, oldTimeline, positionsOf, SMOOTHER_DEFAULTS, smoothingFromSearch, type Positions, type SmootherOptions } from './smoother.ts';

@@ -8,9 +8,11 @@
  * own duration as `render_frame_ms` in `timing`.
  */
 import { Application, Container, Graphics, Text } from 'pixi.js';
-import { BALL_RADIUS, fxToFloat, type GameState, type MatchConfig } from '../../game/index.ts';
+import { BALL_RADIUS, type GameState, type MatchConfig } from '../../game/index.ts';
 import { THEME, playerColour, playerName } from '../palette.ts';
 import { fitViewport, goalRect, isWall, labelAnchor, paddleOrigin, paddleShape, staticKey, toScreen, wallRect, type Viewport } from './layout.ts';
+import { FrameLog } from './frame-log.ts';
+import { positionsOf, type Positions } from './smoother.ts';
 import { RenderTiming } from './timing.ts';
 
 /** A full-arena message, e.g. the winner screen. */
@@ -35,6 +37,13 @@ export interface RenderView {
    * scores); `null`: never shown; an object: shown as given.
    */
   readonly winner?: OverlayScreen | null | undefined;
+  /**
+   * Where to draw the ball and paddles instead of the state's own positions (arena units): the state
+   * plus the correction smoother's offsets (see smoother.ts). Everything else comes from `state`.
+   */
+  readonly display?: Positions | undefined;
+  /** When `state` was simulated (page clock), logged with the drawn frame (latency breakdown). */
+  readonly simulatedAtMs?: number | undefined;
 }
 
 /** Construction options. */
@@ -43,7 +52,11 @@ export interface RendererOptions {
   readonly now?: () => number;
   /** Upper bound on the device pixel ratio used (default 2: sharper costs fill rate on phones). */
   readonly maxResolution?: number;
-  /** Multisample anti-aliasing (default true; false is cheaper on software WebGL). */
+  /**
+   * Multisample anti-aliasing. Default: on, except on a software WebGL (SwiftShader, llvmpipe — a machine
+   * without a usable GPU, or headless Chromium), where it costs frame rate: two 900x640 pages on a busy
+   * 2-core machine drew 13.5 / 18.3 frames/s each with it and 17.4 / 18.6 without (A/B/A/B).
+   */
   readonly antialias?: boolean;
   /** Samples kept for the timing summary (default 600). */
   readonly timingCapacity?: number;
@@ -55,6 +68,8 @@ export interface PongRenderer {
   readonly canvas: HTMLCanvasElement;
   /** `render_frame_ms` samples: time spent inside `render()`. */
   readonly timing: RenderTiming;
+  /** What each frame drew and when (for the latency bench and the smoothing figures). */
+  readonly frames: FrameLog;
   /** Draws one frame. Never mutates `view.state`. */
   render(view: RenderView): void;
   /** Re-reads the host's size and device pixel ratio, and redraws the last view (also automatic). */
@@ -86,13 +101,24 @@ export async function createRenderer(host: HTMLElement, options: RendererOptions
     width: size.w,
     height: size.h,
     background: THEME.background,
-    antialias: options.antialias ?? true,
+    antialias: options.antialias ?? !softwareWebGl(),
     autoDensity: true,
     resolution: resolutionFor(options.maxResolution ?? 2),
     autoStart: false,
     preference: 'webgl',
   });
   return new PixiRenderer(app, host, options);
+}
+
+/** True when WebGL is rendered in software (asked once, on a throwaway context that is released). */
+export function softwareWebGl(): boolean {
+  if (typeof document === 'undefined') return false;
+  const gl = document.createElement('canvas').getContext('webgl');
+  if (gl === null) return true;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
 }
 
 function hostSize(host: HTMLElement): { w: number; h: number } {
@@ -113,6 +139,7 @@ function makeText(fontSize: number, colour: number, weight: '400' | '700' = '700
 class PixiRenderer implements PongRenderer {
   readonly canvas: HTMLCanvasElement;
   readonly timing: RenderTiming;
+  readonly frames = new FrameLog();
   private readonly now: () => number;
   private readonly maxResolution: number;
   private readonly world = new Container();
@@ -166,13 +193,14 @@ class PixiRenderer implements PongRenderer {
     if (k !== this.key || v.localPlayer !== this.localPlayer) this.rebuild(state.config, v.localPlayer);
     const vp = this.view;
     if (vp === undefined) throw new Error('unreachable: rebuild sets the viewport');
-    this.ball.position.set(fxToFloat(state.ball.x), fxToFloat(state.ball.y));
+    const shown = v.display ?? positionsOf(state);
+    this.ball.position.set(shown.ballX, shown.ballY);
     this.ball.alpha = state.serveTimer > 0 ? 0.45 : 1;
     const namesKey = `${v.localPlayer ?? -1}|${(v.names ?? []).join('\u0000')}`;
     for (let p = 0; p < this.slots.length; p++) {
       const slot = this.slots[p];
       if (slot === undefined) continue;
-      const o = paddleOrigin(state.config, p, fxToFloat(state.paddles[p] ?? 0));
+      const o = paddleOrigin(state.config, p, shown.paddles[p] ?? 0);
       slot.paddle.position.set(o.x, o.y);
       const score = state.scores[p] ?? 0;
       if (score !== slot.lastScore) {
@@ -185,7 +213,9 @@ class PixiRenderer implements PongRenderer {
     this.drawNotices(v.notices, vp);
     this.drawOverlay(v);
     this.app.render();
-    this.timing.record(this.now() - t0);
+    const t1 = this.now();
+    this.timing.record(t1 - t0);
+    this.frames.record({ atMs: t1, frame: state.frame, simulatedAtMs: v.simulatedAtMs, ballX: shown.ballX, ballY: shown.ballY, paddles: shown.paddles });
   }
 
   resize(): void {
