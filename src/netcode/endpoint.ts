@@ -5,7 +5,7 @@
  */
 import { ClockSync, clockSample } from './clock-sync.ts';
 import { encodePacket } from './codec.ts';
-import type { Message, PlayerStatus, SyncReply } from './protocol.ts';
+import { emptyRejectCounts, type Message, type PlayerStatus, type RejectReason, type SyncReply } from './protocol.ts';
 import type { PeerId, PeerSocket } from './socket.ts';
 import { estimateRemoteFrame, TimeSync } from './time-sync.ts';
 import { NULL_FRAME, type Frame, type PeerStats } from './types.ts';
@@ -51,7 +51,9 @@ export class PeerEndpoint {
   bytesOut = 0;
   packetsIn = 0;
   packetsOut = 0;
-  rejected = 0;
+  /** Packets dropped, per reason. */
+  readonly rejected = emptyRejectCounts();
+  private rejectedTotal = 0;
   private nextNonce = 1;
   private readonly probes = new Int32Array(LOSS_WINDOW); // nonce of each recent probe, 0 = answered
   private probesSent = 0;
@@ -86,6 +88,12 @@ export class PeerEndpoint {
     this.packetsIn++;
     this.lastReceivedMs = nowMs;
     this.synchronized = true;
+  }
+
+  /** Counts a dropped packet (or record) of this peer. */
+  reject(reason: RejectReason): void {
+    this.rejected[reason]++;
+    this.rejectedTotal++;
   }
 
   /** Sends a clock probe. */
@@ -193,7 +201,8 @@ export class PeerEndpoint {
       bytesOut: this.bytesOut,
       packetsIn: this.packetsIn,
       packetsOut: this.packetsOut,
-      packetsRejected: this.rejected,
+      packetsRejected: this.rejectedTotal,
+      rejected: { ...this.rejected },
       framesAhead: this.timeSync.framesAhead,
       lastReceivedFrame,
       state: this.state,

@@ -32,6 +32,8 @@ interface PeerLedger {
 export class ChecksumExchange<S> {
   private readonly detector: DesyncDetector<S>;
   private readonly ledgers = new Map<PeerId, PeerLedger>();
+  /** Frames whose state we asked each peer for (a reply to anything else is dropped). */
+  private readonly requested = new Map<PeerId, Set<Frame>>();
 
   constructor(
     interval: number,
@@ -85,14 +87,17 @@ export class ChecksumExchange<S> {
     if (encoded !== undefined && encoded.length <= LIMITS.maxStateBytes) e.send({ kind: 'state-reply', frame, state: encoded }, nowMs);
   }
 
-  /** A peer's state of `frame`, answering our request: diff it against ours. */
-  onStateReply(e: PeerEndpoint, frame: Frame, bytes: Uint8Array): void {
+  /** A peer's state of `frame`, answering our request: diff it against ours. False when we never asked. */
+  onStateReply(e: PeerEndpoint, frame: Frame, bytes: Uint8Array): boolean {
+    const asked = this.requested.get(e.peer);
+    if (asked === undefined || !asked.delete(frame)) return false;
     const fin = this.detector.finalAt(frame);
     const f = this.forensics;
     const remote = f?.decode(bytes);
     if (fin !== undefined && f !== undefined && remote !== undefined) {
       this.events.push({ kind: 'desync-diff', peer: e.peer, frame, diff: f.diff(fin.state, remote) });
     }
+    return true;
   }
 
   private compare(e: PeerEndpoint, frame: Frame, nowMs: number): void {
@@ -104,7 +109,14 @@ export class ChecksumExchange<S> {
     ledger.comparedUpTo = frame;
     if (remote === fin.checksum) return;
     this.events.push({ kind: 'desync', report: { frame, localChecksum: fin.checksum, remoteChecksum: remote, peer: e.peer } });
-    if (this.forensics !== undefined) e.send({ kind: 'state-request', frame }, nowMs);
+    if (this.forensics !== undefined) {
+      let asked = this.requested.get(e.peer);
+      if (asked === undefined) this.requested.set(e.peer, (asked = new Set()));
+      // A few outstanding requests per peer at most: a peer that never answers cannot grow this.
+      if (asked.size >= CHECKSUMS_PER_REPORT) asked.clear();
+      asked.add(frame);
+      e.send({ kind: 'state-request', frame }, nowMs);
+    }
   }
 
   private ledger(peer: PeerId): PeerLedger {

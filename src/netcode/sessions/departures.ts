@@ -2,11 +2,14 @@
  * Agreement on departed players in a 2-4 player mesh.
  *
  * Every input packet gossips, per player, whether the sender considers that player gone and the last
- * frame of that player's input it holds. A peer that times a player out (or gets its notice) neutralises
- * that player's input after the last frame it holds; gossip then lowers that frame to the minimum any
- * peer holds, so all remaining peers simulate the same inputs (rolling back if they had used later real
- * ones). The `disconnected` event is raised once the remaining peers agree on the frame. The same gossip
- * tells which input frames every peer holds, i.e. which states are final for desync detection.
+ * frame of that player's input it holds. A player is dropped only on this peer's own word: its own
+ * silence, its own goodbye, or the lobby server's (`P2PSession.peerLeft`). Gossip never drops anyone
+ * (and "you are gone" about us is ignored): it only serves to agree on the frame. Once this peer dropped
+ * a player, it lowers that player's last frame to the minimum a remaining peer claims (never below what
+ * is already final here: such a claim is rejected before it gets here), so all remaining peers simulate
+ * the same inputs (rolling back if they had used later real ones). The `disconnected` event is raised
+ * once the remaining peers agree on the frame. The same gossip tells which input frames every peer
+ * holds, i.e. which states are final for desync detection.
  */
 import type { PeerEndpoint } from '../endpoint.ts';
 import type { InputQueue } from '../input-queue.ts';
@@ -15,8 +18,6 @@ import { NULL_FRAME, type DepartureReason, type Frame, type SessionEvent } from 
 
 /** Departure bookkeeping of one session. */
 export class Departures {
-  /** Another peer says that *we* are gone: the session stops. */
-  localGone = false;
   /** Players whose departure was announced with a `disconnected` event. */
   private readonly announced = new Set<number>();
   /** Players this peer heard say goodbye (the rest were lost). */
@@ -46,23 +47,16 @@ export class Departures {
     this.saidGoodbye.add(player);
   }
 
-  /** Adopts departures another peer decided, converging on the earliest frame anyone reports. */
-  applyGossip(status: readonly PlayerStatus[], currentFrame: Frame): void {
+  /**
+   * For players this peer dropped itself, converges on the earliest frame a remaining peer reports.
+   * Claims about players we still hear, and about us, change nothing.
+   */
+  applyGossip(status: readonly PlayerStatus[]): void {
     for (let p = 0; p < this.queues.length; p++) {
       const s = status[p];
-      if (s === undefined || !s.disconnected) continue;
-      if (p === this.localPlayer) {
-        if (!this.localGone) {
-          this.localGone = true;
-          this.events.push({ kind: 'local-disconnected', frame: currentFrame });
-        }
-        continue;
-      }
+      if (s === undefined || !s.disconnected || p === this.localPlayer) continue;
       const q = this.queue(p);
-      if (!q.isDisconnected || s.lastFrame < q.lastReceivedFrame) {
-        const e = this.endpoints.find((x) => x.player === p);
-        if (e !== undefined) this.drop(e, s.lastFrame, 'lost');
-      }
+      if (q.isDisconnected && s.lastFrame < q.lastReceivedFrame) q.disconnectAfter(s.lastFrame);
     }
   }
 

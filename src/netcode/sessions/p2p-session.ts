@@ -15,7 +15,7 @@
  */
 import { PeerEndpoint } from '../endpoint.ts';
 import { decodePacket } from '../codec.ts';
-import { assertNever, LIMITS, type InputMessage, type Message } from '../protocol.ts';
+import { assertNever, emptyRejectCounts, LIMITS, REJECT_REASONS, type InputMessage, type Message } from '../protocol.ts';
 import type { PeerId, PeerSocket } from '../socket.ts';
 import { SyncLayer } from '../sync-layer.ts';
 import { tickRateFactor } from '../time-sync.ts';
@@ -23,6 +23,7 @@ import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type Se
 import { ChecksumExchange, type StateForensics } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
 import { SilenceWatch } from './silence-watch.ts';
+import { checkMessage, MAX_INPUT_DELAY, MAX_PREDICTION, type RuleView } from './packet-rules.ts';
 
 export type { StateForensics } from './checksum-exchange.ts';
 
@@ -55,8 +56,6 @@ export const SESSION_DEFAULTS = {
   disconnectAfterMs: 5000,
 } as const;
 
-const MAX_INPUT_DELAY = 10;
-const MAX_PREDICTION = 16;
 /** Extra saved states beyond the prediction window, so an agreed departure can still roll back. */
 const DISCONNECT_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + 16;
 const QUALITY_EVERY_FRAMES = 6;
@@ -85,6 +84,7 @@ export class P2PSession<S> {
   private framesAheadNow = 0;
   private factor = 1;
   private nowMs: number;
+  private readonly view: RuleView & { senderPlayer: number };
 
   constructor(options: P2PSessionOptions<S>) {
     const { players, localPlayer, remotes } = options;
@@ -112,6 +112,25 @@ export class P2PSession<S> {
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
     this.departures = new Departures(localPlayer, this.sync.queues, this.endpoints, this.events);
+    const sync = this.sync;
+    const final = (): Frame => this.finalInputFrame;
+    this.view = {
+      players,
+      localPlayer,
+      senderPlayer: 0,
+      checksumInterval: options.checksumInterval ?? SESSION_DEFAULTS.checksumInterval,
+      get localLast() {
+        return sync.queue(localPlayer).lastReceivedFrame;
+      },
+      get frame() {
+        return sync.frame;
+      },
+      get finalInputFrame() {
+        return final();
+      },
+      lastFrameOf: (player) => this.sync.queue(player).lastReceivedFrame,
+      confirmedInput: (player, frame) => this.sync.queue(player).confirmedInput(frame),
+    };
     this.silence = new SilenceWatch(interruptAfterMs, disconnectAfterMs, this.endpoints, this.sync.queues, this.departures, this.events);
   }
 
@@ -180,7 +199,7 @@ export class P2PSession<S> {
     this.silence.check(nowMs);
     this.departures.announce();
     const requests: SessionRequest<S>[] = [];
-    if (this.departures.localGone || this.leaving) return requests;
+    if (this.leaving) return requests;
     this.rollback(requests);
     this.finalInputFrame = this.departures.finalInputFrame(this.sync.frame);
     this.reportChecksums(nowMs);
@@ -224,7 +243,11 @@ export class P2PSession<S> {
 
   /** Network and rollback figures. */
   stats(nowMs: number): SessionStats {
-    for (const e of this.endpoints) e.updateRates(nowMs);
+    const rejected = emptyRejectCounts();
+    for (const e of this.endpoints) {
+      e.updateRates(nowMs);
+      for (const r of REJECT_REASONS) rejected[r] += e.rejected[r];
+    }
     return {
       frame: this.sync.frame,
       confirmedFrame: this.finalInputFrame,
@@ -237,6 +260,8 @@ export class P2PSession<S> {
       tickRateFactor: this.factor,
       framesAhead: this.framesAheadNow,
       inputDelay: this.sync.inputDelay,
+      rejected,
+      unknownPeerPackets: this.counters.unknownPeer,
       peers: this.endpoints.map((e) => e.stats(this.sync.queue(e.player).lastReceivedFrame)),
     };
   }
@@ -284,8 +309,16 @@ export class P2PSession<S> {
         continue;
       }
       const r = decodePacket(d.bytes);
-      if (!r.ok || r.packet.sessionId !== this.opts.sessionId || endpoint.state === 'disconnected') {
-        endpoint.rejected++;
+      const reason = !r.ok ? 'decode' : r.packet.sessionId !== this.opts.sessionId ? 'session' : endpoint.state === 'disconnected' ? 'departed' : undefined;
+      if (reason !== undefined || !r.ok) {
+        endpoint.reject(reason ?? 'decode');
+        continue;
+      }
+      this.view.senderPlayer = endpoint.player;
+      const broken = checkMessage(r.packet.message, this.view);
+      if (broken !== undefined) {
+        // Not counted as hearing from the peer: a peer sending only broken packets falls silent.
+        endpoint.reject(broken);
         continue;
       }
       endpoint.received(d.bytes.length, nowMs);
@@ -316,13 +349,13 @@ export class P2PSession<S> {
       case 'keep-alive':
         break;
       case 'disconnect-notice':
-        if (m.player === e.player) this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
+        this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
         break;
       case 'state-request':
         this.checksums.onStateRequest(e, m.frame, nowMs);
         break;
       case 'state-reply':
-        this.checksums.onStateReply(e, m.frame, m.state);
+        if (!this.checksums.onStateReply(e, m.frame, m.state)) e.reject('unsolicited');
         break;
       default:
         assertNever(m);
@@ -330,10 +363,6 @@ export class P2PSession<S> {
   }
 
   private onInput(e: PeerEndpoint, m: InputMessage, nowMs: number): void {
-    if (m.player !== e.player || m.status.length !== this.players) {
-      e.rejected++;
-      return;
-    }
     const q = this.sync.queue(e.player);
     for (let i = 0; i < m.inputs.length; i++) q.addConfirmed(m.startFrame + i, m.inputs[i] ?? 0);
     if (m.ackFrame > e.remoteAck) e.remoteAck = m.ackFrame;
@@ -342,7 +371,7 @@ export class P2PSession<S> {
       e.remoteFrameAtMs = nowMs;
     }
     e.remoteStatus = m.status;
-    this.departures.applyGossip(m.status, this.sync.frame);
+    this.departures.applyGossip(m.status);
   }
 
   // ---- confirmation and desync detection ---------------------------------------------------

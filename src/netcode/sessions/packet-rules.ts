@@ -1,0 +1,89 @@
+/**
+ * Semantic rules for decoded messages (the codec only checks ranges): every number a peer sends is
+ * checked against what this peer knows before anything is applied. A message that breaks a rule is
+ * dropped whole and counted by `RejectReason`; nothing a peer sends can throw or be believed beyond
+ * what an honest peer could say.
+ *
+ * The bound on "ahead": a peer simulates at most `maxPrediction` frames beyond the inputs it holds from
+ * us, and schedules its inputs at most `MAX_INPUT_DELAY` frames later, so none of its frames can exceed
+ * the last input frame we produced by more than `MAX_PREDICTION + 2 * MAX_INPUT_DELAY` (with slack).
+ */
+import type { Message, PlayerStatus, RejectReason } from '../protocol.ts';
+import type { Frame } from '../types.ts';
+
+/** Largest input delay a session accepts. */
+export const MAX_INPUT_DELAY = 10;
+/** Largest prediction window a session accepts. */
+export const MAX_PREDICTION = 16;
+/** How far past our last local input frame any frame of an honest peer can be. */
+export const AHEAD_LIMIT = MAX_PREDICTION + 2 * MAX_INPUT_DELAY + 8;
+
+/** What the rules compare a message with. */
+export interface RuleView {
+  readonly players: number;
+  readonly localPlayer: number;
+  /** Last frame of our own input (the most we can have sent: no ack or claim can exceed it). */
+  readonly localLast: Frame;
+  /** Our current frame. */
+  readonly frame: Frame;
+  /** Last input frame final here: claims below it cannot be honest. */
+  readonly finalInputFrame: Frame;
+  /** The checksum interval (checksums come only for its multiples). */
+  readonly checksumInterval: number;
+  /** The player the sending peer plays. */
+  readonly senderPlayer: number;
+  /** Last input frame this peer holds of `player` (its departure frame, once dropped). */
+  lastFrameOf(player: number): Frame;
+  /** Confirmed input this peer holds for `player` at `frame`, if any (to catch changed inputs). */
+  confirmedInput(player: number, frame: Frame): number | undefined;
+}
+
+/** The reason `m` must be dropped, or undefined when it may be applied. */
+export function checkMessage(m: Message, v: RuleView): RejectReason | undefined {
+  switch (m.kind) {
+    case 'input': {
+      if (m.player !== v.senderPlayer) return 'wrong-player';
+      if (m.status.length !== v.players) return 'status-length';
+      if (m.ackFrame > v.localLast) return 'ack-ahead';
+      const ahead = v.localLast + AHEAD_LIMIT;
+      if (m.senderFrame > ahead || m.startFrame + m.inputs.length - 1 > ahead) return 'frame-ahead';
+      for (let i = 0; i < m.inputs.length; i++) {
+        const held = v.confirmedInput(m.player, m.startFrame + i);
+        if (held !== undefined && held !== m.inputs[i]) return 'input-changed';
+      }
+      return checkStatus(m.status, v);
+    }
+    case 'input-ack':
+      return m.ackFrame > v.localLast ? 'ack-ahead' : undefined;
+    case 'quality-report':
+      return m.senderFrame > v.localLast + AHEAD_LIMIT ? 'frame-ahead' : undefined;
+    case 'checksum-report':
+      for (const e of m.entries) if (e.frame % v.checksumInterval !== 0 || e.frame === 0 || e.frame > v.frame + AHEAD_LIMIT) return 'checksum-frame';
+      return undefined;
+    case 'disconnect-notice':
+      // Only a player's own goodbye counts: a peer cannot declare someone else gone.
+      return m.player !== v.senderPlayer ? 'wrong-player' : undefined;
+    case 'state-request':
+    case 'state-reply':
+    case 'sync-request':
+    case 'sync-reply':
+    case 'keep-alive':
+      return undefined;
+  }
+}
+
+/**
+ * Gossip: a claim about our own inputs beyond what we produced, a claim about anyone beyond what any
+ * honest peer can hold, or a departure frame below what is already final here.
+ */
+function checkStatus(status: readonly PlayerStatus[], v: RuleView): RejectReason | undefined {
+  for (let p = 0; p < status.length; p++) {
+    const s = status[p] as PlayerStatus;
+    if (p === v.localPlayer) {
+      if (s.lastFrame > v.localLast) return 'ack-ahead';
+    } else if (s.lastFrame > v.localLast + AHEAD_LIMIT) return 'frame-ahead';
+    // A departure frame that would lower ours below what is final here (an honest peer never claims one).
+    if (s.disconnected && p !== v.localPlayer && s.lastFrame < v.finalInputFrame && s.lastFrame < v.lastFrameOf(p)) return 'gossip-below-final';
+  }
+  return undefined;
+}
