@@ -51,12 +51,14 @@ export class Departures {
    * For players this peer dropped itself, converges on the earliest frame a remaining peer reports.
    * Claims about players we still hear, and about us, change nothing.
    */
-  applyGossip(status: readonly PlayerStatus[]): void {
+  applyGossip(status: readonly PlayerStatus[], floor: ((player: number) => Frame) | undefined): void {
     for (let p = 0; p < this.queues.length; p++) {
       const s = status[p];
       if (s === undefined || !s.disconnected || p === this.localPlayer) continue;
       const q = this.queue(p);
-      if (q.isDisconnected && s.lastFrame < q.lastReceivedFrame) q.disconnectAfter(s.lastFrame);
+      // With the notary up, a player's notarised inputs are never cut off by anyone's claim.
+      const frame = floor !== undefined ? Math.max(s.lastFrame, floor(p)) : s.lastFrame;
+      if (q.isDisconnected && frame < q.lastReceivedFrame) q.disconnectAfter(frame);
     }
   }
 
@@ -72,21 +74,46 @@ export class Departures {
     }
   }
 
-  /** Last input frame every connected peer holds for every player (capped by `currentFrame - 1`). */
-  finalInputFrame(currentFrame: Frame): Frame {
-    let final = Number.MAX_SAFE_INTEGER;
+  /**
+   * Last input frame final here (capped by `currentFrame - 1`), and the player holding it back (undefined
+   * when only the current frame does). Without the notary (`coverage` undefined): the last frame every
+   * connected peer holds for every player, from the gossip; the holder is the claimant whose claim is
+   * lowest, or the player itself when that claim says it is gone or this peer holds the least of it.
+   * With the notary up: for a present remote player, the last frame of its notarised records (gossip
+   * plays no part, so a peer cannot withhold finality by lying in it); for a departed player, the
+   * agreed departure frame, or at least its record coverage while the remaining peers disagree.
+   */
+  finality(currentFrame: Frame, coverage: ((player: number) => Frame) | undefined): { frame: Frame; holder: number | undefined } {
+    let final = currentFrame - 1;
+    let holder: number | undefined;
     const connected = this.connected();
+    const bound = (frame: Frame, who: number): void => {
+      if (frame < final) {
+        final = frame;
+        holder = who;
+      }
+    };
     for (let p = 0; p < this.queues.length; p++) {
       const q = this.queue(p);
       if (q.isDisconnected) {
         // Final only where every connected peer agrees on the departure frame.
-        if (!this.agreed(p, connected)) final = Math.min(final, q.lastReceivedFrame, ...connected.map((e) => e.remoteStatus[p]?.lastFrame ?? NULL_FRAME));
+        if (this.agreed(p, connected)) continue;
+        let low = q.lastReceivedFrame;
+        for (const e of connected) low = Math.min(low, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
+        bound(coverage !== undefined ? Math.max(low, coverage(p)) : low, p);
         continue;
       }
-      final = Math.min(final, q.lastReceivedFrame);
-      for (const e of connected) final = Math.min(final, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
+      if (coverage !== undefined) {
+        bound(p === this.localPlayer ? q.lastReceivedFrame : coverage(p), p);
+        continue;
+      }
+      bound(q.lastReceivedFrame, p);
+      for (const e of connected) {
+        const s = e.remoteStatus[p];
+        bound(s?.lastFrame ?? NULL_FRAME, s?.disconnected === true ? p : e.player);
+      }
     }
-    return Math.min(final, currentFrame - 1);
+    return { frame: final, holder };
   }
 
   /** True when every connected peer reports player `p` gone with the same last frame as ours. */

@@ -16,50 +16,29 @@
 import { PeerEndpoint } from '../endpoint.ts';
 import { decodePacket } from '../codec.ts';
 import { assertNever, emptyRejectCounts, LIMITS, REJECT_REASONS, type InputMessage, type Message } from '../protocol.ts';
-import type { PeerId, PeerSocket } from '../socket.ts';
+import type { PeerId } from '../socket.ts';
 import { SyncLayer } from '../sync-layer.ts';
 import { tickRateFactor } from '../time-sync.ts';
 import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats } from '../types.ts';
-import { ChecksumExchange, type StateForensics } from './checksum-exchange.ts';
+import { ChecksumExchange } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
-import { SilenceWatch } from './silence-watch.ts';
+import { FinalityWatch } from './finality-watch.ts';
+import { Notary, RECORD_EVERY_FRAMES } from './notary.ts';
 import { checkMessage, MAX_INPUT_DELAY, MAX_PREDICTION, type RuleView } from './packet-rules.ts';
+import { checkRange, resolveOptions, type P2PSessionOptions } from './session-config.ts';
+import { SilenceWatch } from './silence-watch.ts';
 
 export type { StateForensics } from './checksum-exchange.ts';
+export { SESSION_DEFAULTS, type P2PSessionOptions } from './session-config.ts';
 
-/** Configuration of a session. Defaults follow GGPO/GGRS practice. */
-export interface P2PSessionOptions<S> {
-  readonly players: number;
-  readonly localPlayer: number;
-  readonly remotes: readonly { readonly player: number; readonly peer: PeerId }[];
-  readonly socket: PeerSocket;
-  /** Agreed in the handshake; packets of other sessions are dropped. */
-  readonly sessionId: number;
-  /** Time of the first call (ms); used to start silence timers. */
-  readonly startMs: number;
-  readonly inputDelay?: number;
-  readonly maxPrediction?: number;
-  readonly tickMs?: number;
-  readonly checksumInterval?: number;
-  readonly interruptAfterMs?: number;
-  readonly disconnectAfterMs?: number;
-  readonly forensics?: StateForensics<S>;
-}
-
-/** Validated defaults. */
-export const SESSION_DEFAULTS = {
-  inputDelay: 2,
-  maxPrediction: 8,
-  tickMs: 1000 / 60,
-  checksumInterval: 60,
-  interruptAfterMs: 750,
-  disconnectAfterMs: 5000,
-} as const;
-
-/** Extra saved states beyond the prediction window, so an agreed departure can still roll back. */
-const DISCONNECT_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + 16;
+/**
+ * Extra saved states beyond the prediction window, so an agreed departure, or a notarised record that
+ * corrects what a cheater sent directly (up to a record interval plus the notary's latency late), can
+ * still roll back.
+ */
+const ROLLBACK_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + RECORD_EVERY_FRAMES + 32;
 const QUALITY_EVERY_FRAMES = 6;
-const HISTOGRAM_SIZE = MAX_PREDICTION + DISCONNECT_MARGIN + 1;
+const HISTOGRAM_SIZE = MAX_PREDICTION + ROLLBACK_MARGIN + 1;
 
 /** The rollback session. */
 export class P2PSession<S> {
@@ -73,6 +52,10 @@ export class P2PSession<S> {
   private readonly checksums: ChecksumExchange<S>;
   private readonly departures: Departures;
   private readonly silence: SilenceWatch;
+  private readonly notary: Notary;
+  private readonly finalityWatch: FinalityWatch;
+  private readonly coverage = (player: number): Frame => this.notary.coverage(player);
+  private readonly finalityBounds: { readonly notary: number; readonly gossip: number };
   private readonly events: SessionEvent[] = [];
   private readonly opts: P2PSessionOptions<S>;
   private pendingChecksumSaves: Frame[] = [];
@@ -87,38 +70,28 @@ export class P2PSession<S> {
   private readonly view: RuleView & { senderPlayer: number };
 
   constructor(options: P2PSessionOptions<S>) {
+    const o = resolveOptions(options);
     const { players, localPlayer, remotes } = options;
-    if (!Number.isInteger(players) || players < 2 || players > LIMITS.maxPlayers) throw new RangeError('players must be 2..4');
-    if (!Number.isInteger(localPlayer) || localPlayer < 0 || localPlayer >= players) throw new RangeError('localPlayer out of range');
-    const seen = new Set([localPlayer]);
-    for (const r of remotes) {
-      if (seen.has(r.player) || r.player < 0 || r.player >= players) throw new RangeError(`bad remote player ${r.player}`);
-      seen.add(r.player);
-    }
-    if (seen.size !== players) throw new RangeError('every player needs exactly one peer');
     this.opts = options;
     this.nowMs = options.startMs;
     this.players = players;
     this.localPlayer = localPlayer;
-    const inputDelay = checkRange('inputDelay', options.inputDelay ?? SESSION_DEFAULTS.inputDelay, 0, MAX_INPUT_DELAY);
-    this.maxPrediction = checkRange('maxPrediction', options.maxPrediction ?? SESSION_DEFAULTS.maxPrediction, 1, MAX_PREDICTION);
-    this.tickMs = checkPositive('tickMs', options.tickMs ?? SESSION_DEFAULTS.tickMs);
-    const interruptAfterMs = checkPositive('interruptAfterMs', options.interruptAfterMs ?? SESSION_DEFAULTS.interruptAfterMs);
-    const disconnectAfterMs = checkPositive('disconnectAfterMs', options.disconnectAfterMs ?? SESSION_DEFAULTS.disconnectAfterMs);
-    this.sync = new SyncLayer<S>(players, localPlayer, inputDelay, this.maxPrediction + 1 + DISCONNECT_MARGIN, (frame) => {
+    this.maxPrediction = o.maxPrediction;
+    this.tickMs = o.tickMs;
+    const sync = new SyncLayer<S>(players, localPlayer, o.inputDelay, this.maxPrediction + 1 + ROLLBACK_MARGIN, (frame) => {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
     });
-    this.checksums = new ChecksumExchange<S>(options.checksumInterval ?? SESSION_DEFAULTS.checksumInterval, this.events, options.forensics);
+    this.sync = sync;
+    this.checksums = new ChecksumExchange<S>(o.checksumInterval, this.events, options.forensics);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
-    this.departures = new Departures(localPlayer, this.sync.queues, this.endpoints, this.events);
-    const sync = this.sync;
+    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events);
     const final = (): Frame => this.finalInputFrame;
     this.view = {
       players,
       localPlayer,
       senderPlayer: 0,
-      checksumInterval: options.checksumInterval ?? SESSION_DEFAULTS.checksumInterval,
+      checksumInterval: o.checksumInterval,
       get localLast() {
         return sync.queue(localPlayer).lastReceivedFrame;
       },
@@ -128,10 +101,31 @@ export class P2PSession<S> {
       get finalInputFrame() {
         return final();
       },
-      lastFrameOf: (player) => this.sync.queue(player).lastReceivedFrame,
-      confirmedInput: (player, frame) => this.sync.queue(player).confirmedInput(frame),
+      lastFrameOf: (player) => sync.queue(player).lastReceivedFrame,
+      confirmedInput: (player, frame) => sync.queue(player).confirmedInput(frame),
     };
-    this.silence = new SilenceWatch(interruptAfterMs, disconnectAfterMs, this.endpoints, this.sync.queues, this.departures, this.events);
+    const endpointOf = (player: number): PeerEndpoint | undefined => this.endpoints.find((e) => e.player === player);
+    const peerOf = (player: number): PeerId | undefined => endpointOf(player)?.peer;
+    this.notary = new Notary(
+      {
+        players,
+        localPlayer,
+        sessionId: options.sessionId,
+        queues: sync.queues,
+        events: this.events,
+        peerOf,
+        reject: (player, reason) => endpointOf(player)?.reject(reason),
+        frame: () => sync.frame,
+        canRollBackTo: (frame) => sync.saved(frame) !== undefined,
+      },
+      options.notary ?? false,
+    );
+    this.finalityWatch = new FinalityWatch(localPlayer, this.events, peerOf);
+    // Honest lag: a record interval, the prediction window, the input delay and two checksum intervals
+    // of slack; gossip can also lag for as long as a peer takes to be dropped for silence.
+    const slack = 2 * o.checksumInterval + this.maxPrediction + MAX_INPUT_DELAY;
+    this.finalityBounds = { notary: slack + RECORD_EVERY_FRAMES, gossip: slack + Math.ceil(o.disconnectAfterMs / o.tickMs) };
+    this.silence = new SilenceWatch(o.interruptAfterMs, o.disconnectAfterMs, this.endpoints, sync.queues, this.departures, this.events);
   }
 
   /** The frame the next `advance` request will simulate (= frame of the caller's current state). */
@@ -201,7 +195,7 @@ export class P2PSession<S> {
     const requests: SessionRequest<S>[] = [];
     if (this.leaving) return requests;
     this.rollback(requests);
-    this.finalInputFrame = this.departures.finalInputFrame(this.sync.frame);
+    this.updateFinality();
     this.reportChecksums(nowMs);
     const minConfirmed = this.sync.minRemoteConfirmed();
     if (!advance) {
@@ -217,15 +211,49 @@ export class P2PSession<S> {
       if (this.sync.advance(requests)) this.counters.predicted++;
       this.updateTimeSync(nowMs);
     }
+    this.notary.produce(!advance);
     this.sendInputs(nowMs);
     this.sendPeriodic(nowMs, this.sync.frame % QUALITY_EVERY_FRAMES === 0);
     return requests;
+  }
+
+  // ---- the notary (the lobby server relaying input records) ----------------------------------
+
+  /**
+   * Input records of the local player to broadcast through the notary, in order (empty while the notary
+   * is down or off; records produced meanwhile wait, a few minutes' worth at most).
+   */
+  takeRecords(): Uint8Array[] {
+    return this.notary.take();
+  }
+
+  /**
+   * A record relayed by the notary; `player` is the sender's player index as the server says. Never
+   * throws: an invalid or non-contiguous record is dropped and counted; one that contradicts what the
+   * player sent directly replaces it (rollback) and raises `cheating`.
+   */
+  receiveRecord(player: number, bytes: Uint8Array): void {
+    this.notary.receive(player, bytes);
+  }
+
+  /**
+   * The notary is up (records are relayed, and required for finality) or down (gossip finality, records
+   * wait). Call with false when the lobby connection is lost, true when it is back.
+   */
+  setNotary(up: boolean): void {
+    this.notary.up = up;
+  }
+
+  /** Whether the notary is up. */
+  get notaryUp(): boolean {
+    return this.notary.up;
   }
 
   /** Leaves the match: tells every peer (a few times, the channel is lossy) and stops advancing. */
   leave(nowMs: number): void {
     if (this.leaving) return;
     this.leaving = true;
+    this.notary.produce(true);
     const last = this.sync.queue(this.localPlayer).lastReceivedFrame;
     for (let i = 0; i < 3; i++) this.broadcast({ kind: 'disconnect-notice', player: this.localPlayer, frame: Math.max(0, last) }, nowMs);
   }
@@ -319,6 +347,7 @@ export class P2PSession<S> {
       if (broken !== undefined) {
         // Not counted as hearing from the peer: a peer sending only broken packets falls silent.
         endpoint.reject(broken);
+        if (broken === 'input-changed' && r.packet.message.kind === 'input') this.changedInput(r.packet.message);
         continue;
       }
       endpoint.received(d.bytes.length, nowMs);
@@ -362,6 +391,15 @@ export class P2PSession<S> {
     }
   }
 
+  /** A re-sent input with another value: cheating when a notarised record covers that frame. */
+  private changedInput(m: InputMessage): void {
+    const q = this.sync.queue(m.player);
+    for (let i = 0; i < m.inputs.length; i++) {
+      const held = q.confirmedInput(m.startFrame + i);
+      if (held !== undefined && held !== m.inputs[i]) return this.notary.onChangedInput(m.player, m.startFrame + i);
+    }
+  }
+
   private onInput(e: PeerEndpoint, m: InputMessage, nowMs: number): void {
     const q = this.sync.queue(e.player);
     for (let i = 0; i < m.inputs.length; i++) q.addConfirmed(m.startFrame + i, m.inputs[i] ?? 0);
@@ -371,10 +409,18 @@ export class P2PSession<S> {
       e.remoteFrameAtMs = nowMs;
     }
     e.remoteStatus = m.status;
-    this.departures.applyGossip(m.status);
+    this.departures.applyGossip(m.status, this.notary.up ? this.coverage : undefined);
   }
 
   // ---- confirmation and desync detection ---------------------------------------------------
+
+  /** Finality never moves back (a frame once final stays final); a lag beyond the bound is reported. */
+  private updateFinality(): void {
+    const up = this.notary.up;
+    const f = this.departures.finality(this.sync.frame, up ? this.coverage : undefined);
+    if (f.frame > this.finalInputFrame) this.finalInputFrame = f.frame;
+    this.finalityWatch.check(this.sync.frame, this.finalInputFrame, f.holder, up ? this.finalityBounds.notary : this.finalityBounds.gossip);
+  }
 
   private reportChecksums(nowMs: number): void {
     // A rollback in this call re-saves frames whose checksums the caller computes only after we return:
@@ -433,14 +479,4 @@ export class P2PSession<S> {
     this.framesAheadNow = ahead === -Infinity ? 0 : ahead;
     this.factor = tickRateFactor(this.framesAheadNow);
   }
-}
-
-function checkRange(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer in ${lo}..${hi}`);
-  return v;
-}
-
-function checkPositive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number of ms`);
-  return v;
 }

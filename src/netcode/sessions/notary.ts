@@ -1,0 +1,141 @@
+/**
+ * The notary's side of a session: this peer's own input records (produced every
+ * `RECORD_EVERY_FRAMES` frames, to be broadcast by the lobby server, which relays the same bytes to
+ * every member with a `from` it sets itself), and the records of the other players as the notary
+ * relayed them.
+ *
+ * A player's records are its authoritative confirmed inputs: contiguous from frame 0, the first record
+ * of a frame wins. A record that differs from what the player sent us directly replaces it (the session
+ * rolls back), so honest peers converge even when a cheater sent each of them different inputs; the
+ * contradiction is reported as `cheating` naming the player. Two records of one player disagreeing on a
+ * frame are seen identically by every member, so every honest peer names the same cheater. With the
+ * notary up, finality needs the records of every present player (see `coverage`).
+ */
+import { decodeRecord, encodeRecord, RECORD_LIMITS } from '../input-record.ts';
+import type { InputQueue } from '../input-queue.ts';
+import type { RejectReason } from '../protocol.ts';
+import type { PeerId } from '../socket.ts';
+import { NULL_FRAME, type CheatReason, type Frame, type SessionEvent } from '../types.ts';
+import { AHEAD_LIMIT } from './packet-rules.ts';
+
+/** A record is produced once this many new local inputs exist. */
+export const RECORD_EVERY_FRAMES = 30;
+/** Records kept while the notary is down (about 4 minutes of play); older ones are dropped. */
+const MAX_BACKLOG = 512;
+
+/** What the notary needs of its session. */
+export interface NotaryHost {
+  readonly players: number;
+  readonly localPlayer: number;
+  readonly sessionId: number;
+  readonly queues: readonly InputQueue[];
+  readonly events: SessionEvent[];
+  /** The peer id of a remote player (undefined for the local one). */
+  peerOf(player: number): PeerId | undefined;
+  /** Counts a rejected record against the player's peer. */
+  reject(player: number, reason: RejectReason): void;
+  /** Our current frame. */
+  frame(): Frame;
+  /** Is the state of `frame` still saved (can a correction of it still roll back)? */
+  canRollBackTo(frame: Frame): boolean;
+}
+
+/** Records of one session. */
+export class Notary {
+  up: boolean;
+  private readonly covered: Int32Array;
+  private emittedUpTo: Frame = NULL_FRAME;
+  private readonly backlog: Uint8Array[] = [];
+  private readonly named = new Set<string>();
+
+  constructor(
+    private readonly host: NotaryHost,
+    up: boolean,
+  ) {
+    this.up = up;
+    this.covered = new Int32Array(host.players).fill(NULL_FRAME);
+  }
+
+  /** Last frame of `player`'s records received contiguously (our own: produced), -1 when none. */
+  coverage(player: number): Frame {
+    return player === this.host.localPlayer ? this.emittedUpTo : (this.covered[player] ?? NULL_FRAME);
+  }
+
+  /** Produces a record once `RECORD_EVERY_FRAMES` new local inputs exist (any, with `flush`). */
+  produce(flush: boolean): void {
+    const q = this.host.queues[this.host.localPlayer] as InputQueue;
+    const last = q.lastReceivedFrame;
+    if (last - this.emittedUpTo < (flush ? 1 : RECORD_EVERY_FRAMES)) return;
+    const start = this.emittedUpTo + 1;
+    const end = Math.min(last, start + RECORD_LIMITS.maxFrames - 1);
+    const inputs: number[] = [];
+    for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
+    this.backlog.push(encodeRecord({ sessionId: this.host.sessionId, player: this.host.localPlayer, startFrame: start, inputs }));
+    if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
+    this.emittedUpTo = end;
+  }
+
+  /** Records to broadcast, in order (none while the notary is down: they wait, bounded). */
+  take(): Uint8Array[] {
+    return this.up ? this.backlog.splice(0, this.backlog.length) : [];
+  }
+
+  /** A record relayed by the notary from `player` (as the server says). Never throws. */
+  receive(player: number, bytes: Uint8Array): void {
+    const h = this.host;
+    if (!Number.isInteger(player) || player < 0 || player >= h.players || player === h.localPlayer) return;
+    const r = decodeRecord(bytes);
+    if (!r.ok || r.record.player !== player || r.record.sessionId !== h.sessionId) return h.reject(player, 'record-invalid');
+    const { startFrame, inputs } = r.record;
+    const covered = this.covered[player] ?? NULL_FRAME;
+    const end = startFrame + inputs.length - 1;
+    const q = h.queues[player] as InputQueue;
+    // A gap in the stream, or frames no honest player can have produced yet.
+    if (startFrame > covered + 1 || end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
+    if (end <= covered) {
+      this.compareOld(player, startFrame, inputs, q);
+      return;
+    }
+    this.compareOld(player, startFrame, inputs, q);
+    for (let f = covered + 1; f <= end; f++) {
+      const v = inputs[f - startFrame] as number;
+      const direct = q.isDisconnected && f > q.lastReceivedFrame ? undefined : q.confirmedInput(f);
+      if (direct !== undefined && direct !== v) {
+        if (f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
+        this.cheat(player, 'contradicts-record', f);
+      }
+      if (direct !== v && !q.setAuthoritative(f, v)) {
+        // Cannot take it (a departed player's frame beyond a gap): the stream stops here.
+        this.covered[player] = f - 1;
+        return;
+      }
+    }
+    this.covered[player] = end;
+  }
+
+  /** A direct input that contradicts a record-covered frame: the sender cheated. */
+  onChangedInput(player: number, frame: Frame): void {
+    if (this.up && frame <= this.coverage(player)) this.cheat(player, 'contradicts-record', frame);
+  }
+
+  /** Frames of a new record already covered by an earlier one must repeat it. */
+  private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
+    const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1);
+    for (let f = startFrame; f <= last; f++) {
+      const held = q.confirmedInput(f);
+      if (held !== undefined && held !== inputs[f - startFrame]) {
+        this.cheat(player, 'conflicting-records', f);
+        return;
+      }
+    }
+  }
+
+  /** Raises `cheating` once per player and reason. */
+  private cheat(player: number, reason: CheatReason, frame: Frame): void {
+    const key = `${player}:${reason}`;
+    const peer = this.host.peerOf(player);
+    if (this.named.has(key) || peer === undefined) return;
+    this.named.add(key);
+    this.host.events.push({ kind: 'cheating', player, peer, reason, frame });
+  }
+}
