@@ -37,6 +37,7 @@ export class ChecksumExchange<S> {
 
   constructor(
     interval: number,
+    private readonly localPlayer: number,
     private readonly events: SessionEvent[],
     private readonly forensics: StateForensics<S> | undefined,
   ) {
@@ -105,10 +106,10 @@ export class ChecksumExchange<S> {
     const ledger = this.ledger(e.peer);
     const remote = ledger.reported.get(frame);
     if (fin === undefined || remote === undefined || frame <= ledger.comparedUpTo) return;
-    ledger.reported.delete(frame);
     ledger.comparedUpTo = frame;
     if (remote === fin.checksum) return;
-    this.events.push({ kind: 'desync', report: { frame, localChecksum: fin.checksum, remoteChecksum: remote, peer: e.peer } });
+    const culprit = this.blame(e, frame, fin.checksum, remote);
+    this.events.push({ kind: 'desync', report: { frame, localChecksum: fin.checksum, remoteChecksum: remote, peer: e.peer, culprit } });
     if (this.forensics !== undefined) {
       let asked = this.requested.get(e.peer);
       if (asked === undefined) this.requested.set(e.peer, (asked = new Set()));
@@ -117,6 +118,24 @@ export class ChecksumExchange<S> {
       asked.add(frame);
       e.send({ kind: 'state-request', frame }, nowMs);
     }
+  }
+
+  /**
+   * Who disagrees with the others: `e`, unless every other report of the frame we hold sides with `e`
+   * against us (then we are the odd one). With 2 players, always the other peer. A peer that lies in
+   * its own reports only ever gets itself blamed: to blame an honest peer it would have to make honest
+   * peers disagree, which the notarised inputs prevent.
+   */
+  private blame(e: PeerEndpoint, frame: Frame, local: number, remote: number): number {
+    let withUs = 0;
+    let withThem = 0;
+    for (const [peer, l] of this.ledgers) {
+      if (peer === e.peer) continue;
+      const c = l.reported.get(frame);
+      if (c === local) withUs++;
+      else if (c === remote) withThem++;
+    }
+    return withThem > 0 && withUs === 0 ? this.localPlayer : e.player;
   }
 
   private ledger(peer: PeerId): PeerLedger {

@@ -22,7 +22,7 @@ import { tickRateFactor } from '../time-sync.ts';
 import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats } from '../types.ts';
 import { ChecksumExchange } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
-import { FinalityWatch } from './finality-watch.ts';
+import { FinalityWatch, type FinalityBound } from './finality-watch.ts';
 import { Notary, RECORD_EVERY_FRAMES } from './notary.ts';
 import { checkMessage, MAX_INPUT_DELAY, MAX_PREDICTION, type RuleView } from './packet-rules.ts';
 import { checkRange, resolveOptions, type P2PSessionOptions } from './session-config.ts';
@@ -55,7 +55,7 @@ export class P2PSession<S> {
   private readonly notary: Notary;
   private readonly finalityWatch: FinalityWatch;
   private readonly coverage = (player: number): Frame => this.notary.coverage(player);
-  private readonly finalityBounds: { readonly notary: number; readonly gossip: number };
+  private readonly finalityBounds: { readonly notary: FinalityBound; readonly gossip: FinalityBound };
   private readonly events: SessionEvent[] = [];
   private readonly opts: P2PSessionOptions<S>;
   private pendingChecksumSaves: Frame[] = [];
@@ -82,7 +82,7 @@ export class P2PSession<S> {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
     });
     this.sync = sync;
-    this.checksums = new ChecksumExchange<S>(o.checksumInterval, this.events, options.forensics);
+    this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
     this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events);
@@ -123,8 +123,10 @@ export class P2PSession<S> {
     this.finalityWatch = new FinalityWatch(localPlayer, this.events, peerOf);
     // Honest lag: a record interval, the prediction window, the input delay and two checksum intervals
     // of slack; gossip can also lag for as long as a peer takes to be dropped for silence.
+    // Time: that many frames, plus a silence long enough to drop a peer (then it no longer holds it).
     const slack = 2 * o.checksumInterval + this.maxPrediction + MAX_INPUT_DELAY;
-    this.finalityBounds = { notary: slack + RECORD_EVERY_FRAMES, gossip: slack + Math.ceil(o.disconnectAfterMs / o.tickMs) };
+    const bound = (frames: number): FinalityBound => ({ frames, ms: frames * o.tickMs + o.disconnectAfterMs });
+    this.finalityBounds = { notary: bound(slack + RECORD_EVERY_FRAMES), gossip: bound(slack + Math.ceil(o.disconnectAfterMs / o.tickMs)) };
     this.silence = new SilenceWatch(o.interruptAfterMs, o.disconnectAfterMs, this.endpoints, sync.queues, this.departures, this.events);
   }
 
@@ -195,7 +197,7 @@ export class P2PSession<S> {
     const requests: SessionRequest<S>[] = [];
     if (this.leaving) return requests;
     this.rollback(requests);
-    this.updateFinality();
+    this.updateFinality(nowMs);
     this.reportChecksums(nowMs);
     const minConfirmed = this.sync.minRemoteConfirmed();
     if (!advance) {
@@ -415,11 +417,11 @@ export class P2PSession<S> {
   // ---- confirmation and desync detection ---------------------------------------------------
 
   /** Finality never moves back (a frame once final stays final); a lag beyond the bound is reported. */
-  private updateFinality(): void {
+  private updateFinality(nowMs: number): void {
     const up = this.notary.up;
     const f = this.departures.finality(this.sync.frame, up ? this.coverage : undefined);
     if (f.frame > this.finalInputFrame) this.finalInputFrame = f.frame;
-    this.finalityWatch.check(this.sync.frame, this.finalInputFrame, f.holder, up ? this.finalityBounds.notary : this.finalityBounds.gossip);
+    this.finalityWatch.check(nowMs, this.sync.frame, this.finalInputFrame, f.holder, up ? this.finalityBounds.notary : this.finalityBounds.gossip);
   }
 
   private reportChecksums(nowMs: number): void {

@@ -1,0 +1,91 @@
+/**
+ * Property: one peer of 2, 3 or 4 is hostile and sends arbitrary well-formed-but-hostile packets and
+ * records (wrong acks, frames far ahead, lying gossip, goodbyes for others, equivocation, withheld or
+ * conflicting records, fake checksums, state spam) over the seeded simulated network with a trusted
+ * notary. Honest peers never throw, never stop, never drop each other, and either end identical or
+ * raise an event (cheating, desync, finality-withheld) — which only ever names the hostile player.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../../src/netcode/index.ts';
+import { runSimMatch, type SimMatchResult } from '../../src/sim/match-harness.ts';
+import { makeLinkConditions } from '../../src/transport/link-model.ts';
+import { arbAttack, HostileSocket, hostileRecords, type Attack } from '../support/hostile-peer.ts';
+
+const FRAMES = 360;
+
+/** The player an event accuses, if it accuses one. */
+function accused(e: SessionEvent): number | undefined | 'none' {
+  switch (e.kind) {
+    case 'cheating':
+    case 'finality-withheld':
+      return e.player;
+    case 'desync':
+      return e.report.culprit;
+    case 'disconnected':
+      return e.player;
+    default:
+      return 'none';
+  }
+}
+
+function runHostile(players: number, hostile: number, attacks: readonly Attack[], seed: number, notary: boolean): SimMatchResult {
+  const ids = Array.from({ length: players }, (_, p) => `p${p}`);
+  return runSimMatch({
+    players,
+    seed,
+    frames: FRAMES,
+    link: makeLinkConditions({ latencyMs: 20 + (seed % 40), jitterMs: 5, loss: 0.02 }),
+    hostilePlayer: hostile,
+    wrapSocket: (p, socket) => (p === hostile ? new HostileSocket(socket, hostile, players, attacks, (peer) => ids.indexOf(peer)) : socket),
+    ...(notary ? { notary: { latencyMs: 30 + (seed % 60) }, recordFilter: (p: number, records: Uint8Array[]) => (p === hostile ? hostileRecords(attacks, players)(records) : records) } : {}),
+    timeLimitMs: FRAMES * (1000 / 60) + 12_000,
+  });
+}
+
+function checkOutcome(r: SimMatchResult, hostile: number, context: string): void {
+  let named = false;
+  for (const p of r.peers) {
+    // Never stop: every honest peer reached the last frame.
+    expect(p.frame, context).toBe(FRAMES);
+    for (const e of p.events) {
+      const who = accused(e);
+      if (who === 'none') continue;
+      expect(who, `${context}\nhonest player ${p.player} accused ${String(who)}: ${JSON.stringify(e)}`).toBe(hostile);
+      if (e.kind !== 'disconnected') named = true;
+    }
+  }
+  // Identical at the end, or the hostile player was named.
+  if (!named) {
+    expect(r.completed, `${context}\n${r.failure ?? ''}`).toBe(true);
+    expect(r.inSync, `${context}\n${r.failure ?? ''}`).toBe(true);
+  }
+}
+
+function property(players: number, notary: boolean, numRuns: number): void {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: players - 1 }),
+      fc.array(arbAttack(players, notary), { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 1, max: 1_000_000 }),
+      (hostile, attacks, seed) => {
+        const context = JSON.stringify({ players, notary, hostile, attacks, seed });
+        checkOutcome(runHostile(players, hostile, attacks, seed, notary), hostile, context);
+      },
+    ),
+    { numRuns, seed: 0x8057 + players * 10 + (notary ? 1 : 0), endOnFailure: true },
+  );
+}
+
+describe('a hostile peer cannot freeze, split or frame honest peers (property)', () => {
+  for (const [players, runs] of [[3, 20], [2, 8], [4, 8]] as const) {
+    it(`${players} players, notary up: honest peers end identical or name the hostile player`, () => {
+      property(players, true, runs);
+    }, 120_000);
+  }
+  for (const [players, runs] of [[3, 8], [2, 4]] as const) {
+    it(`${players} players, notary down (no equivocation): the same`, () => {
+      property(players, false, runs);
+    }, 120_000);
+  }
+});
