@@ -16,8 +16,26 @@ import type { InputQueue } from '../input-queue.ts';
 import type { PlayerStatus } from '../protocol.ts';
 import { NULL_FRAME, type DepartureReason, type Frame, type SessionEvent } from '../types.ts';
 
+/** What departures need of the notary (see notary.ts). */
+export interface RecordStream {
+  readonly up: boolean;
+  /** Last frame of the player's notarised records. */
+  coverage(player: number): Frame;
+}
+
+/**
+ * With the notary up, a departed player's records may still be in flight when it is dropped: its
+ * departure frame follows its records for this long after the drop (or until the lobby server, which
+ * relays records in order, says it left). Records arriving later are refused.
+ */
+export const RECORD_GRACE_MS = 2000;
+
 /** Departure bookkeeping of one session. */
 export class Departures {
+  /** When each dropped player was dropped (ms), for the record grace. */
+  private readonly droppedAtMs = new Map<number, number>();
+  /** Players the lobby server said left: no record of theirs can follow. */
+  private readonly serverSaidLeft = new Set<number>();
   /** Players whose departure was announced with a `disconnected` event. */
   private readonly announced = new Set<number>();
   /** Players this peer heard say goodbye (the rest were lost). */
@@ -28,6 +46,8 @@ export class Departures {
     private readonly queues: readonly InputQueue[],
     private readonly endpoints: readonly PeerEndpoint[],
     private readonly events: SessionEvent[],
+    private readonly records: RecordStream,
+    private readonly now: () => number,
   ) {}
 
   /** What we gossip about every player. */
@@ -35,11 +55,26 @@ export class Departures {
     return this.queues.map((q) => ({ disconnected: q.isDisconnected, lastFrame: q.lastReceivedFrame }));
   }
 
-  /** Neutralises a player's input after `lastFrame` (no event yet: see `announce`). */
+  /**
+   * Neutralises a player's input after `lastFrame` (no event yet: see `announce`). With the notary up,
+   * after its last notarised frame instead: the record stream, identical for everyone, decides.
+   */
   drop(e: PeerEndpoint, lastFrame: Frame, reason: DepartureReason): void {
     if (reason === 'left') this.saidGoodbye.add(e.player);
-    this.queue(e.player).disconnectAfter(lastFrame);
+    this.queue(e.player).disconnectAfter(this.records.up ? this.records.coverage(e.player) : lastFrame);
     e.state = 'disconnected';
+    if (!this.droppedAtMs.has(e.player)) this.droppedAtMs.set(e.player, this.now());
+  }
+
+  /** The lobby server said `player` left (after relaying its last record). */
+  serverLeft(player: number): void {
+    this.serverSaidLeft.add(player);
+  }
+
+  /** A dropped player whose records can no longer extend its input (grace over, or the server's word). */
+  closed(player: number): boolean {
+    const at = this.droppedAtMs.get(player);
+    return at !== undefined && (this.serverSaidLeft.has(player) || this.now() - at >= RECORD_GRACE_MS);
   }
 
   /** This peer heard `player` say goodbye after dropping it for another reason: it `left`, if not yet announced. */
@@ -51,15 +86,21 @@ export class Departures {
    * For players this peer dropped itself, converges on the earliest frame a remaining peer reports.
    * Claims about players we still hear, and about us, change nothing.
    */
-  applyGossip(status: readonly PlayerStatus[], floor: ((player: number) => Frame) | undefined): void {
+  applyGossip(status: readonly PlayerStatus[], finalInputFrame: Frame): number {
+    // With the notary up the records alone decide a departure frame: gossip plays no part.
+    if (this.records.up) return 0;
+    let ignored = 0;
     for (let p = 0; p < this.queues.length; p++) {
       const s = status[p];
       if (s === undefined || !s.disconnected || p === this.localPlayer) continue;
       const q = this.queue(p);
-      // With the notary up, a player's notarised inputs are never cut off by anyone's claim.
-      const frame = floor !== undefined ? Math.max(s.lastFrame, floor(p)) : s.lastFrame;
-      if (q.isDisconnected && frame < q.lastReceivedFrame) q.disconnectAfter(frame);
+      if (!q.isDisconnected || s.lastFrame >= q.lastReceivedFrame) continue;
+      // Never below what is final here (an honest peer never claims that: the claim is counted).
+      if (s.lastFrame < finalInputFrame) ignored++;
+      const frame = Math.max(s.lastFrame, finalInputFrame);
+      if (frame < q.lastReceivedFrame) q.disconnectAfter(frame);
     }
+    return ignored;
   }
 
   /** Raises `disconnected` once per departed player, when every remaining peer names the same frame. */
@@ -67,7 +108,8 @@ export class Departures {
     const connected = this.connected();
     for (const e of this.endpoints) {
       const q = this.queue(e.player);
-      if (!q.isDisconnected || this.announced.has(e.player) || !this.agreed(e.player, connected)) continue;
+      const settled = this.records.up ? this.closed(e.player) : this.agreed(e.player, connected);
+      if (!q.isDisconnected || this.announced.has(e.player) || !settled) continue;
       this.announced.add(e.player);
       const reason: DepartureReason = this.saidGoodbye.has(e.player) ? 'left' : 'lost';
       this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1, reason });
@@ -96,11 +138,16 @@ export class Departures {
     for (let p = 0; p < this.queues.length; p++) {
       const q = this.queue(p);
       if (q.isDisconnected) {
+        if (coverage !== undefined) {
+          // Its records decide; final past them once no more can come.
+          if (!this.closed(p)) bound(q.lastReceivedFrame, p);
+          continue;
+        }
         // Final only where every connected peer agrees on the departure frame.
         if (this.agreed(p, connected)) continue;
         let low = q.lastReceivedFrame;
         for (const e of connected) low = Math.min(low, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
-        bound(coverage !== undefined ? Math.max(low, coverage(p)) : low, p);
+        bound(low, p);
         continue;
       }
       if (coverage !== undefined) {

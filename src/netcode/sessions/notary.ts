@@ -38,6 +38,8 @@ export interface NotaryHost {
   frame(): Frame;
   /** Is the state of `frame` still saved (can a correction of it still roll back)? */
   canRollBackTo(frame: Frame): boolean;
+  /** A dropped player whose records are no longer taken (see `Departures.closed`). */
+  closed(player: number): boolean;
 }
 
 /** Records of one session. */
@@ -86,6 +88,7 @@ export class Notary {
     if (!Number.isInteger(player) || player < 0 || player >= h.players || player === h.localPlayer) return;
     const r = decodeRecord(bytes);
     if (!r.ok || r.record.player !== player || r.record.sessionId !== h.sessionId) return h.reject(player, 'record-invalid');
+    if (h.closed(player)) return h.reject(player, 'record-gap');
     const { startFrame, inputs } = r.record;
     const covered = this.covered[player] ?? NULL_FRAME;
     const end = startFrame + inputs.length - 1;
@@ -99,11 +102,11 @@ export class Notary {
     this.compareOld(player, startFrame, inputs, q);
     for (let f = covered + 1; f <= end; f++) {
       const v = inputs[f - startFrame] as number;
-      const direct = q.isDisconnected && f > q.lastReceivedFrame ? undefined : q.confirmedInput(f);
-      if (direct !== undefined && direct !== v) {
-        if (f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
-        this.cheat(player, 'contradicts-record', f);
-      }
+      // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
+      const departed = q.isDisconnected && f > q.lastReceivedFrame;
+      const direct = departed ? undefined : q.confirmedInput(f);
+      if (direct !== undefined && direct !== v) this.cheat(player, 'contradicts-record', f);
+      if ((departed ? v !== 0 : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
       if (direct !== v && !q.setAuthoritative(f, v)) {
         // Cannot take it (a departed player's frame beyond a gap): the stream stops here.
         this.covered[player] = f - 1;

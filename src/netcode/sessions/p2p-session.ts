@@ -85,8 +85,9 @@ export class P2PSession<S> {
     this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
-    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events);
+    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) }, () => this.nowMs);
     const final = (): Frame => this.finalInputFrame;
+    const notaryUp = (): boolean => this.notary.up;
     this.view = {
       players,
       localPlayer,
@@ -117,6 +118,7 @@ export class P2PSession<S> {
         reject: (player, reason) => endpointOf(player)?.reject(reason),
         frame: () => sync.frame,
         canRollBackTo: (frame) => sync.saved(frame) !== undefined,
+        closed: (player) => this.departures.closed(player),
       },
       options.notary ?? false,
     );
@@ -267,6 +269,7 @@ export class P2PSession<S> {
   peerLeft(peer: PeerId): void {
     const e = this.byPeer.get(peer);
     if (e === undefined) return;
+    this.departures.serverLeft(e.player);
     if (e.state === 'disconnected') this.departures.heardGoodbye(e.player); // dropped already (gossip, silence)
     else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
   }
@@ -411,7 +414,7 @@ export class P2PSession<S> {
       e.remoteFrameAtMs = nowMs;
     }
     e.remoteStatus = m.status;
-    this.departures.applyGossip(m.status, this.notary.up ? this.coverage : undefined);
+    for (let n = this.departures.applyGossip(m.status, this.finalInputFrame); n > 0; n--) e.reject('gossip-below-final');
   }
 
   // ---- confirmation and desync detection ---------------------------------------------------

@@ -73,8 +73,9 @@ export function checkMessage(m: Message, v: RuleView): RejectReason | undefined 
 }
 
 /**
- * Gossip: a claim about our own inputs beyond what we produced, a claim about anyone beyond what any
- * honest peer can hold, or a departure frame below what is already final here.
+ * Gossip: a claim about our own inputs beyond what we produced, or about anyone beyond what any honest
+ * peer can hold. (A departure frame below what is final here is ignored, not dropped: see
+ * `Departures.applyGossip`; dropping the packet would silence an honest peer misled by a liar.)
  */
 function checkStatus(status: readonly PlayerStatus[], v: RuleView): RejectReason | undefined {
   for (let p = 0; p < status.length; p++) {
@@ -82,8 +83,6 @@ function checkStatus(status: readonly PlayerStatus[], v: RuleView): RejectReason
     if (p === v.localPlayer) {
       if (s.lastFrame > v.localLast) return 'ack-ahead';
     } else if (s.lastFrame > v.localLast + AHEAD_LIMIT) return 'frame-ahead';
-    // A departure frame that would lower ours below what is final here (an honest peer never claims one).
-    if (s.disconnected && p !== v.localPlayer && s.lastFrame < v.finalInputFrame && s.lastFrame < v.lastFrameOf(p)) return 'gossip-below-final';
   }
   return undefined;
 }
