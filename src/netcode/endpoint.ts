@@ -4,8 +4,9 @@
  * It encodes outgoing packets; the session decides what to send.
  */
 import { ClockSync, clockSample } from './clock-sync.ts';
+import type { InputQueue } from './input-queue.ts';
 import { encodePacket } from './codec.ts';
-import { emptyRejectCounts, type Message, type PlayerStatus, type RejectReason, type SyncReply } from './protocol.ts';
+import { emptyRejectCounts, LIMITS, type InputMessage, type Message, type PlayerStatus, type RejectReason, type SyncReply } from './protocol.ts';
 import type { PeerId, PeerSocket } from './socket.ts';
 import { estimateRemoteFrame, TimeSync } from './time-sync.ts';
 import { NULL_FRAME, type Frame, type PeerStats } from './types.ts';
@@ -80,6 +81,21 @@ export class PeerEndpoint {
     this.packetsOut++;
     this.lastSentMs = nowMs;
     return bytes.length;
+  }
+
+  /**
+   * Sends every local input the peer has not acknowledged (at most a message's worth, the newest), our
+   * ack of its inputs and the gossip. The ack we hold is bounded by what we produced (packet-rules), so
+   * the range is always valid.
+   */
+  sendInputs(local: InputQueue, localPlayer: number, ackFrame: Frame, senderFrame: Frame, status: readonly PlayerStatus[], nowMs: number): void {
+    const last = local.lastReceivedFrame;
+    const start = Math.max(Math.min(this.remoteAck + 1, last + 1), last - LIMITS.maxInputsPerMessage + 1, 0);
+    const end = Math.min(last, start + LIMITS.maxInputsPerMessage - 1);
+    const inputs: number[] = [];
+    for (let f = start; f <= end; f++) inputs.push(local.confirmedInput(f) ?? 0);
+    const msg: InputMessage = { kind: 'input', player: localPlayer, startFrame: start, inputs, ackFrame, senderFrame, senderTimeMs: Math.floor(nowMs) >>> 0, status };
+    this.send(msg, nowMs);
   }
 
   /** Counts a valid packet from the peer. */

@@ -8,23 +8,24 @@
  * inputs, acks, quality reports, clock probes and checksums of final frames. The caller executes the
  * returned requests in order (see `Simulation`). Time is passed in; nothing here reads a clock.
  *
- * Departures: a peer silent for `disconnectAfterMs` is dropped; every peer gossips, per player, whether
- * it considers the player gone and the last frame of that player's input it holds. Peers converge on the
- * minimum such frame, after which the departed player's input is neutral, and roll back if they had used
- * later real inputs — so the remaining peers stay in sync.
+ * Hostile peers (docs/protocol.md): every message is checked (packet-rules.ts) and dropped, counted by
+ * reason, when it breaks a rule; nothing remote throws. A player is dropped only on our own word (its
+ * silence, its goodbye, the lobby server's `peerLeft`); gossip only agrees on the frame (departures.ts).
+ * With the notary up, the players' notarised input records are authoritative and decide finality
+ * (notary.ts); finality that lags beyond a bound is reported (finality-watch.ts).
  */
 import { PeerEndpoint } from '../endpoint.ts';
-import { decodePacket } from '../codec.ts';
-import { assertNever, emptyRejectCounts, LIMITS, REJECT_REASONS, type InputMessage, type Message } from '../protocol.ts';
+import { emptyRejectCounts, REJECT_REASONS, type Message } from '../protocol.ts';
 import type { PeerId } from '../socket.ts';
 import { SyncLayer } from '../sync-layer.ts';
-import { tickRateFactor } from '../time-sync.ts';
+import { framesAheadOfPeers, tickRateFactor } from '../time-sync.ts';
 import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats } from '../types.ts';
 import { ChecksumExchange } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
 import { FinalityWatch, type FinalityBound } from './finality-watch.ts';
 import { Notary, RECORD_EVERY_FRAMES } from './notary.ts';
-import { checkMessage, MAX_INPUT_DELAY, MAX_PREDICTION, type RuleView } from './packet-rules.ts';
+import { Inbound } from './inbound.ts';
+import { MAX_INPUT_DELAY, MAX_PREDICTION, sessionRuleView } from './packet-rules.ts';
 import { checkRange, resolveOptions, type P2PSessionOptions } from './session-config.ts';
 import { SilenceWatch } from './silence-watch.ts';
 
@@ -67,7 +68,7 @@ export class P2PSession<S> {
   private framesAheadNow = 0;
   private factor = 1;
   private nowMs: number;
-  private readonly view: RuleView & { senderPlayer: number };
+  private readonly inbound: Inbound<S>;
 
   constructor(options: P2PSessionOptions<S>) {
     const o = resolveOptions(options);
@@ -86,25 +87,8 @@ export class P2PSession<S> {
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
     this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) }, () => this.nowMs);
-    const final = (): Frame => this.finalInputFrame;
     const notaryUp = (): boolean => this.notary.up;
-    this.view = {
-      players,
-      localPlayer,
-      senderPlayer: 0,
-      checksumInterval: o.checksumInterval,
-      get localLast() {
-        return sync.queue(localPlayer).lastReceivedFrame;
-      },
-      get frame() {
-        return sync.frame;
-      },
-      get finalInputFrame() {
-        return final();
-      },
-      lastFrameOf: (player) => sync.queue(player).lastReceivedFrame,
-      confirmedInput: (player, frame) => sync.queue(player).confirmedInput(frame),
-    };
+    const view = sessionRuleView(players, localPlayer, o.checksumInterval, sync.queues, () => sync.frame, () => this.finalInputFrame);
     const endpointOf = (player: number): PeerEndpoint | undefined => this.endpoints.find((e) => e.player === player);
     const peerOf = (player: number): PeerId | undefined => endpointOf(player)?.peer;
     this.notary = new Notary(
@@ -129,6 +113,7 @@ export class P2PSession<S> {
     const slack = 2 * o.checksumInterval + this.maxPrediction + MAX_INPUT_DELAY;
     const bound = (frames: number): FinalityBound => ({ frames, ms: frames * o.tickMs + o.disconnectAfterMs });
     this.finalityBounds = { notary: bound(slack + RECORD_EVERY_FRAMES), gossip: bound(slack + Math.ceil(o.disconnectAfterMs / o.tickMs)) };
+    this.inbound = new Inbound<S>(options.sessionId, view, sync.queues, this.checksums, this.departures, this.notary);
     this.silence = new SilenceWatch(o.interruptAfterMs, o.disconnectAfterMs, this.endpoints, sync.queues, this.departures, this.events);
   }
 
@@ -337,84 +322,9 @@ export class P2PSession<S> {
   private receive(nowMs: number): void {
     for (const d of this.opts.socket.receiveAll()) {
       const endpoint = this.byPeer.get(d.from);
-      if (endpoint === undefined) {
-        this.counters.unknownPeer++;
-        continue;
-      }
-      const r = decodePacket(d.bytes);
-      const reason = !r.ok ? 'decode' : r.packet.sessionId !== this.opts.sessionId ? 'session' : endpoint.state === 'disconnected' ? 'departed' : undefined;
-      if (reason !== undefined || !r.ok) {
-        endpoint.reject(reason ?? 'decode');
-        continue;
-      }
-      this.view.senderPlayer = endpoint.player;
-      const broken = checkMessage(r.packet.message, this.view);
-      if (broken !== undefined) {
-        // Not counted as hearing from the peer: a peer sending only broken packets falls silent.
-        endpoint.reject(broken);
-        if (broken === 'input-changed' && r.packet.message.kind === 'input') this.changedInput(r.packet.message);
-        continue;
-      }
-      endpoint.received(d.bytes.length, nowMs);
-      this.handle(endpoint, r.packet.message, nowMs);
+      if (endpoint === undefined) this.counters.unknownPeer++;
+      else this.inbound.datagram(endpoint, d.bytes, nowMs);
     }
-  }
-
-  private handle(e: PeerEndpoint, m: Message, nowMs: number): void {
-    switch (m.kind) {
-      case 'sync-request':
-        e.send({ kind: 'sync-reply', nonce: m.nonce, t0: m.t0, t1: nowMs, t2: nowMs }, nowMs);
-        break;
-      case 'sync-reply':
-        e.onSyncReply(m, nowMs);
-        break;
-      case 'input':
-        this.onInput(e, m, nowMs);
-        break;
-      case 'input-ack':
-        if (m.ackFrame > e.remoteAck) e.remoteAck = m.ackFrame;
-        break;
-      case 'quality-report':
-        e.remoteAdvantage = m.frameAdvantage;
-        break;
-      case 'checksum-report':
-        this.checksums.onReport(e, m, nowMs);
-        break;
-      case 'keep-alive':
-        break;
-      case 'disconnect-notice':
-        this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
-        break;
-      case 'state-request':
-        this.checksums.onStateRequest(e, m.frame, nowMs);
-        break;
-      case 'state-reply':
-        if (!this.checksums.onStateReply(e, m.frame, m.state)) e.reject('unsolicited');
-        break;
-      default:
-        assertNever(m);
-    }
-  }
-
-  /** A re-sent input with another value: cheating when a notarised record covers that frame. */
-  private changedInput(m: InputMessage): void {
-    const q = this.sync.queue(m.player);
-    for (let i = 0; i < m.inputs.length; i++) {
-      const held = q.confirmedInput(m.startFrame + i);
-      if (held !== undefined && held !== m.inputs[i]) return this.notary.onChangedInput(m.player, m.startFrame + i);
-    }
-  }
-
-  private onInput(e: PeerEndpoint, m: InputMessage, nowMs: number): void {
-    const q = this.sync.queue(e.player);
-    for (let i = 0; i < m.inputs.length; i++) q.addConfirmed(m.startFrame + i, m.inputs[i] ?? 0);
-    if (m.ackFrame > e.remoteAck) e.remoteAck = m.ackFrame;
-    if (m.senderFrame >= e.remoteFrame) {
-      e.remoteFrame = m.senderFrame;
-      e.remoteFrameAtMs = nowMs;
-    }
-    e.remoteStatus = m.status;
-    for (let n = this.departures.applyGossip(m.status, this.finalInputFrame); n > 0; n--) e.reject('gossip-below-final');
   }
 
   // ---- confirmation and desync detection ---------------------------------------------------
@@ -440,26 +350,8 @@ export class P2PSession<S> {
 
   private sendInputs(nowMs: number): void {
     const q = this.sync.queue(this.localPlayer);
-    const last = q.lastReceivedFrame;
     const status = this.departures.status();
-    for (const e of this.endpoints) {
-      if (e.state === 'disconnected') continue;
-      const start = Math.max(e.remoteAck + 1, last - LIMITS.maxInputsPerMessage + 1, 0);
-      const end = Math.min(last, start + LIMITS.maxInputsPerMessage - 1);
-      const inputs: number[] = [];
-      for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
-      const msg: InputMessage = {
-        kind: 'input',
-        player: this.localPlayer,
-        startFrame: start,
-        inputs,
-        ackFrame: this.sync.queue(e.player).lastReceivedFrame,
-        senderFrame: this.sync.frame,
-        senderTimeMs: Math.floor(nowMs) >>> 0,
-        status,
-      };
-      e.send(msg, nowMs);
-    }
+    for (const e of this.endpoints) if (e.state !== 'disconnected') e.sendInputs(q, this.localPlayer, this.sync.queue(e.player).lastReceivedFrame, this.sync.frame, status, nowMs);
   }
 
   private sendPeriodic(nowMs: number, quality: boolean): void {
@@ -475,13 +367,7 @@ export class P2PSession<S> {
   // ---- time sync ---------------------------------------------------------------------------
 
   private updateTimeSync(nowMs: number): void {
-    let ahead = -Infinity;
-    for (const e of this.endpoints) {
-      if (e.state !== 'running' || e.remoteFrame === NULL_FRAME) continue;
-      e.timeSync.record(e.localAdvantage(this.sync.frame, nowMs, this.tickMs), e.remoteAdvantage);
-      ahead = Math.max(ahead, e.timeSync.framesAhead);
-    }
-    this.framesAheadNow = ahead === -Infinity ? 0 : ahead;
+    this.framesAheadNow = framesAheadOfPeers(this.endpoints, this.sync.frame, nowMs, this.tickMs);
     this.factor = tickRateFactor(this.framesAheadNow);
   }
 }

@@ -8,6 +8,7 @@
  * us, and schedules its inputs at most `MAX_INPUT_DELAY` frames later, so none of its frames can exceed
  * the last input frame we produced by more than `MAX_PREDICTION + 2 * MAX_INPUT_DELAY` (with slack).
  */
+import type { InputQueue } from '../input-queue.ts';
 import type { Message, PlayerStatus, RejectReason } from '../protocol.ts';
 import type { Frame } from '../types.ts';
 
@@ -36,6 +37,31 @@ export interface RuleView {
   lastFrameOf(player: number): Frame;
   /** Confirmed input this peer holds for `player` at `frame`, if any (to catch changed inputs). */
   confirmedInput(player: number, frame: Frame): number | undefined;
+}
+
+/** A session's view, reused for every packet (`senderPlayer` set before each check). */
+export type SessionRuleView = RuleView & { senderPlayer: number };
+
+/** The view of a session's queues and frames (one object per session: checking allocates nothing). */
+export function sessionRuleView(players: number, localPlayer: number, checksumInterval: number, queues: readonly InputQueue[], frame: () => Frame, finalInputFrame: () => Frame): SessionRuleView {
+  const q = (p: number): InputQueue => queues[p] as InputQueue;
+  return {
+    players,
+    localPlayer,
+    senderPlayer: 0,
+    checksumInterval,
+    get localLast() {
+      return q(localPlayer).lastReceivedFrame;
+    },
+    get frame() {
+      return frame();
+    },
+    get finalInputFrame() {
+      return finalInputFrame();
+    },
+    lastFrameOf: (p) => q(p).lastReceivedFrame,
+    confirmedInput: (p, f) => q(p).confirmedInput(f),
+  };
 }
 
 /** The reason `m` must be dropped, or undefined when it may be applied. */
