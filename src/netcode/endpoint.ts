@@ -98,11 +98,14 @@ export class PeerEndpoint {
     this.send(msg, nowMs);
   }
 
-  /** Counts a valid packet from the peer. */
-  received(byteLength: number, nowMs: number): void {
+  /**
+   * Counts a valid packet from the peer; `playing` false: the packet does not count as hearing from it
+   * (we wait for its inputs and this is not one: see Inbound).
+   */
+  received(byteLength: number, nowMs: number, playing: boolean): void {
     this.bytesIn += byteLength;
     this.packetsIn++;
-    this.lastReceivedMs = nowMs;
+    if (playing) this.lastReceivedMs = nowMs;
     this.synchronized = true;
   }
 

@@ -4,7 +4,8 @@
  * itself). The records of a player are the authoritative inputs of that player (docs/protocol.md,
  * "Input records" and "Hostile peers").
  *
- * Layout: magic 0xB9, version, session id (u32 big-endian), player (u8), startFrame (varint), runs
+ * Layout: magic 0xB9, version, session id (u32 big-endian), player byte (bits 0-1 the player, bit 7 set
+ * on the player's last record: it left the match; bits 2-6 zero), startFrame (varint), runs
  * count (varint, 1..128), then runs `(length - 1, value)` as in input messages. At most
  * `RECORD_LIMITS.maxFrames` frames, so a record is at most 267 bytes (base64: 356 characters).
  * Canonical like the packet codec: minimal varints, maximal runs, no trailing bytes; the decoder never
@@ -34,6 +35,8 @@ export interface InputRecord {
   readonly startFrame: Frame;
   /** One input (0..255) per frame from `startFrame`; 1..`maxFrames` of them. */
   readonly inputs: readonly number[];
+  /** The player's last record (it left): no record of it follows. */
+  readonly final?: boolean;
 }
 
 /** Decoding result: a value, never an exception. */
@@ -57,7 +60,7 @@ export function encodeRecord(r: InputRecord): Uint8Array {
   out[0] = RECORD_MAGIC;
   out[1] = RECORD_VERSION;
   let p = writeU32(out, 2, r.sessionId);
-  out[p++] = r.player;
+  out[p++] = r.player | (r.final === true ? 0x80 : 0);
   p = writeVarint(out, p, r.startFrame);
   let runs = 0;
   for (let i = 0; i < n; i++) if (i === 0 || r.inputs[i] !== r.inputs[i - 1]) runs++;
@@ -82,7 +85,9 @@ export function decodeRecord(bytes: Uint8Array): RecordDecodeResult {
   if (reader.u8() !== RECORD_MAGIC) return { ok: false, error: 'bad-magic' };
   if (reader.u8() !== RECORD_VERSION) return { ok: false, error: 'bad-version' };
   const sessionId = reader.u32();
-  const player = reader.u8();
+  const playerByte = reader.u8();
+  const player = playerByte & 0x7f;
+  const final = (playerByte & 0x80) !== 0;
   const startFrame = reader.varint(LIMITS.maxFrame);
   const runs = reader.varint(RECORD_LIMITS.maxFrames);
   if (reader.error !== null) return { ok: false, error: reader.error };
@@ -99,5 +104,5 @@ export function decodeRecord(bytes: Uint8Array): RecordDecodeResult {
   }
   if (startFrame + inputs.length - 1 > LIMITS.maxFrame) return { ok: false, error: 'out-of-range' };
   if (reader.remaining() !== 0) return { ok: false, error: 'trailing-bytes' };
-  return { ok: true, record: { sessionId, player, startFrame, inputs } };
+  return { ok: true, record: final ? { sessionId, player, startFrame, inputs, final } : { sessionId, player, startFrame, inputs } };
 }

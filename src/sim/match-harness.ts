@@ -152,19 +152,29 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   const limit = o.timeLimitMs ?? o.frames * tickMs * 4 + 30_000;
   let now = 0;
   let settled = false;
-  const inFlight: { at: number; from: number; bytes: Uint8Array }[] = [];
+  // Records (and, `bytes` undefined, the server's word that a member left) in the notary's order.
+  const inFlight: { at: number; from: number; bytes: Uint8Array | undefined }[] = [];
   while (now <= limit) {
     now += stepMs;
     net.advanceTo(now);
     while (inFlight.length > 0 && (inFlight[0]?.at ?? Infinity) <= now) {
       const r = inFlight.shift();
-      if (r !== undefined) for (const peer of peers) if (peer.player !== r.from && !peer.gone) peer.session.receiveRecord(r.from, r.bytes);
+      for (const peer of peers) {
+        if (r === undefined || peer.player === r.from || peer.gone) continue;
+        if (r.bytes === undefined) peer.session.peerLeft(ids[r.from] as string);
+        else peer.session.receiveRecord(r.from, r.bytes);
+      }
     }
     for (const peer of peers) {
       if (peer.gone || net.isSuspended(ids[peer.player] as string, now)) continue;
       if (o.leave && o.leave.player === peer.player && peer.session.currentFrame >= o.leave.atFrame) {
         if (o.leave.how === 'notice') peer.session.leave(now);
         peer.gone = true;
+        if (o.notary !== undefined) {
+          // The final record goes out on leaving; a silent peer's socket closes and the server says so.
+          for (const bytes of peer.session.takeRecords()) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
+          if (o.leave.how === 'silent') inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes: undefined });
+        }
         continue;
       }
       runPeer(peer, now, o.frames);

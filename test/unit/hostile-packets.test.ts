@@ -120,4 +120,22 @@ describe('hostile packets', () => {
     expect(eventsOf(a.events, 'desync-diff')).toEqual([]);
     expectInSync([a, b], 200);
   });
+
+  it('a peer that keeps the link alive but never sends a valid input cannot stall us forever: it is dropped as silent', () => {
+    const { peers, raw } = rig(2);
+    const [a, b] = peers;
+    lockstep([a, b], 0, 20);
+    // b's session stops; only its hostile stand-in talks: keep-alives and inputs with a far-beyond ack.
+    let t = 20;
+    for (; t < 20 + 8 * 60 && eventsOf(a.events, 'disconnected').length === 0; t++) {
+      raw(b).send(a.id, encodePacket({ sessionId: 42, message: { kind: 'keep-alive' } }));
+      raw(b).send(a.id, encodePacket({ sessionId: 42, message: hostileInput(1, 2, { startFrame: 20, inputs: [1], ackFrame: LIMITS.maxFrame, senderFrame: t }) }));
+      runFrame(a, 0, at(t));
+    }
+    expect(eventsOf(a.events, 'disconnected').map((e) => e.player)).toEqual([1]);
+    expect(t - 20).toBeLessThan(6.5 * 60); // dropped after about disconnectAfterMs (5 s) of stall
+    const frame = a.session.currentFrame;
+    lockstep([a], t, t + 60);
+    expect(a.session.currentFrame).toBe(frame + 60);
+  });
 });

@@ -23,19 +23,15 @@ export interface RecordStream {
   coverage(player: number): Frame;
 }
 
-/**
- * With the notary up, a departed player's records may still be in flight when it is dropped: its
- * departure frame follows its records for this long after the drop (or until the lobby server, which
- * relays records in order, says it left). Records arriving later are refused.
- */
-export const RECORD_GRACE_MS = 2000;
 
 /** Departure bookkeeping of one session. */
 export class Departures {
-  /** When each dropped player was dropped (ms), for the record grace. */
-  private readonly droppedAtMs = new Map<number, number>();
-  /** Players the lobby server said left: no record of theirs can follow. */
-  private readonly serverSaidLeft = new Set<number>();
+  /**
+   * With the notary up, a dropped player's record stream stays open (its records still extend its
+   * input, identically for everyone) until it is closed by a word every member gets in the same order:
+   * its final record (it left) or the lobby server's (which relays records in order) that it left.
+   */
+  private readonly streamClosed = new Set<number>();
   /** Players whose departure was announced with a `disconnected` event. */
   private readonly announced = new Set<number>();
   /** Players this peer heard say goodbye (the rest were lost). */
@@ -47,7 +43,6 @@ export class Departures {
     private readonly endpoints: readonly PeerEndpoint[],
     private readonly events: SessionEvent[],
     private readonly records: RecordStream,
-    private readonly now: () => number,
   ) {}
 
   /** What we gossip about every player. */
@@ -63,18 +58,21 @@ export class Departures {
     if (reason === 'left') this.saidGoodbye.add(e.player);
     this.queue(e.player).disconnectAfter(this.records.up ? this.records.coverage(e.player) : lastFrame);
     e.state = 'disconnected';
-    if (!this.droppedAtMs.has(e.player)) this.droppedAtMs.set(e.player, this.now());
   }
 
-  /** The lobby server said `player` left (after relaying its last record). */
-  serverLeft(player: number): void {
-    this.serverSaidLeft.add(player);
+  /**
+   * `player`'s record stream is over: the lobby server said it left (after relaying its last record), or
+   * its final record arrived (its own goodbye, through the notary). Drops it if not dropped yet.
+   */
+  closeStream(e: PeerEndpoint): void {
+    this.streamClosed.add(e.player);
+    if (e.state !== 'disconnected') this.drop(e, this.queue(e.player).lastReceivedFrame, 'left');
+    else this.heardGoodbye(e.player);
   }
 
-  /** A dropped player whose records can no longer extend its input (grace over, or the server's word). */
+  /** A dropped player whose records can no longer extend its input. */
   closed(player: number): boolean {
-    const at = this.droppedAtMs.get(player);
-    return at !== undefined && (this.serverSaidLeft.has(player) || this.now() - at >= RECORD_GRACE_MS);
+    return this.streamClosed.has(player);
   }
 
   /** This peer heard `player` say goodbye after dropping it for another reason: it `left`, if not yet announced. */

@@ -37,7 +37,9 @@ export class Inbound<S> {
       if (broken === 'input-changed' && m.kind === 'input') this.changedInput(m);
       return;
     }
-    e.received(bytes.length, nowMs);
+    // While we wait for its inputs, only an input proves the peer is playing (keep-alives alone cannot
+    // stall us forever); otherwise any valid packet counts (e.g. during the countdown).
+    e.received(bytes.length, nowMs, m.kind === 'input' || !this.view.starvedBy(e.player));
     this.handle(e, m, nowMs);
   }
 

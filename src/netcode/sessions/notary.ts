@@ -40,6 +40,8 @@ export interface NotaryHost {
   canRollBackTo(frame: Frame): boolean;
   /** A dropped player whose records are no longer taken (see `Departures.closed`). */
   closed(player: number): boolean;
+  /** The player's last record arrived: it left (its own word, seen identically by every member). */
+  ended(player: number): void;
 }
 
 /** Records of one session. */
@@ -49,6 +51,8 @@ export class Notary {
   private emittedUpTo: Frame = NULL_FRAME;
   private readonly backlog: Uint8Array[] = [];
   private readonly named = new Set<string>();
+  /** Our final record went out. */
+  private ended = false;
 
   constructor(
     private readonly host: NotaryHost,
@@ -63,18 +67,26 @@ export class Notary {
     return player === this.host.localPlayer ? this.emittedUpTo : (this.covered[player] ?? NULL_FRAME);
   }
 
-  /** Produces a record once `RECORD_EVERY_FRAMES` new local inputs exist (any, with `flush`). */
-  produce(flush: boolean): void {
+  /**
+   * Produces a record once `RECORD_EVERY_FRAMES` new local inputs exist (any, with `flush`). With `final`
+   * (leaving) everything left goes out, the last record flagged final (repeating the last frame when
+   * nothing is new); no record follows it.
+   */
+  produce(flush: boolean, final = false): void {
     const q = this.host.queues[this.host.localPlayer] as InputQueue;
     const last = q.lastReceivedFrame;
-    if (last - this.emittedUpTo < (flush ? 1 : RECORD_EVERY_FRAMES)) return;
-    const start = this.emittedUpTo + 1;
-    const end = Math.min(last, start + RECORD_LIMITS.maxFrames - 1);
-    const inputs: number[] = [];
-    for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
-    this.backlog.push(encodeRecord({ sessionId: this.host.sessionId, player: this.host.localPlayer, startFrame: start, inputs }));
-    if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
-    this.emittedUpTo = end;
+    if (this.ended || last < 0) return;
+    if (!final && last - this.emittedUpTo < (flush ? 1 : RECORD_EVERY_FRAMES)) return;
+    do {
+      const start = Math.min(this.emittedUpTo + 1, last);
+      const end = Math.min(last, start + RECORD_LIMITS.maxFrames - 1);
+      const inputs: number[] = [];
+      for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
+      this.ended = final && end === last;
+      this.backlog.push(encodeRecord({ sessionId: this.host.sessionId, player: this.host.localPlayer, startFrame: start, inputs, ...(this.ended ? { final: true } : {}) }));
+      if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
+      this.emittedUpTo = end;
+    } while (final && !this.ended);
   }
 
   /** Records to broadcast, in order (none while the notary is down: they wait, bounded). */
@@ -95,11 +107,14 @@ export class Notary {
     const q = h.queues[player] as InputQueue;
     // A gap in the stream, or frames no honest player can have produced yet.
     if (startFrame > covered + 1 || end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
-    if (end <= covered) {
-      this.compareOld(player, startFrame, inputs, q);
-      return;
-    }
     this.compareOld(player, startFrame, inputs, q);
+    if (end > covered) this.extend(player, covered, startFrame, inputs, q);
+    if (r.record.final === true) h.ended(player);
+  }
+
+  private extend(player: number, covered: Frame, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
+    const h = this.host;
+    const end = startFrame + inputs.length - 1;
     for (let f = covered + 1; f <= end; f++) {
       const v = inputs[f - startFrame] as number;
       // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.

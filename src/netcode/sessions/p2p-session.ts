@@ -86,9 +86,9 @@ export class P2PSession<S> {
     this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
-    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) }, () => this.nowMs);
+    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) });
     const notaryUp = (): boolean => this.notary.up;
-    const view = sessionRuleView(players, localPlayer, o.checksumInterval, sync.queues, () => sync.frame, () => this.finalInputFrame);
+    const view = sessionRuleView(players, localPlayer, o.checksumInterval, o.maxPrediction, sync.queues, () => sync.frame, () => this.finalInputFrame);
     const endpointOf = (player: number): PeerEndpoint | undefined => this.endpoints.find((e) => e.player === player);
     const peerOf = (player: number): PeerId | undefined => endpointOf(player)?.peer;
     this.notary = new Notary(
@@ -103,15 +103,20 @@ export class P2PSession<S> {
         frame: () => sync.frame,
         canRollBackTo: (frame) => sync.saved(frame) !== undefined,
         closed: (player) => this.departures.closed(player),
+        ended: (player) => {
+          const e = endpointOf(player);
+          if (e !== undefined) this.departures.closeStream(e);
+        },
       },
       options.notary ?? false,
     );
     this.finalityWatch = new FinalityWatch(localPlayer, this.events, peerOf);
     // Honest lag: a record interval, the prediction window, the input delay and two checksum intervals
     // of slack; gossip can also lag for as long as a peer takes to be dropped for silence.
-    // Time: that many frames, plus a silence long enough to drop a peer (then it no longer holds it).
+    // Time (finality stuck while behind, e.g. at the end of a match): two checksum intervals, plus a
+    // silence long enough to drop a peer (then it no longer holds finality).
     const slack = 2 * o.checksumInterval + this.maxPrediction + MAX_INPUT_DELAY;
-    const bound = (frames: number): FinalityBound => ({ frames, ms: frames * o.tickMs + o.disconnectAfterMs });
+    const bound = (frames: number): FinalityBound => ({ frames, ms: 2 * o.checksumInterval * o.tickMs + o.disconnectAfterMs });
     this.finalityBounds = { notary: bound(slack + RECORD_EVERY_FRAMES), gossip: bound(slack + Math.ceil(o.disconnectAfterMs / o.tickMs)) };
     this.inbound = new Inbound<S>(options.sessionId, view, sync.queues, this.checksums, this.departures, this.notary);
     this.silence = new SilenceWatch(o.interruptAfterMs, o.disconnectAfterMs, this.endpoints, sync.queues, this.departures, this.events);
@@ -200,7 +205,8 @@ export class P2PSession<S> {
       if (this.sync.advance(requests)) this.counters.predicted++;
       this.updateTimeSync(nowMs);
     }
-    this.notary.produce(!advance);
+    // Also while stalled: the others may be waiting for exactly these inputs (from the notary).
+    this.notary.produce(!advance || this.stalled);
     this.sendInputs(nowMs);
     this.sendPeriodic(nowMs, this.sync.frame % QUALITY_EVERY_FRAMES === 0);
     return requests;
@@ -242,7 +248,7 @@ export class P2PSession<S> {
   leave(nowMs: number): void {
     if (this.leaving) return;
     this.leaving = true;
-    this.notary.produce(true);
+    this.notary.produce(true, true);
     const last = this.sync.queue(this.localPlayer).lastReceivedFrame;
     for (let i = 0; i < 3; i++) this.broadcast({ kind: 'disconnect-notice', player: this.localPlayer, frame: Math.max(0, last) }, nowMs);
   }
@@ -254,7 +260,7 @@ export class P2PSession<S> {
   peerLeft(peer: PeerId): void {
     const e = this.byPeer.get(peer);
     if (e === undefined) return;
-    this.departures.serverLeft(e.player);
+    if (this.notary.up) return this.departures.closeStream(e);
     if (e.state === 'disconnected') this.departures.heardGoodbye(e.player); // dropped already (gossip, silence)
     else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
   }

@@ -37,13 +37,15 @@ export interface RuleView {
   lastFrameOf(player: number): Frame;
   /** Confirmed input this peer holds for `player` at `frame`, if any (to catch changed inputs). */
   confirmedInput(player: number, frame: Frame): number | undefined;
+  /** We are stalled waiting for `player`'s inputs. */
+  starvedBy(player: number): boolean;
 }
 
 /** A session's view, reused for every packet (`senderPlayer` set before each check). */
 export type SessionRuleView = RuleView & { senderPlayer: number };
 
 /** The view of a session's queues and frames (one object per session: checking allocates nothing). */
-export function sessionRuleView(players: number, localPlayer: number, checksumInterval: number, queues: readonly InputQueue[], frame: () => Frame, finalInputFrame: () => Frame): SessionRuleView {
+export function sessionRuleView(players: number, localPlayer: number, checksumInterval: number, maxPrediction: number, queues: readonly InputQueue[], frame: () => Frame, finalInputFrame: () => Frame): SessionRuleView {
   const q = (p: number): InputQueue => queues[p] as InputQueue;
   return {
     players,
@@ -61,6 +63,7 @@ export function sessionRuleView(players: number, localPlayer: number, checksumIn
     },
     lastFrameOf: (p) => q(p).lastReceivedFrame,
     confirmedInput: (p, f) => q(p).confirmedInput(f),
+    starvedBy: (p) => frame() - q(p).lastConfirmedFrame > maxPrediction,
   };
 }
 
