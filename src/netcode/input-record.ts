@@ -7,7 +7,7 @@
  * Layout: magic 0xB9, version, session id (u32 big-endian), player byte (bits 0-1 the player, bit 7 set
  * on the player's last record: it left the match; bits 2-6 zero), startFrame (varint), runs
  * count (varint, 1..128), then runs `(length - 1, value)` as in input messages. At most
- * `RECORD_LIMITS.maxFrames` frames, so a record is at most 267 bytes (base64: 356 characters).
+ * `RECORD_LIMITS.maxFrames` frames, so a record is at most 269 bytes (base64: 360 characters).
  * Canonical like the packet codec: minimal varints, maximal runs, no trailing bytes; the decoder never
  * throws and trusts no length.
  */
