@@ -153,4 +153,20 @@ describe('the notary against a hostile peer', () => {
     expect(rej?.['record-gap']).toBe(1);
     expect(checksum(b.sim.state)).toBeTypeOf('number');
   });
+
+  it('with the notary up but no record relayed, finality waits and is reported; setNotary(false) falls back to gossip finality', () => {
+    const { peers } = makeRig(2, { notary: true });
+    const [a, b] = peers as [(typeof peers)[0], (typeof peers)[0]];
+    for (let t = 0; t < 200; t++) for (const p of [a, b]) runFrame(p, t % 3, t * TICK_MS);
+    expect(a.session.confirmedFrame).toBeLessThan(0);
+    expect(a.session.takeRecords().length).toBeGreaterThan(0); // produced, for the app to relay
+    expect(eventsOf(a.events, 'finality-withheld').map((e) => e.player)).toEqual([1]);
+    for (const p of [a, b]) p.session.setNotary(false);
+    expect(a.session.takeRecords()).toEqual([]); // down: records wait
+    for (let t = 200; t < 260; t++) for (const p of [a, b]) runFrame(p, t % 3, t * TICK_MS);
+    expect(a.session.confirmedFrame).toBeGreaterThan(240);
+    for (const p of [a, b]) p.sim.execute(p.session.advanceFrame(260 * TICK_MS, false));
+    expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));
+    expect(eventsOf(a.events, 'desync')).toEqual([]);
+  });
 });

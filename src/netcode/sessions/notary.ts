@@ -98,7 +98,8 @@ export class Notary {
   receive(player: number, bytes: Uint8Array): void {
     const h = this.host;
     if (!Number.isInteger(player) || player < 0 || player >= h.players || player === h.localPlayer) return;
-    const r = decodeRecord(bytes);
+    const r = bytes instanceof Uint8Array ? decodeRecord(bytes) : undefined;
+    if (r === undefined) return h.reject(player, 'record-invalid');
     if (!r.ok || r.record.player !== player || r.record.sessionId !== h.sessionId) return h.reject(player, 'record-invalid');
     if (h.closed(player)) return h.reject(player, 'record-gap');
     const { startFrame, inputs } = r.record;
