@@ -23,6 +23,8 @@ const FAST_SYNC_PROBE_MS = 50;
 const FAST_SYNC_SAMPLES = 5;
 /** Longest silence on our side before a keep-alive. */
 const KEEP_ALIVE_MS = 200;
+/** Longest believable round trip, ms. */
+const MAX_RTT_MS = 10_000;
 /** Probes kept to estimate round-trip loss. */
 const LOSS_WINDOW = 32;
 /** How often rates (kbps, packets/s) are recomputed. */
@@ -124,12 +126,18 @@ export class PeerEndpoint {
     this.send({ kind: 'sync-request', nonce, t0: nowMs }, nowMs);
   }
 
-  /** Takes a probe's answer; ignores replies to probes we did not send (or already counted). */
+  /**
+   * Takes a probe's answer; ignores replies to probes we did not send (or already counted), and samples
+   * no honest peer can produce (an RTT beyond `MAX_RTT_MS`, or an echoed `t0` we never sent: the reply's
+   * own timestamps are the peer's word, so a liar could otherwise make our RTT to it infinite).
+   */
   onSyncReply(reply: SyncReply, nowMs: number): void {
     const i = this.probes.indexOf(reply.nonce);
     if (i < 0 || reply.nonce === 0) return;
     this.probes[i] = 0;
-    this.clock.add(clockSample(reply.t0, reply.t1, reply.t2, nowMs));
+    const sample = clockSample(reply.t0, reply.t1, reply.t2, nowMs);
+    if (reply.t0 > nowMs || sample.rttMs > MAX_RTT_MS || !Number.isFinite(sample.offsetMs)) return;
+    this.clock.add(sample);
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checksum } from '../../src/game/index.ts';
-import { encodePacket, LIMITS, type InputMessage, type Message, type PeerSocket, type PlayerStatus } from '../../src/netcode/index.ts';
+import { decodePacket, encodePacket, LIMITS, type InputMessage, type Message, type PeerSocket, type PlayerStatus } from '../../src/netcode/index.ts';
 import { eventsOf, makeRig, runFrame, TICK_MS, type RigPeer } from '../support/netcode.ts';
 
 const at = (tick: number): number => tick * TICK_MS;
@@ -137,5 +137,26 @@ describe('hostile packets', () => {
     const frame = a.session.currentFrame;
     lockstep([a], t, t + 60);
     expect(a.session.currentFrame).toBe(frame + 60);
+  });
+
+  it('forged clock-probe replies (absurd timestamps) are ignored: the RTT stays finite and sane', () => {
+    const { peers, raw } = rig(2);
+    const [a, b] = peers;
+    // b answers a's probes itself (it sees their nonces) with timestamps decades away.
+    const inner = raw(b);
+    for (let t = 0; t < 120; t++) {
+      runFrame(a, 0, at(t));
+      for (const d of b.socket.receiveAll()) {
+        const m = decodePacket(d.bytes);
+        if (m.ok && m.packet.message.kind === 'sync-request') {
+          inner.send(a.id, encodePacket({ sessionId: 42, message: { kind: 'sync-reply', nonce: m.packet.message.nonce, t0: m.packet.message.t0, t1: 1e300, t2: -1e300 } }));
+        }
+      }
+      runFrame(b, 0, at(t));
+    }
+    const ping = a.session.stats(at(120)).peers[0]?.pingMs ?? NaN;
+    expect(Number.isFinite(ping)).toBe(true);
+    expect(ping).toBeLessThan(1000);
+    expect(Number.isFinite(a.session.tickRateFactor)).toBe(true);
   });
 });
