@@ -16,6 +16,7 @@ export type Attack =
   | { readonly kind: 'fake-checksums'; readonly victim: number; readonly xor: number }
   | { readonly kind: 'goodbye'; readonly victim: number; readonly target: number; readonly atPacket: number }
   | { readonly kind: 'state-spam'; readonly victim: number; readonly every: number }
+  | { readonly kind: 'forged-clock'; readonly victim: number; readonly t: number }
   | { readonly kind: 'withhold-records'; readonly fromFrame: number }
   | { readonly kind: 'conflicting-records'; readonly mask: number; readonly forgedFirst: boolean }
   | { readonly kind: 'impersonate-record'; readonly target: number };
@@ -34,6 +35,7 @@ export function arbAttack(players: number, notary: boolean): fc.Arbitrary<Attack
     fc.record({ kind: fc.constant('fake-checksums' as const), victim: p, xor: fc.integer({ min: 1, max: 0xffff_ffff }) }),
     fc.record({ kind: fc.constant('goodbye' as const), victim: p, target: p, atPacket: fc.integer({ min: 0, max: 400 }) }),
     fc.record({ kind: fc.constant('state-spam' as const), victim: p, every }),
+    fc.record({ kind: fc.constant('forged-clock' as const), victim: p, t: fc.double({ min: -1e300, max: 1e300, noNaN: true }) }),
   ];
   if (notary) {
     all.push(
@@ -114,6 +116,8 @@ export class HostileSocket implements PeerSocket {
       case 'state-spam':
         if (due(a.every)) extra.push({ kind: 'state-reply', frame: this.sent * 60, state: new Uint8Array([1, 2, 3]) });
         return m;
+      case 'forged-clock':
+        return m.kind === 'sync-reply' ? { ...m, t1: a.t, t2: -a.t } : m;
       case 'withhold-records':
       case 'conflicting-records':
       case 'impersonate-record':

@@ -40,6 +40,12 @@ export class ChecksumExchange<S> {
     private readonly localPlayer: number,
     private readonly events: SessionEvent[],
     private readonly forensics: StateForensics<S> | undefined,
+    /**
+     * The last frame whose state the peer of a departed player computed with its real inputs only up to
+     * its agreed departure frame: its reports of later frames are not comparable (it used inputs the
+     * others neutralised). Infinity while connected.
+     */
+    private readonly comparableUpTo: (e: PeerEndpoint) => Frame,
   ) {
     this.detector = new DesyncDetector<S>(interval);
   }
@@ -105,7 +111,7 @@ export class ChecksumExchange<S> {
     const fin = this.detector.finalAt(frame);
     const ledger = this.ledger(e.peer);
     const remote = ledger.reported.get(frame);
-    if (fin === undefined || remote === undefined || frame <= ledger.comparedUpTo) return;
+    if (fin === undefined || remote === undefined || frame <= ledger.comparedUpTo || frame > this.comparableUpTo(e)) return;
     ledger.comparedUpTo = frame;
     if (remote === fin.checksum) return;
     const culprit = this.blame(e, frame, fin.checksum, remote);

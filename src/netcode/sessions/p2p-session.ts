@@ -83,7 +83,8 @@ export class P2PSession<S> {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
     });
     this.sync = sync;
-    this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics);
+    const comparable = (e: PeerEndpoint): Frame => (e.state === 'disconnected' ? sync.queue(e.player).lastReceivedFrame + 1 : Number.MAX_SAFE_INTEGER);
+    this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics, comparable);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
     this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) });
