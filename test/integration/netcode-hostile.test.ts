@@ -88,7 +88,7 @@ function property(players: number, notary: boolean, numRuns: number): void {
         checkOutcome(runHostile(players, hostile, attacks, seed, notary, leave), hostile, leave?.player, notary, context);
       },
     ),
-    { numRuns, seed: 0x8057 + players * 10 + (notary ? 1 : 0), endOnFailure: true },
+    { numRuns: numRuns * Number(process.env["HOSTILE_X"] ?? 1), seed: Number(process.env["HOSTILE_SEED"] ?? 0x8057) + players * 10 + (notary ? 1 : 0), endOnFailure: true },
   );
 }
 

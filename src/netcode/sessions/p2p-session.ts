@@ -305,7 +305,8 @@ export class P2PSession<S> {
 
   private rollback(requests: SessionRequest<S>[]): void {
     const plan = this.sync.planRollback(requests);
-    if (plan.kind === 'lost') this.events.push({ kind: 'desync', report: { frame: plan.frame, localChecksum: 0, remoteChecksum: 0 } });
+    // Too late to correct: this peer has diverged because of that player's late change (no checksums).
+    if (plan.kind === 'lost') this.events.push({ kind: 'desync', report: { frame: plan.frame, localChecksum: 0, remoteChecksum: 0, culprit: plan.player } });
     if (plan.kind !== 'rollback') return;
     const depth = plan.depth;
     this.counters.rollbacks++;
