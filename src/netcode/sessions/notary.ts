@@ -139,7 +139,9 @@ export class Notary {
 
   /** Frames of a new record already covered by an earlier one must repeat it. */
   private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
-    const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1);
+    // (Past a departed player's last frame the queue holds neutral input, not its record: not comparable.)
+    const held = q.isDisconnected ? q.lastReceivedFrame : Number.MAX_SAFE_INTEGER;
+    const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1, held);
     for (let f = startFrame; f <= last; f++) {
       const held = q.confirmedInput(f);
       if (held !== undefined && held !== inputs[f - startFrame]) {
