@@ -169,4 +169,18 @@ describe('the notary against a hostile peer', () => {
     expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));
     expect(eventsOf(a.events, 'desync')).toEqual([]);
   });
+
+  for (const how of ['notice', 'silent'] as const) {
+    it(`honest departures with the notary (${how}): the records decide the frame, every remaining peer agrees, in sync`, () => {
+      for (const players of [3, 4]) {
+        const r = runSimMatch({ players, seed: 21 + players, frames: 600, link: makeLinkConditions({ latencyMs: 40, jitterMs: 10, loss: 0.05 }), notary: { latencyMs: 80 }, leave: { player: 1, atFrame: 250, how } });
+        expect(r.completed && r.inSync && r.replaysVerify, r.failure).toBe(true);
+        expect(r.desyncEvents).toBe(0);
+        const drops = r.peers.map((p) => eventsOf(p.events, 'disconnected').map((e) => `${e.player}@${e.frame} ${e.reason}`));
+        for (const d of drops) expect(d).toEqual(drops[0]);
+        expect(drops[0]).toHaveLength(1);
+        for (const p of r.peers) expect(accusations(p.events)).toEqual([]);
+      }
+    });
+  }
 });
