@@ -1,11 +1,13 @@
 /**
  * `npm run simulate -- --matches N --seed S [--players 2-4] [--rtt MIN-MAX] [--jitter MIN-MAX]
- *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--save-failures DIR] [--json]`
+ *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--notary] [--save-failures DIR] [--json]`
  *
  * Runs full matches between in-process peers over the seeded network simulator and prints a summary.
  * Each match draws its player count, RTT, jitter and loss from the given ranges with a generator seeded
  * by `--seed` and the match index, so any match can be re-run alone. Failing matches can be saved as
- * replays (the confirmed inputs of the first remaining peer). With `--json` the last line is a JSON object.
+ * replays (the confirmed inputs of the first remaining peer). With `--notary` every match runs with a
+ * trusted in-memory notary relaying input records (20-150 ms latency, drawn per match) and record
+ * finality. With `--json` the last line is a JSON object.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,11 +29,12 @@ interface Args {
   frames: number;
   saveFailures: string | undefined;
   json: boolean;
+  notary: boolean;
 }
 
 const USAGE = `usage: npm run simulate -- [--matches N] [--seed S] [--players 2-4] [--rtt 0-250] [--jitter 0-50]
                         [--loss 0-0.2] [--dup P] [--reorder P] [--suspend P] [--frames N]
-                        [--save-failures DIR] [--json]
+                        [--notary] [--save-failures DIR] [--json]
   ranges are MIN-MAX (or one value); rtt and jitter in ms, loss/dup/reorder/suspend as probabilities 0..1`;
 
 function fail(message: string): never {
@@ -49,10 +52,11 @@ function range(name: string, v: string, lo: number, hi: number, integer: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false };
+  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false, notary: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--json') { a.json = true; continue; }
+    if (flag === '--notary') { a.notary = true; continue; }
     if (flag === '--help' || flag === '-h') { console.log(USAGE); process.exit(0); }
     const v = argv[++i];
     if (v === undefined) fail(`${flag} needs a value`);
@@ -84,7 +88,9 @@ export function matchParams(args: Args, index: number) {
   const duplicate = rng.chance(0.5) ? args.dup : 0;
   const reorder = rng.chance(0.5) ? args.reorder : 0;
   const suspend = rng.chance(args.suspend) ? { player: Math.floor(rng.next() * players), atMs: 2000 + Math.floor(rng.next() * 3000), durationMs: 2000 } : undefined;
-  return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index) };
+  // Drawn from its own generator, so that the other parameters are the same with and without the notary.
+  const notaryLatencyMs = 20 + (deriveSeed(args.seed, 'notary', index) % 131);
+  return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index), notaryLatencyMs };
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -94,26 +100,29 @@ function percentile(sorted: readonly number[], q: number): number {
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  let completed = 0, desyncs = 0, falseDesyncReports = 0, stalls = 0, maxRollback = 0, failures = 0;
+  let completed = 0, desyncs = 0, falseDesyncReports = 0, falseAccusations = 0, stalls = 0, maxRollback = 0, failures = 0;
   const depthHistogram: number[] = [];
   const payload: number[] = [];
   const started = Date.now();
   for (let i = 0; i < args.matches; i++) {
     const p = matchParams(args, i);
-    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}) });
+    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}), ...(args.notary ? { notary: { latencyMs: p.notaryLatencyMs } } : {}) });
     if (r.completed) completed++;
     if (r.completed && !r.inSync) desyncs++;
     falseDesyncReports += r.falseDesyncReports;
+    // Every peer is honest here: any cheating or finality-withheld event is a false accusation.
+    const accusations = r.peers.reduce((n, peer) => n + peer.events.filter((e) => e.kind === 'cheating' || e.kind === 'finality-withheld').length, 0);
+    falseAccusations += accusations;
     for (const peer of r.peers) {
       stalls += peer.stats.stalls;
       maxRollback = Math.max(maxRollback, peer.stats.maxRollbackFrames);
       peer.stats.rollbackHistogram.forEach((n, d) => (depthHistogram[d] = (depthHistogram[d] ?? 0) + n));
     }
     if (i < 50) payload.push(...r.inputPacketBytes.slice(0, 2000));
-    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0;
+    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0 && accusations === 0;
     if (!ok) {
       failures++;
-      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? 'false desync report'}`);
+      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? (accusations > 0 ? 'false accusation' : 'false desync report')}`);
       const first = r.peers[0];
       if (args.saveFailures !== undefined && first !== undefined) {
         mkdirSync(args.saveFailures, { recursive: true });
@@ -131,6 +140,8 @@ function main(): void {
     completed,
     desyncs,
     falseDesyncReports,
+    falseAccusations,
+    notary: args.notary,
     failures,
     maxRollbackFrames: maxRollback,
     p50RollbackFrames: percentile(depths, 0.5),
@@ -140,7 +151,7 @@ function main(): void {
     inputPayloadBytesP50: percentile(payload, 0.5),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
-  console.log(`${summary.completed}/${summary.matches} matches completed, ${summary.desyncs} desyncs, ${summary.falseDesyncReports} false desync reports, ` +
+  console.log(`${summary.completed}/${summary.matches} matches completed, ${summary.desyncs} desyncs, ${summary.falseDesyncReports} false desync reports, ${summary.falseAccusations} false accusations${args.notary ? ' (notary)' : ''}, ` +
     `rollback depth p50 ${summary.p50RollbackFrames} max ${summary.maxRollbackFrames}, ${summary.stalls} stalls, input packet p50 ${summary.inputPayloadBytesP50} B, ${summary.seconds} s`);
   if (args.json) console.log(JSON.stringify(summary));
   process.exit(failures === 0 ? 0 : 1);

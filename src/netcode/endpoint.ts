@@ -4,8 +4,9 @@
  * It encodes outgoing packets; the session decides what to send.
  */
 import { ClockSync, clockSample } from './clock-sync.ts';
+import type { InputQueue } from './input-queue.ts';
 import { encodePacket } from './codec.ts';
-import type { Message, PlayerStatus, SyncReply } from './protocol.ts';
+import { emptyRejectCounts, LIMITS, type InputMessage, type Message, type PlayerStatus, type RejectReason, type SyncReply } from './protocol.ts';
 import type { PeerId, PeerSocket } from './socket.ts';
 import { estimateRemoteFrame, TimeSync } from './time-sync.ts';
 import { NULL_FRAME, type Frame, type PeerStats } from './types.ts';
@@ -22,6 +23,8 @@ const FAST_SYNC_PROBE_MS = 50;
 const FAST_SYNC_SAMPLES = 5;
 /** Longest silence on our side before a keep-alive. */
 const KEEP_ALIVE_MS = 200;
+/** Longest believable round trip, ms. */
+const MAX_RTT_MS = 10_000;
 /** Probes kept to estimate round-trip loss. */
 const LOSS_WINDOW = 32;
 /** How often rates (kbps, packets/s) are recomputed. */
@@ -51,7 +54,9 @@ export class PeerEndpoint {
   bytesOut = 0;
   packetsIn = 0;
   packetsOut = 0;
-  rejected = 0;
+  /** Packets dropped, per reason. */
+  readonly rejected = emptyRejectCounts();
+  private rejectedTotal = 0;
   private nextNonce = 1;
   private readonly probes = new Int32Array(LOSS_WINDOW); // nonce of each recent probe, 0 = answered
   private probesSent = 0;
@@ -80,12 +85,36 @@ export class PeerEndpoint {
     return bytes.length;
   }
 
-  /** Counts a valid packet from the peer. */
-  received(byteLength: number, nowMs: number): void {
+  /**
+   * Sends every local input the peer has not acknowledged (at most a message's worth, the newest), our
+   * ack of its inputs and the gossip. The ack we hold is bounded by what we produced (packet-rules), so
+   * the range is always valid.
+   */
+  sendInputs(local: InputQueue, localPlayer: number, ackFrame: Frame, senderFrame: Frame, status: readonly PlayerStatus[], nowMs: number): void {
+    const last = local.lastReceivedFrame;
+    const start = Math.max(Math.min(this.remoteAck + 1, last + 1), last - LIMITS.maxInputsPerMessage + 1, 0);
+    const end = Math.min(last, start + LIMITS.maxInputsPerMessage - 1);
+    const inputs: number[] = [];
+    for (let f = start; f <= end; f++) inputs.push(local.confirmedInput(f) ?? 0);
+    const msg: InputMessage = { kind: 'input', player: localPlayer, startFrame: start, inputs, ackFrame, senderFrame, senderTimeMs: Math.floor(nowMs) >>> 0, status };
+    this.send(msg, nowMs);
+  }
+
+  /**
+   * Counts a valid packet from the peer; `playing` false: the packet does not count as hearing from it
+   * (we wait for its inputs and this is not one: see Inbound).
+   */
+  received(byteLength: number, nowMs: number, playing: boolean): void {
     this.bytesIn += byteLength;
     this.packetsIn++;
-    this.lastReceivedMs = nowMs;
+    if (playing) this.lastReceivedMs = nowMs;
     this.synchronized = true;
+  }
+
+  /** Counts a dropped packet (or record) of this peer. */
+  reject(reason: RejectReason): void {
+    this.rejected[reason]++;
+    this.rejectedTotal++;
   }
 
   /** Sends a clock probe. */
@@ -97,12 +126,18 @@ export class PeerEndpoint {
     this.send({ kind: 'sync-request', nonce, t0: nowMs }, nowMs);
   }
 
-  /** Takes a probe's answer; ignores replies to probes we did not send (or already counted). */
+  /**
+   * Takes a probe's answer; ignores replies to probes we did not send (or already counted), and samples
+   * no honest peer can produce (an RTT beyond `MAX_RTT_MS`, or an echoed `t0` we never sent: the reply's
+   * own timestamps are the peer's word, so a liar could otherwise make our RTT to it infinite).
+   */
   onSyncReply(reply: SyncReply, nowMs: number): void {
     const i = this.probes.indexOf(reply.nonce);
     if (i < 0 || reply.nonce === 0) return;
     this.probes[i] = 0;
-    this.clock.add(clockSample(reply.t0, reply.t1, reply.t2, nowMs));
+    const sample = clockSample(reply.t0, reply.t1, reply.t2, nowMs);
+    if (reply.t0 > nowMs || sample.rttMs > MAX_RTT_MS || !Number.isFinite(sample.offsetMs)) return;
+    this.clock.add(sample);
   }
 
   /**
@@ -193,7 +228,8 @@ export class PeerEndpoint {
       bytesOut: this.bytesOut,
       packetsIn: this.packetsIn,
       packetsOut: this.packetsOut,
-      packetsRejected: this.rejected,
+      packetsRejected: this.rejectedTotal,
+      rejected: { ...this.rejected },
       framesAhead: this.timeSync.framesAhead,
       lastReceivedFrame,
       state: this.state,

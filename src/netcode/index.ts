@@ -5,6 +5,7 @@ export * from './desync-detector.ts';
 export * from './endpoint.ts';
 export * from './frame-clock.ts';
 export * from './input-queue.ts';
+export * from './input-record.ts';
 export * from './protocol.ts';
 export * from './sessions/p2p-session.ts';
 export * from './sessions/sync-test-session.ts';

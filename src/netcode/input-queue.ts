@@ -60,6 +60,27 @@ export class InputQueue {
     return 'added';
   }
 
+  /**
+   * Replaces the confirmed input of an already confirmed `frame` with the authoritative one (a notarised
+   * record that differs from what the peer sent directly); flags it when it was simulated otherwise.
+   * For a departed player it may also continue its input one frame past the departure frame (a record
+   * that arrived after the drop). Returns false when the frame cannot be set (not held, or a gap).
+   */
+  setAuthoritative(frame: Frame, input: number): boolean {
+    if (frame < 0 || frame <= this.lastConfirmed - this.capacity || frame <= this.maxUsed - this.capacity) return false;
+    if (this.disconnected) {
+      if (frame > this.disconnectedAfter + 1) return false;
+      if (frame === this.disconnectedAfter + 1) this.disconnectedAfter = frame;
+      if (frame > this.lastConfirmed) this.lastConfirmed = frame;
+      this.store(frame, input);
+      return true;
+    }
+    if (frame > this.lastConfirmed + 1) return false;
+    if (frame === this.lastConfirmed + 1) this.lastConfirmed = frame;
+    this.store(frame, input);
+    return true;
+  }
+
   /** The input to simulate `frame` with; records it as used. `predicted` when not confirmed yet. */
   inputFor(frame: Frame): { readonly input: number; readonly predicted: boolean } {
     let input: number;

@@ -159,6 +159,48 @@ export type DecodeError =
 /** Decoding result: a value, never an exception. */
 export type DecodeResult = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly error: DecodeError };
 
+/**
+ * Why a session dropped a datagram (or a notarised input record) from a peer; counted per reason in
+ * `PeerStats.rejected` and `SessionStats.rejected` (docs/protocol.md, "Drop rules").
+ */
+export const REJECT_REASONS = [
+  /** The codec refused the bytes (any `DecodeError`). */
+  'decode',
+  /** Another match's session id. */
+  'session',
+  /** From a peer this session already dropped. */
+  'departed',
+  /** A player index that is not the sender's (inputs, a goodbye for someone else). */
+  'wrong-player',
+  /** A status list whose length is not the match's player count. */
+  'status-length',
+  /** An acknowledgement of inputs this peer never sent. */
+  'ack-ahead',
+  /** Input or sender frames farther ahead of ours than any honest peer can be. */
+  'frame-ahead',
+  /** Gossip claiming a player's input frame below what is already final here. */
+  'gossip-below-final',
+  /** A confirmed input re-sent with another value (the first value stays). */
+  'input-changed',
+  /** Checksums of frames this session never compares (not tracked, or far ahead). */
+  'checksum-frame',
+  /** A state reply nobody asked for. */
+  'unsolicited',
+  /** A notarised record that does not decode, or names another player or session. */
+  'record-invalid',
+  /** A record that does not continue the player's record stream (a gap), or lies far ahead. */
+  'record-gap',
+] as const;
+/** One of `REJECT_REASONS`. */
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** A zeroed counter per reject reason. */
+export function emptyRejectCounts(): Record<RejectReason, number> {
+  const out = {} as Record<RejectReason, number>;
+  for (const r of REJECT_REASONS) out[r] = 0;
+  return out;
+}
+
 /** Throws only when a caller broke an invariant (exhaustive switches). */
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);

@@ -9,7 +9,11 @@ import { StateRing } from './state-ring.ts';
 import { NULL_FRAME, type Frame, type SessionRequest } from './types.ts';
 
 /** Outcome of planning a rollback. */
-export type RollbackPlan = { readonly kind: 'none' } | { readonly kind: 'rollback'; readonly depth: number } | { readonly kind: 'lost'; readonly frame: Frame };
+export type RollbackPlan =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'rollback'; readonly depth: number }
+  /** The state of `frame` is gone: `player`'s input there changed too late (a late departure or record). */
+  | { readonly kind: 'lost'; readonly frame: Frame; readonly player: number };
 
 /** Input queues, saved states and the rollback planner. */
 export class SyncLayer<S> {
@@ -74,15 +78,20 @@ export class SyncLayer<S> {
   /** If some frame was simulated with a wrong input, pushes load + re-simulation requests. */
   planRollback(requests: SessionRequest<S>[]): RollbackPlan {
     let first: Frame = NULL_FRAME;
-    for (const q of this.queues) {
+    let player = 0;
+    for (let p = 0; p < this.players; p++) {
+      const q = this.queue(p);
       const f = q.firstIncorrectFrame;
-      if (f !== NULL_FRAME && (first === NULL_FRAME || f < first)) first = f;
+      if (f !== NULL_FRAME && (first === NULL_FRAME || f < first)) {
+        first = f;
+        player = p;
+      }
       q.resetIncorrect();
     }
     if (first === NULL_FRAME || first >= this.frameNow) return { kind: 'none' };
     const saved = this.ring.get(first);
     // Cannot happen within the prediction window; only a departure agreed very late could ask for it.
-    if (saved?.state === undefined) return { kind: 'lost', frame: first };
+    if (saved?.state === undefined) return { kind: 'lost', frame: first, player };
     requests.push({ kind: 'load', frame: first, state: saved.state });
     for (let f = first; f < this.frameNow; f++) {
       if (f > first) this.pushSave(requests, f);

@@ -57,3 +57,26 @@ export function tickRateFactor(framesAhead: number): number {
 export function estimateRemoteFrame(reportedFrame: number, receivedAtMs: number, nowMs: number, rttMs: number, tickMs: number): number {
   return reportedFrame + (nowMs - receivedAtMs + rttMs / 2) / tickMs;
 }
+
+/** What `framesAheadOfPeers` reads of a peer endpoint. */
+export interface TimeSyncPeer {
+  readonly state: string;
+  readonly remoteFrame: number;
+  readonly remoteAdvantage: number;
+  readonly timeSync: TimeSync;
+  localAdvantage(localFrame: number, nowMs: number, tickMs: number): number;
+}
+
+/**
+ * Records this frame's advantage against every running peer that reported a frame; returns how many
+ * frames we are ahead of the peer we are most ahead of (0 when none).
+ */
+export function framesAheadOfPeers(peers: readonly TimeSyncPeer[], frame: number, nowMs: number, tickMs: number): number {
+  let ahead = -Infinity;
+  for (const e of peers) {
+    if (e.state !== 'running' || e.remoteFrame === -1) continue;
+    e.timeSync.record(e.localAdvantage(frame, nowMs, tickMs), e.remoteAdvantage);
+    ahead = Math.max(ahead, e.timeSync.framesAhead);
+  }
+  return ahead === -Infinity ? 0 : ahead;
+}

@@ -3,6 +3,7 @@
  * The core is generic over the game state `S`: it never looks inside a state, it only stores the
  * references and checksums the caller hands back through `save` requests.
  */
+import type { RejectReason } from './protocol.ts';
 import type { PeerId } from './socket.ts';
 
 /** A frame number (0 = the initial state). */
@@ -41,7 +42,23 @@ export interface DesyncReport {
   readonly peer?: PeerId;
   /** Field-level differences, when the states were available. */
   readonly diff?: readonly FieldDiff[];
+  /**
+   * The player blamed: the one whose checksum disagrees with the others (majority, in 3-4 player
+   * matches), or the other peer with 2 players; may be the local player when the others agree against it.
+   */
+  readonly culprit?: number;
 }
+
+/**
+ * How a cheater was caught (the notary's input records, docs/protocol.md "Hostile peers"):
+ * - `conflicting-records`: two notarised records of one player disagree on a frame (seen identically by
+ *   every peer, since the notary sends the same bytes to all);
+ * - `contradicts-record`: the player's direct inputs to this peer differ from its own notarised record;
+ * - `unrecoverable`: such a correction came too late to roll back (this peer has diverged because of it).
+ */
+export const CHEAT_REASONS = ['conflicting-records', 'contradicts-record', 'unrecoverable'] as const;
+/** One of `CHEAT_REASONS`. */
+export type CheatReason = (typeof CHEAT_REASONS)[number];
 
 /** Why a player is gone: it said goodbye (`left`) or fell silent / another peer dropped it (`lost`). */
 export type DepartureReason = 'left' | 'lost';
@@ -59,7 +76,15 @@ export type SessionEvent =
   | { readonly kind: 'desync'; readonly report: DesyncReport }
   | { readonly kind: 'stall'; readonly frame: Frame; readonly waitingFor: readonly number[] }
   | { readonly kind: 'desync-diff'; readonly peer: PeerId; readonly frame: Frame; readonly diff: readonly FieldDiff[] }
-  | { readonly kind: 'local-disconnected'; readonly frame: Frame };
+  /** Never raised any more: another peer's word that we are gone is not believed (kept for old callers). */
+  | { readonly kind: 'local-disconnected'; readonly frame: Frame }
+  /** `player` (peer `peer`) cheated; the notarised records decide its inputs (see `CheatReason`). */
+  | { readonly kind: 'cheating'; readonly player: number; readonly peer: PeerId; readonly reason: CheatReason; readonly frame: Frame }
+  /**
+   * Finality (which frames' checksums are compared) has been held back by `player` for longer than the
+   * bound (its notarised records, or its gossip, lag): raised once per player; `frame` is the final frame.
+   */
+  | { readonly kind: 'finality-withheld'; readonly player: number; readonly peer: PeerId; readonly frame: Frame };
 
 /** One differing field between two states (see the game's diff helper). */
 export interface FieldDiff {
@@ -88,8 +113,10 @@ export interface PeerStats {
   readonly bytesOut: number;
   readonly packetsIn: number;
   readonly packetsOut: number;
-  /** Packets dropped by the decoder or session filter. */
+  /** Packets dropped by the decoder or session filter (the sum of `rejected`). */
   readonly packetsRejected: number;
+  /** Packets (and notarised records) of this peer dropped, per reason (always set by a session). */
+  readonly rejected?: Readonly<Record<RejectReason, number>>;
   /** How many frames we are ahead of this peer (negative: behind). */
   readonly framesAhead: number;
   /** Last frame of this peer's input we hold. */
@@ -114,5 +141,9 @@ export interface SessionStats {
   readonly tickRateFactor: number;
   readonly framesAhead: number;
   readonly inputDelay: number;
+  /** Packets dropped per reason, over every peer (always set by a session). */
+  readonly rejected?: Readonly<Record<RejectReason, number>>;
+  /** Packets from peer ids that are not in the session (always set by a session). */
+  readonly unknownPeerPackets?: number;
   readonly peers: readonly PeerStats[];
 }

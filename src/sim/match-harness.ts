@@ -36,6 +36,18 @@ export interface SimMatchOptions {
   /** Virtual time step, ms (default 2). */
   readonly stepMs?: number;
   readonly matchConfig?: Partial<MatchConfig>;
+  /**
+   * A trusted in-memory notary (what the lobby server does): every record a peer produces is relayed,
+   * after `latencyMs`, as the same bytes to every other remaining peer, in order. Sessions run with
+   * `notary: true`.
+   */
+  readonly notary?: { readonly latencyMs: number };
+  /** Decorates a peer's socket (a hostile peer tampering with what it sends). */
+  readonly wrapSocket?: (player: number, socket: PeerSocket) => PeerSocket;
+  /** Rewrites the records a peer hands to the notary (a hostile peer withholding or forging some). */
+  readonly recordFilter?: (player: number, records: Uint8Array[], nowMs: number) => Uint8Array[];
+  /** A hostile player: not required to finish, and not compared with the others. */
+  readonly hostilePlayer?: number;
 }
 
 /** One peer's outcome. */
@@ -122,13 +134,14 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       players: o.players,
       localPlayer: player,
       remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])),
-      socket: new MeteredSocket(net.createSocket(id), inputPacketBytes),
+      socket: new MeteredSocket(o.wrapSocket?.(player, net.createSocket(id)) ?? net.createSocket(id), inputPacketBytes),
       sessionId,
       startMs: 0,
       forensics,
       ...(o.inputDelay !== undefined ? { inputDelay: o.inputDelay } : {}),
       ...(o.maxPrediction !== undefined ? { maxPrediction: o.maxPrediction } : {}),
       ...(o.checksumInterval !== undefined ? { checksumInterval: o.checksumInterval } : {}),
+      ...(o.notary !== undefined ? { notary: true } : {}),
     });
     const clock = new FrameClock(tickMs);
     clock.start(0);
@@ -139,19 +152,38 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   const limit = o.timeLimitMs ?? o.frames * tickMs * 4 + 30_000;
   let now = 0;
   let settled = false;
+  // Records (and, `bytes` undefined, the server's word that a member left) in the notary's order.
+  const inFlight: { at: number; from: number; bytes: Uint8Array | undefined }[] = [];
   while (now <= limit) {
     now += stepMs;
     net.advanceTo(now);
+    while (inFlight.length > 0 && (inFlight[0]?.at ?? Infinity) <= now) {
+      const r = inFlight.shift();
+      for (const peer of peers) {
+        if (r === undefined || peer.player === r.from || peer.gone) continue;
+        if (r.bytes === undefined) peer.session.peerLeft(ids[r.from] as string);
+        else peer.session.receiveRecord(r.from, r.bytes);
+      }
+    }
     for (const peer of peers) {
       if (peer.gone || net.isSuspended(ids[peer.player] as string, now)) continue;
       if (o.leave && o.leave.player === peer.player && peer.session.currentFrame >= o.leave.atFrame) {
         if (o.leave.how === 'notice') peer.session.leave(now);
         peer.gone = true;
+        if (o.notary !== undefined) {
+          // The final record goes out on leaving; a silent peer's socket closes and the server says so.
+          for (const bytes of peer.session.takeRecords()) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
+          if (o.leave.how === 'silent') inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes: undefined });
+        }
         continue;
       }
       runPeer(peer, now, o.frames);
+      if (o.notary !== undefined) {
+        const records = peer.session.takeRecords();
+        for (const bytes of o.recordFilter?.(peer.player, records, now) ?? records) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
+      }
     }
-    const live = peers.filter((p) => !p.gone);
+    const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
     if (live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
       settled = true;
       break;
@@ -183,7 +215,7 @@ function runPeer(peer: Peer, now: number, target: number): void {
 }
 
 function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number): SimMatchResult {
-  const live = peers.filter((p) => !p.gone);
+  const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
   const results: SimPeerResult[] = live.map((p) => ({
     player: p.player,
     frame: p.session.currentFrame,

@@ -19,6 +19,8 @@ export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string |
     case 'stall': return undefined;
     case 'desync-diff': return undefined;
     case 'local-disconnected': return 'You were disconnected from the match';
+    case 'cheating': return `${nameOf(event.peer)} sent inputs that contradict its own record (cheating)`;
+    case 'finality-withheld': return `${nameOf(event.peer)} is holding the match's confirmation back`;
     default: return assertNever(event);
   }
 }

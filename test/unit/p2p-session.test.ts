@@ -274,7 +274,9 @@ describe('P2PSession packet filtering', () => {
     expect(a.session.unknownPeerPackets).toBe(1);
     const after = a.session.stats(at(5)).peers[0];
     expect(after?.packetsRejected).toBe((before?.packetsRejected ?? 0) + 3);
-    expect(after?.packetsIn).toBe((before?.packetsIn ?? 0) + 1); // only the forged input decoded
+    // A forged packet breaks a rule: dropped before it counts as hearing from the peer.
+    expect(after?.packetsIn).toBe(before?.packetsIn ?? 0);
+    expect(after?.rejected).toMatchObject({ session: 1, decode: 1, 'wrong-player': 1 });
     lockstep([a, b], 5, 10, () => 1);
     expect(a.session.confirmedInputs(3)).toEqual([1, 1]);
     expect(checksum(a.sim.state)).toBe(checksum(b.sim.state));

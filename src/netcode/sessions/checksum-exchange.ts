@@ -32,11 +32,20 @@ interface PeerLedger {
 export class ChecksumExchange<S> {
   private readonly detector: DesyncDetector<S>;
   private readonly ledgers = new Map<PeerId, PeerLedger>();
+  /** Frames whose state we asked each peer for (a reply to anything else is dropped). */
+  private readonly requested = new Map<PeerId, Set<Frame>>();
 
   constructor(
     interval: number,
+    private readonly localPlayer: number,
     private readonly events: SessionEvent[],
     private readonly forensics: StateForensics<S> | undefined,
+    /**
+     * The last frame whose state the peer of a departed player computed with its real inputs only up to
+     * its agreed departure frame: its reports of later frames are not comparable (it used inputs the
+     * others neutralised). Infinity while connected.
+     */
+    private readonly comparableUpTo: (e: PeerEndpoint) => Frame,
   ) {
     this.detector = new DesyncDetector<S>(interval);
   }
@@ -85,26 +94,54 @@ export class ChecksumExchange<S> {
     if (encoded !== undefined && encoded.length <= LIMITS.maxStateBytes) e.send({ kind: 'state-reply', frame, state: encoded }, nowMs);
   }
 
-  /** A peer's state of `frame`, answering our request: diff it against ours. */
-  onStateReply(e: PeerEndpoint, frame: Frame, bytes: Uint8Array): void {
+  /** A peer's state of `frame`, answering our request: diff it against ours. False when we never asked. */
+  onStateReply(e: PeerEndpoint, frame: Frame, bytes: Uint8Array): boolean {
+    const asked = this.requested.get(e.peer);
+    if (asked === undefined || !asked.delete(frame)) return false;
     const fin = this.detector.finalAt(frame);
     const f = this.forensics;
     const remote = f?.decode(bytes);
     if (fin !== undefined && f !== undefined && remote !== undefined) {
       this.events.push({ kind: 'desync-diff', peer: e.peer, frame, diff: f.diff(fin.state, remote) });
     }
+    return true;
   }
 
   private compare(e: PeerEndpoint, frame: Frame, nowMs: number): void {
     const fin = this.detector.finalAt(frame);
     const ledger = this.ledger(e.peer);
     const remote = ledger.reported.get(frame);
-    if (fin === undefined || remote === undefined || frame <= ledger.comparedUpTo) return;
-    ledger.reported.delete(frame);
+    if (fin === undefined || remote === undefined || frame <= ledger.comparedUpTo || frame > this.comparableUpTo(e)) return;
     ledger.comparedUpTo = frame;
     if (remote === fin.checksum) return;
-    this.events.push({ kind: 'desync', report: { frame, localChecksum: fin.checksum, remoteChecksum: remote, peer: e.peer } });
-    if (this.forensics !== undefined) e.send({ kind: 'state-request', frame }, nowMs);
+    const culprit = this.blame(e, frame, fin.checksum, remote);
+    this.events.push({ kind: 'desync', report: { frame, localChecksum: fin.checksum, remoteChecksum: remote, peer: e.peer, culprit } });
+    if (this.forensics !== undefined) {
+      let asked = this.requested.get(e.peer);
+      if (asked === undefined) this.requested.set(e.peer, (asked = new Set()));
+      // A few outstanding requests per peer at most: a peer that never answers cannot grow this.
+      if (asked.size >= CHECKSUMS_PER_REPORT) asked.clear();
+      asked.add(frame);
+      e.send({ kind: 'state-request', frame }, nowMs);
+    }
+  }
+
+  /**
+   * Who disagrees with the others: `e`, unless every other report of the frame we hold sides with `e`
+   * against us (then we are the odd one). With 2 players, always the other peer. A peer that lies in
+   * its own reports only ever gets itself blamed: to blame an honest peer it would have to make honest
+   * peers disagree, which the notarised inputs prevent.
+   */
+  private blame(e: PeerEndpoint, frame: Frame, local: number, remote: number): number {
+    let withUs = 0;
+    let withThem = 0;
+    for (const [peer, l] of this.ledgers) {
+      if (peer === e.peer) continue;
+      const c = l.reported.get(frame);
+      if (c === local) withUs++;
+      else if (c === remote) withThem++;
+    }
+    return withThem > 0 && withUs === 0 ? this.localPlayer : e.player;
   }
 
   private ledger(peer: PeerId): PeerLedger {

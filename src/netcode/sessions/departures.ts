@@ -2,21 +2,36 @@
  * Agreement on departed players in a 2-4 player mesh.
  *
  * Every input packet gossips, per player, whether the sender considers that player gone and the last
- * frame of that player's input it holds. A peer that times a player out (or gets its notice) neutralises
- * that player's input after the last frame it holds; gossip then lowers that frame to the minimum any
- * peer holds, so all remaining peers simulate the same inputs (rolling back if they had used later real
- * ones). The `disconnected` event is raised once the remaining peers agree on the frame. The same gossip
- * tells which input frames every peer holds, i.e. which states are final for desync detection.
+ * frame of that player's input it holds. A player is dropped only on this peer's own word: its own
+ * silence, its own goodbye, or the lobby server's (`P2PSession.peerLeft`). Gossip never drops anyone
+ * (and "you are gone" about us is ignored): it only serves to agree on the frame. Once this peer dropped
+ * a player, it lowers that player's last frame to the minimum a remaining peer claims (never below what
+ * is already final here: such a claim is rejected before it gets here), so all remaining peers simulate
+ * the same inputs (rolling back if they had used later real ones). The `disconnected` event is raised
+ * once the remaining peers agree on the frame. The same gossip tells which input frames every peer
+ * holds, i.e. which states are final for desync detection.
  */
 import type { PeerEndpoint } from '../endpoint.ts';
 import type { InputQueue } from '../input-queue.ts';
 import type { PlayerStatus } from '../protocol.ts';
 import { NULL_FRAME, type DepartureReason, type Frame, type SessionEvent } from '../types.ts';
 
+/** What departures need of the notary (see notary.ts). */
+export interface RecordStream {
+  readonly up: boolean;
+  /** Last frame of the player's notarised records. */
+  coverage(player: number): Frame;
+}
+
+
 /** Departure bookkeeping of one session. */
 export class Departures {
-  /** Another peer says that *we* are gone: the session stops. */
-  localGone = false;
+  /**
+   * With the notary up, a dropped player's record stream stays open (its records still extend its
+   * input, identically for everyone) until it is closed by a word every member gets in the same order:
+   * its final record (it left) or the lobby server's (which relays records in order) that it left.
+   */
+  private readonly streamClosed = new Set<number>();
   /** Players whose departure was announced with a `disconnected` event. */
   private readonly announced = new Set<number>();
   /** Players this peer heard say goodbye (the rest were lost). */
@@ -27,6 +42,7 @@ export class Departures {
     private readonly queues: readonly InputQueue[],
     private readonly endpoints: readonly PeerEndpoint[],
     private readonly events: SessionEvent[],
+    private readonly records: RecordStream,
   ) {}
 
   /** What we gossip about every player. */
@@ -34,11 +50,29 @@ export class Departures {
     return this.queues.map((q) => ({ disconnected: q.isDisconnected, lastFrame: q.lastReceivedFrame }));
   }
 
-  /** Neutralises a player's input after `lastFrame` (no event yet: see `announce`). */
+  /**
+   * Neutralises a player's input after `lastFrame` (no event yet: see `announce`). With the notary up,
+   * after its last notarised frame instead: the record stream, identical for everyone, decides.
+   */
   drop(e: PeerEndpoint, lastFrame: Frame, reason: DepartureReason): void {
     if (reason === 'left') this.saidGoodbye.add(e.player);
-    this.queue(e.player).disconnectAfter(lastFrame);
+    this.queue(e.player).disconnectAfter(this.records.up ? this.records.coverage(e.player) : lastFrame);
     e.state = 'disconnected';
+  }
+
+  /**
+   * `player`'s record stream is over: the lobby server said it left (after relaying its last record), or
+   * its final record arrived (its own goodbye, through the notary). Drops it if not dropped yet.
+   */
+  closeStream(e: PeerEndpoint): void {
+    this.streamClosed.add(e.player);
+    if (e.state !== 'disconnected') this.drop(e, this.queue(e.player).lastReceivedFrame, 'left');
+    else this.heardGoodbye(e.player);
+  }
+
+  /** A dropped player whose records can no longer extend its input. */
+  closed(player: number): boolean {
+    return this.streamClosed.has(player);
   }
 
   /** This peer heard `player` say goodbye after dropping it for another reason: it `left`, if not yet announced. */
@@ -46,24 +80,25 @@ export class Departures {
     this.saidGoodbye.add(player);
   }
 
-  /** Adopts departures another peer decided, converging on the earliest frame anyone reports. */
-  applyGossip(status: readonly PlayerStatus[], currentFrame: Frame): void {
+  /**
+   * For players this peer dropped itself, converges on the earliest frame a remaining peer reports.
+   * Claims about players we still hear, and about us, change nothing.
+   */
+  applyGossip(status: readonly PlayerStatus[], finalInputFrame: Frame): number {
+    // With the notary up the records alone decide a departure frame: gossip plays no part.
+    if (this.records.up) return 0;
+    let ignored = 0;
     for (let p = 0; p < this.queues.length; p++) {
       const s = status[p];
-      if (s === undefined || !s.disconnected) continue;
-      if (p === this.localPlayer) {
-        if (!this.localGone) {
-          this.localGone = true;
-          this.events.push({ kind: 'local-disconnected', frame: currentFrame });
-        }
-        continue;
-      }
+      if (s === undefined || !s.disconnected || p === this.localPlayer) continue;
       const q = this.queue(p);
-      if (!q.isDisconnected || s.lastFrame < q.lastReceivedFrame) {
-        const e = this.endpoints.find((x) => x.player === p);
-        if (e !== undefined) this.drop(e, s.lastFrame, 'lost');
-      }
+      if (!q.isDisconnected || s.lastFrame >= q.lastReceivedFrame) continue;
+      // Never below what is final here (an honest peer never claims that: the claim is counted).
+      if (s.lastFrame < finalInputFrame) ignored++;
+      const frame = Math.max(s.lastFrame, finalInputFrame);
+      if (frame < q.lastReceivedFrame) q.disconnectAfter(frame);
     }
+    return ignored;
   }
 
   /** Raises `disconnected` once per departed player, when every remaining peer names the same frame. */
@@ -71,28 +106,59 @@ export class Departures {
     const connected = this.connected();
     for (const e of this.endpoints) {
       const q = this.queue(e.player);
-      if (!q.isDisconnected || this.announced.has(e.player) || !this.agreed(e.player, connected)) continue;
+      const settled = this.records.up ? this.closed(e.player) : this.agreed(e.player, connected);
+      if (!q.isDisconnected || this.announced.has(e.player) || !settled) continue;
       this.announced.add(e.player);
       const reason: DepartureReason = this.saidGoodbye.has(e.player) ? 'left' : 'lost';
       this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1, reason });
     }
   }
 
-  /** Last input frame every connected peer holds for every player (capped by `currentFrame - 1`). */
-  finalInputFrame(currentFrame: Frame): Frame {
-    let final = Number.MAX_SAFE_INTEGER;
+  /**
+   * Last input frame final here (capped by `currentFrame - 1`), and the player holding it back (undefined
+   * when only the current frame does). Without the notary (`coverage` undefined): the last frame every
+   * connected peer holds for every player, from the gossip; the holder is the claimant whose claim is
+   * lowest, or the player itself when that claim says it is gone or this peer holds the least of it.
+   * With the notary up: for a present remote player, the last frame of its notarised records (gossip
+   * plays no part, so a peer cannot withhold finality by lying in it); for a departed player, the
+   * agreed departure frame, or at least its record coverage while the remaining peers disagree.
+   */
+  finality(currentFrame: Frame, coverage: ((player: number) => Frame) | undefined): { frame: Frame; holder: number | undefined } {
+    let final = currentFrame - 1;
+    let holder: number | undefined;
     const connected = this.connected();
+    const bound = (frame: Frame, who: number): void => {
+      if (frame < final) {
+        final = frame;
+        holder = who;
+      }
+    };
     for (let p = 0; p < this.queues.length; p++) {
       const q = this.queue(p);
       if (q.isDisconnected) {
+        if (coverage !== undefined) {
+          // Its records decide; final past them once no more can come.
+          if (!this.closed(p)) bound(q.lastReceivedFrame, p);
+          continue;
+        }
         // Final only where every connected peer agrees on the departure frame.
-        if (!this.agreed(p, connected)) final = Math.min(final, q.lastReceivedFrame, ...connected.map((e) => e.remoteStatus[p]?.lastFrame ?? NULL_FRAME));
+        if (this.agreed(p, connected)) continue;
+        let low = q.lastReceivedFrame;
+        for (const e of connected) low = Math.min(low, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
+        bound(low, p);
         continue;
       }
-      final = Math.min(final, q.lastReceivedFrame);
-      for (const e of connected) final = Math.min(final, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
+      if (coverage !== undefined) {
+        bound(p === this.localPlayer ? q.lastReceivedFrame : coverage(p), p);
+        continue;
+      }
+      bound(q.lastReceivedFrame, p);
+      for (const e of connected) {
+        const s = e.remoteStatus[p];
+        bound(s?.lastFrame ?? NULL_FRAME, s?.disconnected === true ? p : e.player);
+      }
     }
-    return Math.min(final, currentFrame - 1);
+    return { frame: final, holder };
   }
 
   /** True when every connected peer reports player `p` gone with the same last frame as ours. */

@@ -8,59 +8,38 @@
  * inputs, acks, quality reports, clock probes and checksums of final frames. The caller executes the
  * returned requests in order (see `Simulation`). Time is passed in; nothing here reads a clock.
  *
- * Departures: a peer silent for `disconnectAfterMs` is dropped; every peer gossips, per player, whether
- * it considers the player gone and the last frame of that player's input it holds. Peers converge on the
- * minimum such frame, after which the departed player's input is neutral, and roll back if they had used
- * later real inputs — so the remaining peers stay in sync.
+ * Hostile peers (docs/protocol.md): every message is checked (packet-rules.ts) and dropped, counted by
+ * reason, when it breaks a rule; nothing remote throws. A player is dropped only on our own word (its
+ * silence, its goodbye, the lobby server's `peerLeft`); gossip only agrees on the frame (departures.ts).
+ * With the notary up, the players' notarised input records are authoritative and decide finality
+ * (notary.ts); finality that lags beyond a bound is reported (finality-watch.ts).
  */
 import { PeerEndpoint } from '../endpoint.ts';
-import { decodePacket } from '../codec.ts';
-import { assertNever, LIMITS, type InputMessage, type Message } from '../protocol.ts';
-import type { PeerId, PeerSocket } from '../socket.ts';
+import { emptyRejectCounts, REJECT_REASONS, type Message } from '../protocol.ts';
+import type { PeerId } from '../socket.ts';
 import { SyncLayer } from '../sync-layer.ts';
-import { tickRateFactor } from '../time-sync.ts';
+import { framesAheadOfPeers, tickRateFactor } from '../time-sync.ts';
 import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats } from '../types.ts';
-import { ChecksumExchange, type StateForensics } from './checksum-exchange.ts';
+import { ChecksumExchange } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
+import { FinalityWatch, type FinalityBound } from './finality-watch.ts';
+import { Notary, RECORD_EVERY_FRAMES } from './notary.ts';
+import { Inbound } from './inbound.ts';
+import { MAX_INPUT_DELAY, MAX_PREDICTION, sessionRuleView } from './packet-rules.ts';
+import { checkRange, resolveOptions, type P2PSessionOptions } from './session-config.ts';
 import { SilenceWatch } from './silence-watch.ts';
 
 export type { StateForensics } from './checksum-exchange.ts';
+export { SESSION_DEFAULTS, type P2PSessionOptions } from './session-config.ts';
 
-/** Configuration of a session. Defaults follow GGPO/GGRS practice. */
-export interface P2PSessionOptions<S> {
-  readonly players: number;
-  readonly localPlayer: number;
-  readonly remotes: readonly { readonly player: number; readonly peer: PeerId }[];
-  readonly socket: PeerSocket;
-  /** Agreed in the handshake; packets of other sessions are dropped. */
-  readonly sessionId: number;
-  /** Time of the first call (ms); used to start silence timers. */
-  readonly startMs: number;
-  readonly inputDelay?: number;
-  readonly maxPrediction?: number;
-  readonly tickMs?: number;
-  readonly checksumInterval?: number;
-  readonly interruptAfterMs?: number;
-  readonly disconnectAfterMs?: number;
-  readonly forensics?: StateForensics<S>;
-}
-
-/** Validated defaults. */
-export const SESSION_DEFAULTS = {
-  inputDelay: 2,
-  maxPrediction: 8,
-  tickMs: 1000 / 60,
-  checksumInterval: 60,
-  interruptAfterMs: 750,
-  disconnectAfterMs: 5000,
-} as const;
-
-const MAX_INPUT_DELAY = 10;
-const MAX_PREDICTION = 16;
-/** Extra saved states beyond the prediction window, so an agreed departure can still roll back. */
-const DISCONNECT_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + 16;
+/**
+ * Extra saved states beyond the prediction window, so an agreed departure, or a notarised record that
+ * corrects what a cheater sent directly (up to a record interval plus the notary's latency late), can
+ * still roll back.
+ */
+const ROLLBACK_MARGIN = MAX_PREDICTION + MAX_INPUT_DELAY + RECORD_EVERY_FRAMES + 32;
 const QUALITY_EVERY_FRAMES = 6;
-const HISTOGRAM_SIZE = MAX_PREDICTION + DISCONNECT_MARGIN + 1;
+const HISTOGRAM_SIZE = MAX_PREDICTION + ROLLBACK_MARGIN + 1;
 
 /** The rollback session. */
 export class P2PSession<S> {
@@ -74,6 +53,10 @@ export class P2PSession<S> {
   private readonly checksums: ChecksumExchange<S>;
   private readonly departures: Departures;
   private readonly silence: SilenceWatch;
+  private readonly notary: Notary;
+  private readonly finalityWatch: FinalityWatch;
+  private readonly coverage = (player: number): Frame => this.notary.coverage(player);
+  private readonly finalityBounds: { readonly notary: FinalityBound; readonly gossip: FinalityBound };
   private readonly events: SessionEvent[] = [];
   private readonly opts: P2PSessionOptions<S>;
   private pendingChecksumSaves: Frame[] = [];
@@ -85,34 +68,59 @@ export class P2PSession<S> {
   private framesAheadNow = 0;
   private factor = 1;
   private nowMs: number;
+  private readonly inbound: Inbound<S>;
 
   constructor(options: P2PSessionOptions<S>) {
+    const o = resolveOptions(options);
     const { players, localPlayer, remotes } = options;
-    if (!Number.isInteger(players) || players < 2 || players > LIMITS.maxPlayers) throw new RangeError('players must be 2..4');
-    if (!Number.isInteger(localPlayer) || localPlayer < 0 || localPlayer >= players) throw new RangeError('localPlayer out of range');
-    const seen = new Set([localPlayer]);
-    for (const r of remotes) {
-      if (seen.has(r.player) || r.player < 0 || r.player >= players) throw new RangeError(`bad remote player ${r.player}`);
-      seen.add(r.player);
-    }
-    if (seen.size !== players) throw new RangeError('every player needs exactly one peer');
     this.opts = options;
     this.nowMs = options.startMs;
     this.players = players;
     this.localPlayer = localPlayer;
-    const inputDelay = checkRange('inputDelay', options.inputDelay ?? SESSION_DEFAULTS.inputDelay, 0, MAX_INPUT_DELAY);
-    this.maxPrediction = checkRange('maxPrediction', options.maxPrediction ?? SESSION_DEFAULTS.maxPrediction, 1, MAX_PREDICTION);
-    this.tickMs = checkPositive('tickMs', options.tickMs ?? SESSION_DEFAULTS.tickMs);
-    const interruptAfterMs = checkPositive('interruptAfterMs', options.interruptAfterMs ?? SESSION_DEFAULTS.interruptAfterMs);
-    const disconnectAfterMs = checkPositive('disconnectAfterMs', options.disconnectAfterMs ?? SESSION_DEFAULTS.disconnectAfterMs);
-    this.sync = new SyncLayer<S>(players, localPlayer, inputDelay, this.maxPrediction + 1 + DISCONNECT_MARGIN, (frame) => {
+    this.maxPrediction = o.maxPrediction;
+    this.tickMs = o.tickMs;
+    const sync = new SyncLayer<S>(players, localPlayer, o.inputDelay, this.maxPrediction + 1 + ROLLBACK_MARGIN, (frame) => {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
     });
-    this.checksums = new ChecksumExchange<S>(options.checksumInterval ?? SESSION_DEFAULTS.checksumInterval, this.events, options.forensics);
+    this.sync = sync;
+    const comparable = (e: PeerEndpoint): Frame => (e.state === 'disconnected' ? sync.queue(e.player).lastReceivedFrame + 1 : Number.MAX_SAFE_INTEGER);
+    this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics, comparable);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
-    this.departures = new Departures(localPlayer, this.sync.queues, this.endpoints, this.events);
-    this.silence = new SilenceWatch(interruptAfterMs, disconnectAfterMs, this.endpoints, this.sync.queues, this.departures, this.events);
+    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) });
+    const notaryUp = (): boolean => this.notary.up;
+    const view = sessionRuleView(players, localPlayer, o.checksumInterval, o.maxPrediction, sync.queues, () => sync.frame, () => this.finalInputFrame);
+    const endpointOf = (player: number): PeerEndpoint | undefined => this.endpoints.find((e) => e.player === player);
+    const peerOf = (player: number): PeerId | undefined => endpointOf(player)?.peer;
+    this.notary = new Notary(
+      {
+        players,
+        localPlayer,
+        sessionId: options.sessionId,
+        queues: sync.queues,
+        events: this.events,
+        peerOf,
+        reject: (player, reason) => endpointOf(player)?.reject(reason),
+        frame: () => sync.frame,
+        canRollBackTo: (frame) => sync.saved(frame) !== undefined,
+        closed: (player) => this.departures.closed(player),
+        ended: (player) => {
+          const e = endpointOf(player);
+          if (e !== undefined) this.departures.closeStream(e);
+        },
+      },
+      options.notary ?? false,
+    );
+    this.finalityWatch = new FinalityWatch(localPlayer, this.events, peerOf);
+    // Honest lag: a record interval, the prediction window, the input delay and two checksum intervals
+    // of slack; gossip can also lag for as long as a peer takes to be dropped for silence.
+    // Time (finality stuck while behind, e.g. at the end of a match): two checksum intervals, plus a
+    // silence long enough to drop a peer (then it no longer holds finality).
+    const slack = 2 * o.checksumInterval + this.maxPrediction + MAX_INPUT_DELAY;
+    const bound = (frames: number): FinalityBound => ({ frames, ms: 2 * o.checksumInterval * o.tickMs + o.disconnectAfterMs });
+    this.finalityBounds = { notary: bound(slack + RECORD_EVERY_FRAMES), gossip: bound(slack + Math.ceil(o.disconnectAfterMs / o.tickMs)) };
+    this.inbound = new Inbound<S>(options.sessionId, view, sync.queues, this.checksums, this.departures, this.notary);
+    this.silence = new SilenceWatch(o.interruptAfterMs, o.disconnectAfterMs, this.endpoints, sync.queues, this.departures, this.events);
   }
 
   /** The frame the next `advance` request will simulate (= frame of the caller's current state). */
@@ -180,9 +188,9 @@ export class P2PSession<S> {
     this.silence.check(nowMs);
     this.departures.announce();
     const requests: SessionRequest<S>[] = [];
-    if (this.departures.localGone || this.leaving) return requests;
+    if (this.leaving) return requests;
     this.rollback(requests);
-    this.finalInputFrame = this.departures.finalInputFrame(this.sync.frame);
+    this.updateFinality(nowMs);
     this.reportChecksums(nowMs);
     const minConfirmed = this.sync.minRemoteConfirmed();
     if (!advance) {
@@ -198,15 +206,50 @@ export class P2PSession<S> {
       if (this.sync.advance(requests)) this.counters.predicted++;
       this.updateTimeSync(nowMs);
     }
+    // Also while stalled: the others may be waiting for exactly these inputs (from the notary).
+    this.notary.produce(!advance || this.stalled);
     this.sendInputs(nowMs);
     this.sendPeriodic(nowMs, this.sync.frame % QUALITY_EVERY_FRAMES === 0);
     return requests;
+  }
+
+  // ---- the notary (the lobby server relaying input records) ----------------------------------
+
+  /**
+   * Input records of the local player to broadcast through the notary, in order (empty while the notary
+   * is down or off; records produced meanwhile wait, a few minutes' worth at most).
+   */
+  takeRecords(): Uint8Array[] {
+    return this.notary.take();
+  }
+
+  /**
+   * A record relayed by the notary; `player` is the sender's player index as the server says. Never
+   * throws: an invalid or non-contiguous record is dropped and counted; one that contradicts what the
+   * player sent directly replaces it (rollback) and raises `cheating`.
+   */
+  receiveRecord(player: number, bytes: Uint8Array): void {
+    this.notary.receive(player, bytes);
+  }
+
+  /**
+   * The notary is up (records are relayed, and required for finality) or down (gossip finality, records
+   * wait). Call with false when the lobby connection is lost, true when it is back.
+   */
+  setNotary(up: boolean): void {
+    this.notary.up = up;
+  }
+
+  /** Whether the notary is up. */
+  get notaryUp(): boolean {
+    return this.notary.up;
   }
 
   /** Leaves the match: tells every peer (a few times, the channel is lossy) and stops advancing. */
   leave(nowMs: number): void {
     if (this.leaving) return;
     this.leaving = true;
+    this.notary.produce(true, true);
     const last = this.sync.queue(this.localPlayer).lastReceivedFrame;
     for (let i = 0; i < 3; i++) this.broadcast({ kind: 'disconnect-notice', player: this.localPlayer, frame: Math.max(0, last) }, nowMs);
   }
@@ -218,13 +261,18 @@ export class P2PSession<S> {
   peerLeft(peer: PeerId): void {
     const e = this.byPeer.get(peer);
     if (e === undefined) return;
+    if (this.notary.up) return this.departures.closeStream(e);
     if (e.state === 'disconnected') this.departures.heardGoodbye(e.player); // dropped already (gossip, silence)
     else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
   }
 
   /** Network and rollback figures. */
   stats(nowMs: number): SessionStats {
-    for (const e of this.endpoints) e.updateRates(nowMs);
+    const rejected = emptyRejectCounts();
+    for (const e of this.endpoints) {
+      e.updateRates(nowMs);
+      for (const r of REJECT_REASONS) rejected[r] += e.rejected[r];
+    }
     return {
       frame: this.sync.frame,
       confirmedFrame: this.finalInputFrame,
@@ -237,6 +285,8 @@ export class P2PSession<S> {
       tickRateFactor: this.factor,
       framesAhead: this.framesAheadNow,
       inputDelay: this.sync.inputDelay,
+      rejected,
+      unknownPeerPackets: this.counters.unknownPeer,
       peers: this.endpoints.map((e) => e.stats(this.sync.queue(e.player).lastReceivedFrame)),
     };
   }
@@ -255,7 +305,8 @@ export class P2PSession<S> {
 
   private rollback(requests: SessionRequest<S>[]): void {
     const plan = this.sync.planRollback(requests);
-    if (plan.kind === 'lost') this.events.push({ kind: 'desync', report: { frame: plan.frame, localChecksum: 0, remoteChecksum: 0 } });
+    // Too late to correct: this peer has diverged because of that player's late change (no checksums).
+    if (plan.kind === 'lost') this.events.push({ kind: 'desync', report: { frame: plan.frame, localChecksum: 0, remoteChecksum: 0, culprit: plan.player } });
     if (plan.kind !== 'rollback') return;
     const depth = plan.depth;
     this.counters.rollbacks++;
@@ -279,73 +330,20 @@ export class P2PSession<S> {
   private receive(nowMs: number): void {
     for (const d of this.opts.socket.receiveAll()) {
       const endpoint = this.byPeer.get(d.from);
-      if (endpoint === undefined) {
-        this.counters.unknownPeer++;
-        continue;
-      }
-      const r = decodePacket(d.bytes);
-      if (!r.ok || r.packet.sessionId !== this.opts.sessionId || endpoint.state === 'disconnected') {
-        endpoint.rejected++;
-        continue;
-      }
-      endpoint.received(d.bytes.length, nowMs);
-      this.handle(endpoint, r.packet.message, nowMs);
+      if (endpoint === undefined) this.counters.unknownPeer++;
+      else this.inbound.datagram(endpoint, d.bytes, nowMs);
     }
-  }
-
-  private handle(e: PeerEndpoint, m: Message, nowMs: number): void {
-    switch (m.kind) {
-      case 'sync-request':
-        e.send({ kind: 'sync-reply', nonce: m.nonce, t0: m.t0, t1: nowMs, t2: nowMs }, nowMs);
-        break;
-      case 'sync-reply':
-        e.onSyncReply(m, nowMs);
-        break;
-      case 'input':
-        this.onInput(e, m, nowMs);
-        break;
-      case 'input-ack':
-        if (m.ackFrame > e.remoteAck) e.remoteAck = m.ackFrame;
-        break;
-      case 'quality-report':
-        e.remoteAdvantage = m.frameAdvantage;
-        break;
-      case 'checksum-report':
-        this.checksums.onReport(e, m, nowMs);
-        break;
-      case 'keep-alive':
-        break;
-      case 'disconnect-notice':
-        if (m.player === e.player) this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
-        break;
-      case 'state-request':
-        this.checksums.onStateRequest(e, m.frame, nowMs);
-        break;
-      case 'state-reply':
-        this.checksums.onStateReply(e, m.frame, m.state);
-        break;
-      default:
-        assertNever(m);
-    }
-  }
-
-  private onInput(e: PeerEndpoint, m: InputMessage, nowMs: number): void {
-    if (m.player !== e.player || m.status.length !== this.players) {
-      e.rejected++;
-      return;
-    }
-    const q = this.sync.queue(e.player);
-    for (let i = 0; i < m.inputs.length; i++) q.addConfirmed(m.startFrame + i, m.inputs[i] ?? 0);
-    if (m.ackFrame > e.remoteAck) e.remoteAck = m.ackFrame;
-    if (m.senderFrame >= e.remoteFrame) {
-      e.remoteFrame = m.senderFrame;
-      e.remoteFrameAtMs = nowMs;
-    }
-    e.remoteStatus = m.status;
-    this.departures.applyGossip(m.status, this.sync.frame);
   }
 
   // ---- confirmation and desync detection ---------------------------------------------------
+
+  /** Finality never moves back (a frame once final stays final); a lag beyond the bound is reported. */
+  private updateFinality(nowMs: number): void {
+    const up = this.notary.up;
+    const f = this.departures.finality(this.sync.frame, up ? this.coverage : undefined);
+    if (f.frame > this.finalInputFrame) this.finalInputFrame = f.frame;
+    this.finalityWatch.check(nowMs, this.sync.frame, this.finalInputFrame, f.holder, up ? this.finalityBounds.notary : this.finalityBounds.gossip);
+  }
 
   private reportChecksums(nowMs: number): void {
     // A rollback in this call re-saves frames whose checksums the caller computes only after we return:
@@ -360,26 +358,8 @@ export class P2PSession<S> {
 
   private sendInputs(nowMs: number): void {
     const q = this.sync.queue(this.localPlayer);
-    const last = q.lastReceivedFrame;
     const status = this.departures.status();
-    for (const e of this.endpoints) {
-      if (e.state === 'disconnected') continue;
-      const start = Math.max(e.remoteAck + 1, last - LIMITS.maxInputsPerMessage + 1, 0);
-      const end = Math.min(last, start + LIMITS.maxInputsPerMessage - 1);
-      const inputs: number[] = [];
-      for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
-      const msg: InputMessage = {
-        kind: 'input',
-        player: this.localPlayer,
-        startFrame: start,
-        inputs,
-        ackFrame: this.sync.queue(e.player).lastReceivedFrame,
-        senderFrame: this.sync.frame,
-        senderTimeMs: Math.floor(nowMs) >>> 0,
-        status,
-      };
-      e.send(msg, nowMs);
-    }
+    for (const e of this.endpoints) if (e.state !== 'disconnected') e.sendInputs(q, this.localPlayer, this.sync.queue(e.player).lastReceivedFrame, this.sync.frame, status, nowMs);
   }
 
   private sendPeriodic(nowMs: number, quality: boolean): void {
@@ -395,23 +375,7 @@ export class P2PSession<S> {
   // ---- time sync ---------------------------------------------------------------------------
 
   private updateTimeSync(nowMs: number): void {
-    let ahead = -Infinity;
-    for (const e of this.endpoints) {
-      if (e.state !== 'running' || e.remoteFrame === NULL_FRAME) continue;
-      e.timeSync.record(e.localAdvantage(this.sync.frame, nowMs, this.tickMs), e.remoteAdvantage);
-      ahead = Math.max(ahead, e.timeSync.framesAhead);
-    }
-    this.framesAheadNow = ahead === -Infinity ? 0 : ahead;
+    this.framesAheadNow = framesAheadOfPeers(this.endpoints, this.sync.frame, nowMs, this.tickMs);
     this.factor = tickRateFactor(this.framesAheadNow);
   }
-}
-
-function checkRange(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer in ${lo}..${hi}`);
-  return v;
-}
-
-function checkPositive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number of ms`);
-  return v;
 }

@@ -1,0 +1,162 @@
+/**
+ * The notary's side of a session: this peer's own input records (produced every
+ * `RECORD_EVERY_FRAMES` frames, to be broadcast by the lobby server, which relays the same bytes to
+ * every member with a `from` it sets itself), and the records of the other players as the notary
+ * relayed them.
+ *
+ * A player's records are its authoritative confirmed inputs: contiguous from frame 0, the first record
+ * of a frame wins. A record that differs from what the player sent us directly replaces it (the session
+ * rolls back), so honest peers converge even when a cheater sent each of them different inputs; the
+ * contradiction is reported as `cheating` naming the player. Two records of one player disagreeing on a
+ * frame are seen identically by every member, so every honest peer names the same cheater. With the
+ * notary up, finality needs the records of every present player (see `coverage`).
+ */
+import { decodeRecord, encodeRecord, RECORD_LIMITS } from '../input-record.ts';
+import type { InputQueue } from '../input-queue.ts';
+import type { RejectReason } from '../protocol.ts';
+import type { PeerId } from '../socket.ts';
+import { NULL_FRAME, type CheatReason, type Frame, type SessionEvent } from '../types.ts';
+import { AHEAD_LIMIT } from './packet-rules.ts';
+
+/** A record is produced once this many new local inputs exist. */
+export const RECORD_EVERY_FRAMES = 30;
+/** Records kept while the notary is down (about 4 minutes of play); older ones are dropped. */
+const MAX_BACKLOG = 512;
+
+/** What the notary needs of its session. */
+export interface NotaryHost {
+  readonly players: number;
+  readonly localPlayer: number;
+  readonly sessionId: number;
+  readonly queues: readonly InputQueue[];
+  readonly events: SessionEvent[];
+  /** The peer id of a remote player (undefined for the local one). */
+  peerOf(player: number): PeerId | undefined;
+  /** Counts a rejected record against the player's peer. */
+  reject(player: number, reason: RejectReason): void;
+  /** Our current frame. */
+  frame(): Frame;
+  /** Is the state of `frame` still saved (can a correction of it still roll back)? */
+  canRollBackTo(frame: Frame): boolean;
+  /** A dropped player whose records are no longer taken (see `Departures.closed`). */
+  closed(player: number): boolean;
+  /** The player's last record arrived: it left (its own word, seen identically by every member). */
+  ended(player: number): void;
+}
+
+/** Records of one session. */
+export class Notary {
+  up: boolean;
+  private readonly covered: Int32Array;
+  private emittedUpTo: Frame = NULL_FRAME;
+  private readonly backlog: Uint8Array[] = [];
+  private readonly named = new Set<string>();
+  /** Our final record went out. */
+  private ended = false;
+
+  constructor(
+    private readonly host: NotaryHost,
+    up: boolean,
+  ) {
+    this.up = up;
+    this.covered = new Int32Array(host.players).fill(NULL_FRAME);
+  }
+
+  /** Last frame of `player`'s records received contiguously (our own: produced), -1 when none. */
+  coverage(player: number): Frame {
+    return player === this.host.localPlayer ? this.emittedUpTo : (this.covered[player] ?? NULL_FRAME);
+  }
+
+  /**
+   * Produces a record once `RECORD_EVERY_FRAMES` new local inputs exist (any, with `flush`). With `final`
+   * (leaving) everything left goes out, the last record flagged final (repeating the last frame when
+   * nothing is new); no record follows it.
+   */
+  produce(flush: boolean, final = false): void {
+    const q = this.host.queues[this.host.localPlayer] as InputQueue;
+    const last = q.lastReceivedFrame;
+    if (this.ended || last < 0) return;
+    if (!final && last - this.emittedUpTo < (flush ? 1 : RECORD_EVERY_FRAMES)) return;
+    do {
+      const start = Math.min(this.emittedUpTo + 1, last);
+      const end = Math.min(last, start + RECORD_LIMITS.maxFrames - 1);
+      const inputs: number[] = [];
+      for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
+      this.ended = final && end === last;
+      this.backlog.push(encodeRecord({ sessionId: this.host.sessionId, player: this.host.localPlayer, startFrame: start, inputs, ...(this.ended ? { final: true } : {}) }));
+      if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
+      this.emittedUpTo = end;
+    } while (final && !this.ended);
+  }
+
+  /** Records to broadcast, in order (none while the notary is down: they wait, bounded). */
+  take(): Uint8Array[] {
+    return this.up ? this.backlog.splice(0, this.backlog.length) : [];
+  }
+
+  /** A record relayed by the notary from `player` (as the server says). Never throws. */
+  receive(player: number, bytes: Uint8Array): void {
+    const h = this.host;
+    if (!Number.isInteger(player) || player < 0 || player >= h.players || player === h.localPlayer) return;
+    const r = bytes instanceof Uint8Array ? decodeRecord(bytes) : undefined;
+    if (r === undefined) return h.reject(player, 'record-invalid');
+    if (!r.ok || r.record.player !== player || r.record.sessionId !== h.sessionId) return h.reject(player, 'record-invalid');
+    if (h.closed(player)) return h.reject(player, 'record-gap');
+    const { startFrame, inputs } = r.record;
+    const covered = this.covered[player] ?? NULL_FRAME;
+    const end = startFrame + inputs.length - 1;
+    const q = h.queues[player] as InputQueue;
+    // A gap in the stream, or frames no honest player can have produced yet.
+    if (startFrame > covered + 1 || end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
+    this.compareOld(player, startFrame, inputs, q);
+    if (end > covered) this.extend(player, covered, startFrame, inputs, q);
+    if (r.record.final === true) h.ended(player);
+  }
+
+  private extend(player: number, covered: Frame, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
+    const h = this.host;
+    const end = startFrame + inputs.length - 1;
+    for (let f = covered + 1; f <= end; f++) {
+      const v = inputs[f - startFrame] as number;
+      // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
+      const departed = q.isDisconnected && f > q.lastReceivedFrame;
+      const direct = departed ? undefined : q.confirmedInput(f);
+      if (direct !== undefined && direct !== v) this.cheat(player, 'contradicts-record', f);
+      if ((departed ? v !== 0 : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
+      if (direct !== v && !q.setAuthoritative(f, v)) {
+        // Cannot take it (a departed player's frame beyond a gap): the stream stops here.
+        this.covered[player] = f - 1;
+        return;
+      }
+    }
+    this.covered[player] = end;
+  }
+
+  /** A direct input that contradicts a record-covered frame: the sender cheated. */
+  onChangedInput(player: number, frame: Frame): void {
+    if (this.up && frame <= this.coverage(player)) this.cheat(player, 'contradicts-record', frame);
+  }
+
+  /** Frames of a new record already covered by an earlier one must repeat it. */
+  private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
+    // (Past a departed player's last frame the queue holds neutral input, not its record: not comparable.)
+    const held = q.isDisconnected ? q.lastReceivedFrame : Number.MAX_SAFE_INTEGER;
+    const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1, held);
+    for (let f = startFrame; f <= last; f++) {
+      const held = q.confirmedInput(f);
+      if (held !== undefined && held !== inputs[f - startFrame]) {
+        this.cheat(player, 'conflicting-records', f);
+        return;
+      }
+    }
+  }
+
+  /** Raises `cheating` once per player and reason. */
+  private cheat(player: number, reason: CheatReason, frame: Frame): void {
+    const key = `${player}:${reason}`;
+    const peer = this.host.peerOf(player);
+    if (this.named.has(key) || peer === undefined) return;
+    this.named.add(key);
+    this.host.events.push({ kind: 'cheating', player, peer, reason, frame });
+  }
+}
