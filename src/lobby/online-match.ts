@@ -11,6 +11,7 @@ import { LagInjector } from '../transport/lag-injector.ts';
 import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
 import type { StartInfo } from './handshake.ts';
+import { recordFromData, recordToData } from './record-data.ts';
 
 /** Options of an online match. */
 export interface OnlineMatchOptions {
@@ -25,6 +26,11 @@ export interface OnlineMatchOptions {
   /** Disconnect timeouts (defaults: 750 ms / 5000 ms). */
   readonly interruptAfterMs?: number;
   readonly disconnectAfterMs?: number;
+  /**
+   * The lobby server as the notary (docs/protocol.md, "Hostile peers"): broadcasts this player's input
+   * records to every other member. Without it the match runs on gossip finality alone.
+   */
+  readonly notary?: { readonly send: (data: string) => void; readonly up: boolean };
 }
 
 /** A running match. */
@@ -40,11 +46,13 @@ export class OnlineMatch {
   private readonly confirmed: number[][] = [];
   private readonly events: SessionEvent[] = [];
   private readonly names: readonly string[];
+  private readonly sendRecord: ((data: string) => void) | undefined;
 
   constructor(o: OnlineMatchOptions) {
     const { start } = o;
     this.start = start;
     this.names = o.names ?? start.order;
+    this.sendRecord = o.notary?.send;
     this.config = makeConfig({ players: start.order.length, pointsToWin: start.setup.pointsToWin, seed: start.seed });
     this.lag = new LagInjector(o.link.unreliable, { now: o.now, seed: start.seed ^ start.localPlayer, conditions: o.lag ?? PERFECT_LINK });
     this.clock = new FrameClock(o.tickMs ?? 1000 / 60);
@@ -60,6 +68,7 @@ export class OnlineMatch {
       ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
       ...(o.interruptAfterMs !== undefined ? { interruptAfterMs: o.interruptAfterMs } : {}),
       ...(o.disconnectAfterMs !== undefined ? { disconnectAfterMs: o.disconnectAfterMs } : {}),
+      notary: o.notary !== undefined,
       forensics: {
         encode: encodeState,
         decode: (b) => {
@@ -70,6 +79,7 @@ export class OnlineMatch {
       },
     });
     this.sim = new Simulation({ step, checksum }, initialState(this.config));
+    if (o.notary !== undefined && !o.notary.up) this.session.setNotary(false);
   }
 
   /** The latest (possibly predicted) state, for rendering. */
@@ -118,9 +128,21 @@ export class OnlineMatch {
     return this.sim.state.winner;
   }
 
-  /** The lobby server says `peer` left: drop it from the match now (see `P2PSession.peerLeft`). */
-  peerLeft(peer: PeerId): void {
-    this.session.peerLeft(peer);
+  /** The lobby server says `peer` left or lost its socket: drop it from the match now (see `P2PSession.peerLeft`). */
+  peerLeft(peer: PeerId, reason: 'left' | 'lost' = 'left'): void {
+    this.session.peerLeft(peer, reason);
+  }
+
+  /** A notary record from `peer`, as the lobby server relayed it (base64); anything malformed is dropped and counted. */
+  receiveRecord(peer: PeerId, data: string): void {
+    const player = this.start.order.indexOf(peer);
+    const bytes = recordFromData(data);
+    if (player >= 0 && bytes !== undefined) this.session.receiveRecord(player, bytes);
+  }
+
+  /** The lobby server (our notary) is reachable (`true`) or not: records wait, finality falls back to gossip. */
+  setNotary(up: boolean): void {
+    if (this.sendRecord !== undefined) this.session.setNotary(up);
   }
 
   /** Leaves the match (tells the peers). */
@@ -139,6 +161,7 @@ export class OnlineMatch {
   }
 
   private collect(): void {
+    if (this.sendRecord !== undefined) for (const r of this.session.takeRecords()) this.sendRecord(recordToData(r));
     for (const e of this.session.drainEvents()) this.events.push(e);
     const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);
     for (let f = this.confirmed.length; f <= last; f++) {

@@ -117,7 +117,8 @@ export class Room {
       s.on('member-joined', (m) => this.onMembers(() => this.members.push(m.member))),
       s.on('member-left', (m) => {
         // A goodbye through the server reaches us even when the leaver's last datagrams do not (a closed tab).
-        if (m.reason === 'left') this.match?.peerLeft(m.memberId);
+        // With the notary, the server's word on a lost socket ends that player's records too (in order).
+        this.match?.peerLeft(m.memberId, m.reason === 'left' ? 'left' : 'lost');
         this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId);
       }),
       s.on('member-updated', (m) => {
@@ -130,7 +131,11 @@ export class Room {
       }),
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
-      s.on('closed', (m) => this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` })),
+      s.on('record', (m) => this.match?.receiveRecord(m.from, m.data)),
+      s.on('closed', (m) => {
+        this.match?.setNotary(false);
+        this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` });
+      }),
     );
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
   }
@@ -292,6 +297,7 @@ export class Room {
         ...(this.o.lag !== undefined ? { lag: this.o.lag } : {}),
         ...(this.o.interruptAfterMs !== undefined ? { interruptAfterMs: this.o.interruptAfterMs } : {}),
         ...(this.o.disconnectAfterMs !== undefined ? { disconnectAfterMs: this.o.disconnectAfterMs } : {}),
+        notary: { send: (data) => void this.o.signaling.sendRecord(data), up: this.o.signaling.state === 'open' },
       });
       if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
       this.events.push({ kind: 'match-started', match: this.match });

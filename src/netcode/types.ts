@@ -60,8 +60,11 @@ export const CHEAT_REASONS = ['conflicting-records', 'contradicts-record', 'unre
 /** One of `CHEAT_REASONS`. */
 export type CheatReason = (typeof CHEAT_REASONS)[number];
 
-/** Why a player is gone: it said goodbye (`left`) or fell silent / another peer dropped it (`lost`). */
-export type DepartureReason = 'left' | 'lost';
+/**
+ * Why a player is gone: it said goodbye (`left`), fell silent or lost the lobby server (`lost`), or was
+ * expelled for publishing two conflicting input records (`expelled`: seen identically by every member).
+ */
+export type DepartureReason = 'left' | 'lost' | 'expelled';
 
 /** Events drained from a session with `drainEvents()`. */
 export type SessionEvent =

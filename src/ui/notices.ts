@@ -2,7 +2,7 @@
  * Player-facing notices: session events turned into short sentences, and a list of notices that
  * expire, driven by the caller's clock (`nowMs`), so it is deterministic under test.
  */
-import type { SessionEvent } from '../netcode/types.ts';
+import type { CheatReason, DepartureReason, SessionEvent } from '../netcode/types.ts';
 import { formatChecksum } from '../game/index.ts';
 
 /** Names a remote peer (by its peer id) for messages; return e.g. the player's chosen name. */
@@ -14,14 +14,32 @@ export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string |
     case 'synchronized': return undefined;
     case 'network-interrupted': return `${nameOf(event.peer)}'s connection interrupted…`;
     case 'network-resumed': return `${nameOf(event.peer)} is back`;
-    case 'disconnected': return event.reason === 'left' ? `${nameOf(event.peer)} left the match` : `${nameOf(event.peer)} disconnected`;
+    case 'disconnected': return departureNotice(nameOf(event.peer), event.reason);
     case 'desync': return `Desync detected at frame ${event.report.frame} (${formatChecksum(event.report.localChecksum)} ≠ ${formatChecksum(event.report.remoteChecksum)})`;
     case 'stall': return undefined;
     case 'desync-diff': return undefined;
     case 'local-disconnected': return 'You were disconnected from the match';
-    case 'cheating': return `${nameOf(event.peer)} sent inputs that contradict its own record (cheating)`;
+    case 'cheating': return cheatingNotice(nameOf(event.peer), event.reason);
     case 'finality-withheld': return `${nameOf(event.peer)} is holding the match's confirmation back`;
     default: return assertNever(event);
+  }
+}
+
+function departureNotice(name: string, reason: DepartureReason): string {
+  switch (reason) {
+    case 'left': return `${name} left the match`;
+    case 'lost': return `${name} disconnected`;
+    case 'expelled': return `${name} was removed from the match (two different input records: a modified client)`;
+    default: return assertNever(reason);
+  }
+}
+
+function cheatingNotice(name: string, reason: CheatReason): string {
+  switch (reason) {
+    case 'conflicting-records': return `${name} published two different input records (a modified client)`;
+    case 'contradicts-record': return `${name} sent you inputs that contradict its own record (a modified client); corrected`;
+    case 'unrecoverable': return `${name} sent you inputs that contradict its own record too late to correct: this match is out of sync`;
+    default: return assertNever(reason);
   }
 }
 

@@ -72,7 +72,7 @@ describe('the notary against a hostile peer', () => {
     expect(r.inSync).toBe(false);
   });
 
-  it('conflicting records: every honest peer names the same cheater, at the same frame, and they stay identical', () => {
+  it('conflicting records: every honest peer names the same cheater, expels it at the same frame, and they stay identical', () => {
     for (const forgedFirst of [false, true]) {
       const r = hostileMatch(4, 1, [{ kind: 'conflicting-records', mask: 3, forgedFirst }], true);
       expect(r.inSync, r.failure).toBe(true);
@@ -80,6 +80,11 @@ describe('the notary against a hostile peer', () => {
       expect(named[0]).toHaveLength(1);
       for (const n of named) expect(n).toEqual(named[0]);
       expect(named[0]?.[0]?.startsWith('1@')).toBe(true);
+      // Expelled: dropped by every honest peer at one frame, with the reason that says why.
+      const expelled = r.peers.map((p) => eventsOf(p.events, 'disconnected').map((e) => `${e.player}@${e.frame}:${e.reason}`));
+      expect(expelled[0]).toHaveLength(1);
+      expect(expelled[0]?.[0]).toMatch(/^1@\d+:expelled$/);
+      for (const x of expelled) expect(x).toEqual(expelled[0]);
     }
   });
 

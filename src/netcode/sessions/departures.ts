@@ -36,6 +36,8 @@ export class Departures {
   private readonly announced = new Set<number>();
   /** Players this peer heard say goodbye (the rest were lost). */
   private readonly saidGoodbye = new Set<number>();
+  /** Players expelled for conflicting records (see `closeStream`). */
+  private readonly expelled = new Set<number>();
 
   constructor(
     private readonly localPlayer: number,
@@ -56,18 +58,22 @@ export class Departures {
    */
   drop(e: PeerEndpoint, lastFrame: Frame, reason: DepartureReason): void {
     if (reason === 'left') this.saidGoodbye.add(e.player);
+    if (reason === 'expelled') this.expelled.add(e.player);
     this.queue(e.player).disconnectAfter(this.records.up ? this.records.coverage(e.player) : lastFrame);
     e.state = 'disconnected';
   }
 
   /**
-   * `player`'s record stream is over: the lobby server said it left (after relaying its last record), or
-   * its final record arrived (its own goodbye, through the notary). Drops it if not dropped yet.
+   * `player`'s record stream is over, by a word every member gets in the same order: the lobby server
+   * said it left or lost its socket (after relaying its last record), its final record arrived (its own
+   * goodbye, through the notary), or it published two conflicting records (`expelled`). Drops it if not
+   * dropped yet; its input ends after its last notarised frame, identically for everyone.
    */
-  closeStream(e: PeerEndpoint): void {
+  closeStream(e: PeerEndpoint, reason: DepartureReason = 'left'): void {
     this.streamClosed.add(e.player);
-    if (e.state !== 'disconnected') this.drop(e, this.queue(e.player).lastReceivedFrame, 'left');
-    else this.heardGoodbye(e.player);
+    if (reason === 'expelled') this.expelled.add(e.player);
+    if (e.state !== 'disconnected') this.drop(e, this.queue(e.player).lastReceivedFrame, reason);
+    else if (reason === 'left') this.heardGoodbye(e.player);
   }
 
   /** A dropped player whose records can no longer extend its input. */
@@ -109,7 +115,7 @@ export class Departures {
       const settled = this.records.up ? this.closed(e.player) : this.agreed(e.player, connected);
       if (!q.isDisconnected || this.announced.has(e.player) || !settled) continue;
       this.announced.add(e.player);
-      const reason: DepartureReason = this.saidGoodbye.has(e.player) ? 'left' : 'lost';
+      const reason: DepartureReason = this.expelled.has(e.player) ? 'expelled' : this.saidGoodbye.has(e.player) ? 'left' : 'lost';
       this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1, reason });
     }
   }

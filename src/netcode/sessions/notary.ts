@@ -20,6 +20,13 @@ import { AHEAD_LIMIT } from './packet-rules.ts';
 
 /** A record is produced once this many new local inputs exist. */
 export const RECORD_EVERY_FRAMES = 30;
+/**
+ * Each record repeats this many frames before its new ones, so one record the notary lost (a rate limit,
+ * a hiccup) is healed by the next: the stream has a gap only when two in a row are lost.
+ */
+export const RECORD_OVERLAP_FRAMES = RECORD_EVERY_FRAMES;
+/** Early (partial) records while stalled or waiting go out at most this often, within the server's rate. */
+export const MIN_FLUSH_MS = 250;
 /** Records kept while the notary is down (about 4 minutes of play); older ones are dropped. */
 const MAX_BACKLOG = 512;
 
@@ -42,6 +49,8 @@ export interface NotaryHost {
   closed(player: number): boolean;
   /** The player's last record arrived: it left (its own word, seen identically by every member). */
   ended(player: number): void;
+  /** The player published conflicting records (seen identically by every member): drop it now. */
+  expel(player: number): void;
 }
 
 /** Records of one session. */
@@ -49,6 +58,7 @@ export class Notary {
   up: boolean;
   private readonly covered: Int32Array;
   private emittedUpTo: Frame = NULL_FRAME;
+  private lastFlushMs = Number.NEGATIVE_INFINITY;
   private readonly backlog: Uint8Array[] = [];
   private readonly named = new Set<string>();
   /** Our final record went out. */
@@ -68,17 +78,22 @@ export class Notary {
   }
 
   /**
-   * Produces a record once `RECORD_EVERY_FRAMES` new local inputs exist (any, with `flush`). With `final`
-   * (leaving) everything left goes out, the last record flagged final (repeating the last frame when
-   * nothing is new); no record follows it.
+   * Produces a record once `RECORD_EVERY_FRAMES` new local inputs exist (any, with `flush`, at most every
+   * `MIN_FLUSH_MS`). With `final` (leaving) everything left goes out, the last record flagged final
+   * (repeating the last frame when nothing is new); no record follows it. Every record also repeats the
+   * `RECORD_OVERLAP_FRAMES` frames before its new ones.
    */
-  produce(flush: boolean, final = false): void {
+  produce(flush: boolean, final = false, nowMs = 0): void {
     const q = this.host.queues[this.host.localPlayer] as InputQueue;
     const last = q.lastReceivedFrame;
     if (this.ended || last < 0) return;
-    if (!final && last - this.emittedUpTo < (flush ? 1 : RECORD_EVERY_FRAMES)) return;
+    const fresh = last - this.emittedUpTo;
+    if (!final && fresh < RECORD_EVERY_FRAMES) {
+      if (!flush || fresh < 1 || nowMs - this.lastFlushMs < MIN_FLUSH_MS) return;
+      this.lastFlushMs = nowMs;
+    }
     do {
-      const start = Math.min(this.emittedUpTo + 1, last);
+      const start = Math.max(0, Math.min(this.emittedUpTo + 1, last) - RECORD_OVERLAP_FRAMES);
       const end = Math.min(last, start + RECORD_LIMITS.maxFrames - 1);
       const inputs: number[] = [];
       for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
@@ -108,7 +123,9 @@ export class Notary {
     const q = h.queues[player] as InputQueue;
     // A gap in the stream, or frames no honest player can have produced yet.
     if (startFrame > covered + 1 || end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
-    this.compareOld(player, startFrame, inputs, q);
+    // Two records of one player disagreeing: every member sees this same pair in the same order, so
+    // every honest peer expels the player at the same frame (the end of its coverage so far).
+    if (this.compareOld(player, startFrame, inputs, q)) return h.expel(player);
     if (end > covered) this.extend(player, covered, startFrame, inputs, q);
     if (r.record.final === true) h.ended(player);
   }
@@ -137,8 +154,8 @@ export class Notary {
     if (this.up && frame <= this.coverage(player)) this.cheat(player, 'contradicts-record', frame);
   }
 
-  /** Frames of a new record already covered by an earlier one must repeat it. */
-  private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
+  /** Frames of a new record already covered by an earlier one must repeat it; true on a conflict. */
+  private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): boolean {
     // (Past a departed player's last frame the queue holds neutral input, not its record: not comparable.)
     const held = q.isDisconnected ? q.lastReceivedFrame : Number.MAX_SAFE_INTEGER;
     const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1, held);
@@ -146,9 +163,10 @@ export class Notary {
       const held = q.confirmedInput(f);
       if (held !== undefined && held !== inputs[f - startFrame]) {
         this.cheat(player, 'conflicting-records', f);
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   /** Raises `cheating` once per player and reason. */

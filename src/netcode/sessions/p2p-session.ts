@@ -106,7 +106,11 @@ export class P2PSession<S> {
         closed: (player) => this.departures.closed(player),
         ended: (player) => {
           const e = endpointOf(player);
-          if (e !== undefined) this.departures.closeStream(e);
+          if (e !== undefined) this.departures.closeStream(e, 'left');
+        },
+        expel: (player) => {
+          const e = endpointOf(player);
+          if (e !== undefined) this.departures.closeStream(e, 'expelled');
         },
       },
       options.notary ?? false,
@@ -206,8 +210,11 @@ export class P2PSession<S> {
       if (this.sync.advance(requests)) this.counters.predicted++;
       this.updateTimeSync(nowMs);
     }
-    // Also while stalled: the others may be waiting for exactly these inputs (from the notary).
-    this.notary.produce(!advance || this.stalled);
+    // Also while stalled: the others may be waiting for exactly these inputs (from the notary). Alone
+    // (every other player dropped, e.g. our links died while the lobby socket lives), our record stream
+    // ends: its final record is the word, identical for everyone, that closes our input for the others.
+    const alone = this.endpoints.every((e) => e.state === 'disconnected');
+    this.notary.produce(alone || !advance || this.stalled, alone, nowMs);
     this.sendInputs(nowMs);
     this.sendPeriodic(nowMs, this.sync.frame % QUALITY_EVERY_FRAMES === 0);
     return requests;
@@ -255,13 +262,17 @@ export class P2PSession<S> {
   }
 
   /**
-   * Another channel (the lobby server) says `peer` left: drop it now rather than wait for its silence
-   * to time out. Its input ends after the last frame this peer holds; gossip settles the common frame.
+   * Another channel (the lobby server) says `peer` left (`left`) or lost its lobby socket (`lost`): drop
+   * it now rather than wait for its silence to time out. With the notary up, its input ends after its
+   * last notarised frame (the server relays its records before this word, in order). Without it, its
+   * input ends after the last frame this peer holds and gossip settles the common frame; a lost lobby
+   * socket is then no goodbye (the peer-to-peer link may be alive) and silence decides.
    */
-  peerLeft(peer: PeerId): void {
+  peerLeft(peer: PeerId, reason: 'left' | 'lost' = 'left'): void {
     const e = this.byPeer.get(peer);
     if (e === undefined) return;
-    if (this.notary.up) return this.departures.closeStream(e);
+    if (this.notary.up) return this.departures.closeStream(e, reason);
+    if (reason !== 'left') return;
     if (e.state === 'disconnected') this.departures.heardGoodbye(e.player); // dropped already (gossip, silence)
     else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
   }
