@@ -170,6 +170,12 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.send(text);
   }
 
+  /** Every other member of the lobby reported us silent: close (the close handler leaves the lobby). */
+  dropByPeers(): void {
+    this.ctx?.options.logger({ event: 'connection-closed', reason: ErrorCode.droppedByPeers });
+    this.close(CloseCode.droppedByPeers, ErrorCode.droppedByPeers);
+  }
+
   private reply(ctx: ConnectionContext, refusal: Refusal): void {
     ctx.counters.errorsSent += 1;
     this.deliver(errorMessage(refusal.code));
@@ -246,6 +252,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       case 'start-notice':
       case 'reopen':
       case 'record':
+      case 'report':
         break;
       default:
         assertNever(message);
@@ -272,6 +279,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         return this.done(ctx, registry.reopen(membership));
       case 'record':
         return this.record(ctx, membership, message.data);
+      case 'report':
+        return this.done(ctx, registry.report(membership, message.member, ctx.nowMs()));
       default:
         assertNever(message);
     }

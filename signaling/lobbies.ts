@@ -17,7 +17,12 @@ import { randomId } from './random-ids.ts';
 /** Where a member's messages go (its connection). */
 export interface MemberSink {
   deliver(text: string): void;
+  /** Closes the member's socket because every other member reported it silent (`report`). */
+  dropByPeers(): void;
 }
+
+/** A silence report counts this long; older ones are forgotten. */
+export const REPORT_TTL_MS = 60_000;
 
 /** A lobby member, as the server keeps it. */
 export interface Member {
@@ -45,6 +50,8 @@ export interface Lobby {
   hostId: MemberId | null;
   started: boolean;
   expiry: ReturnType<typeof setTimeout> | null;
+  /** Silence reports: reported member → reporter → when (ms). Created on the first report. */
+  reports?: Map<MemberId, Map<MemberId, number>>;
 }
 
 /** A member and its lobby. */
@@ -170,6 +177,10 @@ export class LobbyRegistry {
   leave({ lobby, member }: Membership, reason: 'left' | 'disconnected'): void {
     if (!lobby.members.includes(member)) return;
     lobby.members = lobby.members.filter((m) => m !== member);
+    if (lobby.reports !== undefined) {
+      lobby.reports.delete(member.id);
+      for (const by of lobby.reports.values()) by.delete(member.id);
+    }
     if (member.peerId !== '') this.peers.delete(member.peerId);
     this.broadcast(lobby, { kind: 'member-left', memberId: member.id, reason });
     this.log?.({ event: 'member-left', lobby: logLabel(lobby.code), member: member.id, reason, members: lobby.members.length });
@@ -202,6 +213,27 @@ export class LobbyRegistry {
   record({ lobby, member }: Membership, data: string): void {
     const text = encodeMessage({ kind: 'record', from: member.id, data });
     for (const other of lobby.members) if (other !== member) other.sink.deliver(text);
+  }
+
+  /**
+   * `member`'s match dropped `target` for its silence. When every other member of the lobby has
+   * reported it within `REPORT_TTL_MS`, the target's socket is closed (4012), so everyone gets its
+   * `member-left` after its last record. Reports are bounded: one per reporter and target.
+   */
+  report({ lobby, member }: Membership, target: MemberId, nowMs: number): Result<void, Refusal> {
+    const reported = findMember(lobby, target);
+    if (reported === undefined || reported === member) return refuse(ErrorCode.notMember);
+    lobby.reports ??= new Map();
+    const by = lobby.reports.get(target) ?? new Map<MemberId, number>();
+    lobby.reports.set(target, by);
+    by.set(member.id, nowMs);
+    for (const [who, at] of by) if (nowMs - at > REPORT_TTL_MS) by.delete(who);
+    if (lobby.members.every((m) => m === reported || by.has(m.id))) {
+      lobby.reports.delete(target);
+      this.log?.({ event: 'member-dropped-by-peers', lobby: logLabel(lobby.code), member: target });
+      reported.sink.dropByPeers();
+    }
+    return { ok: true, value: undefined };
   }
 
   /** Relays an opaque signal to one other member; `from` comes from the sender's membership. */

@@ -30,7 +30,16 @@ export interface OnlineMatchOptions {
    * The lobby server as the notary (docs/protocol.md, "Hostile peers"): broadcasts this player's input
    * records to every other member. Without it the match runs on gossip finality alone.
    */
-  readonly notary?: { readonly send: (data: string) => void; readonly up: boolean };
+  readonly notary?: {
+    readonly send: (data: string) => void;
+    readonly up: boolean;
+    /**
+     * Tells the lobby server that this match dropped `peer` (once per peer). When every other member
+     * says so, the server removes it: that word closes its records for everyone, so a peer whose links
+     * died but whose lobby socket lives (a frozen tab) cannot hold the others' finality.
+     */
+    readonly report: (peer: PeerId) => void;
+  };
 }
 
 /** A running match. */
@@ -47,12 +56,15 @@ export class OnlineMatch {
   private readonly events: SessionEvent[] = [];
   private readonly names: readonly string[];
   private readonly sendRecord: ((data: string) => void) | undefined;
+  private readonly report: ((peer: PeerId) => void) | undefined;
+  private readonly reported = new Set<PeerId>();
 
   constructor(o: OnlineMatchOptions) {
     const { start } = o;
     this.start = start;
     this.names = o.names ?? start.order;
     this.sendRecord = o.notary?.send;
+    this.report = o.notary?.report;
     this.config = makeConfig({ players: start.order.length, pointsToWin: start.setup.pointsToWin, seed: start.seed });
     this.lag = new LagInjector(o.link.unreliable, { now: o.now, seed: start.seed ^ start.localPlayer, conditions: o.lag ?? PERFECT_LINK });
     this.clock = new FrameClock(o.tickMs ?? 1000 / 60);
@@ -162,6 +174,13 @@ export class OnlineMatch {
 
   private collect(): void {
     if (this.sendRecord !== undefined) for (const r of this.session.takeRecords()) this.sendRecord(recordToData(r));
+    if (this.report !== undefined && this.reported.size < this.start.order.length - 1) {
+      for (const peer of this.session.droppedPeers()) {
+        if (this.reported.has(peer)) continue;
+        this.reported.add(peer);
+        this.report(peer);
+      }
+    }
     for (const e of this.session.drainEvents()) this.events.push(e);
     const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);
     for (let f = this.confirmed.length; f <= last; f++) {

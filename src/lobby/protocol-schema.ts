@@ -147,6 +147,12 @@ export const ClientMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('ping'), nonce: NonceSchema }),
   /** The netcode notary's record: relayed to every other member of the lobby, rate-limited. */
   v.object({ kind: v.literal('record'), data: RecordDataSchema }),
+  /**
+   * Our match dropped `member` for its silence. Once every other member reported it (within
+   * `REPORT_TTL_MS`), the server closes its socket (4012): the word, in order after its records, that
+   * ends its input for everyone (docs/protocol.md, "Hostile peers"). One member's word alone drops nobody.
+   */
+  v.object({ kind: v.literal('report'), member: IdSchema }),
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 export type ClientMessageKind = ClientMessage['kind'];

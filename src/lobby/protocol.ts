@@ -75,6 +75,7 @@ export const ErrorCode = {
   notHost: 'not-host',
   joinTimeout: 'join-timeout',
   slowReader: 'slow-reader',
+  droppedByPeers: 'dropped-by-peers',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -105,6 +106,7 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   'not-host': 'only the host can do that',
   'join-timeout': 'no lobby joined in time',
   'slow-reader': 'messages were not read fast enough',
+  'dropped-by-peers': 'every other member of your lobby lost your connection',
 };
 
 /** WebSocket close codes the server uses (the close reason is the matching error code, if any). */
@@ -118,6 +120,7 @@ export const CloseCode = {
   rateLimited: 4008, // kept flooding after a `rate-limited` error
   slowReader: 4009, // outgoing buffer above its bound: the peer stopped reading
   joinTimeout: 4010, // lobby socket that did not create or join a lobby in time
+  droppedByPeers: 4012, // every other member reported this one silent in their match (`report`)
   serverFull: 4013, // connection limit reached
   tooManyConnections: 4029, // per-address connection limit reached
 } as const;

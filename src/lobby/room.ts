@@ -297,7 +297,11 @@ export class Room {
         ...(this.o.lag !== undefined ? { lag: this.o.lag } : {}),
         ...(this.o.interruptAfterMs !== undefined ? { interruptAfterMs: this.o.interruptAfterMs } : {}),
         ...(this.o.disconnectAfterMs !== undefined ? { disconnectAfterMs: this.o.disconnectAfterMs } : {}),
-        notary: { send: (data) => void this.o.signaling.sendRecord(data), up: this.o.signaling.state === 'open' },
+        notary: {
+          send: (data) => void this.o.signaling.sendRecord(data),
+          up: this.o.signaling.state === 'open',
+          report: (peer) => void this.o.signaling.send({ kind: 'report', member: peer }),
+        },
       });
       if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
       this.events.push({ kind: 'match-started', match: this.match });

@@ -30,6 +30,7 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'too-many-lobbies': 'Too many lobbies were created from your network recently. Try again in a few minutes.',
   'join-timeout': 'The connection to the lobby server was idle too long. Reload the page to try again.',
   'slow-reader': 'The connection to the lobby server was too slow. Reload the page to try again.',
+  'dropped-by-peers': 'The other players lost their connection to you and the match went on without you.',
 };
 
 /** The message for a server error code. */

@@ -277,6 +277,13 @@ export class P2PSession<S> {
     else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
   }
 
+  /** Peers this session has dropped (silence, goodbye or the lobby server's word), in player order. */
+  droppedPeers(): PeerId[] {
+    const out: PeerId[] = [];
+    for (const e of this.endpoints) if (e.state === 'disconnected') out.push(e.peer);
+    return out;
+  }
+
   /** Network and rollback figures. */
   stats(nowMs: number): SessionStats {
     const rejected = emptyRejectCounts();
