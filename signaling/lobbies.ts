@@ -182,6 +182,9 @@ export class LobbyRegistry {
       for (const by of lobby.reports.values()) by.delete(member.id);
     }
     if (member.peerId !== '') this.peers.delete(member.peerId);
+    // Shutting down: every socket closes now, and nobody is told the others left (their match, over
+    // the peer-to-peer links, goes on without the server).
+    if (this.closed) return this.deps.onMemberRemoved(member);
     this.broadcast(lobby, { kind: 'member-left', memberId: member.id, reason });
     this.log?.({ event: 'member-left', lobby: logLabel(lobby.code), member: member.id, reason, members: lobby.members.length });
     if (lobby.hostId === member.id) {
