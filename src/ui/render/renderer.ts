@@ -60,12 +60,32 @@ export interface RendererOptions {
   readonly antialias?: boolean;
   /** Samples kept for the timing summary (default 600). */
   readonly timingCapacity?: number;
+  /**
+   * Drawing back end. Default: `rendererFromSearch(location.search)` (`?renderer=webgl|canvas`), else
+   * `canvas` (pixi's 2D-canvas renderer) on a software WebGL and `webgl` otherwise. Software WebGL is
+   * slow here not because of the drawing but because of the hand-over: without a GPU Chromium composites
+   * in software, so every WebGL frame is read back from the GPU process (`ReadPixels`, one GPU-process
+   * thread for every page) before it can be shown — a 558x550 canvas cost ~28 ms of that thread per frame
+   * and two pages drew 16-31 frames/s each, against 60 with a 2D canvas of the same size (docs/performance.md).
+   */
+  readonly backend?: RendererBackend;
+}
+
+/** The pixi renderer used: WebGL, or its 2D-canvas renderer (for machines without a GPU). */
+export type RendererBackend = 'webgl' | 'canvas';
+
+/** `?renderer=webgl` or `?renderer=canvas` forces a back end; anything else leaves the choice automatic. */
+export function rendererFromSearch(search: string): RendererBackend | undefined {
+  const v = new URLSearchParams(search).get('renderer');
+  return v === 'webgl' || v === 'canvas' ? v : undefined;
 }
 
 /** A renderer attached to a host element. */
 export interface PongRenderer {
   /** The canvas (already appended to the host). */
   readonly canvas: HTMLCanvasElement;
+  /** The back end drawing it. */
+  readonly backend: RendererBackend;
   /** `render_frame_ms` samples: time spent inside `render()`. */
   readonly timing: RenderTiming;
   /** What each frame drew and when (for the latency bench and the smoothing figures). */
@@ -97,15 +117,18 @@ interface PlayerSlot {
 export async function createRenderer(host: HTMLElement, options: RendererOptions = {}): Promise<PongRenderer> {
   const app = new Application();
   const size = hostSize(host);
+  const forced = options.backend ?? (typeof location === 'undefined' ? undefined : rendererFromSearch(location.search));
+  const software = forced === undefined || options.antialias === undefined ? softwareWebGl() : false;
+  const backend = forced ?? (software ? 'canvas' : 'webgl');
   await app.init({
     width: size.w,
     height: size.h,
     background: THEME.background,
-    antialias: options.antialias ?? !softwareWebGl(),
+    antialias: options.antialias ?? !software,
     autoDensity: true,
     resolution: resolutionFor(options.maxResolution ?? 2),
     autoStart: false,
-    preference: 'webgl',
+    preference: backend,
   });
   return new PixiRenderer(app, host, options);
 }
@@ -138,6 +161,7 @@ function makeText(fontSize: number, colour: number, weight: '400' | '700' = '700
 
 class PixiRenderer implements PongRenderer {
   readonly canvas: HTMLCanvasElement;
+  readonly backend: RendererBackend;
   readonly timing: RenderTiming;
   readonly frames = new FrameLog();
   private readonly now: () => number;
@@ -170,6 +194,7 @@ class PixiRenderer implements PongRenderer {
     this.maxResolution = options.maxResolution ?? 2;
     this.timing = new RenderTiming(options.timingCapacity ?? 600);
     this.canvas = app.canvas;
+    this.backend = app.renderer.name === 'canvas' ? 'canvas' : 'webgl';
     this.canvas.classList.add('pong-canvas');
     host.append(this.canvas);
     const size = hostSize(host);
