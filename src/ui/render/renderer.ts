@@ -11,6 +11,7 @@ import { Application, Container, Graphics, Text } from 'pixi.js';
 import { BALL_RADIUS, type GameState, type MatchConfig } from '../../game/index.ts';
 import { THEME, playerColour, playerName } from '../palette.ts';
 import { fitViewport, goalRect, isWall, labelAnchor, paddleOrigin, paddleShape, staticKey, toScreen, wallRect, type Viewport } from './layout.ts';
+import { chooseBackend, rendererFromSearch, type RendererBackend } from './backend.ts';
 import { FrameLog } from './frame-log.ts';
 import { positionsOf, type Positions } from './smoother.ts';
 import { RenderTiming } from './timing.ts';
@@ -62,22 +63,9 @@ export interface RendererOptions {
   readonly timingCapacity?: number;
   /**
    * Drawing back end. Default: `rendererFromSearch(location.search)` (`?renderer=webgl|canvas`), else
-   * `canvas` (pixi's 2D-canvas renderer) on a software WebGL and `webgl` otherwise. Software WebGL is
-   * slow here not because of the drawing but because of the hand-over: without a GPU Chromium composites
-   * in software, so every WebGL frame is read back from the GPU process (`ReadPixels`, one GPU-process
-   * thread for every page) before it can be shown — a 558x550 canvas cost ~28 ms of that thread per frame
-   * and two pages drew 16-31 frames/s each, against 60 with a 2D canvas of the same size (docs/performance.md).
+   * `canvas` (pixi's 2D-canvas renderer) on a software WebGL and `webgl` otherwise (see backend.ts).
    */
   readonly backend?: RendererBackend;
-}
-
-/** The pixi renderer used: WebGL, or its 2D-canvas renderer (for machines without a GPU). */
-export type RendererBackend = 'webgl' | 'canvas';
-
-/** `?renderer=webgl` or `?renderer=canvas` forces a back end; anything else leaves the choice automatic. */
-export function rendererFromSearch(search: string): RendererBackend | undefined {
-  const v = new URLSearchParams(search).get('renderer');
-  return v === 'webgl' || v === 'canvas' ? v : undefined;
 }
 
 /** A renderer attached to a host element. */
@@ -119,7 +107,7 @@ export async function createRenderer(host: HTMLElement, options: RendererOptions
   const size = hostSize(host);
   const forced = options.backend ?? (typeof location === 'undefined' ? undefined : rendererFromSearch(location.search));
   const software = forced === undefined || options.antialias === undefined ? softwareWebGl() : false;
-  const backend = forced ?? (software ? 'canvas' : 'webgl');
+  const backend = chooseBackend(forced, software);
   await app.init({
     width: size.w,
     height: size.h,
