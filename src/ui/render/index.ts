@@ -4,4 +4,5 @@ export * from './renderer.ts';
 export * from './backend.ts';
 export * from './timing.ts';
 export * from './frame-log.ts';
+export * from './tick-profile.ts';
 export { CorrectionSmoother, inferredInputs, oldTimeline, positionsOf, SMOOTHER_DEFAULTS, smoothingFromSearch, type Positions, type SmootherOptions } from './smoother.ts';
