@@ -1,5 +1,7 @@
 /**
- * The pixi.js v8 renderer of a `GameState`. It only reads the state it is given.
+ * The pixi.js v8 renderer of a `GameState`. It only reads the state it is given. It draws with pixi's
+ * WebGL renderer, or with pixi's 2D-canvas renderer where WebGL runs in software (backend.ts: there the
+ * WebGL frame's read-back, not the drawing, limited two pages to 14-31 frames/s).
  *
  * Display objects are created once and reused: the static picture (arena, walls, goal lines, paddle
  * shapes) is rebuilt only when the match config or the canvas size changes; each frame just moves the
