@@ -23,7 +23,8 @@
  * the same animation frame; larger when a non-rendering fallback tick simulated it);
  * `input_latency_canvas2d`: 1 when the pages drew with pixi's 2D-canvas back end (the renderer's choice
  * on a software WebGL, i.e. this GPU-less machine), 0 for WebGL. `LATENCY_RENDERER=webgl|canvas` forces
- * one (`?renderer=` on both pages) to compare them.
+ * one (`?renderer=` on both pages) to compare them; `LATENCY_SMOOTH=0|1` sets correction smoothing
+ * (`?smooth=`, default on).
  * Bounded: about 40 s; throws (the runner prints "skipped") when Chromium is missing.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -39,8 +40,12 @@ const REST_MS = 450;
 const MOVED = 0.5;
 const TICK_MS = 1000 / 60;
 const LAGS = [0, 50] as const;
-/** `&renderer=…` for both pages when `LATENCY_RENDERER` names a back end. */
-const RENDERER = process.env.LATENCY_RENDERER === 'webgl' || process.env.LATENCY_RENDERER === 'canvas' ? `&renderer=${process.env.LATENCY_RENDERER}` : '';
+/**
+ * Extra query for both pages: `&renderer=…` when `LATENCY_RENDERER` names a back end, `&smooth=0|1` when
+ * `LATENCY_SMOOTH` is set (correction smoothing is on by default and shows a remote move one frame later:
+ * the frame of a correction draws the old timeline, see render/smoother.ts).
+ */
+const RENDERER = `${process.env.LATENCY_RENDERER === 'webgl' || process.env.LATENCY_RENDERER === 'canvas' ? `&renderer=${process.env.LATENCY_RENDERER}` : ''}${process.env.LATENCY_SMOOTH === '0' || process.env.LATENCY_SMOOTH === '1' ? `&smooth=${process.env.LATENCY_SMOOTH}` : ''}`;
 /** Chromium throttles pages it considers hidden or occluded (two windows at once here). */
 const BACKGROUND_FLAGS = ['--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', '--disable-background-timer-throttling'];
 
