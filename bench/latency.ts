@@ -20,7 +20,11 @@
  * shared cores) animation frames come late, and every latency grows with this interval;
  * `input_latency_render_wait_ms_p50_lagL`: of the latency, the median time the state that first showed
  * the move waited between being simulated and being drawn (0-1 ms when the step and the render run in
- * the same animation frame; larger when a non-rendering fallback tick simulated it).
+ * the same animation frame; larger when a non-rendering fallback tick simulated it);
+ * `input_latency_canvas2d`: 1 when the pages drew with pixi's 2D-canvas back end (the renderer's choice
+ * on a software WebGL, i.e. this GPU-less machine), 0 for WebGL. `LATENCY_RENDERER=webgl|canvas` forces
+ * one (`?renderer=` on both pages) to compare them; `LATENCY_SMOOTH=0|1` sets correction smoothing
+ * (`?smooth=`, default on).
  * Bounded: about 40 s; throws (the runner prints "skipped") when Chromium is missing.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -36,6 +40,12 @@ const REST_MS = 450;
 const MOVED = 0.5;
 const TICK_MS = 1000 / 60;
 const LAGS = [0, 50] as const;
+/**
+ * Extra query for both pages: `&renderer=…` when `LATENCY_RENDERER` names a back end, `&smooth=0|1` when
+ * `LATENCY_SMOOTH` is set (correction smoothing is on by default and shows a remote move one frame later:
+ * the frame of a correction draws the old timeline, see render/smoother.ts).
+ */
+const RENDERER = `${process.env.LATENCY_RENDERER === 'webgl' || process.env.LATENCY_RENDERER === 'canvas' ? `&renderer=${process.env.LATENCY_RENDERER}` : ''}${process.env.LATENCY_SMOOTH === '0' || process.env.LATENCY_SMOOTH === '1' ? `&smooth=${process.env.LATENCY_SMOOTH}` : ''}`;
 /** Chromium throttles pages it considers hidden or occluded (two windows at once here). */
 const BACKGROUND_FLAGS = ['--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', '--disable-background-timer-throttling'];
 
@@ -95,18 +105,24 @@ function pct(values: readonly number[], q: number): number {
 const round = (x: number): number => Math.round(x * 10) / 10;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function measureLag(server: AppServer, browser: Browser, lag: number): Promise<{ local: number[]; remote: number[]; inputDelay: number; intervals: number[]; waits: number[] }> {
+/** True when the page's game canvas is a 2D canvas (pixi's canvas back end), false for WebGL. */
+async function drawsWith2d(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.querySelector<HTMLCanvasElement>('canvas.pong-canvas')?.getContext('2d') != null);
+}
+
+async function measureLag(server: AppServer, browser: Browser, lag: number): Promise<{ local: number[]; remote: number[]; inputDelay: number; intervals: number[]; waits: number[]; canvas2d: boolean }> {
   const players: Player[] = [];
   try {
-    const created = await createLobbyViaUi(browser, server, { name: 'Alice', players: 2, pointsToWin: 99, query: `?countdown=0&lag=${lag}` });
+    const created = await createLobbyViaUi(browser, server, { name: 'Alice', players: 2, pointsToWin: 99, query: `?countdown=0&lag=${lag}${RENDERER}` });
     players.push(created.player);
-    players.push(await joinViaLink(browser, created.link, 'Bob', `?lag=${lag}`));
+    players.push(await joinViaLink(browser, created.link, 'Bob', `?lag=${lag}${RENDERER}`));
     await waitForMesh(players, 2, 20_000);
     await readyAndStart(players, 20_000);
     const [alice, bob] = players;
     if (alice === undefined || bob === undefined) throw new Error('two players expected');
     await Promise.all(players.map((p) => waitForFrame(p.page, 90, 20_000)));
     await logKeys(alice.page);
+    const canvas2d = (await Promise.all(players.map((p) => drawsWith2d(p.page)))).every((c) => c);
     const local: number[] = [];
     const remote: number[] = [];
     const intervals: number[] = [];
@@ -141,7 +157,7 @@ async function measureLag(server: AppServer, browser: Browser, lag: number): Pro
     const errors = players.flatMap((p) => p.errors);
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
     if (local.length < TRIALS / 2 || remote.length < TRIALS / 2) throw new Error(`lag ${lag}: only ${local.length}/${remote.length} of ${TRIALS} presses were seen on screen`);
-    return { local, remote, inputDelay, intervals, waits };
+    return { local, remote, inputDelay, intervals, waits, canvas2d };
   } finally {
     await closeAll(players);
   }
@@ -172,6 +188,7 @@ export async function benchLatency(): Promise<Record<string, number>> {
         out[`input_latency_draw_interval_ms_p50_lag${lag}`] = round(pct(r.intervals, 0.5));
         out[`input_latency_draw_interval_ms_p95_lag${lag}`] = round(pct(r.intervals, 0.95));
         out[`input_latency_render_wait_ms_p50_lag${lag}`] = round(pct(r.waits, 0.5));
+        out.input_latency_canvas2d = r.canvas2d ? 1 : 0;
       }
       out.input_latency_input_delay_frames = delay;
       out.input_latency_local_goal_ms = round((delay + 1) * TICK_MS);

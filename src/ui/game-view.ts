@@ -17,7 +17,7 @@ import { createLagPanel, type LagPanel } from './lag-panel.ts';
 import { applySessionEvent, noticeForEvent, NoticeList } from './notices.ts';
 import { playerColour, SIDE_NAMES } from './palette.ts';
 import { endScreenText, replayFileName } from './messages.ts';
-import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, positionsOf, smoothingFromSearch, type PongRenderer } from './render/index.ts';
+import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, positionsOf, profileFromSearch, smoothingFromSearch, TickProfile, type PongRenderer } from './render/index.ts';
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
 
 const HUD_EVERY_MS = 250;
@@ -255,6 +255,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   };
   hook.settle = (frame) => new Promise((resolve) => settles.push({ target: Math.max(0, Math.floor(frame ?? match.session.currentFrame)), resolve }));
   testHook().page = 'game';
+  // `?profile=1`: per-phase tick timings for developers and the latency bench (docs/performance.md).
+  const profile = typeof location !== 'undefined' && profileFromSearch(location.search) ? new TickProfile(o.now) : undefined;
+  if (profile !== undefined) testHook().extra.tickProfile = () => profile.summary();
 
   void createRenderer(stage).then((r) => {
     if (destroyed) {
@@ -287,6 +290,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     chatSlot,
     tick(nowMs: number, render: boolean): void {
       if (destroyed) return;
+      profile?.begin();
       const s = match.session;
       // Decay before this tick's corrections: the frame of a correction shows the old timeline's position.
       if (lastDecayMs !== undefined) smoother.decay(nowMs - lastDecayMs);
@@ -298,6 +302,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
         simulate(nowMs, () => match.update(nowMs, bits));
         for (const e of match.drainEvents()) onEvent(e, nowMs);
       }
+      profile?.end('session');
       track.advance(s);
       resolveSettles();
       if (ended === undefined) {
@@ -305,17 +310,22 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
         else if (localGone || (gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
       }
       publish(nowMs);
+      profile?.end('track');
       if (nowMs - lastHudMs >= HUD_EVERY_MS) {
         lastHudMs = nowMs;
         hud.update(match.stats(nowMs));
       }
+      profile?.end('hud');
       if (render && renderer !== undefined) {
         const winner = track.winner >= 0 ? endScreenText(track.state, names) : null;
         const display = smoother.apply(positionsOf(match.state));
         renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display, simulatedAtMs });
         publishState(match.state);
+        profile?.end('render');
       }
       hook.checksum = formatChecksum(checksum(match.state));
+      profile?.end('checksum');
+      profile?.finish();
     },
     notice(text: string, ttlMs = 5000): void {
       addNotice(text, o.now(), ttlMs);

@@ -1,5 +1,7 @@
 /**
- * The pixi.js v8 renderer of a `GameState`. It only reads the state it is given.
+ * The pixi.js v8 renderer of a `GameState`. It only reads the state it is given. It draws with pixi's
+ * WebGL renderer, or with pixi's 2D-canvas renderer where WebGL runs in software (backend.ts: there the
+ * WebGL frame's read-back, not the drawing, limited two pages to 14-31 frames/s).
  *
  * Display objects are created once and reused: the static picture (arena, walls, goal lines, paddle
  * shapes) is rebuilt only when the match config or the canvas size changes; each frame just moves the
@@ -11,6 +13,7 @@ import { Application, Container, Graphics, Text } from 'pixi.js';
 import { BALL_RADIUS, type GameState, type MatchConfig } from '../../game/index.ts';
 import { THEME, playerColour, playerName } from '../palette.ts';
 import { fitViewport, goalRect, isWall, labelAnchor, paddleOrigin, paddleShape, staticKey, toScreen, wallRect, type Viewport } from './layout.ts';
+import { chooseBackend, rendererFromSearch, type RendererBackend } from './backend.ts';
 import { FrameLog } from './frame-log.ts';
 import { positionsOf, type Positions } from './smoother.ts';
 import { RenderTiming } from './timing.ts';
@@ -60,12 +63,19 @@ export interface RendererOptions {
   readonly antialias?: boolean;
   /** Samples kept for the timing summary (default 600). */
   readonly timingCapacity?: number;
+  /**
+   * Drawing back end. Default: `rendererFromSearch(location.search)` (`?renderer=webgl|canvas`), else
+   * `canvas` (pixi's 2D-canvas renderer) on a software WebGL and `webgl` otherwise (see backend.ts).
+   */
+  readonly backend?: RendererBackend;
 }
 
 /** A renderer attached to a host element. */
 export interface PongRenderer {
   /** The canvas (already appended to the host). */
   readonly canvas: HTMLCanvasElement;
+  /** The back end drawing it. */
+  readonly backend: RendererBackend;
   /** `render_frame_ms` samples: time spent inside `render()`. */
   readonly timing: RenderTiming;
   /** What each frame drew and when (for the latency bench and the smoothing figures). */
@@ -97,15 +107,18 @@ interface PlayerSlot {
 export async function createRenderer(host: HTMLElement, options: RendererOptions = {}): Promise<PongRenderer> {
   const app = new Application();
   const size = hostSize(host);
+  const forced = options.backend ?? (typeof location === 'undefined' ? undefined : rendererFromSearch(location.search));
+  const software = forced === undefined || options.antialias === undefined ? softwareWebGl() : false;
+  const backend = chooseBackend(forced, software);
   await app.init({
     width: size.w,
     height: size.h,
     background: THEME.background,
-    antialias: options.antialias ?? !softwareWebGl(),
+    antialias: options.antialias ?? !software,
     autoDensity: true,
     resolution: resolutionFor(options.maxResolution ?? 2),
     autoStart: false,
-    preference: 'webgl',
+    preference: backend,
   });
   return new PixiRenderer(app, host, options);
 }
@@ -138,6 +151,7 @@ function makeText(fontSize: number, colour: number, weight: '400' | '700' = '700
 
 class PixiRenderer implements PongRenderer {
   readonly canvas: HTMLCanvasElement;
+  readonly backend: RendererBackend;
   readonly timing: RenderTiming;
   readonly frames = new FrameLog();
   private readonly now: () => number;
@@ -170,6 +184,7 @@ class PixiRenderer implements PongRenderer {
     this.maxResolution = options.maxResolution ?? 2;
     this.timing = new RenderTiming(options.timingCapacity ?? 600);
     this.canvas = app.canvas;
+    this.backend = app.renderer.name === 'canvas' ? 'canvas' : 'webgl';
     this.canvas.classList.add('pong-canvas');
     host.append(this.canvas);
     const size = hostSize(host);
