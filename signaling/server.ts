@@ -18,6 +18,7 @@ import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts'
 import type { PeerMount } from './peerjs.ts';
 import { createBucket, takeToken } from './rate-limit.ts';
 import { createStaticHandler } from './static-files.ts';
+import type { ReplayApi } from './replays/api.ts';
 
 /** Figures for monitoring and tests. */
 export interface SignalingStats {
@@ -60,7 +61,7 @@ function hostForUrl(host: string): string {
 }
 
 /** Starts a signaling server and resolves once it listens. */
-export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
+export async function startSignalingServer(options: SignalingServerOptions & { readonly replays?: ReplayApi } = {}): Promise<SignalingServer> {
   const opts: ResolvedOptions = resolveOptions(options);
   const startedMs = Date.now();
   const counters: ConnectionCounters = { messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0 };
@@ -99,6 +100,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       res.end(body);
     } else if (peer !== null && (pathname === '/peerjs' || pathname.startsWith('/peerjs/'))) {
       peer.handleRequest(req, res);
+    } else if (options.replays?.handle(req, res, pathname) === true) {
+      // `/api/replays*`: answered by the replay API (signaling/replays/api.ts).
     } else if (serveStatic !== null) {
       serveStatic(req, res, pathname).catch((error: unknown) => {
         opts.logger({ event: 'static-error', message: String(error) });
