@@ -68,10 +68,19 @@ function json(res: ServerResponse, status: number, body: unknown, close = false)
   res.end(text);
 }
 
-/** Answers and drops the connection without reading the rest of the body. */
+/**
+ * Answers and closes the connection without reading the rest of the body: the socket is paused (unread
+ * bytes stay in the kernel, nothing more is buffered here), the answer is sent with `connection: close`,
+ * and the socket is cut 2 s later if the client keeps it open — time for the client to read the answer
+ * (cutting at once would reset the connection and could lose the answer in flight).
+ */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
   req.pause();
-  res.on('finish', () => req.socket.destroy());
+  res.on('finish', () => {
+    const socket = req.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
+  });
   json(res, status, { error }, true);
 }
 

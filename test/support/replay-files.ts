@@ -27,7 +27,7 @@ export function makeInputs(players: number, frames: number, inputSeed: number): 
       x ^= x >>> 17;
       x ^= x << 5;
       x >>>= 0;
-      if (x % 12 === 0) held[p] = x % 3; // 0 none, 1 and 2 the two directions
+      if (x % 12 === 0) held[p] = (x >>> 8) % 3; // 0 none, 1 and 2 the two directions
     }
     out.push([...held]);
   }
