@@ -13,6 +13,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'signaling', module: './signaling.ts', fn: 'benchSignaling' },
   { name: 'transports', module: './transports.ts', fn: 'benchTransports' },
   { name: 'browser', module: './browser.ts', fn: 'benchBrowser' },
+  { name: 'replays', module: './replays.ts', fn: 'benchReplays' },
 ];
 
 async function main(): Promise<void> {
