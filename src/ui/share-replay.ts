@@ -15,10 +15,10 @@ export interface ShareControl {
 /** Builds the control; `replayText` is called on click (the replay as it is at that moment). */
 export function createShareControl(replayText: () => string, onShared?: (url: string) => void): ShareControl {
   const button = h('button', { type: 'button', 'data-testid': 'share-replay', text: 'Share replay' });
-  const status = h('span', { class: 'muted', 'data-testid': 'share-status', role: 'status' });
-  const link = h('a', { 'data-testid': 'share-link', target: '_blank', rel: 'noopener' });
-  const copy = h('button', { type: 'button', class: 'subtle', 'data-testid': 'share-copy', text: 'Copy link', hidden: true });
-  const panel = h('div', { class: 'share-panel', 'data-testid': 'share-panel' }, link, copy, status);
+  const status = h('span', { class: 'muted', 'data-testid': 'replay-share-status', role: 'status' });
+  const link = h('a', { 'data-testid': 'replay-share-link', target: '_blank', rel: 'noopener' });
+  const copy = h('button', { type: 'button', class: 'subtle', 'data-testid': 'replay-share-copy', text: 'Copy link', hidden: true });
+  const panel = h('div', { class: 'share-panel', 'data-testid': 'replay-share-panel' }, link, copy, status);
   button.addEventListener('click', () => {
     button.disabled = true;
     status.textContent = 'Uploading and verifying…';
