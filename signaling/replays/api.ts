@@ -129,8 +129,23 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
 
   const describeWithMatch = async (r: ReplayRecord): Promise<Record<string, unknown>> => describe(r, await store.byMatch(r.matchKey, MATCH_LIMIT));
 
+  let inFlight = 0;
   const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.uploads++;
+    if (inFlight >= config.maxUploadsInFlight) {
+      stats.busy++;
+      res.setHeader('retry-after', '1');
+      return refuse(req, res, 503, 'too many uploads in progress; try again shortly');
+    }
+    inFlight++;
+    try {
+      await receive(req, res);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const receive = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const address = req.socket.remoteAddress ?? 'unknown';
     if (!allow(address)) {
       stats.rateLimited++;
@@ -139,8 +154,9 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > config.maxBodyBytes) return refuse(req, res, 413, `replay larger than ${config.maxBodyBytes} bytes`);
-    const body = await readBody(req, config.maxBodyBytes);
+    const body = await readBody(req, config.maxBodyBytes, config.bodyTimeoutMs);
     if (body === 'too-large') return refuse(req, res, 413, `replay larger than ${config.maxBodyBytes} bytes`);
+    if (body === 'too-slow') return refuse(req, res, 408, `the replay did not arrive within ${config.bodyTimeoutMs} ms`);
     if (body === 'aborted') return;
     let text: string;
     try {
@@ -236,11 +252,15 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
   };
 }
 
-/** Reads at most `max` bytes; stops reading (and says so) as soon as the body is larger. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+/** Reads at most `max` bytes within `timeoutMs`; stops reading (and says why) when the body is larger or slower. */
+function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Buffer | 'too-large' | 'too-slow' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      cleanup();
+      resolve('too-slow');
+    }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > max) {
@@ -259,6 +279,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
       resolve('aborted');
     };
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);

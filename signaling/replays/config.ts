@@ -25,6 +25,10 @@ export interface ReplayConfig {
   readonly maxFrames: number;
   /** Verifications waiting beyond the running one before uploads get 503. */
   readonly maxQueue: number;
+  /** Uploads being received or verified at once (bounds the memory held in bodies); more get 503. */
+  readonly maxUploadsInFlight: number;
+  /** Longest an upload's body may take to arrive (slow senders get 408). */
+  readonly bodyTimeoutMs: number;
 }
 
 /** Defaults: 10,000 replays for 90 days, 20 uploads a minute per address, 2 MiB, one hour of play. */
@@ -38,6 +42,8 @@ export const DEFAULT_REPLAY_CONFIG: ReplayConfig = {
   maxBodyBytes: 2 * 1024 * 1024,
   maxFrames: 216_000,
   maxQueue: 16,
+  maxUploadsInFlight: 32,
+  bodyTimeoutMs: 15_000,
 };
 
 /** The SQLite file inside `dataDir`. */

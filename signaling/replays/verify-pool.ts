@@ -37,6 +37,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** The worker has loaded the simulation (a job's time budget starts only then). */
+  ready: boolean;
   current: Job | null;
   timer: NodeJS.Timeout | null;
 }
@@ -63,10 +65,15 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
     pump();
   };
   const spawnWorker = (slot: Slot): Worker => {
-    const worker = new Worker(BOOT, { workerData: { entry: ENTRY } });
+    // A heap limit: a replay that somehow needs more kills the worker (replaced), never the server.
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     worker.unref();
-    worker.on('message', (m: { job?: number; outcome?: PoolOutcome }) => {
-      if (slot.worker === worker && m.job !== undefined && m.job === slot.current?.job && m.outcome !== undefined) finish(slot, m.outcome);
+    worker.on('message', (m: { ready?: boolean; job?: number; outcome?: PoolOutcome }) => {
+      if (slot.worker !== worker) return;
+      if (m.ready === true) {
+        slot.ready = true;
+        pump();
+      } else if (m.job !== undefined && m.job === slot.current?.job && m.outcome !== undefined) finish(slot, m.outcome);
     });
     worker.on('error', (error) => {
       if (slot.worker === worker) replace(slot, { kind: 'error', error: error.message });
@@ -78,13 +85,14 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
   };
   const replace = (slot: Slot, outcome: PoolOutcome): void => {
     const old = slot.worker;
+    slot.ready = false;
     slot.worker = spawnWorker(slot);
     void old.terminate();
     finish(slot, outcome);
   };
   const pump = (): void => {
     for (const slot of slots) {
-      if (slot.current !== null) continue;
+      if (slot.current !== null || !slot.ready) continue;
       const job = queue.shift();
       if (job === undefined) return;
       slot.current = job;
@@ -93,7 +101,7 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
     }
   };
   for (let i = 0; i < size; i++) {
-    const slot: Slot = { worker: null as unknown as Worker, current: null, timer: null };
+    const slot: Slot = { worker: null as unknown as Worker, ready: false, current: null, timer: null };
     slot.worker = spawnWorker(slot);
     slots.push(slot);
   }
@@ -101,8 +109,9 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
   return {
     submit(text) {
       if (closed) return Promise.resolve({ kind: 'busy' });
-      const running = slots.filter((s) => s.current !== null).length;
-      if (running === slots.length && queue.length >= maxQueue) return Promise.resolve({ kind: 'busy' });
+      // Free workers (ready or still starting) take one job each; beyond them the queue holds maxQueue.
+      const free = slots.filter((s) => s.current === null).length;
+      if (queue.length >= maxQueue + free) return Promise.resolve({ kind: 'busy' });
       return new Promise((resolve) => {
         queue.push({ job: nextJob++, text, resolve });
         pump();
