@@ -21,6 +21,10 @@ import type { ReplayRecord, ReplayStore } from './store.ts';
 export const REPLAYS_API = '/api/replays';
 /** Ids: base64url of 12 random bytes (96 bits). */
 const ID = /^[A-Za-z0-9_-]{16}$/;
+/** Lobby codes as the signaling server makes them (`?lobby=` tags an upload with its lobby). */
+const LOBBY = /^[A-Za-z0-9_-]{1,64}$/;
+/** Most uploads of one lobby read for its history. */
+const LOBBY_LIMIT = 500;
 /** Most uploads of one match compared by the cross-check. */
 const MATCH_LIMIT = 16;
 /** Most rate-limit buckets kept (one per address); full buckets are dropped first. */
@@ -102,6 +106,21 @@ export function describe(r: ReplayRecord, others: readonly ReplayRecord[]): Reco
   };
 }
 
+/**
+ * A lobby's finished matches in order: one entry per match (its first upload), cross-checked against
+ * the lobby's other uploads of it. Only uploads naming the lobby count, and the tag is the uploader's
+ * claim: what it can add is a verified match, which the cross-check compares with the other players'.
+ */
+export function lobbyHistory(uploads: readonly ReplayRecord[]): Record<string, unknown>[] {
+  const byMatch = new Map<string, ReplayRecord[]>();
+  for (const r of uploads) {
+    const list = byMatch.get(r.matchKey);
+    if (list === undefined) byMatch.set(r.matchKey, [r]);
+    else list.push(r);
+  }
+  return [...byMatch.values()].map((list) => describe(list[0] as ReplayRecord, list));
+}
+
 /** Builds the API over a store and a verify pool. */
 export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
   const { store, pool, config } = deps;
@@ -130,7 +149,7 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
   const describeWithMatch = async (r: ReplayRecord): Promise<Record<string, unknown>> => describe(r, await store.byMatch(r.matchKey, MATCH_LIMIT));
 
   let inFlight = 0;
-  const upload = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const upload = async (req: IncomingMessage, res: ServerResponse, lobby: string): Promise<void> => {
     stats.uploads++;
     if (inFlight >= config.maxUploadsInFlight) {
       stats.busy++;
@@ -139,13 +158,13 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
     }
     inFlight++;
     try {
-      await receive(req, res);
+      await receive(req, res, lobby);
     } finally {
       inFlight--;
     }
   };
 
-  const receive = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const receive = async (req: IncomingMessage, res: ServerResponse, lobby: string): Promise<void> => {
     const address = req.socket.remoteAddress ?? 'unknown';
     if (!allow(address)) {
       stats.rateLimited++;
@@ -194,7 +213,7 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
       stats.verified++;
       return json(res, 200, await describeWithMatch(existing));
     }
-    const record: ReplayRecord = { id: newReplayId(), createdMs: now(), uploader, ...s };
+    const record: ReplayRecord = { id: newReplayId(), createdMs: now(), uploader, lobby, ...s };
     await store.insert(record, text, { maxCount: config.maxCount, maxAgeMs: config.maxAgeMs }, record.createdMs);
     stats.verified++;
     json(res, 201, await describeWithMatch(record));
@@ -203,9 +222,13 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
   const route = async (req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> => {
     const rest = pathname.slice(REPLAYS_API.length);
     if (rest === '' || rest === '/') {
-      if (req.method === 'POST') return upload(req, res);
+      const query = new URLSearchParams(search);
+      const lobby = query.get('lobby') ?? '';
+      if (lobby !== '' && !LOBBY.test(lobby)) return json(res, 400, { error: 'lobby must be a lobby code' });
+      if (req.method === 'POST') return upload(req, res, lobby);
+      if ((req.method === 'GET' || req.method === 'HEAD') && lobby !== '') return json(res, 200, { lobby, matches: lobbyHistory(await store.byLobby(lobby, LOBBY_LIMIT)) });
       if (req.method === 'GET' || req.method === 'HEAD') {
-        const limit = Math.min(50, Math.max(1, Number(new URLSearchParams(search).get('limit')) || 20));
+        const limit = Math.min(50, Math.max(1, Number(query.get('limit')) || 20));
         const recent = await store.recent(limit);
         return json(res, 200, { replays: await Promise.all(recent.map(describeWithMatch)) });
       }

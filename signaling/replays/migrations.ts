@@ -40,6 +40,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX replays_content ON replays (content_hash, uploader)',
     ],
   },
+  {
+    version: 2,
+    name: 'lobby history',
+    statements: [
+      "ALTER TABLE replays ADD COLUMN lobby TEXT NOT NULL DEFAULT ''",
+      'CREATE INDEX replays_lobby ON replays (lobby, created_ms)',
+    ],
+  },
 ];
 
 /** The latest schema version. */

@@ -55,6 +55,7 @@ export async function openPostgresStore(url: string, nowMs: () => number = Date.
     },
     findDuplicate: (hash, uploader) => one(`SELECT ${SUMMARY_COLUMNS} FROM replays WHERE content_hash = $1 AND uploader = $2 LIMIT 1`, [hash, uploader]),
     byMatch: (key, limit) => rows(`SELECT ${SUMMARY_COLUMNS} FROM replays WHERE match_key = $1 ORDER BY created_ms, id LIMIT $2`, [key, limit]),
+    byLobby: (lobby, limit) => rows(`SELECT ${SUMMARY_COLUMNS} FROM replays WHERE lobby = $1 ORDER BY created_ms, id LIMIT $2`, [lobby, limit]),
     recent: (limit) => rows(`SELECT ${SUMMARY_COLUMNS} FROM replays ORDER BY created_ms DESC, id DESC LIMIT $1`, [limit]),
     async count() {
       const r = await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM replays');

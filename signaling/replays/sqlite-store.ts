@@ -28,6 +28,7 @@ export function openSqliteStore(path: string, nowMs: () => number = Date.now): R
   const getFile = db.prepare<[string], { file: string }>('SELECT file FROM replays WHERE id = ?');
   const dupRow = db.prepare<[string, string], ReplayRow>(`SELECT ${SUMMARY_COLUMNS} FROM replays WHERE content_hash = ? AND uploader = ? LIMIT 1`);
   const matchRows = db.prepare<[string, number], ReplayRow>(`SELECT ${SUMMARY_COLUMNS} FROM replays WHERE match_key = ? ORDER BY created_ms, id LIMIT ?`);
+  const lobbyRows = db.prepare<[string, number], ReplayRow>(`SELECT ${SUMMARY_COLUMNS} FROM replays WHERE lobby = ? ORDER BY created_ms, id LIMIT ?`);
   const recentRows = db.prepare<[number], ReplayRow>(`SELECT ${SUMMARY_COLUMNS} FROM replays ORDER BY created_ms DESC, id DESC LIMIT ?`);
   const countRows = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM replays');
   const insertTx = db.transaction((record: ReplayRecord, file: string, retention: Retention, now: number): string[] => {
@@ -45,6 +46,7 @@ export function openSqliteStore(path: string, nowMs: () => number = Date.now): R
     file: (id) => Promise.resolve(getFile.get(id)?.file ?? null),
     findDuplicate: (hash, uploader) => Promise.resolve(maybe(dupRow.get(hash, uploader))),
     byMatch: (key, limit) => Promise.resolve(matchRows.all(key, limit).map(recordFromRow)),
+    byLobby: (lobby, limit) => Promise.resolve(lobbyRows.all(lobby, limit).map(recordFromRow)),
     recent: (limit) => Promise.resolve(recentRows.all(limit).map(recordFromRow)),
     count: () => Promise.resolve(countRows.get()?.n ?? 0),
     close: () => {

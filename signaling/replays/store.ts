@@ -25,6 +25,8 @@ export interface ReplayRecord {
   readonly names: readonly string[];
   /** Verified `[frame, checksum hex]` checkpoints: what the cross-check compares. */
   readonly checkpoints: readonly (readonly [number, string])[];
+  /** The lobby code the uploader named ('' for none): the uploader's claim, used to list a lobby's history. */
+  readonly lobby: string;
 }
 
 /** How many replays are kept, and how long (applied on every insert). */
@@ -47,6 +49,8 @@ export interface ReplayStore {
   findDuplicate(contentHash: string, uploader: string): Promise<ReplayRecord | null>;
   /** Uploads of one match, oldest first (at most `limit`). */
   byMatch(matchKey: string, limit: number): Promise<readonly ReplayRecord[]>;
+  /** Uploads tagged with a lobby code, oldest first (at most `limit`). */
+  byLobby(lobby: string, limit: number): Promise<readonly ReplayRecord[]>;
   /** Newest replays first (at most `limit`). */
   recent(limit: number): Promise<readonly ReplayRecord[]>;
   count(): Promise<number>;
@@ -67,15 +71,16 @@ export interface ReplayRow {
   readonly winner: number;
   readonly names: string;
   readonly checkpoints: string;
+  readonly lobby: string;
 }
 
 /** The columns of `ReplayRow`, in insert order (the file column comes last). */
-export const SUMMARY_COLUMNS = 'id, created_ms, content_hash, match_key, uploader, frames, players, final_checksum, scores, winner, names, checkpoints';
+export const SUMMARY_COLUMNS = 'id, created_ms, content_hash, match_key, uploader, frames, players, final_checksum, scores, winner, names, checkpoints, lobby';
 
 /** Row values for an insert, in `SUMMARY_COLUMNS` order followed by the file. */
 export function rowValues(r: ReplayRecord, file: string): (string | number)[] {
   return [r.id, r.createdMs, r.contentHash, r.matchKey, r.uploader, r.frames, r.players, r.finalChecksum,
-    JSON.stringify(r.scores), r.winner, JSON.stringify(r.names), JSON.stringify(r.checkpoints), file];
+    JSON.stringify(r.scores), r.winner, JSON.stringify(r.names), JSON.stringify(r.checkpoints), r.lobby, file];
 }
 
 /** Decodes a row written by `rowValues` (our own writes: the JSON columns are trusted). */
@@ -93,5 +98,6 @@ export function recordFromRow(row: ReplayRow): ReplayRecord {
     winner: Number(row.winner),
     names: JSON.parse(row.names) as string[],
     checkpoints: JSON.parse(row.checkpoints) as [number, string][],
+    lobby: row.lobby,
   };
 }

@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from '../../signaling/replays/migrations.ts';
 import { openPostgresStore } from '../../signaling/replays/postgres-store.ts';
 import { openSqliteStore } from '../../signaling/replays/sqlite-store.ts';
 import type { ReplayRecord, ReplayStore } from '../../signaling/replays/store.ts';
@@ -14,7 +16,7 @@ import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 
 const record = (id: string, createdMs: number, over: Partial<ReplayRecord> = {}): ReplayRecord => ({
   id, createdMs, contentHash: `h-${id}`, matchKey: 'm1', uploader: 'u1', frames: 600, players: 2, finalChecksum: '0a0b0c0d',
-  scores: [1, 2], winner: -1, names: ['Ann', 'Bo'], checkpoints: [[60, '00000001'], [600, '0a0b0c0d']], ...over,
+  scores: [1, 2], winner: -1, names: ['Ann', 'Bo'], checkpoints: [[60, '00000001'], [600, '0a0b0c0d']], lobby: '', ...over,
 });
 const keepAll = { maxCount: 1000, maxAgeMs: 1e12 };
 
@@ -24,7 +26,14 @@ interface Engine {
   open(): Promise<ReplayStore>;
   /** A database of its own, for a test that must start empty. */
   fresh(): Promise<ReplayStore>;
+  /** A database of its own left at schema version 1 with one replay in it, then opened as a store. */
+  upgradeFromV1(): Promise<{ store: ReplayStore; versions: () => Promise<number[]> }>;
 }
+
+/** Schema version 1 and one row written as a version-1 server wrote it. */
+const V1_SQL = [MIGRATIONS_TABLE, ...(MIGRATIONS[0]?.statements ?? []), "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (1, 'replays', 0)",
+  `INSERT INTO replays (id, created_ms, content_hash, match_key, uploader, frames, players, final_checksum, scores, winner, names, checkpoints, file)
+   VALUES ('old', 5, 'h', 'm', 'u', 60, 2, '00000001', '[0,0]', -1, '[]', '[[60,"00000001"]]', 'F')`];
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-store-'));
 let pgServer: PostgresServer | undefined;
@@ -45,11 +54,47 @@ let sqliteDbs = 0;
 const sqlite: Engine = {
   name: 'sqlite',
   open: () => Promise.resolve(openSqliteStore(join(dir, 'main', 'replays.sqlite'))),
+  upgradeFromV1() {
+    const path = join(dir, `v1-${++sqliteDbs}.sqlite`);
+    const raw = new Database(path);
+    for (const sql of V1_SQL) raw.exec(sql);
+    raw.close();
+    const store = openSqliteStore(path);
+    const versions = (): Promise<number[]> => {
+      const db = new Database(path, { readonly: true });
+      const v = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => r.version);
+      db.close();
+      return Promise.resolve(v);
+    };
+    return Promise.resolve({ store, versions });
+  },
   fresh: () => Promise.resolve(openSqliteStore(join(dir, `fresh-${++sqliteDbs}`, 'replays.sqlite'))),
 };
 const postgres: Engine = {
   name: 'postgres',
   open: () => openPostgresStore(pgServer?.url ?? ''),
+  async upgradeFromV1() {
+    const name = `v1_${++pgDbs}`;
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: pgServer?.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = (pgServer?.url ?? '').replace(/\/postgres$/, `/${name}`);
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    for (const sql of V1_SQL) await raw.query(sql);
+    await raw.end();
+    const store = await openPostgresStore(url);
+    const versions = async (): Promise<number[]> => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const r = await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      await c.end();
+      return r.rows.map((x) => x.version);
+    };
+    return { store, versions };
+  },
   async fresh() {
     const name = `fresh_${++pgDbs}`;
     const pg = (await import('pg')).default;
@@ -88,13 +133,16 @@ for (const engine of [sqlite, postgres]) {
       const s = await engine.fresh();
       await s.insert(record('a', 1, { uploader: 'u1' }), 'A', keepAll, 1);
       await s.insert(record('b', 2, { uploader: 'u2', contentHash: 'h-a' }), 'B', keepAll, 2);
-      await s.insert(record('c', 3, { matchKey: 'm2' }), 'C', keepAll, 3);
+      await s.insert(record('c', 3, { matchKey: 'm2', lobby: 'L1' }), 'C', keepAll, 3);
+      await s.insert(record('d', 4, { matchKey: 'm3', lobby: 'L1' }), 'D', keepAll, 4);
       expect((await s.findDuplicate('h-a', 'u1'))?.id).toBe('a');
       expect((await s.findDuplicate('h-a', 'u2'))?.id).toBe('b');
       expect(await s.findDuplicate('h-a', 'u3')).toBeNull();
       expect((await s.byMatch('m1', 10)).map((r) => r.id)).toEqual(['a', 'b']);
-      expect((await s.recent(2)).map((r) => r.id)).toEqual(['c', 'b']);
-      expect(await s.count()).toBe(3);
+      expect((await s.recent(2)).map((r) => r.id)).toEqual(['d', 'c']);
+      expect((await s.byLobby('L1', 10)).map((r) => r.id)).toEqual(['c', 'd']);
+      expect(await s.byLobby('L2', 10)).toEqual([]);
+      expect(await s.count()).toBe(4);
       await s.close();
     });
 
@@ -107,6 +155,16 @@ for (const engine of [sqlite, postgres]) {
       expect([...gone].sort()).toEqual(['r3']);
       expect((await s.recent(10)).map((r) => r.id)).toEqual(['r6', 'r5', 'r4']);
       await s.close();
+    });
+
+    it('upgrades a version-1 database in place: old rows kept, the new column defaulted', async (ctx) => {
+      available(ctx);
+      const { store, versions } = await engine.upgradeFromV1();
+      expect(await store.get('old')).toMatchObject({ id: 'old', frames: 60, lobby: '' });
+      expect(await store.file('old')).toBe('F');
+      expect(await versions()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(SCHEMA_VERSION).toBe(2);
+      await store.close();
     });
 
     it('migrations are applied once: reopening twice keeps the data and the schema version', async (ctx) => {

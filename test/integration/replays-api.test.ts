@@ -204,6 +204,23 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       expect(first.json['crossCheck']).toMatchObject({ status: 'flagged', confirmedBy: 2, conflicts: [third.json['id']] });
     });
 
+    it("lists a lobby's finished matches in order, one entry per match, cross-checked", async (ctx) => {
+      available(ctx);
+      const m1 = makeReplayText({ players: 2, frames: 300, seed: 777, names: ['Ann', 'Bo'] });
+      const m2 = makeReplayText({ players: 2, frames: 300, seed: 778, names: ['Ann', 'Bo'] });
+      expect((await http(`${base}/api/replays?lobby=Lobby_1`, 'POST', [m1], { from: '127.0.0.20' })).status).toBe(201);
+      expect((await http(`${base}/api/replays?lobby=Lobby_1`, 'POST', [m1], { from: '127.0.0.21' })).status).toBe(201);
+      expect((await http(`${base}/api/replays?lobby=Lobby_1`, 'POST', [m2], { from: '127.0.0.20' })).status).toBe(201);
+      expect((await http(`${base}/api/replays?lobby=Other`, 'POST', [m2], { from: '127.0.0.4' })).status).toBe(201);
+      const h = await http(`${base}/api/replays?lobby=Lobby_1`, 'GET');
+      expect(h.status).toBe(200);
+      const matches = h.json['matches'] as { finalChecksum: string; crossCheck: { status: string; confirmedBy: number } }[];
+      expect(matches.map((m) => m.finalChecksum)).toEqual([m1, m2].map((t) => (JSON.parse(t) as { final: { checksum: string } }).final.checksum));
+      expect(matches.map((m) => m.crossCheck)).toMatchObject([{ status: 'confirmed', confirmedBy: 2 }, { status: 'single', confirmedBy: 1 }]);
+      expect((await http(`${base}/api/replays?lobby=bad%20code`, 'GET')).status).toBe(400);
+      expect((await http(`${base}/api/replays?lobby=${'x'.repeat(65)}`, 'POST', [m1])).status).toBe(400);
+    });
+
     it('keeps every replay across a restart', async (ctx) => {
       available(ctx);
       await stop();
