@@ -56,9 +56,28 @@ async function call<T>(schema: v.GenericSchema<unknown, T>, input: string, init?
   return parsed.success ? { ok: true, value: parsed.output } : { ok: false, error: 'unexpected answer from the server' };
 }
 
-/** Uploads a replay's JSON text; the server re-simulates it before answering. */
-export function uploadReplay(text: string): Promise<ApiResult<SharedReplay>> {
-  return call(SharedReplay, REPLAYS_API, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+/** Uploads a replay's JSON text (tagged with its lobby's code); the server re-simulates it before answering. */
+export function uploadReplay(text: string, lobby?: string): Promise<ApiResult<SharedReplay>> {
+  const url = lobby === undefined ? REPLAYS_API : `${REPLAYS_API}?lobby=${encodeURIComponent(lobby)}`;
+  return call(SharedReplay, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+}
+
+/** A lobby's finished matches, in order (one entry per match). */
+export async function lobbyMatches(lobby: string): Promise<ApiResult<readonly SharedReplay[]>> {
+  const r = await call(v.object({ matches: v.array(SharedReplay) }), `${REPLAYS_API}?lobby=${encodeURIComponent(lobby)}`);
+  return r.ok ? { ok: true, value: r.value.matches } : r;
+}
+
+/** Wins per player name across `matches` (the series score), in order of first appearance. */
+export function seriesScore(matches: readonly SharedReplay[]): { readonly name: string; readonly wins: number }[] {
+  const wins = new Map<string, number>();
+  for (const m of matches) {
+    for (let p = 0; p < m.players; p++) {
+      const name = m.names[p] ?? `Player ${p + 1}`;
+      wins.set(name, (wins.get(name) ?? 0) + (m.winner === p ? 1 : 0));
+    }
+  }
+  return [...wins].map(([name, n]) => ({ name, wins: n }));
 }
 
 /** The most recent verified replays. */
@@ -77,5 +96,6 @@ export function crossCheckText(r: SharedReplay): string {
   const c = r.crossCheck;
   if (c === undefined || c.status === 'single') return 'verified by the server';
   if (c.status === 'confirmed') return `verified, confirmed by ${c.confirmedBy} players`;
-  return `verified, but flagged: ${c.conflicts.length} other upload${c.conflicts.length === 1 ? '' : 's'} of this match differ${c.conflictFrame === undefined ? '' : ` from frame ${c.conflictFrame}`}`;
+  const n = c.conflicts.length;
+  return `verified, but flagged: ${n} other upload${n === 1 ? ' of this match differs' : 's of this match differ'}${c.conflictFrame === undefined ? '' : ` from frame ${c.conflictFrame}`}`;
 }

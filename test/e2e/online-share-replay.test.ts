@@ -41,8 +41,10 @@ describeE2E('shared replays: end screen → Share replay → link plays and veri
     if (browser === undefined || signaling === undefined) throw new Error('not started');
     const app: AppServer = { url: signaling.url.replace(/\/$/, ''), wsUrl: signaling.wsUrl, close: () => Promise.resolve() };
     // Both paddles parked at the top: the first serve scores within seconds.
-    const [alice] = await startMatch(browser, app, { count: 2, pointsToWin: 1, script: (p) => p.page.evaluate(() => window.rollbackPong?.online?.scriptInput(1)) }, players);
-    if (alice === undefined) throw new Error('two players expected');
+    const [alice, bob] = await startMatch(browser, app, { count: 2, pointsToWin: 1, script: (p) => p.page.evaluate(() => window.rollbackPong?.online?.scriptInput(1)) }, players);
+    if (alice === undefined || bob === undefined) throw new Error('two players expected');
+    // Bob keeps match history: his end screen shares by itself.
+    await bob.page.evaluate(() => localStorage.setItem('rollbackPong.keepMatchHistory', '1'));
     await Promise.all(players.map((p) => p.page.waitForFunction(() => window.rollbackPong?.online?.view === 'ended', undefined, { timeout: 40_000, polling: 100 })));
 
     await alice.page.click('[data-testid=share-replay]');
@@ -73,6 +75,14 @@ describeE2E('shared replays: end screen → Share replay → link plays and veri
     } finally {
       await viewer.page.context().close();
     }
+    // Bob's copy was shared without a click; the lobby's history lists the match once, with the series score.
+    await bob.page.waitForFunction(() => document.querySelector('[data-testid=replay-share-status]')?.getAttribute('data-state') === 'shared', undefined, { timeout: 20_000 });
+    await alice.page.click('[data-testid=back-to-lobby]');
+    await alice.page.waitForSelector('[data-testid=history-row]', { timeout: 10_000 });
+    expect(await alice.page.$$eval('[data-testid=history-row]', (rows) => rows.length)).toBe(1);
+    const winnerName = meta.winner === 0 ? 'Alice' : 'Bob';
+    expect(await alice.page.textContent('[data-testid=series-score]')).toBe(`Series: Alice ${winnerName === 'Alice' ? 1 : 0} – Bob ${winnerName === 'Bob' ? 1 : 0}`);
+    await alice.screenshot('share-replay-lobby-history');
     for (const p of players) expect(p.errors).toEqual([]);
   });
 });
