@@ -2,7 +2,8 @@
 // `npm start`: builds the browser client with vite when dist/index.html is missing or older than any
 // source file, then runs the signaling server (`tsx signaling/main.ts`), which serves dist/ and the
 // lobby WebSocket on PORT (default 8080) and HOST (default 127.0.0.1). Prints the URL to open.
-// Environment: PORT, HOST, STATIC_DIR, ICE_SERVERS, ALLOWED_ORIGINS (see signaling/main.ts);
+// Environment: PORT, HOST, STATIC_DIR, ICE_SERVERS, ALLOWED_ORIGINS, and for shared replays DATA_DIR
+// (default ./data), DATABASE_URL, REPLAY_* (see signaling/main.ts and docs/replays-api.md);
 // FORCE_BUILD=1 rebuilds unconditionally.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -63,7 +64,7 @@ createInterface({ input: child.stdout }).on('line', (line) => {
   if (m !== null && !announced) {
     announced = true;
     const url = m[1].replace(/\/?$/, '/');
-    console.log(`\n  Rollback Pong is running: open ${url} in your browser\n  (replays: ${url}#/replay, practice: ${url}#/practice)\n`);
+    console.log(`\n  Rollback Pong is running: open ${url} in your browser\n  (replays: ${url}#/replay, shared matches: ${url}matches, practice: ${url}#/practice)\n`);
   }
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
