@@ -89,7 +89,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, error
 }
 
 /** The public view of a stored replay. */
-export function describe(r: ReplayRecord, others: readonly ReplayRecord[]): Record<string, unknown> {
+export function describeReplay(r: ReplayRecord, others: readonly ReplayRecord[]): Record<string, unknown> {
   return {
     id: r.id,
     url: `/replay/${r.id}`,
@@ -118,7 +118,7 @@ export function lobbyHistory(uploads: readonly ReplayRecord[]): Record<string, u
     if (list === undefined) byMatch.set(r.matchKey, [r]);
     else list.push(r);
   }
-  return [...byMatch.values()].map((list) => describe(list[0] as ReplayRecord, list));
+  return [...byMatch.values()].map((list) => describeReplay(list[0] as ReplayRecord, list));
 }
 
 /** Builds the API over a store and a verify pool. */
@@ -146,7 +146,7 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
     return takeToken(bucket, t);
   };
 
-  const describeWithMatch = async (r: ReplayRecord): Promise<Record<string, unknown>> => describe(r, await store.byMatch(r.matchKey, MATCH_LIMIT));
+  const describeWithMatch = async (r: ReplayRecord): Promise<Record<string, unknown>> => describeReplay(r, await store.byMatch(r.matchKey, MATCH_LIMIT));
 
   let inFlight = 0;
   const upload = async (req: IncomingMessage, res: ServerResponse, lobby: string): Promise<void> => {
