@@ -62,6 +62,42 @@ describe('replay service limits', () => {
   });
 });
 
+describe('verification off the event loop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replays-offloop-'));
+  let service: ReplayService | undefined;
+  let server: SignalingServer | undefined;
+  beforeAll(async () => {
+    service = await openReplayService({ ...DEFAULT_REPLAY_CONFIG, dataDir: dir });
+    server = await startSignalingServer({ peerjs: false, replays: service.api });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await service?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz while a long replay is being re-simulated', async () => {
+    const base = server?.url ?? '';
+    // Warm the worker, so that the long upload below spends its time simulating.
+    expect((await fetch(`${base}/api/replays`, { method: 'POST', body: makeReplayText({ frames: 120 }) })).status).toBe(201);
+    const long = makeReplayText({ frames: 216_000, players: 4, seed: 5 });
+    const order: string[] = [];
+    const upload = fetch(`${base}/api/replays`, { method: 'POST', body: long }).then((r) => {
+      order.push('upload');
+      return r.status;
+    });
+    // Probe until the upload is answered: with verification on the event loop, no probe could be answered first.
+    let answered = 0;
+    while (order.length === 0 && answered < 500) {
+      const r = await fetch(`${base}/healthz`);
+      if (r.status === 200 && order.length === 0) answered++;
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    expect(await upload).toBe(201);
+    expect(answered).toBeGreaterThan(3);
+  }, 30_000);
+});
+
 describe('verify pool', () => {
   const small = makeReplayText({ frames: 120 });
   const long = makeReplayText({ frames: 216_000, players: 4 });
