@@ -3,7 +3,9 @@
  * a 3,600-frame 4-player replay on this thread), `replay_uploads_per_s` (uploads answered 201 by a real
  * signaling server with the embedded SQLite database, 4 clients at once, every upload a full verify in
  * the worker plus an insert) and `healthz_p99_ms_during_uploads` (a `/healthz` probe every 10 ms while
- * the uploads run: verification must never block the event loop). Run alone: `npx tsx bench/replays.ts`.
+ * the uploads run: verification must never block the event loop), and `replay_uploads_per_s_postgres`, the
+ * same uploads on a throw-away PostgreSQL server when one can be started here. Run alone:
+ * `npx tsx bench/replays.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_REPLAY_CONFIG, openReplayService } from '../signaling/replays/index.ts';
 import { verifyUpload } from '../signaling/replays/verify.ts';
 import { startSignalingServer } from '../signaling/server.ts';
+import { startPostgres } from '../test/support/postgres.ts';
 import { makeReplayText } from '../test/support/replay-files.ts';
 
 const DISTINCT_REPLAYS = 20;
@@ -48,7 +51,7 @@ const percentile = (xs: number[], p: number): number => {
 };
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
-/** The figures. */
+/** The figures (the PostgreSQL upload rate only where a server can be started here). */
 export async function benchReplays(): Promise<Record<string, number>> {
   const replays = Array.from({ length: DISTINCT_REPLAYS }, (_, i) => makeReplayText({ players: 4, frames: 3600, seed: 1000 + i, inputSeed: i + 1 }));
   const first = replays[0] ?? '';
@@ -58,9 +61,29 @@ export async function benchReplays(): Promise<Record<string, number>> {
     if (verifyUpload(first, 216_000).kind !== 'verified') throw new Error('bench replay does not verify');
     times.push(performance.now() - t);
   }
+  const sqlite = await uploads(replays, null);
+  const figures: Record<string, number> = {
+    replay_verify_ms: round(percentile(times, 50), 2),
+    replay_uploads_per_s: sqlite.perS,
+    healthz_p99_ms_during_uploads: sqlite.healthzP99,
+    replay_file_bytes_3600f_4p: Buffer.byteLength(first),
+  };
+  const pg = await startPostgres();
+  if (pg.ok) {
+    try {
+      figures['replay_uploads_per_s_postgres'] = (await uploads(replays, pg.server.url)).perS;
+    } finally {
+      await pg.server.stop();
+    }
+  }
+  return figures;
+}
 
+/** Uploads every replay from every address through a real server on the given store. */
+async function uploads(replays: readonly string[], databaseUrl: string | null): Promise<{ perS: number; healthzP99: number }> {
+  const first = replays[0] ?? '';
   const dir = mkdtempSync(join(tmpdir(), 'bench-replays-'));
-  const service = await openReplayService({ ...DEFAULT_REPLAY_CONFIG, dataDir: dir, uploadsPerMinute: 1e9, uploadBurst: 1e9, maxQueue: 64 });
+  const service = await openReplayService({ ...DEFAULT_REPLAY_CONFIG, dataDir: dir, databaseUrl, uploadsPerMinute: 1e9, uploadBurst: 1e9, maxQueue: 64 });
   const server = await startSignalingServer({ peerjs: false, replays: service.api });
   try {
     // Warm the worker (first verification compiles the simulation).
@@ -94,12 +117,7 @@ export async function benchReplays(): Promise<Record<string, number>> {
     done = true;
     await prober;
     if (failed > 0) throw new Error(`${failed} uploads failed`);
-    return {
-      replay_verify_ms: round(percentile(times, 50), 2),
-      replay_uploads_per_s: round(created / elapsedS),
-      healthz_p99_ms_during_uploads: round(percentile(probe, 99), 2),
-      replay_file_bytes_3600f_4p: Buffer.byteLength(first),
-    };
+    return { perS: round(created / elapsedS), healthzP99: round(percentile(probe, 99), 2) };
   } finally {
     await server.close();
     await service.close();
