@@ -25,8 +25,18 @@ if (!replayConfig.ok) {
   process.stderr.write(`signaling: ${replayConfig.error}\n`);
   process.exit(2);
 }
-const replays = await openReplayService(replayConfig.value, { onError: (message) => logger({ event: 'replay-error', message }) });
-const server = await startSignalingServer({ ...env.value, logger, replays: replays.api });
+// A configured PostgreSQL that cannot be reached stops the start (loudly: the operator asked for it);
+// an embedded database that cannot open leaves the server running lobbies and the page without replays.
+const replays = await openReplayService(replayConfig.value, { onError: (message) => logger({ event: 'replay-error', message }) }).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  if (replayConfig.value.databaseUrl !== null) {
+    process.stderr.write(`signaling: DATABASE_URL: cannot open the replay database: ${message}\n`);
+    process.exit(1);
+  }
+  logger({ event: 'replays-disabled', message });
+  return undefined;
+});
+const server = await startSignalingServer({ ...env.value, logger, ...(replays === undefined ? {} : { replays: replays.api }) });
 process.stdout.write(`Rollback Pong signaling server listening on ${server.url} (lobby socket ${server.wsUrl})\n`);
 
 let stopping = false;
@@ -35,7 +45,7 @@ const stop = (signal: string): void => {
   stopping = true;
   logger({ event: 'shutdown', signal });
   // The `peer` package keeps internal timers it offers no way to stop, so exit explicitly.
-  server.close().then(() => replays.close()).then(() => process.exit(0), () => process.exit(1));
+  server.close().then(() => replays?.close()).then(() => process.exit(0), () => process.exit(1));
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));

@@ -4,8 +4,6 @@
  */
 import { createReplayApi, type ReplayApi } from './api.ts';
 import { sqlitePath, type ReplayConfig } from './config.ts';
-import { openPostgresStore } from './postgres-store.ts';
-import { openSqliteStore } from './sqlite-store.ts';
 import type { ReplayStore } from './store.ts';
 import { createVerifyPool } from './verify-pool.ts';
 
@@ -22,9 +20,15 @@ export interface ReplayService {
   close(): Promise<void>;
 }
 
-/** Opens the store named by `config` and starts the verify worker. */
+/**
+ * Opens the store named by `config` and starts the verify worker. The database driver is loaded here,
+ * only the one in use (a native module that fails to load rejects this promise instead of breaking every
+ * import of the server).
+ */
 export async function openReplayService(config: ReplayConfig, options: { readonly onError?: (message: string) => void } = {}): Promise<ReplayService> {
-  const store = config.databaseUrl === null ? openSqliteStore(sqlitePath(config)) : await openPostgresStore(config.databaseUrl);
+  const store = config.databaseUrl === null
+    ? (await import('./sqlite-store.ts')).openSqliteStore(sqlitePath(config))
+    : await (await import('./postgres-store.ts')).openPostgresStore(config.databaseUrl);
   const pool = createVerifyPool({ maxFrames: config.maxFrames, maxQueue: config.maxQueue });
   const api = createReplayApi({ store, pool, config, ...(options.onError === undefined ? {} : { onError: options.onError }) });
   let closing: Promise<void> | null = null;
