@@ -19,6 +19,7 @@ export default defineConfig({
       '/ws': { target: `ws://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}`, ws: true },
       '/peerjs': { target: `http://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}`, ws: true },
       '/healthz': { target: `http://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}` },
+      '/api': { target: `http://127.0.0.1:${process.env.SIGNALING_PORT ?? '8080'}` },
     },
   },
   resolve: {

@@ -18,6 +18,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'growth', module: './growth.ts', fn: 'benchGrowth' },
   { name: 'smoothing', module: './smoothing.ts', fn: 'benchSmoothing' },
   { name: 'latency', module: './latency.ts', fn: 'benchLatency' },
+  { name: 'replays', module: './replays.ts', fn: 'benchReplays' },
 ];
 
 async function main(): Promise<void> {

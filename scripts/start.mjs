@@ -8,7 +8,8 @@
 // manager run `node scripts/start.mjs` directly, or `npm start` (its script execs node, so npm forwards
 // the signal and exits 0 too).
 // Environment: PORT, HOST, STATIC_DIR, ICE_SERVERS, ALLOWED_ORIGINS, TRUST_PROXY and the limits (see
-// docs/lobby-protocol.md); FORCE_BUILD=1 rebuilds unconditionally; STATIC_DIR='' serves no client
+// docs/lobby-protocol.md), for shared replays DATA_DIR (default ./data), DATABASE_URL, REPLAY_* (see
+// docs/replays-api.md); FORCE_BUILD=1 rebuilds unconditionally; STATIC_DIR='' serves no client
 // (and skips the build).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -65,7 +66,7 @@ const { runSignalingProcess } = await import(pathToFileURL(entry).href);
 await runSignalingProcess(process.env, {
   announce: (base) => {
     const url = base.replace(/\/?$/, '/');
-    console.log(`\n  Rollback Pong is running: open ${url} in your browser\n  (replays: ${url}#/replay, practice: ${url}#/practice)\n`);
+    console.log(`\n  Rollback Pong is running: open ${url} in your browser\n  (replays: ${url}#/replay, shared matches: ${url}matches, practice: ${url}#/practice)\n`);
   },
 });
 // `npm start` runs us under `sh -c`, and on SIGTERM npm kills that shell, which does not pass the

@@ -19,6 +19,7 @@ import type { PeerGateCounters } from './peerjs-gate.ts';
 import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts';
 import type { PeerMount } from './peerjs.ts';
 import { createStaticHandler } from './static-files.ts';
+import type { ReplayApi } from './replays/api.ts';
 
 /** Figures for monitoring and tests. */
 export interface SignalingStats {
@@ -75,7 +76,7 @@ function hostForUrl(host: string): string {
 }
 
 /** Starts a signaling server and resolves once it listens. */
-export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
+export async function startSignalingServer(options: SignalingServerOptions & { readonly replays?: ReplayApi } = {}): Promise<SignalingServer> {
   const opts: ResolvedOptions = resolveOptions(options);
   const startedMs = Date.now();
   const counters: ConnectionCounters = {
@@ -123,6 +124,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       res.end(body);
     } else if (peer !== null && (pathname === '/peerjs' || pathname.startsWith('/peerjs/'))) {
       peer.handleRequest(req, res);
+    } else if (options.replays?.handle(req, res, pathname) === true) {
+      // `/api/replays*`: answered by the replay API (signaling/replays/api.ts).
     } else if (serveStatic !== null) {
       serveStatic(req, res, pathname).catch((error: unknown) => {
         opts.logger({ event: 'static-error', message: String(error) });

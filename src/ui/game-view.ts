@@ -17,6 +17,7 @@ import { createLagPanel, type LagPanel } from './lag-panel.ts';
 import { applySessionEvent, noticeForEvent, NoticeList } from './notices.ts';
 import { playerColour, SIDE_NAMES } from './palette.ts';
 import { endScreenText, replayFileName } from './messages.ts';
+import { createShareControl, keepMatchHistory } from './share-replay.ts';
 import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, positionsOf, profileFromSearch, smoothingFromSearch, TickProfile, type PongRenderer } from './render/index.ts';
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
 
@@ -82,7 +83,8 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const rematch = h('button', { type: 'button', class: 'primary', 'data-testid': 'rematch', text: 'Rematch' });
   const download = h('button', { type: 'button', 'data-testid': 'download-replay', text: 'Download replay' });
   const back = h('button', { type: 'button', 'data-testid': 'back-to-lobby', text: 'Back to lobby' });
-  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, download, back));
+  const share = createShareControl(() => encodeReplay(match.replay()), o.code);
+  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, download, share.button, back), share.panel);
   // Outside the stage: the stage captures pointers for touch steering, which would eat the buttons' clicks.
   const stageWrap = h('div', { class: 'stage-wrap' }, stage, end);
   const leave = h('button', { type: 'button', class: 'subtle', 'data-testid': 'leave', text: 'Leave' });
@@ -198,6 +200,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       const s = endScreenText(track.state, names);
       endTitle.textContent = s.title;
       rematch.hidden = false;
+      if (keepMatchHistory()) share.share();
     } else {
       endTitle.textContent = localGone ? 'You were disconnected from the match' : 'Everyone else left the match';
       rematch.hidden = true;

@@ -13,6 +13,7 @@ import { h } from './dom.ts';
 import { startDriver, type Driver } from './driver.ts';
 import { createGameView, type GameView } from './game-view.ts';
 import { savedName, saveName } from './landing.ts';
+import { createLobbyHistory } from './lobby-history.ts';
 import { createLobbyView, type LobbyModel, type LobbyView } from './lobby-view.ts';
 import { handshakeAbortedMessage, isNameProblem, joinNames, peerErrorMessage, serverErrorMessage, signalingClosedMessage } from './messages.ts';
 import type { OnlineHub } from './online.ts';
@@ -130,6 +131,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     },
     onLeave: () => leave(),
   });
+  const history = createLobbyHistory(room.code);
+  lobby.element.querySelector('.lobby-main')?.append(history.element);
   const chat: Chat = createChat(lobby.chatSlot, {
     maxLength: 280,
     onSend: (text) => {
@@ -195,6 +198,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     hook.settle = () => Promise.reject(new Error('no match running'));
     lobby.chatSlot.append(chat.element);
     lobby.element.hidden = false;
+    history.refresh();
     hook.view = 'lobby';
     testHook().page = 'lobby';
     refresh(env.now());
@@ -266,6 +270,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     if (startTimer !== undefined) clearTimeout(startTimer);
     game?.destroy();
     chat.destroy();
+    history.destroy();
     lobby.destroy();
     hub.leave();
   };

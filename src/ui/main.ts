@@ -9,10 +9,12 @@ import { linkConditionsFromSearchParams, PERFECT_LINK } from '../transport/link-
 import { mountLanding, mountNotFound, type ActionResult, type LandingActions } from './landing.ts';
 import { browserTransport, signalingUrl, transportFromSearch } from './links.ts';
 import { mountLobbyPage } from './lobby-page.ts';
+import { mountMatchesPage } from './matches-page.ts';
 import { OnlineHub, type OnlineEnv } from './online.ts';
 import type { Page } from './page.ts';
 import { mountPractice } from './practice.ts';
 import { mountReplayViewer } from './replay-viewer.ts';
+import { replayFileUrl } from './replays-api.ts';
 import { parseRoute, type Route } from './router.ts';
 import { testHook } from './test-hook.ts';
 import { mountWidgetsDemo } from './widgets-demo.ts';
@@ -88,6 +90,8 @@ function start(): void {
       case 'landing': return mountLanding(host, actions);
       case 'lobby': return mountLobbyPage(host, route.code, hub);
       case 'replay': return mountReplayViewer(host);
+      case 'shared-replay': return mountReplayViewer(host, { url: replayFileUrl(route.id), name: `shared replay ${route.id}` });
+      case 'matches': return mountMatchesPage(host);
       case 'practice': return mountPractice(host, route.players, route.countdownSeconds);
       case 'widgets': return mountWidgetsDemo(host);
       case 'not-found': return mountNotFound(host, route.path);

@@ -17,8 +17,8 @@ const SEEK_BUDGET = 8000;
 /** Game frames per second at 1x. */
 const FPS = 60;
 
-/** Mounts the replay viewer into `root`. */
-export function mountReplayViewer(root: HTMLElement): Page {
+/** Mounts the replay viewer into `root`; with `source`, opens the replay at that URL (a shared link). */
+export function mountReplayViewer(root: HTMLElement, source?: { readonly url: string; readonly name: string }): Page {
   resetTestHook('replay');
   const fileInput = h('input', { type: 'file', accept: '.json,.replay,application/json', class: 'visually-hidden', id: 'replay-file', 'data-testid': 'replay-file' });
   const openLabel = h('label', { for: 'replay-file', class: 'button primary', text: 'Open replay…' });
@@ -183,6 +183,18 @@ export function mountReplayViewer(root: HTMLElement): Page {
     await ensureRenderer();
   };
 
+  const openUrl = async (url: string, name: string): Promise<void> => {
+    fileName = name;
+    status.textContent = `Loading ${name}…`;
+    const text = await fetch(url).then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.status === 404 ? 'no such replay on this server' : `HTTP ${r.status}`))))
+      .catch((e: unknown) => e instanceof Error ? e : new Error(String(e)));
+    if (destroyed) return;
+    if (typeof text === 'string') return load(text, name);
+    error = text.message;
+    showStatus();
+    publish();
+  };
+
   const openFile = (file: File | undefined): void => {
     if (file === undefined) return;
     void file.text().then((text) => load(text, file.name));
@@ -244,6 +256,7 @@ export function mountReplayViewer(root: HTMLElement): Page {
   window.addEventListener('keydown', onKey);
   setControls();
   publish();
+  if (source !== undefined) void openUrl(source.url, source.name);
 
   return {
     destroy(): void {

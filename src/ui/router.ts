@@ -2,6 +2,7 @@
  * Client-side routes. Paths for pages the server knows (`/`, `/lobby/<code>`, which the signaling
  * server answers with index.html), hashes for pages that must work from any static host
  * (`#/replay`, `#/practice`, `#/widgets`); `/replay` and `/practice` paths also work where served.
+ * `/replay/<id>` (a replay shared through the server) and `/matches` need the signaling server.
  */
 
 /** A parsed route. */
@@ -9,6 +10,8 @@ export type Route =
   | { readonly kind: 'landing' }
   | { readonly kind: 'lobby'; readonly code: string }
   | { readonly kind: 'replay' }
+  | { readonly kind: 'shared-replay'; readonly id: string }
+  | { readonly kind: 'matches' }
   | { readonly kind: 'practice'; readonly players: number; readonly countdownSeconds: number }
   | { readonly kind: 'widgets' }
   | { readonly kind: 'not-found'; readonly path: string };
@@ -26,6 +29,9 @@ export function parseRoute(pathname: string, search = '', hash = ''): Route {
   if (name === '') return { kind: 'landing' };
   if (name === 'replay') return { kind: 'replay' };
   if (name === 'widgets') return { kind: 'widgets' };
+  if (name === 'matches') return { kind: 'matches' };
+  const shared = /^replay\/([A-Za-z0-9_-]{16})$/.exec(name);
+  if (shared?.[1] !== undefined) return { kind: 'shared-replay', id: shared[1] };
   if (name === 'practice') {
     const n = Number(query.get('players') ?? '2');
     const c = Number(query.get('countdown') ?? '3');
@@ -59,6 +65,8 @@ export function routeHref(route: Route): string {
     case 'replay': return '/#/replay';
     case 'practice': return `/#/practice?players=${route.players}${route.countdownSeconds === 3 ? '' : `&countdown=${route.countdownSeconds}`}`;
     case 'widgets': return '/#/widgets';
+    case 'shared-replay': return `/replay/${route.id}`;
+    case 'matches': return '/matches';
     case 'not-found': return route.path;
     default: return assertNever(route);
   }

@@ -21,6 +21,10 @@ describe('routes', () => {
     expect(parseRoute('/practice', '?players=9')).toEqual({ kind: 'practice', players: 2, countdownSeconds: 3 });
     expect(parseRoute('/lobby/bad code!')).toEqual({ kind: 'not-found', path: '/lobby/bad code!' });
     expect(parseRoute('/', '', '#/nope')).toEqual({ kind: 'not-found', path: '#/nope' });
+    expect(parseRoute('/replay/AbCdEfGhIjKl-_12')).toEqual({ kind: 'shared-replay', id: 'AbCdEfGhIjKl-_12' });
+    expect(parseRoute('/', '', '#/replay/AbCdEfGhIjKl-_12')).toEqual({ kind: 'shared-replay', id: 'AbCdEfGhIjKl-_12' });
+    expect(parseRoute('/replay/short')).toEqual({ kind: 'not-found', path: '/replay/short' });
+    expect(parseRoute('/matches')).toEqual({ kind: 'matches' });
   });
 
   it('round-trips every route through its href', () => {
@@ -28,6 +32,8 @@ describe('routes', () => {
       fc.constant({ kind: 'landing' } as const),
       fc.constant({ kind: 'replay' } as const),
       fc.constant({ kind: 'widgets' } as const),
+      fc.constant({ kind: 'matches' } as const),
+      fc.record({ kind: fc.constant('shared-replay' as const), id: fc.stringMatching(/^[A-Za-z0-9_-]{16}$/) }),
       fc.record({ kind: fc.constant('practice' as const), players: fc.integer({ min: 2, max: 4 }), countdownSeconds: fc.integer({ min: 0, max: 9 }) }),
       fc.record({ kind: fc.constant('lobby' as const), code: fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/) }),
     );
