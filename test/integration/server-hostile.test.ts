@@ -68,6 +68,21 @@ describe('hostile lobby clients: message shape', () => {
     expect(error.code).toBe('name-taken');
     expect(error.message).not.toMatch(/ann/i);
   });
+  it('refuses Latin-script look-alikes of a member\'s name (dotless i, alpha, click, dotless j, iota, rn) with name-taken', async () => {
+    const s = await start();
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    for (const name of ['Joe', 'Ivan']) track(await joinLobby(s.wsUrl, a.joined.code, name)); // 3 of 4 places
+    const m = track(await createLobby(s.wsUrl, 'Mike'));
+    const spoofs: [string, string][] = [
+      ...['Al\u0131ce', '\u0251lice', 'A\u01c0ice', '\u0237oe', '\u0196van', '\u0269van'].map((n): [string, string] => [a.joined.code, n]),
+      [m.joined.code, 'rnike'],
+    ];
+    for (const [code, spoof] of spoofs) {
+      const r = track(await raw(s.wsUrl));
+      r.send({ kind: 'join', code, name: spoof });
+      expect((await r.take('error')).code, spoof).toBe('name-taken');
+    }
+  });
 });
 
 describe('hostile lobby clients: per-address limits', () => {
