@@ -149,6 +149,21 @@ describe('hostile lobby clients: per-address limits', () => {
     expect((await track(await raw(s.wsUrl, { ...xff('10.0.0.3'), ...from('127.0.0.5') })).closed()).code).toBe(4029);
     await expectHealthy(s);
   });
+  it('counts an IPv6 client by its /64, and an IPv4-mapped IPv6 address as the IPv4 address', async () => {
+    const s = await start({ maxConnectionsPerAddress: 2, trustProxy: ['127.0.0.1'] });
+    const xff = (client: string) => ({ headers: { 'x-forwarded-for': client } });
+    // One /64 written three ways (zeros compressed or not, upper case): two slots in all.
+    track(await raw(s.wsUrl, xff('2001:db8:0:7::1')));
+    track(await raw(s.wsUrl, xff('2001:DB8:0:7:ffff:ffff:ffff:ffff')));
+    expect((await track(await raw(s.wsUrl, xff('2001:0db8:0000:0007:1234::9'))).closed()).code).toBe(4029);
+    const neighbour = track(await raw(s.wsUrl, xff('2001:db8:0:8::1'))); // the next /64 is another address
+    neighbour.send({ kind: 'ping', nonce: 1 });
+    expect(await neighbour.take('pong')).toMatchObject({ nonce: 1 });
+    track(await raw(s.wsUrl, xff('10.1.2.3')));
+    track(await raw(s.wsUrl, xff('::ffff:10.1.2.3')));
+    expect((await track(await raw(s.wsUrl, xff('::ffff:a01:203'))).closed()).code).toBe(4029); // hex form of 10.1.2.3
+    await expectHealthy(s);
+  });
 });
 
 describe('hostile lobby clients: idle and slow sockets', () => {
