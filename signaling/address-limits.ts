@@ -17,6 +17,8 @@ import type { TokenBucket } from './rate-limit.ts';
 /** The limits, as resolved options. */
 export interface AddressLimitOptions {
   readonly maxConnectionsPerAddress: number;
+  /** TCP sockets of one address (any kind), counted on connect by `openSocket`. */
+  readonly maxSocketsPerAddress: number;
   readonly maxLobbiesPerAddress: number;
   readonly lobbyCreatesPerMinute: number;
   readonly lobbyCreateBurst: number;
@@ -67,11 +69,13 @@ export function addressKey(address: string | undefined): string {
 
 /** One address's usage; deleted once it holds nothing. */
 interface Usage extends TokenBucket {
+  /** TCP sockets (`openSocket`), whatever they carry. */
+  sockets: number;
   connections: number;
   lobbies: number;
 }
 
-/** Counts what each address holds. */
+/** Counts what each address holds (TCP sockets, WebSockets, lobbies). */
 export class AddressBook {
   private readonly usage = new Map<string, Usage>();
   private readonly trusted: ReadonlySet<string>;
@@ -97,6 +101,35 @@ export class AddressBook {
       if (!this.trusted.has(hop)) return addressKey(hop);
     }
     return addressKey(peer);
+  }
+
+  /**
+   * Counts a new TCP socket from `remoteAddress` (the TCP peer's, before any byte is read); false
+   * (nothing counted) when its address holds `maxSocketsPerAddress`. A trusted proxy carries many
+   * clients: its sockets are not counted (true).
+   */
+  openSocket(remoteAddress: string | undefined): boolean {
+    const peer = normalizeAddress(remoteAddress);
+    if (this.trusted.has(peer)) return true;
+    const key = addressKey(peer);
+    const usage = this.entry(key);
+    if (usage.sockets >= this.options.maxSocketsPerAddress) {
+      this.prune(key, usage);
+      return false;
+    }
+    usage.sockets += 1;
+    return true;
+  }
+
+  /** A TCP socket counted by `openSocket` closed. */
+  closeSocket(remoteAddress: string | undefined): void {
+    const peer = normalizeAddress(remoteAddress);
+    if (this.trusted.has(peer)) return;
+    const key = addressKey(peer);
+    const usage = this.usage.get(key);
+    if (usage === undefined) return;
+    usage.sockets = Math.max(0, usage.sockets - 1);
+    this.prune(key, usage);
   }
 
   /** Counts a new connection from `address`; false (nothing counted) when it is at its cap. */
@@ -147,7 +180,7 @@ export class AddressBook {
     let usage = this.usage.get(address);
     if (usage === undefined) {
       const { lobbyCreateBurst, lobbyCreatesPerMinute } = this.options;
-      usage = { connections: 0, lobbies: 0, tokens: lobbyCreateBurst, lastMs: 0, ratePerMs: lobbyCreatesPerMinute / 60_000, burst: lobbyCreateBurst };
+      usage = { sockets: 0, connections: 0, lobbies: 0, tokens: lobbyCreateBurst, lastMs: 0, ratePerMs: lobbyCreatesPerMinute / 60_000, burst: lobbyCreateBurst };
       this.usage.set(address, usage);
     }
     return usage;
@@ -158,6 +191,6 @@ export class AddressBook {
    * every socket and whose lobbies all expired starts afresh, which the lobby cap still bounds.
    */
   private prune(address: string, usage: Usage): void {
-    if (usage.connections === 0 && usage.lobbies === 0) this.usage.delete(address);
+    if (usage.sockets === 0 && usage.connections === 0 && usage.lobbies === 0) this.usage.delete(address);
   }
 }

@@ -50,6 +50,12 @@ export interface SignalingServerOptions {
   readonly maxConnections?: number;
   /** Open WebSockets (signaling + PeerJS) from one address (default 32). */
   readonly maxConnectionsPerAddress?: number;
+  /**
+   * TCP sockets from one address (HTTP requests, upgrades in progress, WebSockets), counted as each
+   * connects, before any byte is read; the excess is destroyed. Trusted proxies are not counted.
+   * At least `maxConnectionsPerAddress` (default twice it: 64).
+   */
+  readonly maxSocketsPerAddress?: number;
   /** Lobbies one address may hold, empty ones awaiting expiry included (default 8). */
   readonly maxLobbiesPerAddress?: number;
   /** Lobby creations per address per minute, sustained (default 6). */
@@ -98,6 +104,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   maxLobbies: 10_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 32,
+  maxSocketsPerAddress: 64,
   maxLobbiesPerAddress: 8,
   lobbyCreatesPerMinute: 6,
   lobbyCreateBurst: 6,
@@ -117,14 +124,21 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
 
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */
 export function resolveOptions(options: SignalingServerOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS, ...options };
+  const resolved: ResolvedOptions = {
+    ...DEFAULT_OPTIONS,
+    ...options,
+    maxSocketsPerAddress: options.maxSocketsPerAddress ?? 2 * (options.maxConnectionsPerAddress ?? DEFAULT_OPTIONS.maxConnectionsPerAddress),
+  };
   const positive = [
     'maxMessageBytes', 'messagesPerSecond', 'messageBurst', 'maxLobbies', 'maxConnections', 'heartbeatMs', 'emptyLobbyTtlMs',
-    'maxConnectionsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
+    'maxConnectionsPerAddress', 'maxSocketsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
     'maxBufferedBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
   ] as const;
   for (const key of positive) {
     if (!(resolved[key] > 0)) throw new RangeError(`signaling option ${key} must be > 0`);
+  }
+  if (resolved.maxSocketsPerAddress < resolved.maxConnectionsPerAddress) {
+    throw new RangeError('signaling option maxSocketsPerAddress must be >= maxConnectionsPerAddress');
   }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) throw new RangeError('bad port');
   return resolved;
@@ -158,6 +172,7 @@ const NUMERIC_ENV = [
   ['MAX_LOBBIES', 'maxLobbies', 1, 10_000_000],
   ['MAX_CONNECTIONS', 'maxConnections', 1, 10_000_000],
   ['MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 1, 10_000_000],
+  ['MAX_SOCKETS_PER_ADDRESS', 'maxSocketsPerAddress', 1, 10_000_000],
   ['MAX_LOBBIES_PER_ADDRESS', 'maxLobbiesPerAddress', 1, 10_000_000],
   ['LOBBY_CREATES_PER_MINUTE', 'lobbyCreatesPerMinute', 1, 1_000_000],
   ['LOBBY_CREATE_BURST', 'lobbyCreateBurst', 1, 1_000_000],

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -38,7 +38,7 @@ export interface SignalingStats {
   /** Lobby sockets closed as slow readers (4009), for holding no lobby in time (4010). */
   readonly closedSlowReaders: number;
   readonly closedJoinTimeout: number;
-  /** Connections refused by the per-address cap (lobby: 4029; PeerJS: HTTP 429). */
+  /** Connections refused by the per-address caps (lobby: 4029; PeerJS: HTTP 429; raw TCP: destroyed). */
   readonly refusedPerAddress: number;
   readonly recordsRelayed: number;
   readonly recordsDropped: number;
@@ -47,7 +47,7 @@ export interface SignalingStats {
   readonly peerDropped: number;
   readonly peerClosedSlowReaders: number;
   readonly peerClosedForAbuse: number;
-  /** Addresses holding a connection or a lobby. */
+  /** Addresses holding a TCP socket, a connection or a lobby. */
   readonly addresses: number;
 }
 
@@ -65,6 +65,13 @@ export interface SignalingServer {
 }
 
 function ignoreError(): void {}
+
+/** How long a refused WebSocket may take to finish its close handshake before it is cut. */
+const REFUSED_GRACE_MS = 1_000;
+
+function terminate(ws: WebSocket): void {
+  ws.terminate();
+}
 
 function destroyOnError(this: Duplex): void {
   this.destroy();
@@ -134,6 +141,33 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       res.end('not found');
     }
   };
+  // Refused WebSockets: closed at once, and cut if their close handshake has not ended within the
+  // grace (a client that never answers the close frame would otherwise hold it for ws's 30 s).
+  const refused = new Set<WebSocket>();
+  const onRefusedClose = function (this: WebSocket): void {
+    refused.delete(this);
+  };
+  const refuse = (ws: WebSocket, code: number, reason: string): void => {
+    refused.add(ws);
+    ws.on('close', onRefusedClose);
+    ws.close(code, reason);
+    setTimeout(terminate, REFUSED_GRACE_MS, ws).unref();
+  };
+
+  // Every TCP socket counts against its address from the moment it connects, before any byte is
+  // read (`maxSocketsPerAddress`): one address cannot hold file descriptors by the thousand.
+  const onTcpClose = function (this: Socket): void {
+    addresses.closeSocket(this.remoteAddress);
+  };
+  const onTcpConnection = (socket: Socket): void => {
+    if (!addresses.openSocket(socket.remoteAddress)) {
+      counters.refusedPerAddress += 1;
+      socket.destroy();
+      return;
+    }
+    socket.on('close', onTcpClose);
+  };
+
   // An HTTP request (an upgrade included) must arrive whole within the join timeout: a socket that
   // opens TCP and never sends its upgrade holds nothing for long (checked every second).
   const httpServer = createServer({
@@ -141,6 +175,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     requestTimeout: opts.joinTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, opts.joinTimeoutMs),
   }, onRequest);
+  httpServer.on('connection', onTcpConnection);
 
   // Heartbeat: a socket still awaiting the pong of the previous ping is dead. PeerJS sockets are
   // tracked here; signaling sockets check their own byte count (`SignalingSocket.heartbeat`).
@@ -172,7 +207,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         // Checked below the cap just before the upgrade; counted now that it is open.
         if (!addresses.openConnection(ws.address)) {
           counters.refusedPerAddress += 1;
-          ws.close(CloseCode.tooManyConnections, ErrorCode.tooManyConnections);
+          refuse(ws, CloseCode.tooManyConnections, ErrorCode.tooManyConnections);
           return;
         }
         ws.on('close', () => addresses.closeConnection(ws.address));
@@ -187,12 +222,12 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   // would keep the whole request (headers and all) alive for the life of the connection.
   const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients, addresses };
   const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
-    clients.add(ws);
     const address = addresses.clientAddress(req);
-    // Refusals after the upgrade, so that a browser can read the reason.
+    // Refusals after the upgrade, so that a browser can read the reason. A refused socket is not in
+    // `clients` and counts against nothing: it only waits (at most REFUSED_GRACE_MS) for its close.
     const refusal = !originAllowed(req)
       ? ({ code: ErrorCode.originDenied, close: CloseCode.originDenied } as const)
-      : connectionCount() > opts.maxConnections
+      : connectionCount() >= opts.maxConnections
         ? ({ code: ErrorCode.serverFull, close: CloseCode.serverFull } as const)
         : !addresses.openConnection(address)
           ? ({ code: ErrorCode.tooManyConnections, close: CloseCode.tooManyConnections } as const)
@@ -200,11 +235,11 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     if (refusal !== null) {
       if (refusal.code === ErrorCode.tooManyConnections) counters.refusedPerAddress += 1;
       ws.on('error', ignoreError);
-      ws.on('close', () => clients.delete(ws));
       sendError(ws, counters, refusal);
-      ws.close(refusal.close, refusal.code);
+      refuse(ws, refusal.close, refusal.code);
       return;
     }
+    clients.add(ws);
     attachConnection(ws, req.socket, connectionContext, address);
   };
 
@@ -285,6 +320,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       for (const ws of clients) ws.terminate();
       for (const ws of peer?.clients ?? []) ws.terminate();
+      for (const ws of refused) ws.terminate();
       httpServer.closeAllConnections();
       registry.close();
       wss.close();

@@ -166,6 +166,66 @@ describe('hostile lobby clients: per-address limits', () => {
   });
 });
 
+/** A WebSocket upgrade over raw TCP that never answers anything (not even the close frame). */
+async function mute(port: number, localAddress: string, path = '/ws'): Promise<{ upgraded: boolean; isClosed: () => boolean; destroy: () => void }> {
+  const tcp = connect({ port, host: '127.0.0.1', localAddress });
+  let closed = false;
+  let head = '';
+  tcp.on('error', () => {}).on('close', () => { closed = true; });
+  tcp.on('data', (chunk: Buffer) => { head += chunk.toString('latin1'); });
+  await new Promise<void>((resolve) => tcp.once('connect', () => resolve()).once('close', () => resolve()));
+  tcp.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  await until(() => closed || head.includes('\r\n\r\n'), 'upgrade answer').catch(() => null);
+  return { upgraded: head.startsWith('HTTP/1.1 101'), isClosed: () => closed, destroy: () => tcp.destroy() };
+}
+
+describe('hostile lobby clients: refused and raw sockets', () => {
+  it('refused upgrades that never answer the close frame do not count and are cut: another address still gets in', async () => {
+    const s = await start({ maxConnections: 20, maxConnectionsPerAddress: 2, maxSocketsPerAddress: 100 });
+    const mutes: Awaited<ReturnType<typeof mute>>[] = [];
+    for (let i = 0; i < 25; i++) mutes.push(await mute(s.port, '127.0.0.1'));
+    try {
+      expect(mutes.every((m) => m.upgraded)).toBe(true);
+      expect(s.stats().connections).toBe(2);
+      expect(s.stats().refusedPerAddress).toBe(23);
+      await expectHealthy(s, '127.0.0.2'); // not server-full (4013)
+      await until(() => mutes.filter((m) => m.isClosed()).length === 23, 'refused sockets cut', 4000);
+      expect(mutes.slice(0, 2).some((m) => m.isClosed())).toBe(false); // the two accepted ones live on
+    } finally {
+      for (const m of mutes) m.destroy();
+    }
+  });
+
+  it('caps raw TCP sockets per address before any upgrade (maxSocketsPerAddress): the excess is destroyed', async () => {
+    const s = await start({ maxSocketsPerAddress: 4, maxConnectionsPerAddress: 2 });
+    const sockets = Array.from({ length: 10 }, () => {
+      const tcp = connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+      const state = { tcp, closed: false };
+      tcp.on('error', () => {}).on('close', () => { state.closed = true; }).resume();
+      return state;
+    });
+    try {
+      await until(() => sockets.filter((x) => x.closed).length === 6, 'excess sockets destroyed', 3000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sockets.filter((x) => x.closed).length).toBe(6);
+      expect(s.stats().refusedPerAddress).toBe(6);
+      await expectHealthy(s); // other addresses are untouched
+      for (const x of sockets) x.tcp.destroy();
+      // The address gets its sockets back once the server has seen them close.
+      let again: Raw | null = null;
+      for (const deadline = Date.now() + 3000; again === null && Date.now() < deadline;) {
+        again = await raw(s.wsUrl, from('127.0.0.3')).catch(() => null);
+      }
+      if (again === null) throw new Error('127.0.0.3 never got a socket back');
+      track(again);
+      again.send({ kind: 'ping', nonce: 4 });
+      expect(await again.take('pong')).toMatchObject({ nonce: 4 });
+    } finally {
+      for (const x of sockets) x.tcp.destroy();
+    }
+  });
+});
+
 describe('hostile lobby clients: idle and slow sockets', () => {
   it('closes a lobby socket that never creates or joins (4010), also after leaving; a raw TCP socket that never upgrades is cut', async () => {
     const s = await start({ joinTimeoutMs: 300 });
