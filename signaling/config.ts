@@ -66,8 +66,19 @@ export interface SignalingServerOptions {
   readonly trustProxy?: readonly string[];
   /** A lobby socket that has not created or joined a lobby this long after opening (or leaving) is closed, 4010 (default 15 s). */
   readonly joinTimeoutMs?: number;
-  /** Bytes a socket may have waiting to be sent; a reader slower than that is closed, 4009 (default 1 MiB). */
+  /**
+   * Bytes a socket may have waiting to be sent (default 1 MiB). Traffic relayed from other members is
+   * dropped once half of it is used; a reader that cannot take the server's own messages within it
+   * is closed, 4009.
+   */
   readonly maxBufferedBytes?: number;
+  /**
+   * Bytes one member may relay (signals, chat, records) to one other member per second, sustained
+   * (token bucket refill; default 64 KiB); the excess is dropped with one `rate-limited` error.
+   */
+  readonly relayBytesPerSecond?: number;
+  /** That budget's burst, in bytes (default 256 KiB; at least twice `maxMessageBytes`). */
+  readonly relayBurstBytes?: number;
   /** `record` messages per second per member, sustained (default 10). */
   readonly recordsPerSecond?: number;
   /** `record` messages per member in one burst (default 20). */
@@ -111,6 +122,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   trustProxy: [],
   joinTimeoutMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
+  relayBytesPerSecond: 64 * 1024,
+  relayBurstBytes: 256 * 1024,
   recordsPerSecond: 10,
   recordBurst: 20,
   peerQueueMessages: 32,
@@ -132,13 +145,16 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
   const positive = [
     'maxMessageBytes', 'messagesPerSecond', 'messageBurst', 'maxLobbies', 'maxConnections', 'heartbeatMs', 'emptyLobbyTtlMs',
     'maxConnectionsPerAddress', 'maxSocketsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
-    'maxBufferedBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
+    'maxBufferedBytes', 'relayBytesPerSecond', 'relayBurstBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
   ] as const;
   for (const key of positive) {
     if (!(resolved[key] > 0)) throw new RangeError(`signaling option ${key} must be > 0`);
   }
   if (resolved.maxSocketsPerAddress < resolved.maxConnectionsPerAddress) {
     throw new RangeError('signaling option maxSocketsPerAddress must be >= maxConnectionsPerAddress');
+  }
+  if (resolved.relayBurstBytes < 2 * resolved.maxMessageBytes) {
+    throw new RangeError('signaling option relayBurstBytes must be >= 2 * maxMessageBytes');
   }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) throw new RangeError('bad port');
   return resolved;
@@ -178,6 +194,8 @@ const NUMERIC_ENV = [
   ['LOBBY_CREATE_BURST', 'lobbyCreateBurst', 1, 1_000_000],
   ['JOIN_TIMEOUT_MS', 'joinTimeoutMs', 100, 3_600_000],
   ['MAX_BUFFERED_BYTES', 'maxBufferedBytes', 16 * 1024, 1024 * 1024 * 1024],
+  ['RELAY_BYTES_PER_SECOND', 'relayBytesPerSecond', 1024, 1024 * 1024 * 1024],
+  ['RELAY_BURST_BYTES', 'relayBurstBytes', 32 * 1024, 1024 * 1024 * 1024],
   ['RECORDS_PER_SECOND', 'recordsPerSecond', 1, 10_000],
   ['RECORD_BURST', 'recordBurst', 1, 10_000],
   ['PEER_QUEUE_MESSAGES', 'peerQueueMessages', 1, 100_000],

@@ -42,6 +42,8 @@ export interface SignalingStats {
   readonly refusedPerAddress: number;
   readonly recordsRelayed: number;
   readonly recordsDropped: number;
+  /** Relays (signal, chat, record) dropped: the target's buffer past the watermark, or the sender's budget spent. */
+  readonly relaysDropped: number;
   /** PeerJS gate: refused frames, dropped relays, slow readers, floods. */
   readonly peerBadMessages: number;
   readonly peerDropped: number;
@@ -87,7 +89,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const startedMs = Date.now();
   const counters: ConnectionCounters = {
     messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0, closedSlowReaders: 0, closedJoinTimeout: 0,
-    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0,
+    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0,
   };
   const peerCounters: PeerGateCounters = { peerBadMessages: 0, peerDropped: 0, peerClosedSlowReaders: 0, peerClosedForAbuse: 0 };
   let deadDropped = 0;

@@ -248,23 +248,84 @@ describe('hostile lobby clients: idle and slow sockets', () => {
     await expectHealthy(s);
   });
 
-  it('closes a member that stops reading once its outgoing buffer passes maxBufferedBytes (4009)', async () => {
-    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000 });
-    const reader = track(await createLobby(s.wsUrl, 'Sleepy'));
-    const flooder = track(await joinLobby(s.wsUrl, reader.joined.code, 'Flood'));
-    await reader.r.take('member-joined');
-    // The non-reader: its TCP socket is paused, so the kernel buffers fill and then the server's.
-    const tcp = (reader.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  it('a member cannot get a slow-reading member closed: relays past the watermark are dropped, counted, one rate-limited to the sender', async () => {
+    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000, relayBurstBytes: 1024 * 1024 * 1024 });
+    const victim = track(await createLobby(s.wsUrl, 'Sleepy'));
+    const flooder = track(await joinLobby(s.wsUrl, victim.joined.code, 'Flood'));
+    const friend = track(await joinLobby(s.wsUrl, victim.joined.code, 'Friend'));
+    await victim.r.take('member-joined');
+    await victim.r.take('member-joined');
+    // The victim stops reading: its TCP socket is paused, so the kernel buffers fill and then the server's.
+    const tcp = (victim.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     tcp.pause();
     const data = { blob: 'x'.repeat(15_000) };
-    for (let i = 0; i < 3000 && s.stats().closedSlowReaders === 0; i++) {
-      flooder.r.send({ kind: 'signal', to: reader.joined.memberId, data });
+    let sent = 0;
+    for (; sent < 3000 && s.stats().relaysDropped < 50; sent++) {
+      flooder.r.send({ kind: 'signal', to: victim.joined.memberId, data });
+      if (sent % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(() => s.stats().relaysDropped >= 50, 'relays dropped at the watermark', 10_000);
+    flooder.r.send({ kind: 'record', data: 'QUJD' }); // records and chat take the same path (small: they may fit)
+    flooder.r.send({ kind: 'chat', text: 'spam' });
+    await flooder.r.take('chat'); // the sender's own echo still arrives
+    expect(s.stats().closedSlowReaders).toBe(0);
+    expect(flooder.r.queue.filter((m) => m.kind === 'error').map((m) => m.kind === 'error' && m.code)).toEqual(['rate-limited']);
+    tcp.resume();
+    // The victim is still a member: it reads everything that was not dropped, then a friend's chat.
+    friend.r.send({ kind: 'chat', text: 'are you there?' });
+    await until(() => victim.r.queue.some((m) => m.kind === 'chat' && m.text === 'are you there?'), 'friend chat after resume', 10_000);
+    // Everything the flooder relayed (its signals, record and chat line) arrived, but what was dropped.
+    const fromFlooder = victim.r.queue.filter((m) => (m.kind === 'signal' || m.kind === 'record' || m.kind === 'chat') && m.from === flooder.joined.memberId);
+    expect(fromFlooder.length).toBe(sent + 2 - s.stats().relaysDropped);
+    expect(friend.r.count('member-left')).toBe(0);
+    expect(s.stats().closedSlowReaders).toBe(0);
+    await expectHealthy(s);
+  }, 30_000);
+
+  it('bounds the relay bytes one member pushes at another (multi-byte text counted in bytes); others still reach it', async () => {
+    const s = await start({ relayBytesPerSecond: 1024, relayBurstBytes: 64 * 1024 });
+    const victim = track(await createLobby(s.wsUrl, 'Target'));
+    const flooder = track(await joinLobby(s.wsUrl, victim.joined.code, 'Flood'));
+    const friend = track(await joinLobby(s.wsUrl, victim.joined.code, 'Friend'));
+    const data = '\u20ac'.repeat(4000); // 4,000 UTF-16 units, 12,000 bytes of UTF-8
+    const relayed = Buffer.byteLength(JSON.stringify({ kind: 'signal', from: flooder.joined.memberId, data }));
+    const fit = Math.floor((64 * 1024) / relayed);
+    expect(fit).toBe(5); // counted in UTF-16 units, 16 would fit
+    for (let i = 0; i < 20; i++) flooder.r.send({ kind: 'signal', to: victim.joined.memberId, data });
+    flooder.r.send({ kind: 'ping', nonce: 1 });
+    await flooder.r.take('pong');
+    friend.r.send({ kind: 'signal', to: victim.joined.memberId, data: 'hello' }); // its own budget
+    await until(() => victim.r.queue.some((m) => m.kind === 'signal' && m.from === friend.joined.memberId), 'friend signal');
+    expect(victim.r.queue.filter((m) => m.kind === 'signal' && m.from === flooder.joined.memberId).length).toBe(fit);
+    expect(s.stats().relaysDropped).toBe(20 - fit);
+    expect(flooder.r.count('error')).toBe(1);
+    expect((await flooder.r.take('error')).code).toBe('rate-limited');
+    await expectHealthy(s);
+  });
+
+  it('still closes a genuinely slow reader (4009) once the server\'s own messages to it pass maxBufferedBytes', async () => {
+    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000, relayBurstBytes: 1024 * 1024 * 1024 });
+    const reader = track(await createLobby(s.wsUrl, 'Sleepy'));
+    const other = track(await joinLobby(s.wsUrl, reader.joined.code, 'Other'));
+    await reader.r.take('member-joined');
+    const tcp = (reader.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    // Relays fill the kernel buffers and the server's up to the watermark (then they are dropped)...
+    const data = { blob: 'x'.repeat(15_000) };
+    for (let i = 0; i < 3000 && s.stats().relaysDropped === 0; i++) {
+      other.r.send({ kind: 'signal', to: reader.joined.memberId, data });
       if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(() => s.stats().relaysDropped > 0, 'watermark reached', 10_000);
+    // ...then the server's own messages (member updates) find no room: the reader is closed.
+    for (let i = 0; i < 20_000 && s.stats().closedSlowReaders === 0; i++) {
+      other.r.send({ kind: 'set-ready', ready: i % 2 === 0 });
+      if (i % 200 === 199) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await until(() => s.stats().closedSlowReaders === 1, 'slow reader closed', 10_000);
     tcp.resume();
     expect((await reader.r.closed(10_000)).code).toBe(4009);
-    expect(await flooder.r.take('member-left', 5000)).toMatchObject({ memberId: reader.joined.memberId });
+    expect(await other.r.take('member-left', 5000)).toMatchObject({ memberId: reader.joined.memberId });
     await expectHealthy(s);
   }, 30_000);
 });
