@@ -199,6 +199,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       maxBufferedBytes: opts.maxBufferedBytes,
       messagesPerSecond: opts.messagesPerSecond,
       messageBurst: opts.messageBurst,
+      relayBytesPerSecond: opts.relayBytesPerSecond,
+      relayBurstBytes: opts.relayBurstBytes,
       peerQueueMessages: opts.peerQueueMessages,
       peerQueueBytes: opts.peerQueueBytes,
       nowMs: Date.now,
