@@ -187,11 +187,12 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
    */
   relayTo(target: MemberSink, text: string): boolean {
     const ctx = this.ctx;
-    if (ctx === null || !(target instanceof SignalingSocket)) return false;
+    // A target that is closing is no fault of the sender: nothing to deliver, nothing to report.
+    if (ctx === null || !(target instanceof SignalingSocket) || target.readyState !== WebSocket.OPEN) return false;
     const { options, counters } = ctx;
     const bytes = Buffer.byteLength(text);
     const now = ctx.nowMs();
-    if (target.readyState === WebSocket.OPEN && target.bufferedAmount + bytes <= options.maxBufferedBytes / 2 && takeToken(this.budgetFor(target, now), now, bytes)) {
+    if (target.bufferedAmount + bytes <= options.maxBufferedBytes / 2 && takeToken(this.budgetFor(target, now), now, bytes)) {
       this.relaysDropping = false;
       target.deliver(text, bytes);
       return true;
