@@ -50,6 +50,12 @@ export interface SignalingServerOptions {
   readonly maxConnections?: number;
   /** Open WebSockets (signaling + PeerJS) from one address (default 32). */
   readonly maxConnectionsPerAddress?: number;
+  /**
+   * TCP sockets from one address (HTTP requests, upgrades in progress, WebSockets), counted as each
+   * connects, before any byte is read; the excess is destroyed. Trusted proxies are not counted.
+   * At least `maxConnectionsPerAddress` (default twice it: 64).
+   */
+  readonly maxSocketsPerAddress?: number;
   /** Lobbies one address may hold, empty ones awaiting expiry included (default 8). */
   readonly maxLobbiesPerAddress?: number;
   /** Lobby creations per address per minute, sustained (default 6). */
@@ -60,8 +66,19 @@ export interface SignalingServerOptions {
   readonly trustProxy?: readonly string[];
   /** A lobby socket that has not created or joined a lobby this long after opening (or leaving) is closed, 4010 (default 15 s). */
   readonly joinTimeoutMs?: number;
-  /** Bytes a socket may have waiting to be sent; a reader slower than that is closed, 4009 (default 1 MiB). */
+  /**
+   * Bytes a socket may have waiting to be sent (default 1 MiB). Traffic relayed from other members is
+   * dropped once half of it is used; a reader that cannot take the server's own messages within it
+   * is closed, 4009.
+   */
   readonly maxBufferedBytes?: number;
+  /**
+   * Bytes one member may relay (signals, chat, records) to one other member per second, sustained
+   * (token bucket refill; default 64 KiB); the excess is dropped with one `rate-limited` error.
+   */
+  readonly relayBytesPerSecond?: number;
+  /** That budget's burst, in bytes (default 256 KiB; at least twice `maxMessageBytes`). */
+  readonly relayBurstBytes?: number;
   /** `record` messages per second per member, sustained (default 10). */
   readonly recordsPerSecond?: number;
   /** `record` messages per member in one burst (default 20). */
@@ -98,12 +115,15 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   maxLobbies: 10_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 32,
+  maxSocketsPerAddress: 64,
   maxLobbiesPerAddress: 8,
   lobbyCreatesPerMinute: 6,
   lobbyCreateBurst: 6,
   trustProxy: [],
   joinTimeoutMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
+  relayBytesPerSecond: 64 * 1024,
+  relayBurstBytes: 256 * 1024,
   recordsPerSecond: 10,
   recordBurst: 20,
   peerQueueMessages: 32,
@@ -117,14 +137,24 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
 
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */
 export function resolveOptions(options: SignalingServerOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS, ...options };
+  const resolved: ResolvedOptions = {
+    ...DEFAULT_OPTIONS,
+    ...options,
+    maxSocketsPerAddress: options.maxSocketsPerAddress ?? 2 * (options.maxConnectionsPerAddress ?? DEFAULT_OPTIONS.maxConnectionsPerAddress),
+  };
   const positive = [
     'maxMessageBytes', 'messagesPerSecond', 'messageBurst', 'maxLobbies', 'maxConnections', 'heartbeatMs', 'emptyLobbyTtlMs',
-    'maxConnectionsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
-    'maxBufferedBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
+    'maxConnectionsPerAddress', 'maxSocketsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
+    'maxBufferedBytes', 'relayBytesPerSecond', 'relayBurstBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
   ] as const;
   for (const key of positive) {
     if (!(resolved[key] > 0)) throw new RangeError(`signaling option ${key} must be > 0`);
+  }
+  if (resolved.maxSocketsPerAddress < resolved.maxConnectionsPerAddress) {
+    throw new RangeError('signaling option maxSocketsPerAddress must be >= maxConnectionsPerAddress');
+  }
+  if (resolved.relayBurstBytes < 2 * resolved.maxMessageBytes) {
+    throw new RangeError('signaling option relayBurstBytes must be >= 2 * maxMessageBytes');
   }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) throw new RangeError('bad port');
   return resolved;
@@ -158,11 +188,14 @@ const NUMERIC_ENV = [
   ['MAX_LOBBIES', 'maxLobbies', 1, 10_000_000],
   ['MAX_CONNECTIONS', 'maxConnections', 1, 10_000_000],
   ['MAX_CONNECTIONS_PER_ADDRESS', 'maxConnectionsPerAddress', 1, 10_000_000],
+  ['MAX_SOCKETS_PER_ADDRESS', 'maxSocketsPerAddress', 1, 10_000_000],
   ['MAX_LOBBIES_PER_ADDRESS', 'maxLobbiesPerAddress', 1, 10_000_000],
   ['LOBBY_CREATES_PER_MINUTE', 'lobbyCreatesPerMinute', 1, 1_000_000],
   ['LOBBY_CREATE_BURST', 'lobbyCreateBurst', 1, 1_000_000],
   ['JOIN_TIMEOUT_MS', 'joinTimeoutMs', 100, 3_600_000],
   ['MAX_BUFFERED_BYTES', 'maxBufferedBytes', 16 * 1024, 1024 * 1024 * 1024],
+  ['RELAY_BYTES_PER_SECOND', 'relayBytesPerSecond', 1024, 1024 * 1024 * 1024],
+  ['RELAY_BURST_BYTES', 'relayBurstBytes', 32 * 1024, 1024 * 1024 * 1024],
   ['RECORDS_PER_SECOND', 'recordsPerSecond', 1, 10_000],
   ['RECORD_BURST', 'recordBurst', 1, 10_000],
   ['PEER_QUEUE_MESSAGES', 'peerQueueMessages', 1, 100_000],

@@ -3,8 +3,11 @@
  *
  * Hostile input never escapes this file as an exception: oversize, too deep, malformed or unknown
  * messages get an `error` reply (its text fixed per code: nothing a client wrote is echoed); a
- * connection that keeps flooding after a `rate-limited` error is closed (4008); a reader that lets
- * more than `maxBufferedBytes` pile up is closed (4009), not buffered without limit; a socket that has
+ * connection that keeps flooding after a `rate-limited` error is closed (4008); traffic relayed from
+ * another member is dropped (one `rate-limited` to its sender) when the target has half of
+ * `maxBufferedBytes` waiting or the sender's byte budget toward it is spent, so no member can get
+ * another closed; a reader that cannot take the server's own messages within `maxBufferedBytes` is
+ * closed (4009), not buffered without limit; a socket that has
  * no lobby `joinTimeoutMs` after opening or leaving is closed (4010, by the server's sweep); a fault
  * in a handler closes that connection only (1011).
  */
@@ -17,7 +20,7 @@ import type { ClientMessage } from '../src/lobby/protocol.ts';
 import type { AddressBook } from './address-limits.ts';
 import type { ResolvedOptions } from './config.ts';
 import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';
-import { createBucket, takeToken } from './rate-limit.ts';
+import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
 /** Counters the server reports in `stats()`. */
@@ -35,6 +38,8 @@ export interface ConnectionCounters {
   /** `record` messages relayed, and dropped by their rate limit. */
   recordsRelayed: number;
   recordsDropped: number;
+  /** Relays to another member dropped (its buffer past the relay watermark, or the pair's byte budget spent). */
+  relaysDropped: number;
 }
 
 /** What a connection needs from the server. */
@@ -112,6 +117,9 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   /** Created on the first `record`: only members that record pay for it. */
   private records: TokenBucket | null = null;
   private recordsDropping = false;
+  /** Byte budgets of this member's relays, per target (created on the first relay). */
+  private relayBudgets: Map<SignalingSocket, TokenBucket> | null = null;
+  private relaysDropping = false;
 
   /** Token bucket refill rate (shared option, not stored per socket). */
   get ratePerMs(): number {
@@ -149,14 +157,15 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   }
 
   /**
-   * Sends within one tick are corked into one write (a relayed offer and its candidates arrive
-   * together and leave together), which saves a syscall per message.
+   * A message of the server's own. Sends within one tick are corked into one write (a relayed offer
+   * and its candidates arrive together and leave together), which saves a syscall per message.
    */
-  deliver(text: string): void {
+  deliver(text: string, bytes = Buffer.byteLength(text)): void {
     if (this.readyState !== WebSocket.OPEN) return;
     const ctx = this.ctx;
-    // A reader that stopped reading must not make the server hold its messages without limit.
-    if (ctx !== null && this.bufferedAmount + text.length > ctx.options.maxBufferedBytes) {
+    // A reader that cannot take even the server's own messages must not make the server hold them
+    // without limit (relayed traffic stops at the watermark, half of this: see `relayTo`).
+    if (ctx !== null && this.bufferedAmount + bytes > ctx.options.maxBufferedBytes) {
       ctx.counters.closedSlowReaders += 1;
       ctx.options.logger({ event: 'connection-closed', reason: ErrorCode.slowReader });
       this.close(CloseCode.slowReader, ErrorCode.slowReader);
@@ -174,6 +183,45 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   dropByPeers(): void {
     this.ctx?.options.logger({ event: 'connection-closed', reason: ErrorCode.droppedByPeers });
     this.close(CloseCode.droppedByPeers, ErrorCode.droppedByPeers);
+  }
+
+  /**
+   * Relays this member's traffic to `target`, unless the target has more than half of
+   * `maxBufferedBytes` waiting (it reads slowly: another member must not get it closed as a slow
+   * reader) or this member spent its byte budget toward it (so that one member cannot crowd out the
+   * others' relays). A drop is counted, and the first of a run gets one `rate-limited` error.
+   */
+  relayTo(target: MemberSink, text: string): boolean {
+    const ctx = this.ctx;
+    // A target that is closing is no fault of the sender: nothing to deliver, nothing to report.
+    if (ctx === null || !(target instanceof SignalingSocket) || target.readyState !== WebSocket.OPEN) return false;
+    const { options, counters } = ctx;
+    const bytes = Buffer.byteLength(text);
+    const now = ctx.nowMs();
+    if (target.bufferedAmount + bytes <= options.maxBufferedBytes / 2 && takeToken(this.budgetFor(target, now), now, bytes)) {
+      this.relaysDropping = false;
+      target.deliver(text, bytes);
+      return true;
+    }
+    counters.relaysDropped += 1;
+    if (!this.relaysDropping) this.reply(ctx, { code: ErrorCode.rateLimited });
+    this.relaysDropping = true;
+    return false;
+  }
+
+  /** The relay budget toward `target`; forgets closed targets and refilled buckets (same as new). */
+  private budgetFor(target: SignalingSocket, nowMs: number): TokenBucket {
+    const options = this.ctx?.options;
+    this.relayBudgets ??= new Map();
+    let budget = this.relayBudgets.get(target);
+    if (budget === undefined) {
+      if (this.relayBudgets.size >= 4) {
+        for (const [t, b] of this.relayBudgets) if (t.readyState !== WebSocket.OPEN || bucketFull(b, nowMs)) this.relayBudgets.delete(t);
+      }
+      budget = createBucket(options?.relayBytesPerSecond ?? 0, options?.relayBurstBytes ?? 0, nowMs);
+      this.relayBudgets.set(target, budget);
+    }
+    return budget;
   }
 
   private reply(ctx: ConnectionContext, refusal: Refusal): void {
@@ -266,7 +314,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         return registry.leave(membership, 'left');
       case 'signal': {
         const result = registry.signal(membership, message.to, message.data);
-        if (result.ok) counters.signalsRelayed += 1;
+        if (result.ok && result.value) counters.signalsRelayed += 1;
         return this.done(ctx, result);
       }
       case 'chat':

@@ -16,9 +16,15 @@ import { randomId } from './random-ids.ts';
 
 /** Where a member's messages go (its connection). */
 export interface MemberSink {
+  /** A message of the server's own; a reader that cannot take it is closed (slow reader). */
   deliver(text: string): void;
   /** Closes the member's socket because every other member reported it silent (`report`). */
   dropByPeers(): void;
+  /**
+   * Traffic of this member for `target` (signal, chat, record): false when dropped, because the
+   * target's buffer is past its relay watermark or this member's byte budget toward it is spent.
+   */
+  relayTo(target: MemberSink, text: string): boolean;
 }
 
 /** A silence report counts this long; older ones are forgotten. */
@@ -204,18 +210,25 @@ export class LobbyRegistry {
     this.broadcast(lobby, { kind: 'member-updated', member: memberInfo(member) });
   }
 
-  /** Relays a chat line to every member, the sender included (the echo confirms order). */
+  /**
+   * Relays a chat line to every member, the sender included (the echo confirms order); to the others
+   * it is relayed traffic (`relayTo`: dropped for a member that is not reading).
+   */
   chat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
     const text = validateChat(rawText);
     if (!text.ok) return refuse(ErrorCode.badMessage);
-    this.broadcast(lobby, { kind: 'chat', from: member.id, text: text.value });
+    const encoded = encodeMessage({ kind: 'chat', from: member.id, text: text.value });
+    for (const other of lobby.members) {
+      if (other === member) other.sink.deliver(encoded);
+      else member.sink.relayTo(other.sink, encoded);
+    }
     return { ok: true, value: undefined };
   }
 
   /** Relays a notary record to every other member; `from` comes from the sender's membership. */
   record({ lobby, member }: Membership, data: string): void {
     const text = encodeMessage({ kind: 'record', from: member.id, data });
-    for (const other of lobby.members) if (other !== member) other.sink.deliver(text);
+    for (const other of lobby.members) if (other !== member) member.sink.relayTo(other.sink, text);
   }
 
   /**
@@ -239,12 +252,14 @@ export class LobbyRegistry {
     return { ok: true, value: undefined };
   }
 
-  /** Relays an opaque signal to one other member; `from` comes from the sender's membership. */
-  signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<void, Refusal> {
+  /**
+   * Relays an opaque signal to one other member; `from` comes from the sender's membership. The
+   * value says whether it was delivered (not dropped by `relayTo`).
+   */
+  signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<boolean, Refusal> {
     const target = findMember(lobby, to);
     if (target === undefined || target === member) return refuse(ErrorCode.notMember);
-    target.sink.deliver(encodeMessage({ kind: 'signal', from: member.id, data }));
-    return { ok: true, value: undefined };
+    return { ok: true, value: member.sink.relayTo(target.sink, encodeMessage({ kind: 'signal', from: member.id, data })) };
   }
 
   /** Host only: marks the lobby started (no more joins). */

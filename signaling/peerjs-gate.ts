@@ -8,8 +8,10 @@
  * later, from a timer, and killed the process), and is addressed to a member of the sender's lobby.
  * A malformed frame is counted and its socket closed (4002). A relay to a peer that has not connected
  * yet is queued by the package: the gate bounds that queue per destination (messages and bytes) and
- * drops the excess, counted. A destination whose outgoing buffer is past `maxBufferedBytes` is closed
- * as a slow reader (4009) instead of buffering more.
+ * drops the excess, counted. One sender's relays toward one destination have a byte budget (token
+ * bucket), and a relay to a destination with more than half of `maxBufferedBytes` waiting is dropped
+ * (counted): a member cannot get another closed as a slow reader. Only a destination whose buffer is
+ * past the whole bound (the package's own messages) is closed (4009).
  */
 import * as v from 'valibot';
 import { WebSocket } from 'ws';
@@ -17,7 +19,7 @@ import type { RawData } from 'ws';
 import { CloseCode, ErrorCode, LOBBY_LIMITS } from '../src/lobby/protocol.ts';
 import { NotArraySchema, parseBoundedJson } from '../src/lobby/protocol-schema.ts';
 import type { Membership } from './lobbies.ts';
-import { createBucket, takeToken } from './rate-limit.ts';
+import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
 const text = (maxChars: number) => v.pipe(v.string(), v.maxLength(maxChars));
@@ -52,9 +54,12 @@ export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 export interface PeerGateCounters {
   /** Frames refused by size, depth or schema (their socket was closed, 4002/1009). */
   peerBadMessages: number;
-  /** Relays dropped: addressed outside the sender's lobby, or past the queue bound of a peer not yet connected. */
+  /**
+   * Relays dropped: addressed outside the sender's lobby, past the sender's byte budget toward that
+   * peer, past the destination's relay watermark, or past the queue bound of a peer not yet connected.
+   */
   peerDropped: number;
-  /** PeerJS sockets closed as slow readers (4009) or for flooding (4008). */
+  /** PeerJS sockets closed as slow readers (4009: the package's own messages found no room) or for flooding (4008). */
   peerClosedSlowReaders: number;
   peerClosedForAbuse: number;
 }
@@ -65,6 +70,9 @@ export interface PeerGateDeps {
   readonly maxBufferedBytes: number;
   readonly messagesPerSecond: number;
   readonly messageBurst: number;
+  /** Byte budget of one sender's relays toward one destination (token bucket). */
+  readonly relayBytesPerSecond: number;
+  readonly relayBurstBytes: number;
   readonly peerQueueMessages: number;
   readonly peerQueueBytes: number;
   /** How long the `peer` package keeps a queue before it expires it (its `expire_timeout`). */
@@ -87,6 +95,8 @@ export class PeerSocket extends WebSocket {
   peerId = '';
   address = '';
   bucket: TokenBucket | null = null;
+  /** Relay byte budgets toward each destination id (created on the first relay). */
+  budgets: Map<string, TokenBucket> | null = null;
 
   /** Frames pass the gate before any 'message' listener (the `peer` package's) runs. */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
@@ -156,16 +166,42 @@ export class PeerGate {
       counters.peerDropped += 1;
       return null;
     }
+    if (!takeToken(this.budget(ws, message.dst), this.deps.nowMs(), encoded.length)) {
+      counters.peerDropped += 1;
+      return null;
+    }
     const target = this.sockets.get(message.dst);
     if (target !== undefined && target.readyState === WebSocket.OPEN) {
-      if (target.bufferedAmount + encoded.length > this.deps.maxBufferedBytes) {
+      // Past the whole bound, what fills the target's buffer is the `peer` package's own messages:
+      // it cannot take those, it is a slow reader. Past half, relays wait no more: another member's
+      // traffic is dropped, so that no member can get another closed.
+      if (target.bufferedAmount > this.deps.maxBufferedBytes) {
         counters.peerClosedSlowReaders += 1;
         target.close(CloseCode.slowReader, ErrorCode.slowReader);
+        return null;
+      }
+      if (target.bufferedAmount + encoded.length > this.deps.maxBufferedBytes / 2) {
+        counters.peerDropped += 1;
         return null;
       }
       return encoded;
     }
     return this.queue(message.dst, encoded);
+  }
+
+  /** The relay byte budget of `ws` toward `dst`; forgets refilled buckets (same as new) and gone peers. */
+  private budget(ws: PeerSocket, dst: string): TokenBucket {
+    const now = this.deps.nowMs();
+    ws.budgets ??= new Map();
+    let budget = ws.budgets.get(dst);
+    if (budget === undefined) {
+      if (ws.budgets.size >= 4) {
+        for (const [id, b] of ws.budgets) if (this.deps.lookup(id) === undefined || bucketFull(b, now)) ws.budgets.delete(id);
+      }
+      budget = createBucket(this.deps.relayBytesPerSecond, this.deps.relayBurstBytes, now);
+      ws.budgets.set(dst, budget);
+    }
+    return budget;
   }
 
   /** The `peer` package will queue this relay for a peer not connected yet: bounded here. */

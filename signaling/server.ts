@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -39,16 +39,18 @@ export interface SignalingStats {
   /** Lobby sockets closed as slow readers (4009), for holding no lobby in time (4010). */
   readonly closedSlowReaders: number;
   readonly closedJoinTimeout: number;
-  /** Connections refused by the per-address cap (lobby: 4029; PeerJS: HTTP 429). */
+  /** Connections refused by the per-address caps (lobby: 4029; PeerJS: HTTP 429; raw TCP: destroyed). */
   readonly refusedPerAddress: number;
   readonly recordsRelayed: number;
   readonly recordsDropped: number;
+  /** Relays (signal, chat, record) dropped: the target's buffer past the watermark, or the sender's budget spent. */
+  readonly relaysDropped: number;
   /** PeerJS gate: refused frames, dropped relays, slow readers, floods. */
   readonly peerBadMessages: number;
   readonly peerDropped: number;
   readonly peerClosedSlowReaders: number;
   readonly peerClosedForAbuse: number;
-  /** Addresses holding a connection or a lobby. */
+  /** Addresses holding a TCP socket, a connection or a lobby. */
   readonly addresses: number;
 }
 
@@ -67,6 +69,13 @@ export interface SignalingServer {
 
 function ignoreError(): void {}
 
+/** How long a refused WebSocket may take to finish its close handshake before it is cut. */
+const REFUSED_GRACE_MS = 1_000;
+
+function terminate(ws: WebSocket): void {
+  ws.terminate();
+}
+
 function destroyOnError(this: Duplex): void {
   this.destroy();
 }
@@ -81,7 +90,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   const startedMs = Date.now();
   const counters: ConnectionCounters = {
     messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0, closedSlowReaders: 0, closedJoinTimeout: 0,
-    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0,
+    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0,
   };
   const peerCounters: PeerGateCounters = { peerBadMessages: 0, peerDropped: 0, peerClosedSlowReaders: 0, peerClosedForAbuse: 0 };
   let deadDropped = 0;
@@ -137,6 +146,33 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
       res.end('not found');
     }
   };
+  // Refused WebSockets: closed at once, and cut if their close handshake has not ended within the
+  // grace (a client that never answers the close frame would otherwise hold it for ws's 30 s).
+  const refused = new Set<WebSocket>();
+  const onRefusedClose = function (this: WebSocket): void {
+    refused.delete(this);
+  };
+  const refuse = (ws: WebSocket, code: number, reason: string): void => {
+    refused.add(ws);
+    ws.on('close', onRefusedClose);
+    ws.close(code, reason);
+    setTimeout(terminate, REFUSED_GRACE_MS, ws).unref();
+  };
+
+  // Every TCP socket counts against its address from the moment it connects, before any byte is
+  // read (`maxSocketsPerAddress`): one address cannot hold file descriptors by the thousand.
+  const onTcpClose = function (this: Socket): void {
+    addresses.closeSocket(this.remoteAddress);
+  };
+  const onTcpConnection = (socket: Socket): void => {
+    if (!addresses.openSocket(socket.remoteAddress)) {
+      counters.refusedPerAddress += 1;
+      socket.destroy();
+      return;
+    }
+    socket.on('close', onTcpClose);
+  };
+
   // An HTTP request (an upgrade included) must arrive whole within the join timeout: a socket that
   // opens TCP and never sends its upgrade holds nothing for long (checked every second).
   const httpServer = createServer({
@@ -144,6 +180,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     requestTimeout: opts.joinTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, opts.joinTimeoutMs),
   }, onRequest);
+  httpServer.on('connection', onTcpConnection);
 
   // Heartbeat: a socket still awaiting the pong of the previous ping is dead. PeerJS sockets are
   // tracked here; signaling sockets check their own byte count (`SignalingSocket.heartbeat`).
@@ -165,6 +202,8 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
       maxBufferedBytes: opts.maxBufferedBytes,
       messagesPerSecond: opts.messagesPerSecond,
       messageBurst: opts.messageBurst,
+      relayBytesPerSecond: opts.relayBytesPerSecond,
+      relayBurstBytes: opts.relayBurstBytes,
       peerQueueMessages: opts.peerQueueMessages,
       peerQueueBytes: opts.peerQueueBytes,
       nowMs: Date.now,
@@ -175,7 +214,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
         // Checked below the cap just before the upgrade; counted now that it is open.
         if (!addresses.openConnection(ws.address)) {
           counters.refusedPerAddress += 1;
-          ws.close(CloseCode.tooManyConnections, ErrorCode.tooManyConnections);
+          refuse(ws, CloseCode.tooManyConnections, ErrorCode.tooManyConnections);
           return;
         }
         ws.on('close', () => addresses.closeConnection(ws.address));
@@ -190,12 +229,12 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   // would keep the whole request (headers and all) alive for the life of the connection.
   const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients, addresses };
   const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
-    clients.add(ws);
     const address = addresses.clientAddress(req);
-    // Refusals after the upgrade, so that a browser can read the reason.
+    // Refusals after the upgrade, so that a browser can read the reason. A refused socket is not in
+    // `clients` and counts against nothing: it only waits (at most REFUSED_GRACE_MS) for its close.
     const refusal = !originAllowed(req)
       ? ({ code: ErrorCode.originDenied, close: CloseCode.originDenied } as const)
-      : connectionCount() > opts.maxConnections
+      : connectionCount() >= opts.maxConnections
         ? ({ code: ErrorCode.serverFull, close: CloseCode.serverFull } as const)
         : !addresses.openConnection(address)
           ? ({ code: ErrorCode.tooManyConnections, close: CloseCode.tooManyConnections } as const)
@@ -203,11 +242,11 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     if (refusal !== null) {
       if (refusal.code === ErrorCode.tooManyConnections) counters.refusedPerAddress += 1;
       ws.on('error', ignoreError);
-      ws.on('close', () => clients.delete(ws));
       sendError(ws, counters, refusal);
-      ws.close(refusal.close, refusal.code);
+      refuse(ws, refusal.close, refusal.code);
       return;
     }
+    clients.add(ws);
     attachConnection(ws, req.socket, connectionContext, address);
   };
 
@@ -288,6 +327,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
       while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       for (const ws of clients) ws.terminate();
       for (const ws of peer?.clients ?? []) ws.terminate();
+      for (const ws of refused) ws.terminate();
       httpServer.closeAllConnections();
       registry.close();
       wss.close();

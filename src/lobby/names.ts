@@ -9,7 +9,8 @@
  * - one script per name (UTS #39 "highly restrictive": Latin may mix with Han + kana, Han + Hangul
  *   or Han + Bopomofo, nothing else), so "Аlice" with a Cyrillic А is refused;
  * - names clash on a skeleton (`nameKey`): case-folded, with the Cyrillic and Greek letters that look
- *   like Latin ones mapped to them, so an all-Cyrillic "Аsе"-style copy of "Ace" is `name-taken`.
+ *   like Latin ones mapped to them (and Latin look-alikes: dotless ı, ɑ, ǀ, "rn" for "m"), so an
+ *   all-Cyrillic "Аsе"-style copy of "Ace", or "Alıce", is `name-taken`.
  * Compact on purpose: a full confusables table (the `confusables` data of UTS #39) weighs ~100 KiB in
  * the browser bundle, and within a 4-member lobby the script rule plus this skeleton covers the
  * look-alikes that matter (Latin/Cyrillic/Greek homoglyphs).
@@ -100,12 +101,17 @@ export function validateName(raw: string): NameResult {
   return { ok: true, value: name };
 }
 
-/** Cyrillic and Greek letters (lower case) that render like a Latin letter, mapped to it. */
+/**
+ * Letters (lower case) that render like a Latin letter, mapped to it: Cyrillic and Greek ones, and
+ * Latin-script look-alikes that the one-script rule lets through (dotless ı and ȷ, alpha ɑ, iota ɩ
+ * (lower case of Ɩ), the click letter ǀ).
+ */
 const LOOK_ALIKE: Readonly<Record<string, string>> = {
   а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
   ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ʏ: 'y', ᴀ: 'a',
   α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
   ϲ: 'c', ϳ: 'j', '0': 'o', '1': 'l', '|': 'l',
+  ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ǀ: 'l',
 };
 
 /**
@@ -119,5 +125,6 @@ export function nameKey(name: string): string {
     if (ch === '\u200d' || ch === '\ufe0e' || ch === '\ufe0f') continue;
     key += LOOK_ALIKE[ch] ?? ch;
   }
-  return key.replace(/l/g, 'i'); // "l" and "I" look alike in many UI fonts: "AIice" clashes with "Alice"
+  // "l" and "I" look alike in many UI fonts ("AIice" clashes with "Alice"), and so do "rn" and "m".
+  return key.replace(/rn/g, 'm').replace(/l/g, 'i');
 }

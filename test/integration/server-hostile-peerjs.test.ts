@@ -160,23 +160,51 @@ describe('hostile PeerJS clients', () => {
     await expectHealthy(s);
   });
 
-  it('closes a PeerJS reader that stops reading (4009) instead of buffering without limit', async () => {
-    const s = await start({ messagesPerSecond: 100_000, messageBurst: 100_000, maxBufferedBytes: 256 * 1024 });
-    const { peerA, peerB } = await pair(s);
+  it('a member cannot get a PeerJS reader closed: relays past the watermark are dropped and counted, it stays connected', async () => {
+    const s = await start({ messagesPerSecond: 100_000, messageBurst: 100_000, maxBufferedBytes: 256 * 1024, relayBurstBytes: 1024 * 1024 * 1024 });
+    const { a: lobbyA, peerA, peerB } = await pair(s);
+    const c = await joinLobby(s.wsUrl, lobbyA.joined.code, 'Carol');
+    opened.push(c.r);
+    const peerC = c.joined.peer;
+    if (peerC === null) throw new Error('no PeerJS credentials');
     const a = await open(s, peerA);
     const b = await open(s, peerB);
+    const carol = await open(s, peerC);
     const tcp = (b.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     tcp.pause();
     const frame = JSON.stringify(offer(peerB.id, 'x'.repeat(15_000)));
-    for (let i = 0; i < 3000 && s.stats().peerClosedSlowReaders === 0; i++) {
+    let sent = 0;
+    for (; sent < 3000 && s.stats().peerDropped < 50; sent++) {
       a.ws.send(frame);
-      if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (sent % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    await until(() => s.stats().peerClosedSlowReaders === 1, 'slow PeerJS reader closed', 10_000);
+    await until(() => s.stats().peerDropped >= 50, 'relays dropped at the watermark', 10_000);
+    expect(s.stats().peerClosedSlowReaders).toBe(0);
     tcp.resume();
-    expect(await b.closed).toBe(4009);
+    carol.send(offer(peerB.id, 'from carol'));
+    await until(() => b.messages.some((m) => m['src'] === peerC.id), 'Carol reaches B after it reads again', 10_000);
+    expect(b.ws.readyState).toBe(WebSocket.OPEN);
+    expect(b.messages.filter((m) => m['src'] === peerA.id).length).toBe(sent - s.stats().peerDropped);
+    expect(s.stats().peerClosedSlowReaders).toBe(0);
     await expectHealthy(s);
   }, 30_000);
+
+  it('bounds the relay bytes one PeerJS peer pushes at another (counted in bytes), dropped and counted', async () => {
+    const s = await start({ relayBytesPerSecond: 1024, relayBurstBytes: 64 * 1024 });
+    const { peerA, peerB } = await pair(s);
+    const a = await open(s, peerA);
+    const b = await open(s, peerB);
+    const message = offer(peerB.id, '\u20ac'.repeat(4000)); // 12,000 bytes of UTF-8 in 4,000 UTF-16 units
+    const fit = Math.floor((64 * 1024) / Buffer.byteLength(JSON.stringify(message)));
+    expect(fit).toBe(5);
+    for (let i = 0; i < 20; i++) a.send(message);
+    await until(() => s.stats().peerDropped === 20 - fit, 'relay budget', 5000);
+    await until(() => b.messages.filter((m) => m['type'] === 'OFFER').length === fit, 'relayed OFFERs');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(b.messages.filter((m) => m['type'] === 'OFFER')).toHaveLength(fit);
+    expect(s.stats().peerDropped).toBe(20 - fit);
+    await expectHealthy(s);
+  });
 
   it('closes a flooding PeerJS socket (4008)', async () => {
     const s = await start({ messagesPerSecond: 10, messageBurst: 20 });

@@ -68,6 +68,21 @@ describe('hostile lobby clients: message shape', () => {
     expect(error.code).toBe('name-taken');
     expect(error.message).not.toMatch(/ann/i);
   });
+  it('refuses Latin-script look-alikes of a member\'s name (dotless i, alpha, click, dotless j, iota, rn) with name-taken', async () => {
+    const s = await start();
+    const a = track(await createLobby(s.wsUrl, 'Alice'));
+    for (const name of ['Joe', 'Ivan']) track(await joinLobby(s.wsUrl, a.joined.code, name)); // 3 of 4 places
+    const m = track(await createLobby(s.wsUrl, 'Mike'));
+    const spoofs: [string, string][] = [
+      ...['Al\u0131ce', '\u0251lice', 'A\u01c0ice', '\u0237oe', '\u0196van', '\u0269van'].map((n): [string, string] => [a.joined.code, n]),
+      [m.joined.code, 'rnike'],
+    ];
+    for (const [code, spoof] of spoofs) {
+      const r = track(await raw(s.wsUrl));
+      r.send({ kind: 'join', code, name: spoof });
+      expect((await r.take('error')).code, spoof).toBe('name-taken');
+    }
+  });
 });
 
 describe('hostile lobby clients: per-address limits', () => {
@@ -134,6 +149,81 @@ describe('hostile lobby clients: per-address limits', () => {
     expect((await track(await raw(s.wsUrl, { ...xff('10.0.0.3'), ...from('127.0.0.5') })).closed()).code).toBe(4029);
     await expectHealthy(s);
   });
+  it('counts an IPv6 client by its /64, and an IPv4-mapped IPv6 address as the IPv4 address', async () => {
+    const s = await start({ maxConnectionsPerAddress: 2, trustProxy: ['127.0.0.1'] });
+    const xff = (client: string) => ({ headers: { 'x-forwarded-for': client } });
+    // One /64 written three ways (zeros compressed or not, upper case): two slots in all.
+    track(await raw(s.wsUrl, xff('2001:db8:0:7::1')));
+    track(await raw(s.wsUrl, xff('2001:DB8:0:7:ffff:ffff:ffff:ffff')));
+    expect((await track(await raw(s.wsUrl, xff('2001:0db8:0000:0007:1234::9'))).closed()).code).toBe(4029);
+    const neighbour = track(await raw(s.wsUrl, xff('2001:db8:0:8::1'))); // the next /64 is another address
+    neighbour.send({ kind: 'ping', nonce: 1 });
+    expect(await neighbour.take('pong')).toMatchObject({ nonce: 1 });
+    track(await raw(s.wsUrl, xff('10.1.2.3')));
+    track(await raw(s.wsUrl, xff('::ffff:10.1.2.3')));
+    expect((await track(await raw(s.wsUrl, xff('::ffff:a01:203'))).closed()).code).toBe(4029); // hex form of 10.1.2.3
+    await expectHealthy(s);
+  });
+});
+
+/** A WebSocket upgrade over raw TCP that never answers anything (not even the close frame). */
+async function mute(port: number, localAddress: string, path = '/ws'): Promise<{ upgraded: boolean; isClosed: () => boolean; destroy: () => void }> {
+  const tcp = connect({ port, host: '127.0.0.1', localAddress });
+  let closed = false;
+  let head = '';
+  tcp.on('error', () => {}).on('close', () => { closed = true; });
+  tcp.on('data', (chunk: Buffer) => { head += chunk.toString('latin1'); });
+  await new Promise<void>((resolve) => tcp.once('connect', () => resolve()).once('close', () => resolve()));
+  tcp.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  await until(() => closed || head.includes('\r\n\r\n'), 'upgrade answer').catch(() => null);
+  return { upgraded: head.startsWith('HTTP/1.1 101'), isClosed: () => closed, destroy: () => tcp.destroy() };
+}
+
+describe('hostile lobby clients: refused and raw sockets', () => {
+  it('refused upgrades that never answer the close frame do not count and are cut: another address still gets in', async () => {
+    const s = await start({ maxConnections: 20, maxConnectionsPerAddress: 2, maxSocketsPerAddress: 100 });
+    const mutes: Awaited<ReturnType<typeof mute>>[] = [];
+    for (let i = 0; i < 25; i++) mutes.push(await mute(s.port, '127.0.0.1'));
+    try {
+      expect(mutes.every((m) => m.upgraded)).toBe(true);
+      expect(s.stats().connections).toBe(2);
+      expect(s.stats().refusedPerAddress).toBe(23);
+      await expectHealthy(s, '127.0.0.2'); // not server-full (4013)
+      await until(() => mutes.filter((m) => m.isClosed()).length === 23, 'refused sockets cut', 4000);
+      expect(mutes.slice(0, 2).some((m) => m.isClosed())).toBe(false); // the two accepted ones live on
+    } finally {
+      for (const m of mutes) m.destroy();
+    }
+  });
+
+  it('caps raw TCP sockets per address before any upgrade (maxSocketsPerAddress): the excess is destroyed', async () => {
+    const s = await start({ maxSocketsPerAddress: 4, maxConnectionsPerAddress: 2 });
+    const sockets = Array.from({ length: 10 }, () => {
+      const tcp = connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+      const state = { tcp, closed: false };
+      tcp.on('error', () => {}).on('close', () => { state.closed = true; }).resume();
+      return state;
+    });
+    try {
+      await until(() => sockets.filter((x) => x.closed).length === 6, 'excess sockets destroyed', 3000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(sockets.filter((x) => x.closed).length).toBe(6);
+      expect(s.stats().refusedPerAddress).toBe(6);
+      await expectHealthy(s); // other addresses are untouched
+      for (const x of sockets) x.tcp.destroy();
+      // The address gets its sockets back once the server has seen them close.
+      let again: Raw | null = null;
+      for (const deadline = Date.now() + 3000; again === null && Date.now() < deadline;) {
+        again = await raw(s.wsUrl, from('127.0.0.3')).catch(() => null);
+      }
+      if (again === null) throw new Error('127.0.0.3 never got a socket back');
+      track(again);
+      again.send({ kind: 'ping', nonce: 4 });
+      expect(await again.take('pong')).toMatchObject({ nonce: 4 });
+    } finally {
+      for (const x of sockets) x.tcp.destroy();
+    }
+  });
 });
 
 describe('hostile lobby clients: idle and slow sockets', () => {
@@ -158,23 +248,84 @@ describe('hostile lobby clients: idle and slow sockets', () => {
     await expectHealthy(s);
   });
 
-  it('closes a member that stops reading once its outgoing buffer passes maxBufferedBytes (4009)', async () => {
-    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000 });
-    const reader = track(await createLobby(s.wsUrl, 'Sleepy'));
-    const flooder = track(await joinLobby(s.wsUrl, reader.joined.code, 'Flood'));
-    await reader.r.take('member-joined');
-    // The non-reader: its TCP socket is paused, so the kernel buffers fill and then the server's.
-    const tcp = (reader.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  it('a member cannot get a slow-reading member closed: relays past the watermark are dropped, counted, one rate-limited to the sender', async () => {
+    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000, relayBurstBytes: 1024 * 1024 * 1024 });
+    const victim = track(await createLobby(s.wsUrl, 'Sleepy'));
+    const flooder = track(await joinLobby(s.wsUrl, victim.joined.code, 'Flood'));
+    const friend = track(await joinLobby(s.wsUrl, victim.joined.code, 'Friend'));
+    await victim.r.take('member-joined');
+    await victim.r.take('member-joined');
+    // The victim stops reading: its TCP socket is paused, so the kernel buffers fill and then the server's.
+    const tcp = (victim.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     tcp.pause();
     const data = { blob: 'x'.repeat(15_000) };
-    for (let i = 0; i < 3000 && s.stats().closedSlowReaders === 0; i++) {
-      flooder.r.send({ kind: 'signal', to: reader.joined.memberId, data });
+    let sent = 0;
+    for (; sent < 3000 && s.stats().relaysDropped < 50; sent++) {
+      flooder.r.send({ kind: 'signal', to: victim.joined.memberId, data });
+      if (sent % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(() => s.stats().relaysDropped >= 50, 'relays dropped at the watermark', 10_000);
+    flooder.r.send({ kind: 'record', data: 'QUJD' }); // records and chat take the same path (small: they may fit)
+    flooder.r.send({ kind: 'chat', text: 'spam' });
+    await flooder.r.take('chat'); // the sender's own echo still arrives
+    expect(s.stats().closedSlowReaders).toBe(0);
+    expect(flooder.r.queue.filter((m) => m.kind === 'error').map((m) => m.kind === 'error' && m.code)).toEqual(['rate-limited']);
+    tcp.resume();
+    // The victim is still a member: it reads everything that was not dropped, then a friend's chat.
+    friend.r.send({ kind: 'chat', text: 'are you there?' });
+    await until(() => victim.r.queue.some((m) => m.kind === 'chat' && m.text === 'are you there?'), 'friend chat after resume', 10_000);
+    // Everything the flooder relayed (its signals, record and chat line) arrived, but what was dropped.
+    const fromFlooder = victim.r.queue.filter((m) => (m.kind === 'signal' || m.kind === 'record' || m.kind === 'chat') && m.from === flooder.joined.memberId);
+    expect(fromFlooder.length).toBe(sent + 2 - s.stats().relaysDropped);
+    expect(friend.r.count('member-left')).toBe(0);
+    expect(s.stats().closedSlowReaders).toBe(0);
+    await expectHealthy(s);
+  }, 30_000);
+
+  it('bounds the relay bytes one member pushes at another (multi-byte text counted in bytes); others still reach it', async () => {
+    const s = await start({ relayBytesPerSecond: 1024, relayBurstBytes: 64 * 1024 });
+    const victim = track(await createLobby(s.wsUrl, 'Target'));
+    const flooder = track(await joinLobby(s.wsUrl, victim.joined.code, 'Flood'));
+    const friend = track(await joinLobby(s.wsUrl, victim.joined.code, 'Friend'));
+    const data = '\u20ac'.repeat(4000); // 4,000 UTF-16 units, 12,000 bytes of UTF-8
+    const relayed = Buffer.byteLength(JSON.stringify({ kind: 'signal', from: flooder.joined.memberId, data }));
+    const fit = Math.floor((64 * 1024) / relayed);
+    expect(fit).toBe(5); // counted in UTF-16 units, 16 would fit
+    for (let i = 0; i < 20; i++) flooder.r.send({ kind: 'signal', to: victim.joined.memberId, data });
+    flooder.r.send({ kind: 'ping', nonce: 1 });
+    await flooder.r.take('pong');
+    friend.r.send({ kind: 'signal', to: victim.joined.memberId, data: 'hello' }); // its own budget
+    await until(() => victim.r.queue.some((m) => m.kind === 'signal' && m.from === friend.joined.memberId), 'friend signal');
+    expect(victim.r.queue.filter((m) => m.kind === 'signal' && m.from === flooder.joined.memberId).length).toBe(fit);
+    expect(s.stats().relaysDropped).toBe(20 - fit);
+    expect(flooder.r.count('error')).toBe(1);
+    expect((await flooder.r.take('error')).code).toBe('rate-limited');
+    await expectHealthy(s);
+  });
+
+  it('still closes a genuinely slow reader (4009) once the server\'s own messages to it pass maxBufferedBytes', async () => {
+    const s = await start({ maxBufferedBytes: 256 * 1024, messagesPerSecond: 100_000, messageBurst: 100_000, relayBurstBytes: 1024 * 1024 * 1024 });
+    const reader = track(await createLobby(s.wsUrl, 'Sleepy'));
+    const other = track(await joinLobby(s.wsUrl, reader.joined.code, 'Other'));
+    await reader.r.take('member-joined');
+    const tcp = (reader.r.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    // Relays fill the kernel buffers and the server's up to the watermark (then they are dropped)...
+    const data = { blob: 'x'.repeat(15_000) };
+    for (let i = 0; i < 3000 && s.stats().relaysDropped === 0; i++) {
+      other.r.send({ kind: 'signal', to: reader.joined.memberId, data });
       if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(() => s.stats().relaysDropped > 0, 'watermark reached', 10_000);
+    // ...then the server's own messages (member updates) find no room: the reader is closed.
+    for (let i = 0; i < 20_000 && s.stats().closedSlowReaders === 0; i++) {
+      other.r.send({ kind: 'set-ready', ready: i % 2 === 0 });
+      if (i % 200 === 199) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await until(() => s.stats().closedSlowReaders === 1, 'slow reader closed', 10_000);
     tcp.resume();
     expect((await reader.r.closed(10_000)).code).toBe(4009);
-    expect(await flooder.r.take('member-left', 5000)).toMatchObject({ memberId: reader.joined.memberId });
+    expect(await other.r.take('member-left', 5000)).toMatchObject({ memberId: reader.joined.memberId });
     await expectHealthy(s);
   }, 30_000);
 });

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
-import { AddressBook, normalizeAddress } from '../../signaling/address-limits.ts';
+import { AddressBook, addressKey, normalizeAddress } from '../../signaling/address-limits.ts';
 import { jsonLineLogger, optionsFromEnv, parseAllowedOrigins, resolveOptions } from '../../signaling/config.ts';
 import { createBucket, takeToken } from '../../signaling/rate-limit.ts';
 import { startSignalingServer } from '../../signaling/server.ts';
@@ -64,7 +64,7 @@ describe('signaling configuration', () => {
   });
 
   it('takes the client address from X-Forwarded-For only through a trusted proxy, right to left', () => {
-    const book = new AddressBook({ maxConnectionsPerAddress: 2, maxLobbiesPerAddress: 1, lobbyCreatesPerMinute: 1, lobbyCreateBurst: 1, trustProxy: ['10.0.0.1', '10.0.0.2'] });
+    const book = new AddressBook({ maxConnectionsPerAddress: 2, maxSocketsPerAddress: 4, maxLobbiesPerAddress: 1, lobbyCreatesPerMinute: 1, lobbyCreateBurst: 1, trustProxy: ['10.0.0.1', '10.0.0.2'] });
     const req = (peer: string, xff?: string | string[]) =>
       ({ socket: { remoteAddress: peer }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
     expect(book.clientAddress(req('::ffff:127.0.0.1', '6.6.6.6'))).toBe('127.0.0.1'); // not a trusted proxy: header ignored
@@ -74,6 +74,14 @@ describe('signaling configuration', () => {
     expect(book.clientAddress(req('10.0.0.1', 'garbage'))).toBe('10.0.0.1');
     expect(book.clientAddress(req('10.0.0.1'))).toBe('10.0.0.1');
     expect(normalizeAddress(' ::FFFF:10.0.0.9 ')).toBe('10.0.0.9');
+    expect(normalizeAddress('::ffff:a00:9')).toBe('10.0.0.9');
+    for (const [address, key] of [['2001:db8:0:7::1', '2001:db8:0:7::/64'], ['2001:0DB8:0000:0007:ffff:1:2:3', '2001:db8:0:7::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'], ['::ffff:1.2.3.4', '1.2.3.4'], ['1.2.3.4', '1.2.3.4']]) {
+      expect(addressKey(address), address).toBe(key);
+    }
+    const v6 = new AddressBook({ maxConnectionsPerAddress: 2, maxSocketsPerAddress: 4, maxLobbiesPerAddress: 1, lobbyCreatesPerMinute: 1, lobbyCreateBurst: 1, trustProxy: ['2001:db8::1'] });
+    expect(v6.clientAddress(req('2001:0db8:0:0:0:0:0:1', '2001:db8:5:6:7::8'))).toBe('2001:db8:5:6::/64'); // the proxy however written
+    expect(v6.clientAddress(req('2001:db8::2', '1.2.3.4'))).toBe('2001:db8:0:0::/64'); // not the proxy: its own /64
     // Counting: caps, release, and nothing kept for an address that holds nothing.
     expect([book.openConnection('a'), book.openConnection('a'), book.openConnection('a')]).toEqual([true, true, false]);
     expect(book.reserveLobby('a', 0)).toBeNull();
