@@ -38,7 +38,14 @@ export const HANDSHAKE_LIMITS = {
   startWaitMs: 3000,
   /** Clock probes remembered for matching replies. */
   probesKept: 16,
-  /** In the countdown the host takes a member's abort until this long before frame 0 (our Not ready: 2x). */
+  /**
+   * The host's cutoff before frame 0 is this plus the slowest member's RTT (from the clamped votes):
+   * until then it takes a member's abort (or its own Not ready) and gives up on missing
+   * acknowledgements, so its abort, sent no later, reaches every member before that member's frame 0
+   * (with clock offsets estimated NTP-style, a member's frame 0 lies at most RTT/2 before the host's,
+   * and the abort takes at most the one-way delay, so RTT/2 + jitter is needed; the full RTT plus this
+   * margin is the headroom).
+   */
   abortMarginMs: 100,
 } as const;
 
@@ -127,6 +134,10 @@ export class ReadyHandshake {
   private roundStartMs: number | undefined;
   private readySinceMs: number | undefined;
   private allReadySinceMs: number | undefined;
+  /** The slowest member's clamped vote RTT when the host sent START (sets the host's cutoff). */
+  private slowestRttMs = 0;
+  /** A member's Not ready late in the countdown went to the host as a request (sent once). */
+  private abortRequested = false;
 
   constructor(options: HandshakeOptions) {
     if (!options.members.includes(options.localId) || !options.members.includes(options.hostId)) throw new RangeError('local and host must be members');
@@ -160,10 +171,7 @@ export class ReadyHandshake {
   setReady(ready: boolean, nowMs: number): void {
     if (this.phase === 'aborted' || ready === this.localReady) return;
     if (this.phase === 'committed') {
-      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs - 2 * HANDSHAKE_LIMITS.abortMarginMs) {
-        this.localReady = false;
-        this.abort(AbortCode.unready, [this.o.localId], nowMs);
-      }
+      if (!ready && this.startInfo !== undefined) this.unreadyInCountdown(this.startInfo.localStartMs - nowMs, nowMs);
       return;
     }
     if (!ready && this.phase === 'committing') return this.abort(AbortCode.unready, [this.o.localId], nowMs);
@@ -173,6 +181,32 @@ export class ReadyHandshake {
     if (this.phase !== 'syncing') this.sendVote();
     if (wasReady && !ready) return this.abort(AbortCode.unready, [this.o.localId], nowMs);
     this.maybeCommit(nowMs);
+  }
+
+  /**
+   * Not ready during the countdown, `left` ms before our frame 0. The host (the commit's coordinator)
+   * cancels if it is before its cutoff. A member aborts at once only while the host's cutoff cannot
+   * have passed when its abort arrives (the largest cutoff any vote allows, plus our round trip);
+   * later it only asks the host, and leaves when the host's abort comes back, or starts with everyone.
+   */
+  private unreadyInCountdown(left: number, nowMs: number): void {
+    if (this.isHost) {
+      if (left > this.cutoffMs()) {
+        this.localReady = false;
+        this.abort(AbortCode.unready, [this.o.localId], nowMs);
+      }
+      return;
+    }
+    this.localReady = false;
+    if (left > HANDSHAKE_LIMITS.abortMarginMs + HANDSHAKE_LIMITS.maxVoteRttMs + 2 * this.clock.rttMs) return this.abort(AbortCode.unready, [this.o.localId], nowMs);
+    if (this.abortRequested || left <= 0) return;
+    this.abortRequested = true;
+    this.o.send(this.o.hostId, { t: 'hs-abort', round: this.o.round, code: AbortCode.unready, about: [this.o.localId] });
+  }
+
+  /** The host's cutoff before frame 0 (see `HANDSHAKE_LIMITS.abortMarginMs`). */
+  private cutoffMs(): number {
+    return HANDSHAKE_LIMITS.abortMarginMs + this.slowestRttMs;
   }
 
   /** A member left the lobby or its connection closed. */
@@ -208,7 +242,7 @@ export class ReadyHandshake {
     }
     if (!this.isHost && this.localReady && this.hostSilent(nowMs)) return this.abort(AbortCode.hostTimeout, [this.o.hostId], nowMs);
     if (this.phase === 'committing' && this.start !== undefined) {
-      if (nowMs >= this.start.startAt - (this.o.retransmitMs ?? 200) / 2) {
+      if (nowMs >= this.start.startAt - this.cutoffMs()) {
         return this.abort(AbortCode.noAnswer, this.others().filter((id) => !this.acks.has(id)), nowMs);
       }
       if (nowMs - this.lastStartSendMs >= (this.o.retransmitMs ?? 200)) {
@@ -280,7 +314,7 @@ export class ReadyHandshake {
         if (from === this.o.hostId && left > 0) {
           this.phase = 'aborted';
           this.pushAborted(m.code, about);
-        } else if (this.isHost && left > HANDSHAKE_LIMITS.abortMarginMs) this.abort(m.code, about, nowMs);
+        } else if (this.isHost && left > this.cutoffMs()) this.abort(m.code, about, nowMs);
         break;
       }
     }
@@ -319,6 +353,7 @@ export class ReadyHandshake {
     if (!this.others().every((id) => this.votes.get(id)?.ready === true)) return;
     const slowest = Math.min(HANDSHAKE_LIMITS.maxVoteRttMs, Math.max(0, ...this.others().map((id) => this.votes.get(id)?.rttMs ?? 0)));
     const lead = (this.o.minLeadMs ?? 300) + 3 * slowest + (this.o.countdownMs ?? 0);
+    this.slowestRttMs = slowest;
     this.start = {
       t: 'hs-start',
       round: this.o.round,
