@@ -255,7 +255,7 @@ describe('property: one hostile non-host injecting arbitrary valid messages neve
         if (net.withholdAck) bus.drop = (s) => s.from === 'c' && s.message.t === 'hs-ack';
         for (const id of IDS3) bus.setReady(id);
         const plan = [...injections].sort((x, y) => x.at - y.at);
-        let latePlan: { at: number; to: string; message: ControlMessage }[] | undefined;
+        let latePlan: { at: number; to: 'h' | 'b'; message: ControlMessage }[] | undefined;
         const limit = 3000 + HANDSHAKE_LIMITS.syncTimeoutMs + maxLeadMs({ countdownMs }) + HANDSHAKE_LIMITS.startSlackMs;
         for (let t = 0; t < limit; t++) {
           const frame0 = bus.sentOf('hs-start')[0]?.message.startAt;
