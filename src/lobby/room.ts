@@ -5,9 +5,10 @@
  *
  * Handshake rounds: a round starts when every member's channels are open. An abort (someone left,
  * joined, un-readied, or disagreed) ends the round for everyone; all members move to the next round with
- * their ready flag cleared ("back to the lobby"). A message from a later round moves a straggler forward,
- * but only a few rounds (`MAX_ROUND_AHEAD`, compared modulo 2^32): a round far from ours is ignored,
- * so no peer can push the lobby to a counter that overflows.
+ * their ready flag cleared ("back to the lobby"). Only the host's messages of a later round move a
+ * straggler forward (a few rounds, `MAX_ROUND_AHEAD`, compared modulo 2^32, or far away: the host's
+ * round is the reference); a member's message of the next round is held until we get there, any other
+ * is ignored and counted, so no member can restart our round or push the counter to overflow.
  *
  * Control channel hygiene: every peer's control messages share one budget and its in-game chat another
  * (`rate-limit.ts`); chat goes through the lobby server's own rule (`validateChat`) both ways; a lobby
@@ -340,8 +341,8 @@ export class Room {
         if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
       default: {
-        const round = this.guard.round(this.round, m.round, from === this.hostId && !this.isHost);
-        if (round === 'ignore') return; // an old round, or one far away (hostile)
+        const round = this.guard.round(this.round, m, from, from === this.hostId && !this.isHost);
+        if (round === 'ignore' || round === 'held') return; // an old round, one far away, or a member's next round
         if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
         this.handshake?.handle(from, m, nowMs);
       }
@@ -391,5 +392,7 @@ export class Room {
       ...(this.o.minLeadMs !== undefined ? { minLeadMs: this.o.minLeadMs } : {}),
     });
     if (this.wantReady) this.handshake.setReady(true, this.o.now());
+    // A member's messages of this round that came before we got here (see `ControlGuard.round`).
+    for (const h of this.guard.takeHeld(round)) this.handshake.handle(h.from, h.message, this.o.now());
   }
 }
