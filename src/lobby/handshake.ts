@@ -240,7 +240,11 @@ export class ReadyHandshake {
       if (this.probes.size > HANDSHAKE_LIMITS.probesKept) this.probes.delete(this.probes.keys().next().value as number);
       this.o.send(this.o.hostId, { t: 'hs-sync-req', round: this.o.round, nonce: this.nonce, t0: nowMs });
     }
-    if (!this.isHost && this.localReady && this.hostSilent(nowMs)) return this.abort(AbortCode.hostTimeout, [this.o.hostId], nowMs);
+    if (!this.isHost && this.localReady) {
+      const silent = this.hostSilent(nowMs);
+      if (silent === 'sync') return this.abort(AbortCode.hostTimeout, [this.o.hostId], nowMs);
+      if (silent === 'start') return this.abort(AbortCode.startTimeout, [], nowMs);
+    }
     if (this.phase === 'committing' && this.start !== undefined) {
       if (nowMs >= this.start.startAt - this.cutoffMs()) {
         return this.abort(AbortCode.noAnswer, this.others().filter((id) => !this.acks.has(id)), nowMs);
@@ -252,20 +256,24 @@ export class ReadyHandshake {
     }
   }
 
-  /** Our own timeouts on the host: ready but no clock sync, or everyone ready but no START. */
-  private hostSilent(nowMs: number): boolean {
+  /**
+   * Our own timeouts on the host: ready but no clock sync (`sync`: the host's replies are the host's),
+   * or everyone ready as we heard it but no START (`start`: not necessarily the host's fault, as
+   * members' votes reach us directly and a member may tell us "ready" and the host "not ready").
+   */
+  private hostSilent(nowMs: number): 'sync' | 'start' | undefined {
     if (this.phase === 'syncing') {
       const since = Math.max(this.roundStartMs ?? nowMs, this.readySinceMs ?? nowMs);
-      return nowMs - since > HANDSHAKE_LIMITS.syncTimeoutMs;
+      return nowMs - since > HANDSHAKE_LIMITS.syncTimeoutMs ? 'sync' : undefined;
     }
-    if (this.phase !== 'voting') return false;
+    if (this.phase !== 'voting') return undefined;
     const everyone = this.others().every((id) => this.votes.get(id)?.ready === true);
     if (!everyone) {
       this.allReadySinceMs = undefined;
-      return false;
+      return undefined;
     }
     this.allReadySinceMs ??= nowMs;
-    return nowMs - this.allReadySinceMs > HANDSHAKE_LIMITS.startWaitMs;
+    return nowMs - this.allReadySinceMs > HANDSHAKE_LIMITS.startWaitMs ? 'start' : undefined;
   }
 
   /** Takes one message from a peer's reliable channel. */
@@ -304,7 +312,10 @@ export class ReadyHandshake {
         break;
       case 'hs-abort': {
         if (this.phase === 'aborted') return;
-        const about = m.about.filter((id) => this.o.members.includes(id));
+        // Only the host (the coordinator, whose own observations they are) names others; a member's
+        // abort is about its sender, or nobody: it cannot blame an honest player (a relay of another
+        // member's abort names nobody).
+        const about = from === this.o.hostId ? m.about.filter((id) => this.o.members.includes(id)) : m.about.length === 1 && m.about[0] === from ? [from] : [];
         // Relayed: a peer told alone (by a hostile member) must not be the only one to leave the round.
         if (this.phase !== 'committed') return this.abort(m.code, about, nowMs);
         // In the countdown only the host (the commit's coordinator) cancels: a member's abort goes

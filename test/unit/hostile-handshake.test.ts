@@ -36,8 +36,8 @@ describe('hostile START times', () => {
     expect(bus.eventsOf('b', 'aborted')[0]).toMatchObject({ code: 'bad-start', about: ['h'] });
     expect(bus.sentOf('hs-ack')).toEqual([]);
     bus.run(50);
-    expect(bus.peer('c').hs.phase).toBe('aborted'); // c heard b's abort
-    expect(bus.eventsOf('c', 'aborted')[0]).toMatchObject({ code: 'bad-start', about: ['h'] });
+    expect(bus.peer('c').hs.phase).toBe('aborted'); // c heard b's abort: a member's word, so it names nobody
+    expect(bus.eventsOf('c', 'aborted')[0]).toMatchObject({ code: 'bad-start', about: [], reason: "a player refused the host's start time" });
   });
 
   it('a START within the honest lead is accepted', () => {
@@ -106,7 +106,7 @@ describe('a silent host cannot hold the lobby', () => {
     const t0 = bus.now;
     expect(bus.runUntil(() => bus.peer('b').hs.phase === 'aborted' && bus.peer('c').hs.phase === 'aborted', HANDSHAKE_LIMITS.startWaitMs + 500)).toBe(true);
     expect(bus.now - t0).toBeLessThanOrEqual(HANDSHAKE_LIMITS.startWaitMs + 100);
-    for (const id of ['b', 'c']) expect(bus.eventsOf(id, 'aborted')[0]?.code, id).toMatch(/host-timeout|no-answer/);
+    for (const id of ['b', 'c']) expect(bus.eventsOf(id, 'aborted')[0]?.code, id).toMatch(/start-timeout|no-answer/);
     expect(bus.peer('h').hs.phase).toBe('aborted');
   });
 });
@@ -139,10 +139,46 @@ describe('Not ready always works before frame 0', () => {
 });
 
 describe('aborts are codes; the text is made locally', () => {
-  it('an abort names only members the receiver knows, in its own words', () => {
+  it("an abort names only members the receiver knows, in its own words (the host's)", () => {
     const bus = new HandshakeBus({ ids: IDS3 });
-    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'left', about: ['h', 'mallory'] });
-    expect(bus.eventsOf('b', 'aborted')).toEqual([{ kind: 'aborted', code: 'left', about: ['h'], reason: '<h> left' }]);
+    bus.inject('h', 'b', { t: 'hs-abort', round: 1, code: 'left', about: ['c', 'mallory'] });
+    expect(bus.eventsOf('b', 'aborted')).toEqual([{ kind: 'aborted', code: 'left', about: ['c'], reason: '<c> left' }]);
+  });
+});
+
+describe("a member cannot make an abort blame an honest player (review findings 5, 12)", () => {
+  it("a member's abort naming another member does not name it: neither the host nor the relayed peer blames b", () => {
+    const bus = new HandshakeBus({ ids: IDS3 });
+    bus.inject('c', 'h', { t: 'hs-abort', round: 1, code: 'game-mismatch', about: ['b'] });
+    bus.run(50);
+    for (const id of ['h', 'b']) {
+      const a = bus.eventsOf(id, 'aborted')[0];
+      expect(a?.code, id).toBe('game-mismatch');
+      expect(a?.about, id).not.toContain('b');
+      expect(a?.reason, id).not.toContain('<b>');
+    }
+  });
+
+  it("a member's abort about itself names it; b's relay of it names nobody (never b)", () => {
+    const bus = new HandshakeBus({ ids: IDS3 });
+    bus.drop = (s) => s.from === 'c'; // c's abort reaches b alone
+    bus.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'unready', about: ['c'] });
+    bus.run(50);
+    expect(bus.eventsOf('b', 'aborted')[0]).toMatchObject({ code: 'unready', about: ['c'] });
+    expect(bus.eventsOf('h', 'aborted')[0]).toMatchObject({ code: 'unready', about: [], reason: 'a player is no longer ready' });
+  });
+
+  it('a member telling b "ready" and the host "not ready": b times out without blaming the host', () => {
+    const bus = new HandshakeBus({ ids: IDS3 });
+    bus.drop = (s) => s.from === 'c' && s.message.t === 'hs-ready'; // c's honest votes vanish…
+    readyAndSynced(bus, ['c']);
+    const lie = (ready: boolean): ControlMessage => ({ t: 'hs-ready', round: 1, ready, protocolVersion: VERSIONS.protocol, gameVersion: VERSIONS.game, configHash: hashSetup(setupFor(3)), setup: setupFor(3), rttMs: 5 });
+    bus.inject('c', 'b', lie(true)); // …and it lies: ready to b, not ready to the host
+    bus.inject('c', 'h', lie(false));
+    expect(bus.runUntil(() => bus.peer('b').hs.phase === 'aborted', HANDSHAKE_LIMITS.startWaitMs + 500)).toBe(true);
+    const a = bus.eventsOf('b', 'aborted')[0];
+    expect(a?.about).not.toContain('h');
+    expect(a?.code).not.toBe('host-timeout');
   });
 });
 
