@@ -74,6 +74,22 @@ type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
 
+/**
+ * Signals buffered while the transport starts (`createLink` may wait on the network): honest peers
+ * send an offer or answer and some tens of ICE candidates each, a few KiB; past either bound the rest
+ * are dropped and counted (`Room.earlySignalsDropped`), so a member flooding us then costs no memory.
+ */
+export const EARLY_SIGNALS = { count: 256, bytes: 512 * 1024 } as const;
+
+/** A signal's size for the early buffer's budget (its JSON length; unmeasurable counts as over budget). */
+function signalSize(data: unknown): number {
+  try {
+    return JSON.stringify(data)?.length ?? 0;
+  } catch {
+    return Infinity;
+  }
+}
+
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
@@ -100,6 +116,8 @@ export class Room {
   private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
+  /** Signals dropped because the buffer for the starting transport was full (see `EARLY_SIGNALS`). */
+  earlySignalsDropped = 0;
 
   private constructor(
     private readonly o: RoomOptions,
@@ -160,9 +178,18 @@ export class Room {
     const joined = r.value;
     // Members may signal us as soon as `joined` is out, possibly before the transport is ready to
     // listen (createLink can wait on the network): buffer their signals until it subscribes.
+    // Bounded in count and bytes (`EARLY_SIGNALS`).
     const early: { from: PeerId; data: unknown }[] = [];
+    let earlyBytes = 0;
+    let dropped = 0;
     let deliver: ((from: PeerId, data: unknown) => void) | undefined;
-    const stopListening = o.signaling.on('signal', (m) => (deliver !== undefined ? deliver(m.from, m.data) : early.push({ from: m.from, data: m.data })));
+    const stopListening = o.signaling.on('signal', (m) => {
+      if (deliver !== undefined) return deliver(m.from, m.data);
+      const size = early.length < EARLY_SIGNALS.count ? signalSize(m.data) : Infinity;
+      if (earlyBytes + size > EARLY_SIGNALS.bytes) return void dropped++;
+      earlyBytes += size;
+      early.push({ from: m.from, data: m.data });
+    });
     const relay: SignalRelay = {
       send: (to, data) => void o.signaling.send({ kind: 'signal', to, data }),
       onSignal: (handler) => {
@@ -182,6 +209,7 @@ export class Room {
       return { ok: false, error: `the WebRTC transport could not start: ${e instanceof Error ? e.message : String(e)}` };
     }
     const room = new Room(o, joined, link);
+    room.earlySignalsDropped = dropped;
     room.unsubscribe.push(stopListening);
     return { ok: true, room };
   }
