@@ -28,6 +28,7 @@ import { OnlineMatch } from './online-match.ts';
 import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
+import { bufferedRelay } from './early-signals.ts';
 
 /** A transport's mesh as the room uses it. */
 export interface MeshLink extends PeerLink {
@@ -74,22 +75,6 @@ type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
 
-/**
- * Signals buffered while the transport starts (`createLink` may wait on the network): honest peers
- * send an offer or answer and some tens of ICE candidates each, a few KiB; past either bound the rest
- * are dropped and counted (`Room.earlySignalsDropped`), so a member flooding us then costs no memory.
- */
-export const EARLY_SIGNALS = { count: 256, bytes: 512 * 1024 } as const;
-
-/** A signal's size for the early buffer's budget (its JSON length; unmeasurable counts as over budget). */
-function signalSize(data: unknown): number {
-  try {
-    return JSON.stringify(data)?.length ?? 0;
-  } catch {
-    return Infinity;
-  }
-}
-
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
@@ -116,7 +101,7 @@ export class Room {
   private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
-  /** Signals dropped because the buffer for the starting transport was full (see `EARLY_SIGNALS`). */
+  /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
   earlySignalsDropped = 0;
 
   private constructor(
@@ -177,29 +162,8 @@ export class Room {
     if (r.value.kind === 'error') return { ok: false, error: r.value.message, code: r.value.code };
     const joined = r.value;
     // Members may signal us as soon as `joined` is out, possibly before the transport is ready to
-    // listen (createLink can wait on the network): buffer their signals until it subscribes.
-    // Bounded in count and bytes (`EARLY_SIGNALS`).
-    const early: { from: PeerId; data: unknown }[] = [];
-    let earlyBytes = 0;
-    let dropped = 0;
-    let deliver: ((from: PeerId, data: unknown) => void) | undefined;
-    const stopListening = o.signaling.on('signal', (m) => {
-      if (deliver !== undefined) return deliver(m.from, m.data);
-      const size = early.length < EARLY_SIGNALS.count ? signalSize(m.data) : Infinity;
-      if (earlyBytes + size > EARLY_SIGNALS.bytes) return void dropped++;
-      earlyBytes += size;
-      early.push({ from: m.from, data: m.data });
-    });
-    const relay: SignalRelay = {
-      send: (to, data) => void o.signaling.send({ kind: 'signal', to, data }),
-      onSignal: (handler) => {
-        deliver = handler;
-        for (const s of early.splice(0)) handler(s.from, s.data);
-        return () => {
-          if (deliver === handler) deliver = undefined;
-        };
-      },
-    };
+    // listen (createLink can wait on the network): buffer their signals (bounded) until it subscribes.
+    const { relay, dropped, stop: stopListening } = bufferedRelay(o.signaling);
     let link: MeshLink;
     try {
       link = await o.createLink({ localId: joined.memberId, iceServers: joined.iceServers, peer: joined.peer, relay });
@@ -209,7 +173,7 @@ export class Room {
       return { ok: false, error: `the WebRTC transport could not start: ${e instanceof Error ? e.message : String(e)}` };
     }
     const room = new Room(o, joined, link);
-    room.earlySignalsDropped = dropped;
+    room.earlySignalsDropped = dropped();
     room.unsubscribe.push(stopListening);
     return { ok: true, room };
   }

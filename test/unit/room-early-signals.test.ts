@@ -2,7 +2,8 @@
 // our createLink waits cannot make that buffer grow without bound (review finding 13).
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/lobby/protocol.ts';
-import { EARLY_SIGNALS, Room, type MeshLink } from '../../src/lobby/room.ts';
+import { EARLY_SIGNALS } from '../../src/lobby/early-signals.ts';
+import { Room, type MeshLink } from '../../src/lobby/room.ts';
 import { createLoopbackPair } from '../../src/transport/loopback.ts';
 import { fakeSignaling } from '../support/fake-signaling.ts';
 
