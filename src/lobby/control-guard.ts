@@ -2,8 +2,9 @@
  * What the room admits from the control channel beyond the schema: per-peer token buckets for control
  * messages in general (clock probes and pings each cost us a reply) and for in-game chat (the same
  * budget the lobby server gives a connection, so in-game chat is no looser than lobby chat, for our
- * own lines too), and the round window (a round far from ours is ignored, compared modulo 2^32, so no
- * peer can push the lobby's counter to overflow). Everything dropped is counted by reason. Time is
+ * own lines too), and the round window (only the host's messages move our round, compared modulo
+ * 2^32, so no member can restart our round or push the counter to overflow; a member's next-round
+ * messages wait, bounded, until we get there). Everything dropped is counted by reason. Time is
  * passed in, so the limits are exact on a manual clock. The bucket is the algorithm of
  * `signaling/rate-limit.ts`, which the browser bundle cannot import.
  */
