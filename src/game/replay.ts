@@ -164,15 +164,28 @@ const RunSchema = v.tuple([nat(255), v.pipe(nat(MAX_REPLAY_FRAMES), v.minValue(1
 const ChecksumSchema = v.tuple([nat(MAX_REPLAY_FRAMES), hex8]);
 const ScoresSchema = v.array(nat(1_000_000));
 
+/**
+ * A bad value as an error message shows it: a number, or a short plain word, as itself; a pair of
+ * those (a run, a checksum entry) as `[a,b]`; anything else by its type only. Never the file's text
+ * (it could be a deep nest that overflows the stack, or words meant for the reader's screen).
+ */
+function describeValue(x: unknown, depth = 0): string {
+  if (typeof x === 'number') return String(x);
+  if (typeof x === 'string') return /^[\w.-]{0,16}$/.test(x) ? `"${x}"` : 'a string';
+  if (x === null || typeof x === 'boolean') return String(x);
+  if (Array.isArray(x)) return depth === 0 && x.length <= 2 ? `[${x.map((e) => describeValue(e, 1)).join(',')}]` : 'a list';
+  return typeof x === 'object' ? 'an object' : typeof x;
+}
+
 /** The message for a wrong top-level field, in the order the fields are checked. */
 const FIELD_ERRORS: readonly [string & keyof ReplayFile, (r: Record<string, unknown>) => string][] = [
-  ['format', (r) => `not a replay (format is ${JSON.stringify(r['format'])}, expected "${REPLAY_FORMAT}")`],
-  ['version', (r) => `unsupported replay version ${JSON.stringify(r['version'])} (this build reads ${REPLAY_VERSION})`],
-  ['gameVersion', (r) => `replay is for game version ${JSON.stringify(r['gameVersion'])}, this build is ${GAME_VERSION}`],
+  ['format', (r) => `not a replay (format is ${describeValue(r['format'])}, expected "${REPLAY_FORMAT}")`],
+  ['version', (r) => `unsupported replay version ${describeValue(r['version'])} (this build reads ${REPLAY_VERSION})`],
+  ['gameVersion', (r) => `replay is for game version ${describeValue(r['gameVersion'])}, this build is ${GAME_VERSION}`],
   ['frames', () => `frames must be an integer in 0..${MAX_REPLAY_FRAMES}`],
   ['checksumInterval', () => 'checksumInterval must be a positive integer'],
   ['names', () => 'names must be a list of at most one short printable string per player'],
-  ['inputs', (r) => `inputs must hold one run list per player (${JSON.stringify((r['config'] as { players?: unknown } | null)?.players ?? '?')})`],
+  ['inputs', (r) => `inputs must hold one run list per player (${describeValue((r['config'] as { players?: unknown } | null)?.players ?? '?')})`],
   ['checksums', () => 'checksums must be a list of [frame, "hex"] pairs'],
   ['final', () => 'final must be {frame: <frames>, checksum: "<8 hex digits>", ...}'],
 ];
@@ -242,7 +255,7 @@ function decodeInputs(raw: readonly unknown[], players: number, frames: number):
     let f = 0;
     for (const run of runs) {
       const parsed = v.safeParse(RunSchema, run);
-      if (!parsed.success) return `inputs[${p}] has a bad run ${JSON.stringify(run)} (expected [0..255, count >= 1])`;
+      if (!parsed.success) return `inputs[${p}] has a bad run ${describeValue(run)} (expected [0..255, count >= 1])`;
       if (f + parsed.output[1] > frames) return `inputs[${p}] covers more than ${frames} frames`;
       f += parsed.output[1];
       list.push(parsed.output);
@@ -263,7 +276,7 @@ function decodeChecksums(raw: readonly unknown[], frames: number): [number, numb
   let previous = 0;
   for (const entry of raw) {
     const parsed = v.safeParse(ChecksumSchema, entry);
-    if (!parsed.success || parsed.output[0] > frames) return `bad checksum entry ${JSON.stringify(entry)}`;
+    if (!parsed.success || parsed.output[0] > frames) return `bad checksum entry ${describeValue(entry)}`;
     if (parsed.output[0] <= previous) return 'checksum frames must increase';
     previous = parsed.output[0];
     out.push([parsed.output[0], parseInt(parsed.output[1], 16)]);

@@ -2,12 +2,14 @@
  * What the room admits from the control channel beyond the schema: per-peer token buckets for control
  * messages in general (clock probes and pings each cost us a reply) and for in-game chat (the same
  * budget the lobby server gives a connection, so in-game chat is no looser than lobby chat, for our
- * own lines too), and the round window (a round far from ours is ignored, compared modulo 2^32, so no
- * peer can push the lobby's counter to overflow). Everything dropped is counted by reason. Time is
+ * own lines too), and the round window (only the host's messages move our round, compared modulo
+ * 2^32, so no member can restart our round or push the counter to overflow; a member's next-round
+ * messages wait, bounded, until we get there). Everything dropped is counted by reason. Time is
  * passed in, so the limits are exact on a manual clock. The bucket is the algorithm of
  * `signaling/rate-limit.ts`, which the browser bundle cannot import.
  */
 import type { PeerId } from '../netcode/socket.ts';
+import type { ControlMessage } from './control.ts';
 
 /** Rates and bursts, per peer. */
 export const CONTROL_RATES = {
@@ -54,8 +56,11 @@ export class PeerBuckets {
   }
 }
 
-/** How many rounds ahead of ours a message may be and still move us forward. */
+/** How many rounds ahead of ours a host's message may be and still move us forward. */
 export const MAX_ROUND_AHEAD = 8;
+
+/** Members' messages of the next round held until we get there (all peers together). */
+export const MAX_HELD = 16;
 
 /** How far `theirs` is ahead of `ours`, modulo 2^32 (0 = same round; above 2^31 = behind). */
 export function roundsAhead(ours: number, theirs: number): number {
@@ -83,6 +88,7 @@ export class ControlGuard {
   private readonly control = new PeerBuckets(CONTROL_RATES.control);
   private readonly chat = new PeerBuckets(CONTROL_RATES.chat);
   private readonly ownChat = new TokenBucket(CONTROL_RATES.chat);
+  private held: { readonly from: PeerId; readonly message: ControlMessage }[] = [];
 
   /** One control message from `peer`: within its budget? */
   admit(peer: PeerId, nowMs: number): boolean {
@@ -104,17 +110,31 @@ export class ControlGuard {
   }
 
   /**
-   * A handshake message of round `theirs`: ours, one to move to, or one to ignore (counted). Anyone may
-   * move us a few rounds forward (a straggler catching up); the host's round also wins when it is far
-   * from ours either way, so a member that pushed us far ahead cannot keep us apart from the host.
+   * A handshake message of round `theirs` from `from`: ours, one to move to, one to hold, or one to
+   * ignore (counted). Only the host's messages move us (a few rounds forward: we straggled; or far
+   * from ours either way: the host's round is the reference). A member's message never moves us, or
+   * it could restart our round forever: one of the next round (that member saw an abort before us) is
+   * held until we get there ourselves (`takeHeld`), a bounded few; any other is ignored.
    */
-  round(ours: number, theirs: number, fromHost: boolean): 'same' | 'move' | 'ignore' {
-    const ahead = roundsAhead(ours, theirs);
+  round(ours: number, m: ControlMessage & { readonly round: number }, from: PeerId, fromHost: boolean): 'same' | 'move' | 'held' | 'ignore' {
+    const ahead = roundsAhead(ours, m.round);
     if (ahead === 0) return 'same';
-    if (ahead <= MAX_ROUND_AHEAD) return 'move';
-    if (fromHost && roundsAhead(theirs, ours) > MAX_ROUND_AHEAD) return 'move';
+    if (fromHost && (ahead <= MAX_ROUND_AHEAD || roundsAhead(m.round, ours) > MAX_ROUND_AHEAD)) return 'move';
+    if (!fromHost && ahead === 1 && this.held.length < MAX_HELD) {
+      this.held.push({ from, message: m });
+      return 'held';
+    }
     this.drops.otherRounds++;
     return 'ignore';
+  }
+
+  /** The held messages of `round` (now ours), in arrival order; every other held message is dropped (counted). */
+  takeHeld(round: number): { readonly from: PeerId; readonly message: ControlMessage }[] {
+    const all = this.held;
+    this.held = [];
+    const mine = all.filter((h) => h.message.t !== 'chat' && h.message.t !== 'ping' && h.message.t !== 'pong' && h.message.round === round);
+    this.drops.otherRounds += all.length - mine.length;
+    return mine;
   }
 
   /** Forget a peer that left. */

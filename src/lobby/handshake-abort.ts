@@ -3,7 +3,8 @@
  * player. On the wire an abort carries only the code and the member ids it is about; the sentence is
  * always made here, by the receiving side, from the code and the names *it* knows for those ids (the
  * lobby server's validated names). A peer can therefore never put its own words on another player's
- * screen through an abort: at worst it picks a wrong code, which is no worse than aborting.
+ * screen through an abort: at worst it picks a wrong code, which is no worse than aborting. Nor can a
+ * member make an abort name *another* member: a member's abort is about its sender only (or nobody).
  */
 import type { PeerId } from '../netcode/socket.ts';
 
@@ -25,8 +26,13 @@ export const AbortCode = {
   orderMismatch: 'order-mismatch',
   /** The host heard no acknowledgement from these members before the start. */
   noAnswer: 'no-answer',
-  /** The host did not answer clock probes, or sent no START although everyone was ready. */
+  /** The host did not answer our clock probes in time. */
   hostTimeout: 'host-timeout',
+  /**
+   * Everyone was ready as far as we heard, but no START came in time. Neutral (names nobody): the
+   * votes we heard directly may be a member's lies to us, so the host may not be at fault.
+   */
+  startTimeout: 'start-timeout',
   /** The host's START time is too far ahead, or already past, on our clock. */
   badStart: 'bad-start',
 } as const;
@@ -65,9 +71,11 @@ export function abortText(code: AbortCode, names: readonly string[], detail?: st
     case AbortCode.noAnswer:
       return `no answer from ${who} before the start`;
     case AbortCode.hostTimeout:
-      return `the host (${who}) did not start the match in time`;
+      return names.length === 0 ? 'a player heard nothing from the host in time' : `the host (${who}) did not answer in time`;
+    case AbortCode.startTimeout:
+      return 'the match did not start in time';
     case AbortCode.badStart:
-      return `the host (${who}) proposed an impossible start time${plus}`;
+      return names.length === 0 ? `a player refused the host's start time${plus}` : `the host (${who}) proposed an impossible start time${plus}`;
     default:
       return assertNever(code);
   }

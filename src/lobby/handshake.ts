@@ -11,7 +11,10 @@
  * every acknowledgement arrived aborts for all (the host aborts too if the acknowledgements do not
  * arrive before the start time). An explicit abort that arrives before a peer's frame 0 (the host's
  * deadline, or a member leaving during the countdown) still stops that peer, host included; otherwise,
- * after the commit, a departure is the netcode's disconnect handling.
+ * after the commit, a departure is the netcode's disconnect handling. In the countdown the host alone
+ * cancels, and only until its cutoff (margin + the slowest vote RTT before frame 0), so its abort
+ * reaches every member before that member's frame 0; a member's late Not ready is a request to it.
+ * Only the host's aborts may name other members: a member's names its sender or nobody.
  *
  * Hostile values are bounded (`HANDSHAKE_LIMITS`): a vote's RTT is clamped, so no vote can stretch the
  * lead; a START whose frame 0 lies in the past or further ahead than the largest lead an honest host
@@ -23,89 +26,15 @@
  */
 import { ClockSync, clockSample } from '../netcode/clock-sync.ts';
 import type { PeerId } from '../netcode/socket.ts';
-import { describeSetupDiff, hashSetup, type ControlMessage, type ControlOf, type MatchSetup } from './control.ts';
-import { AbortCode, abortText, type AbortInfo } from './handshake-abort.ts';
+import { describeSetupDiff, hashSetup, type ControlMessage, type ControlOf } from './control.ts';
+import { AbortCode, abortText } from './handshake-abort.ts';
+import { HANDSHAKE_LIMITS, maxLeadMs, type HandshakeEvent, type HandshakeOptions, type HandshakePhase, type StartInfo } from './handshake-types.ts';
 
-/** Bounds on what a peer can make this handshake do. */
-export const HANDSHAKE_LIMITS = {
-  /** Largest RTT a vote may claim, ms; a larger claim counts as this (the lead stays bounded). */
-  maxVoteRttMs: 1000,
-  /** Clock-offset error tolerated on top of the largest honest lead before a START is refused, ms. */
-  startSlackMs: 1000,
-  /** A ready non-host still without clock sync after this long in the round aborts (`host-timeout`), ms. */
-  syncTimeoutMs: 5000,
-  /** A non-host that sees everyone ready and gets no START within this long aborts (`host-timeout`), ms. */
-  startWaitMs: 3000,
-  /** Clock probes remembered for matching replies. */
-  probesKept: 16,
-  /** In the countdown the host takes a member's abort until this long before frame 0 (our Not ready: 2x). */
-  abortMarginMs: 100,
-} as const;
-
-/** What both versions a peer runs. */
-export interface Versions {
-  readonly protocol: number;
-  readonly game: number;
-}
-
-/** Everything a peer needs to begin the match. */
-export interface StartInfo {
-  readonly round: number;
-  readonly seed: number;
-  readonly sessionId: number;
-  /** Member ids in player order (index = player). */
-  readonly order: readonly PeerId[];
-  readonly localPlayer: number;
-  readonly setup: MatchSetup;
-  /** Start time on the host's clock. */
-  readonly startAtHostMs: number;
-  /** The same moment on this peer's clock: begin frame 0 then. */
-  readonly localStartMs: number;
-  /** This peer's estimate of host clock minus local clock. */
-  readonly clockOffsetMs: number;
-}
-
-/** Events drained with `drainEvents`. */
-export type HandshakeEvent =
-  | { readonly kind: 'clock-synced'; readonly offsetMs: number; readonly rttMs: number }
-  | { readonly kind: 'ready-changed'; readonly peer: PeerId; readonly ready: boolean }
-  | { readonly kind: 'committed'; readonly start: StartInfo }
-  | ({ readonly kind: 'aborted' } & AbortInfo);
-
-/** Where the handshake is. */
-export type HandshakePhase = 'syncing' | 'voting' | 'committing' | 'committed' | 'aborted';
-
-/** Configuration of one handshake round. */
-export interface HandshakeOptions {
-  readonly localId: PeerId;
-  readonly hostId: PeerId;
-  /** Every member of the match, in player order (the lobby's join order). */
-  readonly members: readonly PeerId[];
-  readonly round: number;
-  readonly versions: Versions;
-  readonly setup: MatchSetup;
-  readonly send: (to: PeerId, message: ControlMessage) => void;
-  /** A uint32 from a random source (seed and session id; injected so tests are repeatable). */
-  readonly random: () => number;
-  /** Names for messages (defaults to ids). */
-  readonly nameOf?: (id: PeerId) => string;
-  readonly syncRounds?: number;
-  readonly syncIntervalMs?: number;
-  /** Least time between START and frame 0, plus 3 x the slowest RTT. */
-  readonly minLeadMs?: number;
-  /** Extra lead for a visible countdown. */
-  readonly countdownMs?: number;
-  readonly retransmitMs?: number;
-}
+export { HANDSHAKE_LIMITS, maxLeadMs, type HandshakeEvent, type HandshakeOptions, type HandshakePhase, type StartInfo, type Versions } from './handshake-types.ts';
 
 interface Vote {
   readonly ready: boolean;
   readonly rttMs: number;
-}
-
-/** The largest lead an honest host picks with these options (the START bound is this plus slack). */
-export function maxLeadMs(o: Pick<HandshakeOptions, 'minLeadMs' | 'countdownMs'>): number {
-  return (o.minLeadMs ?? 300) + 3 * HANDSHAKE_LIMITS.maxVoteRttMs + (o.countdownMs ?? 0);
 }
 
 /** One round of the handshake. */
@@ -127,6 +56,10 @@ export class ReadyHandshake {
   private roundStartMs: number | undefined;
   private readySinceMs: number | undefined;
   private allReadySinceMs: number | undefined;
+  /** The slowest member's clamped vote RTT when the host sent START (sets the host's cutoff). */
+  private slowestRttMs = 0;
+  /** A member's Not ready late in the countdown went to the host as a request (sent once). */
+  private abortRequested = false;
 
   constructor(options: HandshakeOptions) {
     if (!options.members.includes(options.localId) || !options.members.includes(options.hostId)) throw new RangeError('local and host must be members');
@@ -160,10 +93,7 @@ export class ReadyHandshake {
   setReady(ready: boolean, nowMs: number): void {
     if (this.phase === 'aborted' || ready === this.localReady) return;
     if (this.phase === 'committed') {
-      if (!ready && this.startInfo !== undefined && nowMs < this.startInfo.localStartMs - 2 * HANDSHAKE_LIMITS.abortMarginMs) {
-        this.localReady = false;
-        this.abort(AbortCode.unready, [this.o.localId], nowMs);
-      }
+      if (!ready && this.startInfo !== undefined) this.unreadyInCountdown(this.startInfo.localStartMs - nowMs, nowMs);
       return;
     }
     if (!ready && this.phase === 'committing') return this.abort(AbortCode.unready, [this.o.localId], nowMs);
@@ -173,6 +103,32 @@ export class ReadyHandshake {
     if (this.phase !== 'syncing') this.sendVote();
     if (wasReady && !ready) return this.abort(AbortCode.unready, [this.o.localId], nowMs);
     this.maybeCommit(nowMs);
+  }
+
+  /**
+   * Not ready during the countdown, `left` ms before our frame 0. The host (the commit's coordinator)
+   * cancels if it is before its cutoff. A member aborts at once only while the host's cutoff cannot
+   * have passed when its abort arrives (the largest cutoff any vote allows, plus our round trip);
+   * later it only asks the host, and leaves when the host's abort comes back, or starts with everyone.
+   */
+  private unreadyInCountdown(left: number, nowMs: number): void {
+    if (this.isHost) {
+      if (left > this.cutoffMs()) {
+        this.localReady = false;
+        this.abort(AbortCode.unready, [this.o.localId], nowMs);
+      }
+      return;
+    }
+    this.localReady = false;
+    if (left > HANDSHAKE_LIMITS.abortMarginMs + HANDSHAKE_LIMITS.maxVoteRttMs + 2 * this.clock.rttMs) return this.abort(AbortCode.unready, [this.o.localId], nowMs);
+    if (this.abortRequested || left <= 0) return;
+    this.abortRequested = true;
+    this.o.send(this.o.hostId, { t: 'hs-abort', round: this.o.round, code: AbortCode.unready, about: [this.o.localId] });
+  }
+
+  /** The host's cutoff before frame 0 (see `HANDSHAKE_LIMITS.abortMarginMs`). */
+  private cutoffMs(): number {
+    return HANDSHAKE_LIMITS.abortMarginMs + this.slowestRttMs;
   }
 
   /** A member left the lobby or its connection closed. */
@@ -206,9 +162,13 @@ export class ReadyHandshake {
       if (this.probes.size > HANDSHAKE_LIMITS.probesKept) this.probes.delete(this.probes.keys().next().value as number);
       this.o.send(this.o.hostId, { t: 'hs-sync-req', round: this.o.round, nonce: this.nonce, t0: nowMs });
     }
-    if (!this.isHost && this.localReady && this.hostSilent(nowMs)) return this.abort(AbortCode.hostTimeout, [this.o.hostId], nowMs);
+    if (!this.isHost && this.localReady) {
+      const silent = this.hostSilent(nowMs);
+      if (silent === 'sync') return this.abort(AbortCode.hostTimeout, [this.o.hostId], nowMs);
+      if (silent === 'start') return this.abort(AbortCode.startTimeout, [], nowMs);
+    }
     if (this.phase === 'committing' && this.start !== undefined) {
-      if (nowMs >= this.start.startAt - (this.o.retransmitMs ?? 200) / 2) {
+      if (nowMs >= this.start.startAt - this.cutoffMs()) {
         return this.abort(AbortCode.noAnswer, this.others().filter((id) => !this.acks.has(id)), nowMs);
       }
       if (nowMs - this.lastStartSendMs >= (this.o.retransmitMs ?? 200)) {
@@ -218,20 +178,24 @@ export class ReadyHandshake {
     }
   }
 
-  /** Our own timeouts on the host: ready but no clock sync, or everyone ready but no START. */
-  private hostSilent(nowMs: number): boolean {
+  /**
+   * Our own timeouts on the host: ready but no clock sync (`sync`: the host's replies are the host's),
+   * or everyone ready as we heard it but no START (`start`: not necessarily the host's fault, as
+   * members' votes reach us directly and a member may tell us "ready" and the host "not ready").
+   */
+  private hostSilent(nowMs: number): 'sync' | 'start' | undefined {
     if (this.phase === 'syncing') {
       const since = Math.max(this.roundStartMs ?? nowMs, this.readySinceMs ?? nowMs);
-      return nowMs - since > HANDSHAKE_LIMITS.syncTimeoutMs;
+      return nowMs - since > HANDSHAKE_LIMITS.syncTimeoutMs ? 'sync' : undefined;
     }
-    if (this.phase !== 'voting') return false;
+    if (this.phase !== 'voting') return undefined;
     const everyone = this.others().every((id) => this.votes.get(id)?.ready === true);
     if (!everyone) {
       this.allReadySinceMs = undefined;
-      return false;
+      return undefined;
     }
     this.allReadySinceMs ??= nowMs;
-    return nowMs - this.allReadySinceMs > HANDSHAKE_LIMITS.startWaitMs;
+    return nowMs - this.allReadySinceMs > HANDSHAKE_LIMITS.startWaitMs ? 'start' : undefined;
   }
 
   /** Takes one message from a peer's reliable channel. */
@@ -270,7 +234,10 @@ export class ReadyHandshake {
         break;
       case 'hs-abort': {
         if (this.phase === 'aborted') return;
-        const about = m.about.filter((id) => this.o.members.includes(id));
+        // Only the host (the coordinator, whose own observations they are) names others; a member's
+        // abort is about its sender, or nobody: it cannot blame an honest player (a relay of another
+        // member's abort names nobody).
+        const about = from === this.o.hostId ? m.about.filter((id) => this.o.members.includes(id)) : m.about.length === 1 && m.about[0] === from ? [from] : [];
         // Relayed: a peer told alone (by a hostile member) must not be the only one to leave the round.
         if (this.phase !== 'committed') return this.abort(m.code, about, nowMs);
         // In the countdown only the host (the commit's coordinator) cancels: a member's abort goes
@@ -280,7 +247,7 @@ export class ReadyHandshake {
         if (from === this.o.hostId && left > 0) {
           this.phase = 'aborted';
           this.pushAborted(m.code, about);
-        } else if (this.isHost && left > HANDSHAKE_LIMITS.abortMarginMs) this.abort(m.code, about, nowMs);
+        } else if (this.isHost && left > this.cutoffMs()) this.abort(m.code, about, nowMs);
         break;
       }
     }
@@ -319,6 +286,7 @@ export class ReadyHandshake {
     if (!this.others().every((id) => this.votes.get(id)?.ready === true)) return;
     const slowest = Math.min(HANDSHAKE_LIMITS.maxVoteRttMs, Math.max(0, ...this.others().map((id) => this.votes.get(id)?.rttMs ?? 0)));
     const lead = (this.o.minLeadMs ?? 300) + 3 * slowest + (this.o.countdownMs ?? 0);
+    this.slowestRttMs = slowest;
     this.start = {
       t: 'hs-start',
       round: this.o.round,

@@ -5,9 +5,10 @@
  *
  * Handshake rounds: a round starts when every member's channels are open. An abort (someone left,
  * joined, un-readied, or disagreed) ends the round for everyone; all members move to the next round with
- * their ready flag cleared ("back to the lobby"). A message from a later round moves a straggler forward,
- * but only a few rounds (`MAX_ROUND_AHEAD`, compared modulo 2^32): a round far from ours is ignored,
- * so no peer can push the lobby to a counter that overflows.
+ * their ready flag cleared ("back to the lobby"). Only the host's messages of a later round move a
+ * straggler forward (a few rounds, `MAX_ROUND_AHEAD`, compared modulo 2^32, or far away: the host's
+ * round is the reference); a member's message of the next round is held until we get there, any other
+ * is ignored and counted, so no member can restart our round or push the counter to overflow.
  *
  * Control channel hygiene: every peer's control messages share one budget and its in-game chat another
  * (`rate-limit.ts`); chat goes through the lobby server's own rule (`validateChat`) both ways; a lobby
@@ -27,6 +28,7 @@ import { OnlineMatch } from './online-match.ts';
 import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
+import { bufferedRelay } from './early-signals.ts';
 
 /** A transport's mesh as the room uses it. */
 export interface MeshLink extends PeerLink {
@@ -99,6 +101,8 @@ export class Room {
   private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
+  /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
+  earlySignalsDropped = 0;
 
   private constructor(
     private readonly o: RoomOptions,
@@ -158,20 +162,8 @@ export class Room {
     if (r.value.kind === 'error') return { ok: false, error: r.value.message, code: r.value.code };
     const joined = r.value;
     // Members may signal us as soon as `joined` is out, possibly before the transport is ready to
-    // listen (createLink can wait on the network): buffer their signals until it subscribes.
-    const early: { from: PeerId; data: unknown }[] = [];
-    let deliver: ((from: PeerId, data: unknown) => void) | undefined;
-    const stopListening = o.signaling.on('signal', (m) => (deliver !== undefined ? deliver(m.from, m.data) : early.push({ from: m.from, data: m.data })));
-    const relay: SignalRelay = {
-      send: (to, data) => void o.signaling.send({ kind: 'signal', to, data }),
-      onSignal: (handler) => {
-        deliver = handler;
-        for (const s of early.splice(0)) handler(s.from, s.data);
-        return () => {
-          if (deliver === handler) deliver = undefined;
-        };
-      },
-    };
+    // listen (createLink can wait on the network): buffer their signals (bounded) until it subscribes.
+    const { relay, dropped, stop: stopListening } = bufferedRelay(o.signaling);
     let link: MeshLink;
     try {
       link = await o.createLink({ localId: joined.memberId, iceServers: joined.iceServers, peer: joined.peer, relay });
@@ -181,6 +173,7 @@ export class Room {
       return { ok: false, error: `the WebRTC transport could not start: ${e instanceof Error ? e.message : String(e)}` };
     }
     const room = new Room(o, joined, link);
+    room.earlySignalsDropped = dropped();
     room.unsubscribe.push(stopListening);
     return { ok: true, room };
   }
@@ -344,8 +337,8 @@ export class Room {
         if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
       default: {
-        const round = this.guard.round(this.round, m.round, from === this.hostId && !this.isHost);
-        if (round === 'ignore') return; // an old round, or one far away (hostile)
+        const round = this.guard.round(this.round, m, from, from === this.hostId && !this.isHost);
+        if (round === 'ignore' || round === 'held') return; // an old round, one far away, or a member's next round
         if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
         this.handshake?.handle(from, m, nowMs);
       }
@@ -395,5 +388,7 @@ export class Room {
       ...(this.o.minLeadMs !== undefined ? { minLeadMs: this.o.minLeadMs } : {}),
     });
     if (this.wantReady) this.handshake.setReady(true, this.o.now());
+    // A member's messages of this round that came before we got here (see `ControlGuard.round`).
+    for (const h of this.guard.takeHeld(round)) this.handshake.handle(h.from, h.message, this.o.now());
   }
 }

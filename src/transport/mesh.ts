@@ -9,7 +9,9 @@
  * copied, and counted (`stats().oversize`); the connection stays up. Our own sends above the limit
  * are refused and counted (`stats().refused`): WebRTC stacks close the whole data channel when asked
  * to send above the remote's SCTP max-message-size (256 KiB in libwebrtc/wrtc), so an oversize send
- * must never reach them. The inbound queues are bounded in count and in bytes (oldest dropped first).
+ * must never reach them. The inbound queues are bounded in count and in bytes *per sending peer*: a
+ * peer over its share has its newest messages dropped (counted in `overflow`), so one peer's flood can
+ * never push out another peer's messages.
  */
 import type { Datagram, PeerId, PeerSocket } from '../netcode/socket.ts';
 import type { LinkEvent } from './link.ts';
@@ -35,7 +37,7 @@ export const MESH_LIMITS = {
   reliableBytes: 16 * 1024,
   /** Largest datagram on the unreliable channel (netcode datagrams are at most 1200 bytes). */
   unreliableBytes: 16 * 1024,
-  /** Bytes queued per channel before the oldest datagrams are dropped. */
+  /** Bytes queued per channel and sending peer before that peer's newest datagrams are dropped. */
   queuedBytes: 4 * 1024 * 1024,
 } as const;
 
@@ -45,7 +47,7 @@ export interface MeshStats {
   readonly oversize: Readonly<Record<ChannelKind, number>>;
   /** Our own sends above the limit (refused, never handed to WebRTC). */
   readonly refused: Readonly<Record<ChannelKind, number>>;
-  /** Datagrams dropped because the inbound queue was full. */
+  /** Datagrams dropped because their sender's share of the inbound queue was full. */
   readonly overflow: Readonly<Record<ChannelKind, number>>;
 }
 
@@ -134,7 +136,7 @@ export interface MeshEntry {
 
 /** Options of {@link createMesh}. */
 export interface MeshOptions {
-  /** Inbound datagrams kept per socket before the oldest are dropped (default 4096). */
+  /** Inbound datagrams kept per socket and sending peer before that peer's newest are dropped (default 4096). */
   readonly maxQueuedDatagrams?: number;
   /** Size limits (default `MESH_LIMITS`). */
   readonly limits?: Partial<typeof MESH_LIMITS>;
@@ -182,7 +184,8 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
   const maxBytes: Record<ChannelKind, number> = { reliable: limits.reliableBytes, unreliable: limits.unreliableBytes };
   const slots = new Map<PeerId, Slot>();
   const inbox: Record<ChannelKind, Datagram[]> = { reliable: [], unreliable: [] };
-  const queued: Record<ChannelKind, number> = { reliable: 0, unreliable: 0 };
+  /** Per channel: each sending peer's queued count and bytes (cleared with the queue). */
+  const share: Record<ChannelKind, Map<PeerId, { count: number; bytes: number }>> = { reliable: new Map(), unreliable: new Map() };
   const oversize = { reliable: 0, unreliable: 0 };
   const refused = { reliable: 0, unreliable: 0 };
   const overflow = { reliable: 0, unreliable: 0 };
@@ -207,7 +210,7 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
     receiveAll() {
       const out = inbox[channel];
       inbox[channel] = [];
-      queued[channel] = 0;
+      share[channel].clear();
       return out;
     },
   });
@@ -255,17 +258,18 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
         oversize[channel]++; // dropped before copying; the connection stays up
         return;
       }
+      let mine = share[channel].get(entry.peer);
+      if (mine === undefined) share[channel].set(entry.peer, (mine = { count: 0, bytes: 0 }));
+      // The sender's own share is full: its newest message goes (checked before copying).
+      if (size < 0 || mine.count >= maxQueued || mine.bytes + size > limits.queuedBytes) {
+        if (size >= 0) overflow[channel]++;
+        return;
+      }
       const bytes = toBytes(data);
       if (bytes === null) return;
-      const queue = inbox[channel];
-      queue.push({ from: entry.peer, bytes });
-      queued[channel] += bytes.byteLength;
-      while (queue.length > maxQueued || queued[channel] > limits.queuedBytes) {
-        const old = queue.shift();
-        if (old === undefined) break;
-        queued[channel] -= old.bytes.byteLength;
-        overflow[channel]++;
-      }
+      inbox[channel].push({ from: entry.peer, bytes });
+      mine.count++;
+      mine.bytes += bytes.byteLength;
     },
     remove(entry, error) {
       const slot = live(entry);
@@ -292,8 +296,8 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
       for (const slot of all) destroyQuietly(slot.handle);
       inbox.reliable = [];
       inbox.unreliable = [];
-      queued.reliable = 0;
-      queued.unreliable = 0;
+      share.reliable.clear();
+      share.unreliable.clear();
     },
   };
 }

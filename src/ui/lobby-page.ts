@@ -219,6 +219,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
       case 'mesh-ready':
         return;
       case 'peer-error':
+        console.warn(`WebRTC error with ${e.peer}:`, e.message); // the detail only in the console: a peer can choose its text
         return showError(peerErrorMessage(room.nameOf(e.peer), e.message));
       case 'handshake-aborted':
         // An abort during the countdown (the match view is up, frame 0 not reached) is a way back to the lobby.

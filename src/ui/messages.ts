@@ -62,13 +62,15 @@ export function signalingClosedMessage(reason: string): string {
 
 /**
  * A WebRTC connection to a member failed. Timeouts and ICE failures mean no network path was found
- * between the two browsers, which is what a TURN relay solves.
+ * between the two browsers, which is what a TURN relay solves. `detail` (the transport's error text)
+ * only picks one of these fixed sentences and is never shown: a peer's offer can choose parts of it
+ * (an SDP MID, say). The caller logs it for debugging.
  */
 export function peerErrorMessage(name: string, detail: string): string {
   if (/not connected after|ice|connection failed|could not connect|timed? ?out/i.test(detail)) {
-    return `WebRTC could not connect to ${name}: a TURN server may be needed (strict NAT or firewall). (${detail})`;
+    return `WebRTC could not connect to ${name}: a TURN server may be needed (strict NAT or firewall).`;
   }
-  return `The connection to ${name} failed: ${detail}`;
+  return `The connection to ${name} failed.`;
 }
 
 /**

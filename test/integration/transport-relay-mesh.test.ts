@@ -113,12 +113,28 @@ describe('mesh bookkeeping', () => {
     expect(log).toEqual(['old:destroy', 'new:destroy']);
   });
 
-  it('bounds the inbound queue, dropping the oldest', () => {
+  it("bounds the inbound queue per peer, dropping the sender's newest", () => {
     const mesh = createMesh('me', { maxQueuedDatagrams: 3 });
     const e = mesh.add('p', handle([], 'p'));
     for (let i = 0; i < 5; i += 1) mesh.deliver(e, 'reliable', new Uint8Array([i]));
-    expect(mesh.reliable.receiveAll().map((d) => d.bytes[0])).toEqual([2, 3, 4]);
+    expect(mesh.reliable.receiveAll().map((d) => d.bytes[0])).toEqual([0, 1, 2]);
     expect(mesh.reliable.receiveAll()).toEqual([]);
+  });
+
+  it("one peer's flood cannot push out another peer's messages (count and bytes)", () => {
+    const mesh = createMesh('me', { limits: { queuedBytes: 1000 } });
+    const b = mesh.add('b', handle([], 'b'));
+    const m = mesh.add('m', handle([], 'm'));
+    mesh.deliver(b, 'reliable', new Uint8Array([42]));
+    for (let i = 0; i < 5000; i += 1) mesh.deliver(m, 'reliable', new Uint8Array([i & 0xff]));
+    mesh.deliver(b, 'reliable', new Uint8Array([43]));
+    const got = mesh.reliable.receiveAll();
+    expect(got.filter((d) => d.from === 'b').map((d) => d.bytes[0])).toEqual([42, 43]);
+    expect(got.filter((d) => d.from === 'm')).toHaveLength(1000); // m's own byte budget
+    expect(mesh.stats().overflow.reliable).toBe(4000);
+    for (let i = 0; i < 5000; i += 1) mesh.deliver(m, 'unreliable', new Uint8Array(1));
+    mesh.deliver(b, 'unreliable', new Uint8Array([7]));
+    expect(mesh.unreliable.receiveAll().filter((d) => d.from === 'b')).toHaveLength(1);
   });
 
   it('drops an oversize message before copying it, refuses oversize sends, and bounds the queue in bytes; all counted', () => {
@@ -133,7 +149,7 @@ describe('mesh bookkeeping', () => {
     mesh.reliable.send('p', new Uint8Array(100));
     expect(log).toEqual(['p:reliable:100']);
     for (let i = 0; i < 4; i += 1) mesh.deliver(e, 'reliable', new Uint8Array(100).fill(i));
-    expect(mesh.reliable.receiveAll().map((d) => d.bytes[0])).toEqual([2, 3]); // 250 bytes hold two of them
+    expect(mesh.reliable.receiveAll().map((d) => d.bytes[0])).toEqual([0, 1]); // 250 bytes hold two of them
     expect(mesh.unreliable.receiveAll()).toEqual([]);
     expect(mesh.stats()).toEqual({ oversize: { reliable: 1, unreliable: 1 }, refused: { reliable: 1, unreliable: 0 }, overflow: { reliable: 2, unreliable: 0 } });
     expect(mesh.connectedPeers()).toEqual(['p']);

@@ -48,7 +48,7 @@ async function bobWithHostileHost(countdownMs = 0, withCat = false): Promise<{ r
   return { room, host: new ControlChannel(ann), cat: new ControlChannel(reliable.get('m3') ?? ann), raw: ann, clock, events };
 }
 
-const vote = (round: number): ControlMessage => ({ t: 'hs-ready', round, ready: true, protocolVersion: 1, gameVersion: 1, configHash: hashSetup({ players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }), setup: { players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, rttMs: 0 });
+const vote = (round: number, players = 2): ControlMessage => ({ t: 'hs-ready', round, ready: true, protocolVersion: 1, gameVersion: 1, configHash: hashSetup({ players, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }), setup: { players, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, rttMs: 0 });
 
 describe('hostile round counters', () => {
   it('roundsAhead compares modulo 2^32', () => {
@@ -58,30 +58,44 @@ describe('hostile round counters', () => {
     expect(roundsAhead(1, 0xffff_fff0)).toBeGreaterThan(MAX_ROUND_AHEAD);
   });
 
-  it("a member's round near 2^32 (or otherwise far from ours) does not move the room; a few rounds ahead does", async () => {
-    const { room, cat, clock } = await bobWithHostileHost(0, true);
+  it("a member's round, near 2^32 or a few ahead, never moves the room: only the host's messages do (review finding 3)", async () => {
+    const { room, host, cat, clock } = await bobWithHostileHost(0, true);
     expect(room.handshake?.phase).toBe('syncing');
-    for (const round of [0xffff_ffff, 0xffff_fffe, 2 ** 31, 1 + MAX_ROUND_AHEAD + 1]) cat.send('m2', vote(round));
+    for (const round of [0xffff_ffff, 0xffff_fffe, 2 ** 31, 1 + MAX_ROUND_AHEAD + 1, 1 + MAX_ROUND_AHEAD, 3]) cat.send('m2', vote(round));
+    room.update(++clock.now);
     room.update(++clock.now);
     expect(room.currentRound).toBe(1);
-    expect(room.controlStats().otherRounds).toBe(4);
-    cat.send('m2', vote(1 + MAX_ROUND_AHEAD)); // a straggler a few rounds behind moves forward
+    expect(room.controlStats().otherRounds).toBe(6);
+    host.send('m2', vote(1 + MAX_ROUND_AHEAD)); // the host a few rounds ahead: we catch up
     room.update(++clock.now);
     room.update(++clock.now);
     expect(room.currentRound).toBe(1 + MAX_ROUND_AHEAD);
-    expect(room.handshake).toBeDefined(); // and runs that round
+    expect(room.handshake).toBeDefined(); // and run that round
   });
 
-  it("a member that pushed us far ahead cannot keep us apart from the host: the host's round wins", async () => {
-    const { room, host, cat, clock } = await bobWithHostileHost(0, true);
-    for (const round of [1 + MAX_ROUND_AHEAD, 1 + 2 * MAX_ROUND_AHEAD]) {
-      cat.send('m2', vote(round));
-      room.update(++clock.now);
+  it("a member sending next-round messages every second cannot restart our round forever: our own timeout still fires", async () => {
+    const { room, cat, clock, events } = await bobWithHostileHost(0, true);
+    room.setReady(true); // the host never answers Bob's clock probes
+    for (let s = 0; s < 30; s++) {
+      cat.send('m2', { t: 'hs-ack', round: room.currentRound + 1, sessionId: 1 });
+      for (let i = 0; i < 10; i++) room.update((clock.now += 100));
     }
-    expect(room.currentRound).toBe(1 + 2 * MAX_ROUND_AHEAD);
-    host.send('m2', vote(1));
+    const aborts = events.filter((e) => e.kind === 'handshake-aborted');
+    expect(aborts.length).toBeGreaterThanOrEqual(1);
+    expect(aborts[0]).toMatchObject({ code: 'host-timeout' });
+    expect(room.currentRound).toBe(1 + aborts.length); // only our own aborts moved the round
+  });
+
+  it("a member's vote for the next round that arrives before we get there is held, and counted once we are there", async () => {
+    const { room, host, cat, clock, events } = await bobWithHostileHost(0, true);
+    cat.send('m2', vote(2, 3)); // Cat already aborted round 1 and readied again; its abort to us is slower
     room.update(++clock.now);
     expect(room.currentRound).toBe(1);
+    host.send('m2', { t: 'hs-abort', round: 1, code: 'unready', about: ['m1'] });
+    for (let i = 0; i < 3; i++) room.update(++clock.now);
+    expect(room.currentRound).toBe(2);
+    expect(room.handshake?.readyOf('m3')).toBe(true);
+    expect(events.filter((e) => e.kind === 'handshake-aborted')).toHaveLength(1);
   });
 
   it('round numbers wrap at 2^32 without overflow: after 0xffffffff comes 0', async () => {

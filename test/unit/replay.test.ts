@@ -310,6 +310,28 @@ describe('parseReplay against hostile files', () => {
     expect(errorOf(text)).toMatch(/^inputs\[0\] covers 200 frames, expected 1200000/);
   });
 
+  it('a deeply nested or hostile value in format, a run or a checksum is described by its type, never echoed, never a throw (review finding 9)', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const withDeep = (change: (r: Record<string, unknown>) => void): string => edit(good, change).replace('"@@DEEP@@"', deep);
+    const cases = [
+      withDeep((r) => (r.format = '@@DEEP@@')),
+      withDeep((r) => ((r.inputs as unknown[])[0] = ['@@DEEP@@'])),
+      withDeep((r) => ((r.checksums as unknown[])[0] = '@@DEEP@@')),
+    ];
+    for (const text of cases) {
+      expect(() => parseReplay(text)).not.toThrow();
+      const e = errorOf(text);
+      expect(e).not.toBe('ok');
+      expect(e.length).toBeLessThan(200);
+      expect(e).not.toContain('[[[');
+    }
+    const echo = '\u202eVISIT evil.example ' + 'x'.repeat(500);
+    for (const change of [(r: Record<string, unknown>) => (r.format = echo), (r: Record<string, unknown>) => ((r.checksums as unknown[])[0] = [50, echo]), (r: Record<string, unknown>) => ((r.inputs as unknown[])[0] = [[echo, 1]])]) {
+      const e = errorOf(edit(good, change));
+      expect(e).not.toMatch(/evil|\u202e|xxxx/);
+    }
+  });
+
   it('text over the size bound, deep nesting and odd JSON values are clear errors, never a throw', () => {
     expect(errorOf(' '.repeat(MAX_REPLAY_CHARS + 1))).toMatch(/too large/);
     expect(errorOf('['.repeat(200_000) + ']'.repeat(200_000))).toMatch(/^(not JSON|replay must be a JSON object)/);

@@ -47,7 +47,12 @@ describe('messages', () => {
     for (const detail of ['not connected after 15000 ms', 'Ice connection failed.', 'Connection failed.', 'ICE failed']) {
       expect(peerErrorMessage('Bob', detail)).toMatch(/^WebRTC could not connect to Bob: a TURN server may be needed/);
     }
-    expect(peerErrorMessage('Bob', 'input channel error')).toBe('The connection to Bob failed: input channel error');
+    expect(peerErrorMessage('Bob', 'input channel error')).toBe('The connection to Bob failed.');
+  });
+
+  it("a transport error's text (which a peer's offer can choose) never reaches the screen (review finding 8)", () => {
+    const detail = "Failed to set remote offer sdp: contains a MID='VISIT-evil.example' timed out";
+    for (const d of [detail, 'ERR_SET_REMOTE_DESCRIPTION: ' + detail.replace('timed out', '')]) expect(peerErrorMessage('Bob', d)).not.toMatch(/evil|VISIT|MID/);
   });
 
   it('handshake aborts name the reason; version mismatches say so', () => {
