@@ -238,7 +238,9 @@ export class LobbyRegistry {
    */
   report({ lobby, member }: Membership, target: MemberId, nowMs: number): Result<void, Refusal> {
     const reported = findMember(lobby, target);
-    if (reported === undefined || reported === member) return refuse(ErrorCode.notMember);
+    if (reported === member) return refuse(ErrorCode.notMember);
+    // Already gone (its departure crossed our report): nothing to do, and nothing worth an error.
+    if (reported === undefined) return { ok: true, value: undefined };
     lobby.reports ??= new Map();
     const by = lobby.reports.get(target) ?? new Map<MemberId, number>();
     lobby.reports.set(target, by);

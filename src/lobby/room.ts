@@ -293,7 +293,9 @@ export class Room {
         notary: {
           send: (data) => void this.o.signaling.sendRecord(data),
           up: this.o.signaling.state === 'open',
-          report: (peer) => void this.o.signaling.send({ kind: 'report', member: peer }),
+          report: (peer) => {
+            if (this.members.some((m) => m.id === peer)) this.o.signaling.send({ kind: 'report', member: peer });
+          },
         },
       });
       if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
