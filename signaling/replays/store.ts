@@ -4,27 +4,15 @@
  * has already been re-simulated by the server; the store keeps its summary (for listings and the
  * cross-check of several uploads of one match) next to the file itself.
  */
+import type { VerifiedSummary } from './verify.ts';
 
-/** What the server knows about one verified upload. */
-export interface ReplayRecord {
+/** What the server knows about one verified upload: its verified summary, plus where it came from. */
+export interface ReplayRecord extends VerifiedSummary {
   /** Unguessable id (base64url of 12 random bytes). */
   readonly id: string;
   readonly createdMs: number;
-  /** sha256 of the uploaded text: the same file from the same uploader is stored once. */
-  readonly contentHash: string;
-  /** sha256 of the match config (with its seed) and names: uploads of one match share it. */
-  readonly matchKey: string;
   /** Pseudonymous uploader key (hash of the address): counts distinct confirming players. */
   readonly uploader: string;
-  readonly frames: number;
-  readonly players: number;
-  /** 8 hex digits, as in the file, computed by the server's re-simulation. */
-  readonly finalChecksum: string;
-  readonly scores: readonly number[];
-  readonly winner: number;
-  readonly names: readonly string[];
-  /** Verified `[frame, checksum hex]` checkpoints: what the cross-check compares. */
-  readonly checkpoints: readonly (readonly [number, string])[];
   /** The lobby code the uploader named ('' for none): the uploader's claim, used to list a lobby's history. */
   readonly lobby: string;
 }

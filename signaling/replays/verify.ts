@@ -17,8 +17,11 @@ export interface VerifiedSummary {
   readonly scores: readonly number[];
   readonly winner: number;
   readonly names: readonly string[];
+  /** Verified `[frame, checksum hex]` checkpoints: what the cross-check compares. */
   readonly checkpoints: readonly (readonly [number, string])[];
+  /** sha256 of the match config (with its seed) and names: uploads of one match share it. */
   readonly matchKey: string;
+  /** sha256 of the uploaded text: the same file from the same uploader is stored once. */
   readonly contentHash: string;
 }
 

@@ -126,6 +126,15 @@ export class OnlineMatch {
     return this.session.currentFrame - before;
   }
 
+  /**
+   * Keeps the match talking without advancing a frame (settling, a paused tester): receives, corrects
+   * past frames, and sends what is due, input records included.
+   */
+  hold(nowMs: number): void {
+    this.sim.execute(this.session.advanceFrame(nowMs, false));
+    this.collect();
+  }
+
   /** Events since the last call (network notices, desyncs, stalls). */
   drainEvents(): SessionEvent[] {
     return this.events.splice(0, this.events.length);

@@ -213,8 +213,8 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   };
 
   const settleStep = (nowMs: number): void => {
-    simulate(nowMs, () => match.sim.execute(match.session.advanceFrame(nowMs, false)));
-    for (const e of match.session.drainEvents()) onEvent(e, nowMs);
+    simulate(nowMs, () => match.hold(nowMs));
+    for (const e of match.drainEvents()) onEvent(e, nowMs);
   };
 
   const resolveSettles = (): void => {
