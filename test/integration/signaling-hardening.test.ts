@@ -125,7 +125,9 @@ describe('signaling server: hostile input', () => {
     expect((await flooder.take('error')).code).toBe('rate-limited');
     expect(await flooder.closed()).toEqual({ code: 4008, reason: 'rate-limited' });
     const floodSeconds = (performance.now() - started) / 1000;
-    expect(flooder.count('error')).toBe(0); // one rate-limited error, not one per dropped message
+    // One rate-limited error per run of drops, not one per dropped message: a further error only after
+    // a message got through again (a token refilled mid-flood on a slow machine starts a new run).
+    expect(flooder.count('error')).toBeLessThanOrEqual(Math.max(0, flooder.count('chat') - 99));
     // The burst (100, one spent on create) plus what refilled at 50/s while the flood lasted (measured, so
     // a slow, loaded machine does not make the bound flaky), then nothing: far fewer than the 1000 sent.
     expect(flooder.count('chat')).toBeGreaterThanOrEqual(99);
