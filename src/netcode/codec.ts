@@ -30,6 +30,8 @@ const MAX_FRAME_DELTA_ZZ = 2 * MAX_FRAME + 1;
 const scratch = new Uint8Array(LIMITS.maxDatagramBytes);
 // Decoding is synchronous and never re-entered, so one cursor serves every call.
 const reader = new ByteReader();
+// Inputs of the message being decoded (copied out when it is complete).
+const inputScratch: number[] = [];
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new RangeError(`encodePacket: invalid ${what}`);
@@ -215,7 +217,9 @@ function readInput(): InputMessage | null {
   }
   const startFrame = reader.varint(MAX_FRAME);
   if (startFrame < 0) return null;
-  const inputs: number[] = [];
+  // Runs expand into the shared scratch, then one exact-size copy: a growing array would reallocate.
+  const inputs = inputScratch;
+  inputs.length = 0;
   let previous = -1;
   for (let r = 0; r < runs; r++) {
     // If the length byte is missing the value read fails too, so one check covers both.
@@ -242,7 +246,7 @@ function readInput(): InputMessage | null {
     if (lastFrame < -1 || lastFrame > MAX_FRAME) return failNull('out-of-range');
     status.push({ disconnected: (v & 1) === 1, lastFrame });
   }
-  return { kind: 'input', player, startFrame, inputs, ackFrame, senderFrame, senderTimeMs, status };
+  return { kind: 'input', player, startFrame, inputs: inputs.slice(), ackFrame, senderFrame, senderTimeMs, status };
 }
 
 function failNull(error: DecodeError): null {

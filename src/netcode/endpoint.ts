@@ -60,6 +60,7 @@ export class PeerEndpoint {
   private nextNonce = 1;
   private readonly probes = new Int32Array(LOSS_WINDOW); // nonce of each recent probe, 0 = answered
   private probesSent = 0;
+  private readonly inputScratch: number[] = [];
   private rateAt: number;
   private rateBase = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 };
   private rates = { kbpsIn: 0, kbpsOut: 0, ppsIn: 0, ppsOut: 0 };
@@ -94,7 +95,9 @@ export class PeerEndpoint {
     const last = local.lastReceivedFrame;
     const start = Math.max(Math.min(this.remoteAck + 1, last + 1), last - LIMITS.maxInputsPerMessage + 1, 0);
     const end = Math.min(last, start + LIMITS.maxInputsPerMessage - 1);
-    const inputs: number[] = [];
+    // Encoded at once and never kept: one array per endpoint serves every message.
+    const inputs = this.inputScratch;
+    inputs.length = 0;
     for (let f = start; f <= end; f++) inputs.push(local.confirmedInput(f) ?? 0);
     const msg: InputMessage = { kind: 'input', player: localPlayer, startFrame: start, inputs, ackFrame, senderFrame, senderTimeMs: Math.floor(nowMs) >>> 0, status };
     this.send(msg, nowMs);

@@ -187,6 +187,8 @@ export class SimNetwork {
   private readonly seed: number;
   private defaultLink: LinkConditions;
   private readonly links = new Map<string, LinkState>();
+  /** The same link states, by sender then receiver (see `link`). */
+  private readonly linkCache = new Map<PeerId, Map<PeerId, LinkState>>();
   private readonly inboxes = new Map<PeerId, DeliveryQueue<InFlight>>();
   private readonly suspensions = new Map<PeerId, Window[]>();
   private unknownDrops = 0;
@@ -306,6 +308,14 @@ export class SimNetwork {
   }
 
   private link(from: PeerId, to: PeerId): LinkState {
+    // Every send and delivery looks its link up: a per-sender map avoids building the key string each time.
+    let bySender = this.linkCache.get(from);
+    if (bySender === undefined) {
+      bySender = new Map();
+      this.linkCache.set(from, bySender);
+    }
+    const cached = bySender.get(to);
+    if (cached !== undefined) return cached;
     const key = linkKey(from, to);
     let state = this.links.get(key);
     if (state === undefined) {
@@ -316,6 +326,7 @@ export class SimNetwork {
       };
       this.links.set(key, state);
     }
+    bySender.set(to, state);
     return state;
   }
 
@@ -345,7 +356,7 @@ export class SimNetwork {
     const out: Datagram[] = [];
     for (const packet of inbox.popDue(this.nowMs)) {
       const state = this.link(packet.from, peer);
-      if (state.outages.length > 0 && state.outages.some((w) => packet.sentAtMs < w.toMs && packet.dueMs >= w.fromMs)) {
+      if (state.outages.length > 0 && onWire(state.outages, packet)) {
         state.counts.outageDroppedPackets++;
         continue;
       }
@@ -355,4 +366,10 @@ export class SimNetwork {
     }
     return out;
   }
+}
+
+/** True when `packet` was on the wire during one of `outages`. */
+function onWire(outages: readonly Window[], packet: InFlight): boolean {
+  for (const w of outages) if (packet.sentAtMs < w.toMs && packet.dueMs >= w.fromMs) return true;
+  return false;
 }

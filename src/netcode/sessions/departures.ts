@@ -38,6 +38,8 @@ export class Departures {
   private readonly saidGoodbye = new Set<number>();
   /** Players expelled for conflicting records (see `closeStream`). */
   private readonly expelled = new Set<number>();
+  /** What `status` returns, reused (see there). */
+  private readonly statusScratch: { disconnected: boolean; lastFrame: Frame }[] = [];
 
   constructor(
     private readonly localPlayer: number,
@@ -48,8 +50,19 @@ export class Departures {
   ) {}
 
   /** What we gossip about every player. */
-  status(): PlayerStatus[] {
-    return this.queues.map((q) => ({ disconnected: q.isDisconnected, lastFrame: q.lastReceivedFrame }));
+  status(): readonly PlayerStatus[] {
+    // Sent every frame and only encoded (never kept): one array, refreshed in place.
+    const out = this.statusScratch;
+    for (let p = 0; p < this.queues.length; p++) {
+      const q = this.queue(p);
+      const s = out[p];
+      if (s === undefined) out.push({ disconnected: q.isDisconnected, lastFrame: q.lastReceivedFrame });
+      else {
+        s.disconnected = q.isDisconnected;
+        s.lastFrame = q.lastReceivedFrame;
+      }
+    }
+    return out;
   }
 
   /**
@@ -109,11 +122,12 @@ export class Departures {
 
   /** Raises `disconnected` once per departed player, when every remaining peer names the same frame. */
   announce(): void {
-    const connected = this.connected();
     for (const e of this.endpoints) {
       const q = this.queue(e.player);
-      const settled = this.records.up ? this.closed(e.player) : this.agreed(e.player, connected);
-      if (!q.isDisconnected || this.announced.has(e.player) || !settled) continue;
+      // Cheap tests first: the agreement scan runs only for a departed player not yet announced.
+      if (!q.isDisconnected || this.announced.has(e.player)) continue;
+      const settled = this.records.up ? this.closed(e.player) : this.agreed(e.player);
+      if (!settled) continue;
       this.announced.add(e.player);
       const reason: DepartureReason = this.expelled.has(e.player) ? 'expelled' : this.saidGoodbye.has(e.player) ? 'left' : 'lost';
       this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1, reason });
@@ -130,51 +144,53 @@ export class Departures {
    * agreed departure frame, or at least its record coverage while the remaining peers disagree.
    */
   finality(currentFrame: Frame, coverage: ((player: number) => Frame) | undefined): { frame: Frame; holder: number | undefined } {
+    // Runs every frame: plain loops, no closures or filtered copies (young-generation garbage, docs/performance.md).
     let final = currentFrame - 1;
     let holder: number | undefined;
-    const connected = this.connected();
-    const bound = (frame: Frame, who: number): void => {
-      if (frame < final) {
-        final = frame;
-        holder = who;
-      }
-    };
     for (let p = 0; p < this.queues.length; p++) {
       const q = this.queue(p);
+      let low = q.lastReceivedFrame;
+      let who = p;
       if (q.isDisconnected) {
         if (coverage !== undefined) {
           // Its records decide; final past them once no more can come.
-          if (!this.closed(p)) bound(q.lastReceivedFrame, p);
-          continue;
+          if (this.closed(p)) continue;
+        } else {
+          // Final only where every connected peer agrees on the departure frame.
+          if (this.agreed(p)) continue;
+          for (const e of this.endpoints) if (e.state !== 'disconnected') low = Math.min(low, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
         }
-        // Final only where every connected peer agrees on the departure frame.
-        if (this.agreed(p, connected)) continue;
-        let low = q.lastReceivedFrame;
-        for (const e of connected) low = Math.min(low, e.remoteStatus[p]?.lastFrame ?? NULL_FRAME);
-        bound(low, p);
-        continue;
+      } else if (coverage !== undefined) {
+        if (p !== this.localPlayer) low = coverage(p);
+      } else {
+        for (const e of this.endpoints) {
+          if (e.state === 'disconnected') continue;
+          const s = e.remoteStatus[p];
+          const frame = s?.lastFrame ?? NULL_FRAME;
+          // Same order as one bound per claim: a claim replaces the holder only when strictly lower.
+          if (frame < low) {
+            low = frame;
+            who = s?.disconnected === true ? p : e.player;
+          }
+        }
       }
-      if (coverage !== undefined) {
-        bound(p === this.localPlayer ? q.lastReceivedFrame : coverage(p), p);
-        continue;
-      }
-      bound(q.lastReceivedFrame, p);
-      for (const e of connected) {
-        const s = e.remoteStatus[p];
-        bound(s?.lastFrame ?? NULL_FRAME, s?.disconnected === true ? p : e.player);
+      if (low < final) {
+        final = low;
+        holder = who;
       }
     }
     return { frame: final, holder };
   }
 
   /** True when every connected peer reports player `p` gone with the same last frame as ours. */
-  private agreed(p: number, connected: readonly PeerEndpoint[]): boolean {
+  private agreed(p: number): boolean {
     const mine = this.queue(p).lastReceivedFrame;
-    return connected.every((e) => e.remoteStatus[p]?.disconnected === true && e.remoteStatus[p]?.lastFrame === mine);
-  }
-
-  private connected(): PeerEndpoint[] {
-    return this.endpoints.filter((e) => e.state !== 'disconnected');
+    for (const e of this.endpoints) {
+      if (e.state === 'disconnected') continue;
+      const s = e.remoteStatus[p];
+      if (s?.disconnected !== true || s.lastFrame !== mine) return false;
+    }
+    return true;
   }
 
   private queue(p: number): InputQueue {

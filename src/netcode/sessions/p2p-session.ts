@@ -213,7 +213,8 @@ export class P2PSession<S> {
     // Also while stalled: the others may be waiting for exactly these inputs (from the notary). Alone
     // (every other player dropped, e.g. our links died while the lobby socket lives), our record stream
     // ends: its final record is the word, identical for everyone, that closes our input for the others.
-    const alone = this.endpoints.every((e) => e.state === 'disconnected');
+    let alone = true;
+    for (const e of this.endpoints) if (e.state !== 'disconnected') alone = false;
     this.notary.produce(alone || !advance || this.stalled, alone, nowMs);
     this.sendInputs(nowMs);
     this.sendPeriodic(nowMs, this.sync.frame % QUALITY_EVERY_FRAMES === 0);
