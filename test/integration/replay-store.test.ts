@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from '../../signaling/replays/migrations.ts';
 import { openPostgresStore } from '../../signaling/replays/postgres-store.ts';
 import { openSqliteStore } from '../../signaling/replays/sqlite-store.ts';
 import type { ReplayRecord, ReplayStore } from '../../signaling/replays/store.ts';
-import { startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { usePostgres } from '../support/postgres.ts';
 
 const record = (id: string, createdMs: number, over: Partial<ReplayRecord> = {}): ReplayRecord => ({
   id, createdMs, contentHash: `h-${id}`, matchKey: 'm1', uploader: 'u1', frames: 600, players: 2, finalChecksum: '0a0b0c0d',
@@ -36,19 +36,10 @@ const V1_SQL = [MIGRATIONS_TABLE, ...(MIGRATIONS[0]?.statements ?? []), "INSERT 
    VALUES ('old', 5, 'h', 'm', 'u', 60, 2, '00000001', '[0,0]', -1, '[]', '[[60,"00000001"]]', 'F')`];
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-store-'));
-let pgServer: PostgresServer | undefined;
-let pgSkip = '';
+const pgFixture = usePostgres();
 let pgDbs = 0;
 
-beforeAll(async () => {
-  const r = await startPostgres();
-  if (r.ok) pgServer = r.server;
-  else pgSkip = r.reason;
-}, 60_000);
-afterAll(async () => {
-  await pgServer?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let sqliteDbs = 0;
 const sqlite: Engine = {
@@ -72,15 +63,15 @@ const sqlite: Engine = {
 };
 const postgres: Engine = {
   name: 'postgres',
-  open: () => openPostgresStore(pgServer?.url ?? ''),
+  open: () => openPostgresStore(pgFixture.server?.url ?? ''),
   async upgradeFromV1() {
     const name = `v1_${++pgDbs}`;
     const pg = (await import('pg')).default;
-    const admin = new pg.Client({ connectionString: pgServer?.url });
+    const admin = new pg.Client({ connectionString: pgFixture.server?.url });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const url = (pgServer?.url ?? '').replace(/\/postgres$/, `/${name}`);
+    const url = (pgFixture.server?.url ?? '').replace(/\/postgres$/, `/${name}`);
     const raw = new pg.Client({ connectionString: url });
     await raw.connect();
     for (const sql of V1_SQL) await raw.query(sql);
@@ -98,20 +89,19 @@ const postgres: Engine = {
   async fresh() {
     const name = `fresh_${++pgDbs}`;
     const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: pgServer?.url });
+    const c = new pg.Client({ connectionString: pgFixture.server?.url });
     await c.connect();
     await c.query(`CREATE DATABASE ${name}`);
     await c.end();
-    return openPostgresStore((pgServer?.url ?? '').replace(/\/postgres$/, `/${name}`));
+    return openPostgresStore((pgFixture.server?.url ?? '').replace(/\/postgres$/, `/${name}`));
   },
 };
 
 for (const engine of [sqlite, postgres]) {
   describe(`replay store: ${engine.name}`, () => {
     const available = (ctx: { skip: (note?: string) => void }): void => {
-      if (engine.name !== 'postgres' || pgServer !== undefined) return;
-      if (process.env['CI']) throw new Error(`PostgreSQL is required on CI: ${pgSkip}`);
-      ctx.skip(`PostgreSQL unavailable: ${pgSkip}`);
+      if (engine.name !== 'postgres') return;
+      pgFixture.requireOrSkip(ctx);
     };
 
     it('stores a replay and reads it back after a restart', async (ctx) => {

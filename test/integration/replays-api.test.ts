@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPLAY_CONFIG, openReplayService, type ReplayConfig, type ReplayService } from '../../signaling/replays/index.ts';
 import { startSignalingServer, type SignalingServer } from '../../signaling/server.ts';
-import { startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { usePostgres } from '../support/postgres.ts';
 import { makeReplayText } from '../support/replay-files.ts';
 
 interface Reply {
@@ -62,18 +62,9 @@ const root = mkdtempSync(join(tmpdir(), 'replays-api-'));
 const staticDir = join(root, 'dist');
 mkdirSync(staticDir);
 writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>spa</title>');
-let pgServer: PostgresServer | undefined;
-let pgSkip = '';
+const pgFixture = usePostgres();
 
-beforeAll(async () => {
-  const r = await startPostgres();
-  if (r.ok) pgServer = r.server;
-  else pgSkip = r.reason;
-}, 60_000);
-afterAll(async () => {
-  await pgServer?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const valid = makeReplayText({ players: 2, frames: 900, seed: 4242 });
 
@@ -83,7 +74,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     let server: SignalingServer | undefined;
     let base = '';
     const config = (): ReplayConfig => ({
-      ...DEFAULT_REPLAY_CONFIG, dataDir: join(root, engine), databaseUrl: engine === 'postgres' ? (pgServer?.url ?? null) : null, uploadBurst: 10,
+      ...DEFAULT_REPLAY_CONFIG, dataDir: join(root, engine), databaseUrl: engine === 'postgres' ? (pgFixture.server?.url ?? null) : null, uploadBurst: 10,
     });
     const start = async (): Promise<void> => {
       service = await openReplayService(config());
@@ -95,14 +86,13 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await service?.close();
     };
     beforeAll(async () => {
-      if (engine === 'postgres' && pgServer === undefined) return;
+      if (engine === 'postgres' && pgFixture.server === undefined) return;
       await start();
     }, 60_000);
     afterAll(stop);
     const available = (ctx: { skip: (note?: string) => void }): void => {
-      if (engine !== 'postgres' || pgServer !== undefined) return;
-      if (process.env['CI']) throw new Error(`PostgreSQL is required on CI: ${pgSkip}`);
-      ctx.skip(`PostgreSQL unavailable: ${pgSkip}`);
+      if (engine !== 'postgres') return;
+      pgFixture.requireOrSkip(ctx);
     };
     let firstId = '';
 

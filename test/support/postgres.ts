@@ -10,6 +10,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A running server. */
 export interface PostgresServer {
@@ -86,4 +87,36 @@ export async function startPostgres(): Promise<{ ok: true; server: PostgresServe
   }
   await stop();
   return { ok: false, reason: `postgres did not start: ${log.trim().slice(0, 300)}` };
+}
+
+/** A test file's PostgreSQL server, started before its tests and stopped after them. */
+export interface PostgresFixture {
+  /** The server, undefined when it could not start. */
+  readonly server: PostgresServer | undefined;
+  /** Skips the calling test when PostgreSQL could not start (fails instead with `CI` set). */
+  requireOrSkip(ctx: { skip: (note?: string) => void }): void;
+}
+
+/** Registers `beforeAll`/`afterAll` hooks that start and stop a throw-away server for this file. */
+export function usePostgres(): PostgresFixture {
+  let server: PostgresServer | undefined;
+  let reason = '';
+  beforeAll(async () => {
+    const r = await startPostgres();
+    if (r.ok) server = r.server;
+    else reason = r.reason;
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server;
+    },
+    requireOrSkip(ctx) {
+      if (server !== undefined) return;
+      if (process.env['CI']) throw new Error(`PostgreSQL is required on CI: ${reason}`);
+      ctx.skip(`PostgreSQL unavailable: ${reason}`);
+    },
+  };
 }

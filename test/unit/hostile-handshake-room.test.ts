@@ -115,22 +115,29 @@ describe('hostile round counters', () => {
   });
 });
 
+/**
+ * Bob presses Ready; the host answers his clock probes as an honest host would, votes and sends START
+ * for frame 0 `leadMs` ahead: Bob holds a committed match (the host's queue drained).
+ */
+function committedBy(t: Awaited<ReturnType<typeof bobWithHostileHost>>, leadMs: number): void {
+  t.room.setReady(true);
+  for (let i = 0; i < 200 && t.room.handshake?.phase === 'syncing'; i++) {
+    t.clock.now += 10;
+    for (const { message } of t.host.receiveAll()) if (message.t === 'hs-sync-req') t.host.send('m2', { t: 'hs-sync-rep', round: message.round, nonce: message.nonce, t0: message.t0, t1: t.clock.now, t2: t.clock.now });
+    t.room.update(t.clock.now);
+  }
+  t.host.send('m2', vote(1));
+  t.host.send('m2', { t: 'hs-start', round: 1, seed: 1, sessionId: 1, order: ['m1', 'm2'], startAt: t.clock.now + leadMs, setup: { players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 } });
+  t.room.update(++t.clock.now);
+  expect(t.room.match).toBeDefined();
+  t.host.receiveAll();
+}
+
 describe('in-game chat', () => {
   /** Bob in a running match (the host's START accepted), so chat goes over the control channel. */
   async function inMatch() {
     const t = await bobWithHostileHost();
-    t.room.setReady(true);
-    // Answer Bob's clock probes as an honest host would, then send START.
-    for (let i = 0; i < 200 && t.room.handshake?.phase === 'syncing'; i++) {
-      t.clock.now += 10;
-      for (const { message } of t.host.receiveAll()) if (message.t === 'hs-sync-req') t.host.send('m2', { t: 'hs-sync-rep', round: message.round, nonce: message.nonce, t0: message.t0, t1: t.clock.now, t2: t.clock.now });
-      t.room.update(t.clock.now);
-    }
-    t.host.send('m2', vote(1));
-    t.host.send('m2', { t: 'hs-start', round: 1, seed: 1, sessionId: 1, order: ['m1', 'm2'], startAt: t.clock.now + 500, setup: { players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 } });
-    t.room.update(++t.clock.now);
-    expect(t.room.match).toBeDefined();
-    t.host.receiveAll();
+    committedBy(t, 500);
     return t;
   }
 
@@ -193,17 +200,7 @@ describe('control flood and forged pongs', () => {
 describe('Not ready during the countdown', () => {
   it('endMatch before frame 0 aborts the round and tells the host (unready), instead of going silent', async () => {
     const t = await bobWithHostileHost(3000);
-    t.room.setReady(true);
-    for (let i = 0; i < 200 && t.room.handshake?.phase === 'syncing'; i++) {
-      t.clock.now += 10;
-      for (const { message } of t.host.receiveAll()) if (message.t === 'hs-sync-req') t.host.send('m2', { t: 'hs-sync-rep', round: message.round, nonce: message.nonce, t0: message.t0, t1: t.clock.now, t2: t.clock.now });
-      t.room.update(t.clock.now);
-    }
-    t.host.send('m2', vote(1));
-    t.host.send('m2', { t: 'hs-start', round: 1, seed: 1, sessionId: 1, order: ['m1', 'm2'], startAt: t.clock.now + 2000, setup: { players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 } });
-    t.room.update(++t.clock.now);
-    expect(t.room.match).toBeDefined();
-    t.host.receiveAll();
+    committedBy(t, 2000);
     t.room.endMatch();
     expect(t.room.match).toBeUndefined();
     expect(t.room.ready).toBe(false);

@@ -75,19 +75,32 @@ export async function runEngine(engine: EngineName, bundles: readonly string[], 
   }
 }
 
+/** What the engine check needs of a browser page (playwright-core's and puppeteer-core's both fit). */
+interface CheckPage {
+  setContent(html: string): Promise<unknown>;
+  addScriptTag(options: { content: string }): Promise<unknown>;
+  evaluate(fn: (texts: string[]) => EngineTrace[], texts: string[]): Promise<EngineTrace[]>;
+  close(): Promise<unknown>;
+}
+
+/** Runs each bundle in a fresh page on every replay text (one page load per bundle). */
+async function inPages(newPage: () => Promise<CheckPage>, bundles: readonly string[], texts: readonly string[]): Promise<EngineTrace[][]> {
+  const traces: EngineTrace[][] = [];
+  for (const bundle of bundles) {
+    const page = await newPage();
+    await page.setContent('<!doctype html><title>engine check</title>');
+    await page.addScriptTag({ content: bundle });
+    traces.push(await page.evaluate((t: string[]) => (globalThis as unknown as Record<string, { simulateReplays(x: string[]): EngineTrace[] }>)['RollbackPongEngineCheck']?.simulateReplays(t) ?? [], [...texts]));
+    await page.close();
+  }
+  return traces;
+}
+
 async function inChromium(bundles: readonly string[], texts: readonly string[]): Promise<[string, EngineTrace[][]]> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS], timeout: 30_000 });
   try {
-    const traces: EngineTrace[][] = [];
-    for (const bundle of bundles) {
-      const page = await browser.newPage();
-      await page.setContent('<!doctype html><title>engine check</title>');
-      await page.addScriptTag({ content: bundle });
-      traces.push(await page.evaluate((t) => (globalThis as unknown as Record<string, { simulateReplays(x: string[]): EngineTrace[] }>)['RollbackPongEngineCheck']?.simulateReplays(t) ?? [], [...texts]));
-      await page.close();
-    }
-    return [`Chromium ${browser.version()}`, traces];
+    return [`Chromium ${browser.version()}`, await inPages(() => browser.newPage(), bundles, texts)];
   } finally {
     await browser.close();
   }
@@ -96,15 +109,7 @@ async function inChromium(bundles: readonly string[], texts: readonly string[]):
 async function inFirefox(bundles: readonly string[], texts: readonly string[]): Promise<[string, EngineTrace[][]]> {
   const browser = await launchFirefox();
   try {
-    const traces: EngineTrace[][] = [];
-    for (const bundle of bundles) {
-      const page = await browser.newPage();
-      await page.setContent('<!doctype html><title>engine check</title>');
-      await page.addScriptTag({ content: bundle });
-      traces.push(await page.evaluate((t: string[]) => (globalThis as unknown as Record<string, { simulateReplays(x: string[]): EngineTrace[] }>)['RollbackPongEngineCheck']?.simulateReplays(t) ?? [], [...texts]));
-      await page.close();
-    }
-    return [`Firefox ${await browser.version()}`, traces];
+    return [`Firefox ${await browser.version()}`, await inPages(() => browser.newPage(), bundles, texts)];
   } finally {
     await browser.close();
   }
