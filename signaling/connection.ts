@@ -291,7 +291,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         if (this.membership !== null) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {}, this.address)
-          : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin);
+          : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin, message.replace !== false);
         if (result.ok) {
           this.membership = result.value;
           this.joinDeadlineMs = 0;

@@ -207,7 +207,7 @@ export class LobbyRegistry {
    * Adds `sink` to the lobby with `code`, tells the others, and sends it `joined`. With `rejoin`
    * (a rejoin token), resumes the membership it belongs to instead (see `resume`).
    */
-  join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string): Result<Membership, Refusal> {
+  join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string, replace = true): Result<Membership, Refusal> {
     const lobby = this.lobbies.get(code);
     if (lobby === undefined) {
       return this.expired.has(code)
@@ -215,7 +215,7 @@ export class LobbyRegistry {
         : refuse(ErrorCode.unknownLobby);
     }
     this.pruneAway(lobby, nowMs);
-    if (rejoin !== undefined) return this.resume(lobby, sink, rejoin, nowMs);
+    if (rejoin !== undefined) return this.resume(lobby, sink, rejoin, nowMs, replace);
     if (lobby.started) return refuse(ErrorCode.inProgress);
     if (lobby.members.length + (lobby.away?.length ?? 0) >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull);
     const name = validateName(rawName);
@@ -229,14 +229,16 @@ export class LobbyRegistry {
 
   /**
    * Resumes the membership whose token hashes to `sha256(token)`: an away seat, or a member still
-   * listed (its old socket not known dead yet), which is then replaced: its socket is closed (4014)
-   * and the others get its `member-left` (`disconnected`) first. The seat is its own, so neither a
-   * started lobby nor a full one refuses it; same id and name, a fresh PeerJS id, `rejoined: true`.
+   * listed (its old socket not known dead yet), which is then replaced (unless `replace` is false:
+   * `bad-rejoin`): its socket is closed (4014) and the others get its `member-left` (`disconnected`)
+   * first. The seat is its own, so neither a started lobby nor a full one refuses it; same id and
+   * name, a fresh PeerJS id, `rejoined: true`.
    */
-  private resume(lobby: Lobby, sink: MemberSink, token: string, nowMs: number): Result<Membership, Refusal> {
+  private resume(lobby: Lobby, sink: MemberSink, token: string, nowMs: number, replace: boolean): Result<Membership, Refusal> {
     const hash = sha256(token);
     const member = lobby.members[hashIndex(lobby.members, hash)];
     if (member !== undefined) {
+      if (!replace) return refuse(ErrorCode.badRejoin);
       this.log?.({ event: 'member-replaced', lobby: logLabel(lobby.code), member: member.id });
       member.sink.replaced();
       this.leave({ lobby, member }, 'disconnected', nowMs);

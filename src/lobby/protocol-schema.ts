@@ -140,9 +140,13 @@ export const ClientMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('create'), name: text(256), settings: v.exactOptional(PartialSettingsSchema) }),
   /**
    * With `rejoin` (the `rejoinToken` of an earlier `joined` in this lobby): resume that membership,
-   * same member id and name (`name` is then ignored), even in a started or full lobby.
+   * same member id and name (`name` is then ignored), even in a started or full lobby. A member still
+   * connected is replaced (its socket closed 4014) unless `replace` is false (then `bad-rejoin`).
    */
-  v.object({ kind: v.literal('join'), code: IdSchema, name: text(256), rejoin: v.exactOptional(RejoinTokenSchema) }),
+  v.object({
+    kind: v.literal('join'), code: IdSchema, name: text(256),
+    rejoin: v.exactOptional(RejoinTokenSchema), replace: v.exactOptional(v.boolean()),
+  }),
   /**
    * `keepSeat: true` (the page is going away, not the Leave button): the others get `member-left`
    * (`left`) as for any leave, but the seat stays resumable with the rejoin token, as after a drop.

@@ -67,9 +67,9 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 
 
 /** Heartbeat and reconnection of `SignalingClientOptions.resume` (every field has a default). */
 export interface ResumeOptions {
-  /** App-level `ping` interval while a socket is up (default 3 s). */
+  /** App-level `ping` interval while a socket is up (default 2.5 s). */
   readonly heartbeatMs?: number;
-  /** A socket that received nothing this long is dead (default 9 s; also bounds a reconnect attempt). */
+  /** A socket that received nothing this long is dead (default 7.5 s: noticed within 10 s; also bounds an attempt). */
   readonly silenceMs?: number;
   /** Back-off: attempt n waits a random time in [d/2, d], d = min(maxDelayMs, baseDelayMs * 2^(n-1)). */
   readonly baseDelayMs?: number;
@@ -98,7 +98,8 @@ export interface SignalingClientOptions {
   /**
    * Rejoin tokens kept across page loads: a `join` sent without `rejoin` carries the stored token of
    * its lobby, and falls back to a plain join (transparently) if the server answers `bad-rejoin`.
-   * Tokens are saved on `joined` and forgotten on a voluntary `leave` or a failed resume.
+   * Such a join never takes over a seat whose socket is still connected (`replace: false`). Tokens
+   * are saved on `joined` and forgotten on a voluntary `leave` (not `keepSeat`) or a failed resume.
    */
   readonly rejoinStore?: RejoinStore;
 }
@@ -143,8 +144,8 @@ export function createSignalingClient(options: SignalingClientOptions = {}): Sig
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const r = options.resume === true ? {} : options.resume === false ? undefined : options.resume;
   const resume = r === undefined ? null : {
-    heartbeatMs: r.heartbeatMs ?? 3_000,
-    silenceMs: r.silenceMs ?? 9_000,
+    heartbeatMs: r.heartbeatMs ?? 2_500,
+    silenceMs: r.silenceMs ?? 7_500,
     baseDelayMs: r.baseDelayMs ?? 500,
     maxDelayMs: r.maxDelayMs ?? 10_000,
     maxAttempts: r.maxAttempts ?? 12,
@@ -385,14 +386,17 @@ export function createSignalingClient(options: SignalingClientOptions = {}): Sig
 
   const send = (message: ClientMessage): boolean => {
     if (socket === null || state !== 'open') return false;
-    if (message.kind === 'leave' && message.keepSeat !== true) {
-      if (membership !== null) store?.forget(membership.code);
-      membership = null; // a voluntary leave: nothing to resume
+    if (message.kind === 'leave') {
+      // Either way nothing to resume on this socket; a voluntary leave also gives up the stored seat.
+      if (membership !== null && message.keepSeat !== true) store?.forget(membership.code);
+      membership = null;
     }
     if (message.kind === 'join' && message.rejoin === undefined && store !== undefined) {
       const token = store.load(message.code);
       if (token !== null) {
-        const withToken = v.safeParse(ClientMessageSchema, { ...message, rejoin: token });
+        // `replace: false`: a seat still held by a live socket (this lobby open in another tab of
+        // the same browser) is not taken over; that tab's player joins as a new member instead.
+        const withToken = v.safeParse(ClientMessageSchema, { ...message, rejoin: token, replace: false });
         if (withToken.success) {
           storedRejoin = { code: message.code, name: message.name };
           rawSend(withToken.output);

@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { startSignalingServer, silentLogger } from '../../signaling/index.ts';
 import type { SignalingServer } from '../../signaling/index.ts';
 import { CloseCode } from '../../src/lobby/protocol.ts';
-import { createLobby, joinLobby, refusedJoin } from '../support/lobby-clients.ts';
+import { connectClient, createLobby, joinLobby, refusedJoin } from '../support/lobby-clients.ts';
 import type { TestClient } from '../support/lobby-clients.ts';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -155,8 +155,19 @@ describe('lobby resume: the server side', () => {
     const b3 = await joinLobby(ws, a.joined.code, 'Ben', b.joined.rejoinToken);
     expect(await b2.take('closed')).toMatchObject({ code: CloseCode.replaced });
     expect(b3.joined.members).toHaveLength(2);
-    a.client.close();
+    // `replace: false` never takes a live member's seat: bad-rejoin, and the member stays.
+    const polite = await connectClient(ws);
+    polite.client.send({ kind: 'join', code: a.joined.code, name: 'Ben', rejoin: b.joined.rejoinToken ?? '', replace: false });
+    expect((await polite.take('error')).code).toBe('bad-rejoin');
+    await b3.sync();
+    expect(b3.pending('closed')).toBe(0);
+    // ...but an away seat it resumes as any rejoin does.
     b3.client.close();
+    await b3.take('closed');
+    polite.client.send({ kind: 'join', code: a.joined.code, name: 'Ben', rejoin: b.joined.rejoinToken ?? '', replace: false });
+    expect((await polite.take('joined')).memberId).toBe(b.joined.memberId);
+    a.client.close();
+    polite.client.close();
   });
 
   it('refuses wrong tokens, tokens of another lobby and tokens after a voluntary leave with bad-rejoin; leave with keepSeat keeps the seat', async () => {

@@ -190,6 +190,15 @@ describe('signaling client: heartbeat, reconnect, resume', () => {
     const page2 = await joinLobby(server.wsUrl, code, 'Bob', undefined, { rejoinStore: store });
     expect(page2.joined.memberId).toBe(page1.joined.memberId);
     expect(page2.pending('error')).toBe(0);
+    // The same lobby opened in a second tab of this browser while the first is connected: the stored
+    // token does not take the first tab's seat; the second tab joins as a new member.
+    const tab2 = await joinLobby(server.wsUrl, code, 'Bob two', undefined, { rejoinStore: store });
+    expect(tab2.joined.memberId).not.toBe(page1.joined.memberId);
+    await page2.sync();
+    expect(page2.pending('closed')).toBe(0);
+    tab2.client.send({ kind: 'leave' });
+    tab2.client.close();
+    tokens.set(code, page2.joined.rejoinToken ?? '');
     // A voluntary leave forgets the token; the next join is a new member.
     page2.client.send({ kind: 'leave' });
     expect(tokens.has(code)).toBe(false);
