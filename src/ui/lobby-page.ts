@@ -233,6 +233,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         return;
       case 'match-started': {
         rejoining = false;
+        // Back into a running match after our lobby socket resumed: the stale view goes.
+        game?.destroy();
         matchNumber++;
         lobby.element.hidden = true;
         const names = e.match.start.order.map((id) => room.nameOf(id));
