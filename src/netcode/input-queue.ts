@@ -21,11 +21,15 @@ export class InputQueue {
   private lastConfirmed: Frame = NULL_FRAME;
   private maxUsed: Frame = NULL_FRAME;
   private firstIncorrect: Frame = NULL_FRAME;
-  /** Inputs after this frame are neutral (the player left); NULL_FRAME while connected. */
+  /** Inputs after this frame are `departedInput` (the player left); NULL_FRAME while connected. */
   private disconnectedAfter: Frame = NULL_FRAME;
   private disconnected = false;
 
-  constructor(capacity = 256) {
+  /**
+   * @param departedInput the input a departed player has after its last frame (the session option of
+   *   that name: 0, neutral, unless the game has a word for "gone", e.g. Pong's `InputBits.absent`)
+   */
+  constructor(capacity = 256, readonly departedInput = 0) {
     this.capacity = capacity;
     this.values = new Int16Array(capacity);
     this.used = new Int16Array(capacity);
@@ -85,7 +89,7 @@ export class InputQueue {
   inputFor(frame: Frame): { readonly input: number; readonly predicted: boolean } {
     let input: number;
     let predicted = false;
-    if (this.disconnected && frame > this.disconnectedAfter) input = 0;
+    if (this.disconnected && frame > this.disconnectedAfter) input = this.departedInput;
     else if (frame <= this.lastConfirmed) input = this.values[this.slot(frame)] ?? 0;
     else {
       predicted = true;
@@ -98,13 +102,13 @@ export class InputQueue {
 
   /** The confirmed input of `frame`, or undefined when not confirmed (or too old to be held). */
   confirmedInput(frame: Frame): number | undefined {
-    if (this.disconnected && frame > this.disconnectedAfter) return 0;
+    if (this.disconnected && frame > this.disconnectedAfter) return this.departedInput;
     if (frame > this.lastConfirmed || frame < 0 || frame <= this.lastConfirmed - this.capacity) return undefined;
     return this.values[this.slot(frame)];
   }
 
   /**
-   * The player left: inputs after `lastFrame` become neutral. May be called again with a smaller frame
+   * The player left: inputs after `lastFrame` become `departedInput`. May be called again with a smaller frame
    * when the peers agree on an earlier one; frames already simulated with other values get flagged.
    */
   disconnectAfter(lastFrame: Frame): void {
@@ -113,7 +117,7 @@ export class InputQueue {
     this.disconnected = true;
     this.disconnectedAfter = from;
     for (let f = from + 1; f <= this.maxUsed; f++) {
-      if (f > this.maxUsed - this.capacity && this.used[this.slot(f)] !== 0) {
+      if (f > this.maxUsed - this.capacity && this.used[this.slot(f)] !== this.departedInput) {
         this.flag(f);
         break;
       }

@@ -25,6 +25,7 @@ export class SyncLayer<S> {
 
   /**
    * @param onSave called for every frame a `save` request is issued for (the caller's checksum tracking)
+   * @param departedInput a departed player's input after its last frame (see `InputQueue`)
    */
   constructor(
     readonly players: number,
@@ -32,8 +33,9 @@ export class SyncLayer<S> {
     inputDelay: number,
     ringSize: number,
     private readonly onSave: (frame: Frame) => void,
+    departedInput = 0,
   ) {
-    this.queues = Array.from({ length: players }, () => new InputQueue(256));
+    this.queues = Array.from({ length: players }, () => new InputQueue(256, departedInput));
     this.ring = new StateRing<S>(ringSize);
     this.delay = inputDelay;
     const local = this.queue(localPlayer);

@@ -8,7 +8,7 @@
  * exchanging packets without simulating new frames until every input is confirmed everywhere; then their
  * states must be identical, and the confirmed inputs are rebuilt into a replay that must verify.
  */
-import { checksum, diffStates, initialState, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { checksum, diffStates, initialState, InputBits, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
 import { MessageKind, P2PSession, Simulation, FrameClock, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
 import { SimNetwork } from '../transport/sim-network.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
@@ -138,6 +138,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       sessionId,
       startMs: 0,
       forensics,
+      departedInput: InputBits.absent,
       ...(o.inputDelay !== undefined ? { inputDelay: o.inputDelay } : {}),
       ...(o.maxPrediction !== undefined ? { maxPrediction: o.maxPrediction } : {}),
       ...(o.checksumInterval !== undefined ? { checksumInterval: o.checksumInterval } : {}),

@@ -135,11 +135,11 @@ export class Notary {
     const end = startFrame + inputs.length - 1;
     for (let f = covered + 1; f <= end; f++) {
       const v = inputs[f - startFrame] as number;
-      // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
+      // What this peer simulated the frame with, if it did: the direct input, or `departedInput` after a drop.
       const departed = q.isDisconnected && f > q.lastReceivedFrame;
       const direct = departed ? undefined : q.confirmedInput(f);
       if (direct !== undefined && direct !== v) this.cheat(player, 'contradicts-record', f);
-      if ((departed ? v !== 0 : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
+      if ((departed ? v !== q.departedInput : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
       if (direct !== v && !q.setAuthoritative(f, v)) {
         // Cannot take it (a departed player's frame beyond a gap): the stream stops here.
         this.covered[player] = f - 1;
@@ -156,7 +156,7 @@ export class Notary {
 
   /** Frames of a new record already covered by an earlier one must repeat it; true on a conflict. */
   private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): boolean {
-    // (Past a departed player's last frame the queue holds neutral input, not its record: not comparable.)
+    // (Past a departed player's last frame the queue holds `departedInput`, not its record: not comparable.)
     const held = q.isDisconnected ? q.lastReceivedFrame : Number.MAX_SAFE_INTEGER;
     const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1, held);
     for (let f = startFrame; f <= last; f++) {

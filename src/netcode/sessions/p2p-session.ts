@@ -81,7 +81,7 @@ export class P2PSession<S> {
     this.tickMs = o.tickMs;
     const sync = new SyncLayer<S>(players, localPlayer, o.inputDelay, this.maxPrediction + 1 + ROLLBACK_MARGIN, (frame) => {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
-    });
+    }, o.departedInput);
     this.sync = sync;
     const comparable = (e: PeerEndpoint): Frame => (e.state === 'disconnected' ? sync.queue(e.player).lastReceivedFrame + 1 : Number.MAX_SAFE_INTEGER);
     this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics, comparable);

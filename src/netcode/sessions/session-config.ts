@@ -29,6 +29,11 @@ export interface P2PSessionOptions<S> {
    * finality (default false: gossip finality, no record needed). See `P2PSession.setNotary`.
    */
   readonly notary?: boolean;
+  /**
+   * The input a departed player gets after its agreed last frame (0..255, default 0: neutral, which keeps
+   * the netcode game-agnostic). Pong passes `InputBits.absent`, so the game itself sees who left.
+   */
+  readonly departedInput?: number;
 }
 
 /** Validated defaults. */
@@ -39,6 +44,7 @@ export const SESSION_DEFAULTS = {
   checksumInterval: 60,
   interruptAfterMs: 750,
   disconnectAfterMs: 5000,
+  departedInput: 0,
 } as const;
 
 /** The numeric options, validated, with defaults applied. */
@@ -49,6 +55,7 @@ export interface ResolvedOptions {
   readonly checksumInterval: number;
   readonly interruptAfterMs: number;
   readonly disconnectAfterMs: number;
+  readonly departedInput: number;
 }
 
 /**
@@ -74,6 +81,7 @@ export function resolveOptions<S>(o: P2PSessionOptions<S>): ResolvedOptions {
     checksumInterval,
     interruptAfterMs: checkPositive('interruptAfterMs', o.interruptAfterMs ?? SESSION_DEFAULTS.interruptAfterMs),
     disconnectAfterMs: checkPositive('disconnectAfterMs', o.disconnectAfterMs ?? SESSION_DEFAULTS.disconnectAfterMs),
+    departedInput: checkRange('departedInput', o.departedInput ?? SESSION_DEFAULTS.departedInput, 0, 255),
   };
 }
 
