@@ -17,6 +17,7 @@ import { createLagPanel, type LagPanel } from './lag-panel.ts';
 import { applySessionEvent, noticeForEvent, NoticeList } from './notices.ts';
 import { playerColour, SIDE_NAMES } from './palette.ts';
 import { endScreenText, replayFileName } from './messages.ts';
+import { labelOf, standingOf } from './outcome.ts';
 import { createShareControl, keepMatchHistory } from './share-replay.ts';
 import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, positionsOf, profileFromSearch, smoothingFromSearch, TickProfile, type PongRenderer } from './render/index.ts';
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
@@ -110,7 +111,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   let renderer: PongRenderer | undefined;
   let input: InputSampler | undefined;
   let destroyed = false;
-  const hud: Hud = createHud(hudHost, { nameOf: (p) => names[p] ?? `P${p + 1}` });
+  const hud: Hud = createHud(hudHost, { nameOf: (p) => labelOf(match.state, names, p) });
   let lag = o.lag;
   match.lag.setConditions(lag);
   const smoother = new CorrectionSmoother({ enabled: smoothingChoice ?? smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });
@@ -206,7 +207,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       rematch.hidden = true;
     }
     endScores.replaceChildren(...track.state.scores.map((score, p) => {
-      const li = h('li', { text: `${names[p] ?? `Player ${p + 1}`}: ${score}` });
+      const li = h('li', { text: `${labelOf(track.state, names, p)}: ${score}` });
       li.style.color = playerColour(p).css;
       return li;
     }));
@@ -238,6 +239,8 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     hook.winner = track.winner;
     hook.startedAt = match.startedAtMs === undefined ? undefined : o.timeOrigin + match.startedAtMs;
     hook.notices = notices.active(nowMs);
+    hook.standing = standingOf(match.state, names) ?? '';
+    hook.absent = match.state.absent;
     hook.desyncs = desyncs;
   };
 
@@ -310,7 +313,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       resolveSettles();
       if (ended === undefined) {
         if (track.winner >= 0) showEnd('won');
-        else if (localGone || (gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
+        // Under rules 2 a match everyone else left waits for them (the arena counts down), then the one
+        // left wins by forfeit (a confirmed win like any other); rules 1 has no such wait.
+        else if (localGone || (match.config.rules < 2 && gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
       }
       publish(nowMs);
       profile?.end('track');
