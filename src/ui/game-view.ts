@@ -5,7 +5,7 @@
  * *confirmed* (a predicted point can still be rolled back). The match runs at a fixed 60 Hz inside
  * `OnlineMatch.update`; this view calls it from `tick` with the sampled (or scripted) input.
  */
-import { checksum, encodeReplay, formatChecksum, fxToFloat, type GameState } from '../game/index.ts';
+import { checksum, encodeReplay, formatChecksum, fxToFloat, wonByForfeit, type GameState } from '../game/index.ts';
 import type { OnlineMatch } from '../lobby/online-match.ts';
 import type { SessionEvent } from '../netcode/types.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
@@ -200,7 +200,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     if (kind === 'won') {
       const s = endScreenText(track.state, names);
       endTitle.textContent = s.title;
-      rematch.hidden = false;
+      rematch.hidden = wonByForfeit(track.state); // everyone else left: nobody to play a rematch with
       if (keepMatchHistory()) share.share();
     } else {
       endTitle.textContent = localGone ? 'You were disconnected from the match' : 'Everyone else left the match';
