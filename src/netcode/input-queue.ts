@@ -21,15 +21,20 @@ export class InputQueue {
   private lastConfirmed: Frame = NULL_FRAME;
   private maxUsed: Frame = NULL_FRAME;
   private firstIncorrect: Frame = NULL_FRAME;
-  /** Inputs after this frame are `departedInput` (the player left); NULL_FRAME while connected. */
+  /** Inputs after this frame are neutral (the player left); NULL_FRAME while connected. */
   private disconnectedAfter: Frame = NULL_FRAME;
   private disconnected = false;
+  /** Frames before this one are not held (a session resumed from a transferred state, see `startAt`). */
+  private floor: Frame = 0;
 
   /**
-   * @param departedInput the input a departed player has after its last frame (the session option of
-   *   that name: 0, neutral, unless the game has a word for "gone", e.g. Pong's `InputBits.absent`)
+   * @param departedInput the input of a departed player (after its last frame), and of a returning one
+   *   until its input counts again (see `reopenAt`)
    */
-  constructor(capacity = 256, readonly departedInput = 0) {
+  constructor(
+    capacity = 256,
+    readonly departedInput = 0,
+  ) {
     this.capacity = capacity;
     this.values = new Int16Array(capacity);
     this.used = new Int16Array(capacity);
@@ -43,6 +48,11 @@ export class InputQueue {
   /** Last frame of real input received (for status gossip), even after a disconnect. */
   get lastReceivedFrame(): Frame {
     return this.disconnected ? this.disconnectedAfter : this.lastConfirmed;
+  }
+
+  /** First frame whose input this queue may hold (0, or where a resumed session starts). */
+  get firstFrame(): Frame {
+    return this.floor;
   }
 
   /** First frame simulated with a wrong value since the last `resetIncorrect` (NULL_FRAME: none). */
@@ -71,7 +81,7 @@ export class InputQueue {
    * that arrived after the drop). Returns false when the frame cannot be set (not held, or a gap).
    */
   setAuthoritative(frame: Frame, input: number): boolean {
-    if (frame < 0 || frame <= this.lastConfirmed - this.capacity || frame <= this.maxUsed - this.capacity) return false;
+    if (frame < this.floor || frame <= this.lastConfirmed - this.capacity || frame <= this.maxUsed - this.capacity) return false;
     if (this.disconnected) {
       if (frame > this.disconnectedAfter + 1) return false;
       if (frame === this.disconnectedAfter + 1) this.disconnectedAfter = frame;
@@ -103,12 +113,12 @@ export class InputQueue {
   /** The confirmed input of `frame`, or undefined when not confirmed (or too old to be held). */
   confirmedInput(frame: Frame): number | undefined {
     if (this.disconnected && frame > this.disconnectedAfter) return this.departedInput;
-    if (frame > this.lastConfirmed || frame < 0 || frame <= this.lastConfirmed - this.capacity) return undefined;
+    if (frame > this.lastConfirmed || frame < this.floor || frame <= this.lastConfirmed - this.capacity) return undefined;
     return this.values[this.slot(frame)];
   }
 
   /**
-   * The player left: inputs after `lastFrame` become `departedInput`. May be called again with a smaller frame
+   * The player left: inputs after `lastFrame` become neutral. May be called again with a smaller frame
    * when the peers agree on an earlier one; frames already simulated with other values get flagged.
    */
   disconnectAfter(lastFrame: Frame): void {
@@ -122,6 +132,30 @@ export class InputQueue {
         break;
       }
     }
+  }
+
+  /**
+   * A departed player returns: its input stays `departedInput` up to `frame - 1` (confirmed, as every
+   * remaining peer agreed) and is its own again from `frame` on (predicted until it arrives). Frames
+   * already simulated from `frame` on used `departedInput`, which is also the prediction now: nothing
+   * to roll back until its real inputs come.
+   */
+  reopenAt(frame: Frame): void {
+    if (!this.disconnected || frame <= this.disconnectedAfter) return;
+    for (let f = Math.max(this.disconnectedAfter + 1, frame - this.capacity + 1); f < frame; f++) this.values[this.slot(f)] = this.departedInput;
+    this.lastConfirmed = frame - 1;
+    this.disconnected = false;
+    this.disconnectedAfter = NULL_FRAME;
+  }
+
+  /**
+   * A queue of a session resumed at `frame` from a transferred state: inputs before it are not held
+   * (and never asked for); the next confirmed input expected is `frame`'s.
+   */
+  startAt(frame: Frame): void {
+    this.floor = frame;
+    this.lastConfirmed = frame - 1;
+    this.maxUsed = frame - 1;
   }
 
   /** Clears the rollback marker (after the session rolled back past it). */
