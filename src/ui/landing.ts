@@ -87,7 +87,7 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
       h('div', { class: 'field' }, h('label', { for: 'player-name', text: 'Name' }), name),
       h('div', { class: 'row' }, players, create),
       h('details', { class: 'settings' }, h('summary', { text: 'Match settings' }), h('div', { class: 'settings-grid' }, pointsField, delayField, predictionField)),
-      h('details', { class: 'settings rules', 'data-testid': 'rules' }, h('summary', { text: 'Rules' }), h('ul', {}, ...RULES_TEXT.map((t) => h('li', { text: t })))),
+      h('details', { class: 'rules', 'data-testid': 'rules' }, h('summary', { text: 'Rules' }), h('ul', {}, ...RULES_TEXT.map((t) => h('li', { text: t })))),
       h('div', { class: 'divider', text: 'or join a friend' }),
       joinForm,
       message),
