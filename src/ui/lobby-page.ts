@@ -28,7 +28,7 @@ function newOnlineHook(code: string, transport: string): OnlineHookInfo {
   return {
     view: 'join', code, memberId: '', transport, members: [], meshReady: false, status: '', error: '',
     matchNumber: 0, localPlayer: -1, names: [], frame: -1, checksum: '', confirmedFrame: -1, confirmedUpTo: -1,
-    scores: [], winner: -1, startedAt: undefined, scheduledStartAt: undefined, notices: [], noticeLog: [], desyncs: 0,
+    scores: [], winner: -1, startedAt: undefined, scheduledStartAt: undefined, notices: [], noticeLog: [], standing: '', absent: 0, desyncs: 0,
     lag: undefined, replayDownloads: 0,
     stats: () => undefined,
     scriptInput: () => {},
