@@ -79,6 +79,8 @@ export type RoomEvent =
 type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
+/** Records kept for a returning player's match before it exists (a few seconds' worth for 4 players). */
+const MAX_HELD_RECORDS = 256;
 /** A returning player gives up fetching the running match after this long (the others play on). */
 export const REJOIN_TIMEOUT_MS = 15_000;
 
@@ -86,6 +88,8 @@ export const REJOIN_TIMEOUT_MS = 15_000;
 interface Returning {
   readonly sinceMs: number;
   readonly answers: Map<PeerId, ControlOf<'rj-match'>>;
+  /** Notary records relayed meanwhile (handed to the match once it exists). */
+  readonly records: { readonly from: PeerId; readonly data: string }[];
   client?: RejoinClient<GameState>;
   start?: StartInfo;
 }
@@ -152,7 +156,12 @@ export class Room {
       }),
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
-      s.on('record', (m) => this.match?.receiveRecord(m.from, m.data)),
+      s.on('record', (m) => {
+        // Returning: the records relayed before our match exists continue the transfer's coverage.
+        if (this.match === undefined && this.returning !== undefined) {
+          if (this.returning.records.length < MAX_HELD_RECORDS) this.returning.records.push(m);
+        } else this.match?.receiveRecord(m.from, m.data);
+      }),
       // Our lobby socket dropped and is being resumed (signaling-client `resume`): records wait meanwhile.
       s.on('reconnecting', () => this.match?.setNotary(false)),
       s.on('resumed', (m) => this.onResumed(m.joined)),
@@ -164,7 +173,7 @@ export class Room {
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
     // A started lobby admits only a resumed seat: the match runs without us, and we go back into it.
     if (joined.started) {
-      this.returning = { sinceMs: o.now(), answers: new Map() };
+      this.returning = { sinceMs: o.now(), answers: new Map(), records: [] };
       this.events.push({ kind: 'rejoining' });
     }
   }
@@ -440,6 +449,7 @@ export class Room {
     const start = { ...r.start, localStartMs: nowMs };
     this.committed = start;
     this.match = this.newMatch(start, { state: got.state, point: got.resume });
+    for (const m of r.records) this.match.receiveRecord(m.from, m.data);
     this.events.push({ kind: 'match-started', match: this.match });
   }
 
@@ -461,7 +471,7 @@ export class Room {
     if (this.match !== undefined && joined.started) {
       this.match = undefined;
       this.committed = undefined;
-      this.returning = { sinceMs: this.o.now(), answers: new Map() };
+      this.returning = { sinceMs: this.o.now(), answers: new Map(), records: [] };
       this.events.push({ kind: 'rejoining' });
     }
     this.events.push({ kind: 'members-changed' });
