@@ -136,6 +136,9 @@ export class Room {
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
       s.on('record', (m) => this.match?.receiveRecord(m.from, m.data)),
+      // Resuming the lobby socket (client option `resume`): records cannot be sent meanwhile, so the
+      // match goes on without the notary, as when the server is gone.
+      s.on('reconnecting', () => this.match?.setNotary(false)),
       s.on('closed', (m) => {
         this.match?.setNotary(false);
         this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` });
