@@ -85,6 +85,8 @@ export interface SimMatchResult {
   readonly virtualMs: number;
   /** Per rejoin: virtual ms from the link reopened to playing again (the session resumed), and transfer bytes. */
   readonly rejoins: readonly { readonly ms: number; readonly transferBytes: number; readonly frame: number }[];
+  /** Drops of the `rejoin` scenario that happened (a later one may fall after the match's end). */
+  readonly rejoinDrops: number;
   readonly failure?: string;
 }
 
@@ -175,6 +177,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   let returning: Returning | undefined;
   let rejoinsLeft = o.rejoin?.times ?? 1;
   let backAtMs: number | undefined;
+  let rejoinDrops = 0;
 
   const stepMs = o.stepMs ?? 2;
   const limit = o.timeLimitMs ?? o.frames * tickMs * 4 + 30_000;
@@ -205,6 +208,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       const peer = peers[rj.player] as Peer;
       if (!peer.gone && backAtMs === undefined && peer.session.currentFrame >= rj.atFrame + (peer.resumedAt ?? 0)) {
         peer.gone = true;
+        rejoinDrops++;
         backAtMs = now + rj.awayMs;
         inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes: undefined });
       } else if (backAtMs !== undefined && now >= backAtMs) {
@@ -264,7 +268,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       break;
     }
   }
-  return summarize(o, config, peers, settled, inputPacketBytes, now, rejoins);
+  return { ...summarize(o, config, peers, settled, inputPacketBytes, now, rejoins), rejoinDrops };
 }
 
 function runPeer(peer: Peer, now: number, target: number): void {
@@ -289,7 +293,7 @@ function runPeer(peer: Peer, now: number, target: number): void {
   }
 }
 
-function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number, rejoins: SimMatchResult['rejoins']): SimMatchResult {
+function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number, rejoins: SimMatchResult['rejoins']): Omit<SimMatchResult, 'rejoinDrops'> {
   const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
   const results: SimPeerResult[] = live.map((p) => ({
     player: p.player,

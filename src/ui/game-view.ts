@@ -84,7 +84,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const download = h('button', { type: 'button', 'data-testid': 'download-replay', text: 'Download replay' });
   const back = h('button', { type: 'button', 'data-testid': 'back-to-lobby', text: 'Back to lobby' });
   const share = createShareControl(() => encodeReplay(match.replay()), o.code);
-  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, download, share.button, back), share.panel);
+  // A match rejoined mid-way holds no frames before the return: no whole replay to offer.
+  const replayActions = match.replayAvailable ? [download, share.button] : [];
+  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, ...replayActions, back), share.panel);
   // Outside the stage: the stage captures pointers for touch steering, which would eat the buttons' clicks.
   const stageWrap = h('div', { class: 'stage-wrap' }, stage, end);
   const leave = h('button', { type: 'button', class: 'subtle', 'data-testid': 'leave', text: 'Leave' });

@@ -117,6 +117,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   let lag: LinkConditions = env.lag;
   let error = env.lagError !== undefined ? `Lag parameters ignored: ${env.lagError}` : '';
   let status = '';
+  /** Our seat was resumed into a running match, which we are fetching (room.ts, "Rejoin"). */
+  let rejoining = false;
   let lastRefresh = -Infinity;
   let knownMembers = new Map(room.members.map((m) => [m.id, m.name]));
   let game: GameView | undefined;
@@ -159,6 +161,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   }));
 
   const statusText = (list: readonly OnlineMemberInfo[]): string => {
+    if (rejoining) return 'Rejoining the match in progress…';
     if (list.length < 2) return 'Waiting for players to join…';
     if (!room.meshReady) return 'Connecting to the other players (WebRTC)…';
     const others = list.filter((m) => !m.ready && m.id !== room.localId).map((m) => m.name);
@@ -229,6 +232,9 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         error = '';
         return;
       case 'match-started': {
+        rejoining = false;
+        // Back into a running match after our lobby socket resumed: the stale view goes.
+        game?.destroy();
         matchNumber++;
         lobby.element.hidden = true;
         const names = e.match.start.order.map((id) => room.nameOf(id));
@@ -247,6 +253,12 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         if (startIn > 0) startTimer = setTimeout(() => tick(env.now(), false), startIn + 1); // timers may fire a little early
         return;
       }
+      case 'rejoining':
+        rejoining = true;
+        return;
+      case 'rejoin-failed':
+        rejoining = false;
+        return showError(`Could not rejoin the match in progress: ${e.reason}. You are back in the lobby; the others play on.`);
       case 'server-error':
         return showError(serverErrorMessage(e.code));
       case 'signaling-closed':

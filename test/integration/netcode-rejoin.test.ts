@@ -41,6 +41,7 @@ describe('rejoin matrix (simulated network)', () => {
     expect(r.desyncEvents).toBe(0);
     expect(r.replaysVerify).toBe(true);
     const times = o.rejoin?.times ?? 1;
+    expect(r.rejoinDrops).toBe(times);
     expect(r.rejoins).toHaveLength(times);
     // The returning peer is among the compared peers (its final state is the others').
     const back = o.rejoin?.player;

@@ -137,8 +137,10 @@ export class Rejoins {
     const a = this.attempts.get(player);
     if (a?.local === undefined || nowMs - a.lastTransferMs < TRANSFER_EVERY_MS) return undefined;
     const h = this.host;
-    const frame = h.finalFrame() + 1;
-    const saved = h.savedState(frame);
+    // The latest final state still saved (at the end of a match the current one is never saved).
+    let frame = h.finalFrame() + 1;
+    let saved = h.savedState(frame);
+    for (let back = 1; saved === undefined && back <= 8 && frame > 0; back++) saved = h.savedState(--frame);
     if (saved === undefined) return undefined;
     a.lastTransferMs = nowMs;
     const players: TransferPlayer[] = [];
