@@ -1,8 +1,9 @@
 /**
  * Lobby sockets that resume (signaling client `resume`) under a running 3-player match, real WebRTC in
- * Node (simple-peer): one player's lobby socket is reset mid-match and resumes its membership while
- * the match plays on in sync; and the lobby server goes away and comes back without the lobby: every
- * player is told once (`unknown-lobby`, then `signaling-closed`), and the match goes on to an identical end.
+ * Node (simple-peer): the lobby server goes away (every client reconnects, the match runs without the
+ * notary) and comes back without the lobby: every player is told once (`unknown-lobby`, then
+ * `signaling-closed`), and the match goes on to an identical end. (One player's outage and its heal:
+ * lobby-outage.test.ts.)
  */
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -11,7 +12,6 @@ import type { OnlineMatch } from '../../src/lobby/online-match.ts';
 import { createSignalingClient } from '../../src/lobby/signaling-client.ts';
 import type { SignalingClient, SignalingEvent, WebSocketConstructorLike } from '../../src/lobby/signaling-client.ts';
 import { closeLobby, driveLobby, eventsOf, openLobby, playAndSettle, readyAndCommit, type Lobby } from '../support/lobby-suite.ts';
-import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const RESUME = { heartbeatMs: 200, silenceMs: 1000, baseDelayMs: 50, maxDelayMs: 200, maxAttempts: 200, random: () => 0.5 } as const;
 
@@ -34,35 +34,6 @@ async function resumingClients(urls: readonly string[]): Promise<{ clients: Sign
   }));
   return { clients, logs };
 }
-
-// Skipped until the match takes a resumed member back (the in-match half of issue #11): today a
-// member-left (`disconnected`) mid-match, with its data channels still up, ends that player's notarised
-// input for the others while it plays on, so its state diverges — with or without `resume` (measured:
-// checksums differ at frame 480 either way). The lobby side below works: the membership is resumed.
-it.skip('a lobby socket reset mid-match: the player resumes its membership, nobody is dropped, all end identical', { timeout: 90_000 }, async () => {
-  const server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
-  cleanups.push(() => server.close());
-  const proxy = await startTcpProxy(server.port);
-  cleanups.push(() => proxy.close());
-  const { clients, logs } = await resumingClients([server.wsUrl, server.wsUrl, `ws://127.0.0.1:${proxy.port}/ws`]);
-  lobby = await openLobby(server, 'simple-peer', 3, (i) => ({ signaling: clients[i] as SignalingClient }));
-  await readyAndCommit(lobby);
-  await playAndSettle(lobby, 180, 41);
-  const p2 = lobby.rooms[2];
-  const p2Id = p2?.localId;
-
-  proxy.cut();
-  expect(await driveLobby(lobby, () => logs[2]?.some((e) => e.kind === 'resumed') === true, 10_000)).toBe(true);
-  expect(logs[2]?.map((e) => e.kind)).toEqual(['reconnecting', 'resumed']);
-  const resumed = logs[2]?.[1];
-  expect(resumed?.kind === 'resumed' ? resumed.joined.memberId : '').toBe(p2Id);
-  await playAndSettle(lobby, 480, 42);
-  for (const r of lobby.rooms) {
-    expect((r.match as OnlineMatch).session.droppedPeers()).toEqual([]);
-    expect(eventsOf(lobby, r, 'signaling-closed')).toEqual([]);
-    expect(r.members.map((m) => m.id).sort()).toEqual(lobby.rooms.map((x) => x.localId).sort());
-  }
-});
 
 it('the lobby server gone and restarted without the lobby: every player is told once, the match ends identical', { timeout: 90_000 }, async () => {
   const first = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
