@@ -5,7 +5,7 @@
  * Driven by `update(nowMs, localInput)` from the browser's animation frame or a Node timer: the same
  * code runs in both.
  */
-import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, InputBits, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
 import { FrameClock, P2PSession, Simulation, type PeerId, type ResumePoint, type SessionEvent, type SessionStats } from '../netcode/index.ts';
 import { LagInjector } from '../transport/lag-injector.ts';
 import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
@@ -68,6 +68,8 @@ export class OnlineMatch {
   private readonly reported = new Set<PeerId>();
   /** The first frame this match holds (0, or where a resumed match starts). */
   readonly firstFrame: number;
+  /** The state it started from (frame 0's, or a resumed match's transferred one: final either way). */
+  readonly startState: GameState;
 
   constructor(o: OnlineMatchOptions) {
     const { start } = o;
@@ -93,6 +95,8 @@ export class OnlineMatch {
       ...(o.interruptAfterMs !== undefined ? { interruptAfterMs: o.interruptAfterMs } : {}),
       ...(o.disconnectAfterMs !== undefined ? { disconnectAfterMs: o.disconnectAfterMs } : {}),
       notary: o.notary !== undefined,
+      // A departed player's side becomes a wall (game rules 2): the game learns departures from inputs.
+      departedInput: InputBits.absent,
       ...(o.resume !== undefined ? { resume: o.resume.point } : {}),
       forensics: {
         encode: encodeState,
@@ -103,7 +107,8 @@ export class OnlineMatch {
         diff: (a, b) => diffStates(a, b),
       },
     });
-    this.sim = new Simulation({ step, checksum }, o.resume?.state ?? initialState(this.config));
+    this.startState = o.resume?.state ?? initialState(this.config);
+    this.sim = new Simulation({ step, checksum }, this.startState);
     if (o.notary !== undefined && !o.notary.up) this.session.setNotary(false);
   }
 
