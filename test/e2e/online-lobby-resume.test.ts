@@ -1,9 +1,9 @@
 /**
  * Lobby seats that survive the page (issue #11, lobby side) in Chromium, on the real signaling server:
  * a player whose tab went away (pagehide: `leave` with `keepSeat`) opens the lobby link again in the
- * same browser (same storage) and is back as the same member with its own name (the token from
- * `localStorage`; the name typed is ignored); a second tab of that browser joins as a new member
- * instead of taking the seat; after the Leave button the seat is given up and the next join is new.
+ * same browser (same storage) and is back as the same member with its own name at once (the token
+ * from `localStorage`); after the Leave button the seat is given up and the next join is new; a second
+ * tab of that browser joins as a new member instead of taking the first tab's seat.
  */
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -11,16 +11,24 @@ import { describeE2E } from './support/browser.ts';
 import { createLobbyViaUi, ONLINE_VIEWPORT, onlineFixture } from './support/online.ts';
 import type { Player } from './support/online.ts';
 
-/** Opens `link` in a new tab of `like`'s browser context (same storage), types `name`, joins. */
-async function joinInSameBrowser(like: Page, link: string, name: string): Promise<Page> {
+/**
+ * Opens `link` in a new tab of `like`'s browser context (same storage). A held seat is taken back at
+ * once (no form); otherwise, or when that fails (the form shows again), types `name` and joins.
+ */
+async function joinInSameBrowser(like: Page, link: string, name: string): Promise<{ page: Page; typed: boolean }> {
   const page = await like.context().newPage();
   await page.setViewportSize(ONLINE_VIEWPORT);
   await page.goto(link);
-  await page.waitForSelector('[data-testid=join-name]');
+  const settled = () => {
+    const view = window.rollbackPong?.online?.view;
+    return view === 'lobby' || (view === 'join' && document.querySelector('[data-testid=join-name]') !== null);
+  };
+  await page.waitForFunction(settled, undefined, { timeout: 10_000 });
+  if (await page.evaluate(() => window.rollbackPong?.online?.view) === 'lobby') return { page, typed: false };
   await page.fill('[data-testid=join-name]', name);
   await page.click('[data-testid=join-submit]');
   await page.waitForFunction(() => window.rollbackPong?.online?.view === 'lobby', undefined, { timeout: 10_000 });
-  return page;
+  return { page, typed: true };
 }
 
 const memberId = (page: Page): Promise<string> => page.evaluate(() => window.rollbackPong?.online?.memberId ?? '');
@@ -50,25 +58,29 @@ describeE2E('lobby seats that survive the page (Chromium)', () => {
     await first.goto('about:blank');
     await alice.page.waitForFunction(() => window.rollbackPong?.online?.members.length === 1);
 
-    // The link reopened in the same browser: back as Bob, whatever name is typed.
+    // The link reopened in the same browser: back as Bob at once, no form.
     const again = await joinInSameBrowser(first, link, 'Robert');
-    expect(await memberId(again)).toBe(bobId);
-    expect((await names(again)).sort()).toEqual(['Alice', 'Bob']);
+    expect(again.typed).toBe(false);
+    expect(await memberId(again.page)).toBe(bobId);
+    expect((await names(again.page)).sort()).toEqual(['Alice', 'Bob']);
     await alice.page.waitForFunction((id) => window.rollbackPong?.online?.members.some((m) => m.id === id && m.name === 'Bob') === true, bobId);
 
-    // Leave gives the seat up: the next join from this browser is a new member.
-    await again.click('[data-testid=leave]');
+    // Leave gives the seat up: the next visit shows the form and joins as a new member.
+    await again.page.click('[data-testid=leave]');
     await alice.page.waitForFunction(() => window.rollbackPong?.online?.members.length === 1);
     const fresh = await joinInSameBrowser(first, link, 'Bob');
-    const freshId = await memberId(fresh);
+    expect(fresh.typed).toBe(true);
+    const freshId = await memberId(fresh.page);
     expect(freshId).not.toBe(bobId);
 
-    // A second tab of the same browser while the first is connected: a new member, the first stays.
+    // A second tab of the same browser while the first is connected: the stored token does not take
+    // the first tab's seat (and its saved name is taken): the form, then a new member; the first stays.
     const second = await joinInSameBrowser(first, link, 'Bobby');
-    expect(await memberId(second)).not.toBe(freshId);
+    expect(second.typed).toBe(true);
+    expect(await memberId(second.page)).not.toBe(freshId);
     await alice.page.waitForFunction(() => window.rollbackPong?.online?.members.length === 3);
-    expect(await memberId(fresh)).toBe(freshId);
-    expect((await names(fresh)).sort()).toEqual(['Alice', 'Bob', 'Bobby']);
+    expect(await memberId(fresh.page)).toBe(freshId);
+    expect((await names(fresh.page)).sort()).toEqual(['Alice', 'Bob', 'Bobby']);
     expect(alice.errors).toEqual([]);
     await context.close();
   });
