@@ -40,6 +40,9 @@ export interface ConnectionCounters {
   recordsDropped: number;
   /** Relays to another member dropped (its buffer past the relay watermark, or the pair's byte budget spent). */
   relaysDropped: number;
+  /** `join`s with a rejoin token that resumed a membership, and that got `bad-rejoin`. */
+  rejoins: number;
+  rejoinsRefused: number;
 }
 
 /** What a connection needs from the server. */
@@ -292,6 +295,10 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {}, this.address)
           : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin, message.replace !== false);
+        if (message.kind === 'join' && message.rejoin !== undefined) {
+          if (result.ok) counters.rejoins += 1;
+          else if (result.error.code === ErrorCode.badRejoin) counters.rejoinsRefused += 1;
+        }
         if (result.ok) {
           this.membership = result.value;
           this.joinDeadlineMs = 0;

@@ -45,6 +45,9 @@ export interface SignalingStats {
   readonly recordsDropped: number;
   /** Relays (signal, chat, record) dropped: the target's buffer past the watermark, or the sender's budget spent. */
   readonly relaysDropped: number;
+  /** Memberships resumed with a rejoin token; rejoins refused (`bad-rejoin`). */
+  readonly rejoins: number;
+  readonly rejoinsRefused: number;
   /** PeerJS gate: refused frames, dropped relays, slow readers, floods. */
   readonly peerBadMessages: number;
   readonly peerDropped: number;
@@ -90,7 +93,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   const startedMs = Date.now();
   const counters: ConnectionCounters = {
     messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0, closedSlowReaders: 0, closedJoinTimeout: 0,
-    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0,
+    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0, rejoins: 0, rejoinsRefused: 0,
   };
   const peerCounters: PeerGateCounters = { peerBadMessages: 0, peerDropped: 0, peerClosedSlowReaders: 0, peerClosedForAbuse: 0 };
   let deadDropped = 0;

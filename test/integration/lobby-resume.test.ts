@@ -180,7 +180,10 @@ describe('lobby resume: the server side', () => {
     expect(await refusedJoin(ws, other.joined.code, 'Zed', a.joined.rejoinToken)).toBe('bad-rejoin');
     expect(await refusedJoin(ws, 'x'.repeat(22), 'Ben', b.joined.rejoinToken)).toBe('unknown-lobby');
     // None of that spent the real seat.
+    const before = server.stats();
     const b2 = await joinLobby(ws, a.joined.code, 'Ben', b.joined.rejoinToken);
+    expect(server.stats().rejoins).toBe(before.rejoins + 1);
+    expect(before.rejoinsRefused).toBeGreaterThanOrEqual(3);
 
     // A voluntary leave gives the seat up: the token is worth nothing, and the seat is free again.
     b2.client.send({ kind: 'leave' });

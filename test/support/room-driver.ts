@@ -79,8 +79,9 @@ export interface OpenRoomOptions {
 
 /** Connects to the signaling server and creates or joins a lobby. */
 export async function openRoom(o: OpenRoomOptions): Promise<Room> {
-  const signaling = createSignalingClient({ WebSocket: WebSocket as unknown as WebSocketConstructorLike });
-  const c = await signaling.connect(o.wsUrl);
+  // `extra.signaling`: a client of the caller's own (e.g. with `resume`), connected here if idle.
+  const signaling = o.extra?.signaling ?? createSignalingClient({ WebSocket: WebSocket as unknown as WebSocketConstructorLike });
+  const c = signaling.state === 'idle' ? await signaling.connect(o.wsUrl) : { ok: true as const };
   if (!c.ok) throw new Error(`signaling: ${c.error}`);
   const options: RoomOptions = {
     signaling,
