@@ -68,6 +68,8 @@ export class OnlineMatch {
   private readonly reported = new Set<PeerId>();
   /** The first frame this match holds (0, or where a resumed match starts). */
   readonly firstFrame: number;
+  /** The state it started from (frame 0's, or a resumed match's transferred one: final either way). */
+  readonly startState: GameState;
 
   constructor(o: OnlineMatchOptions) {
     const { start } = o;
@@ -105,7 +107,8 @@ export class OnlineMatch {
         diff: (a, b) => diffStates(a, b),
       },
     });
-    this.sim = new Simulation({ step, checksum }, o.resume?.state ?? initialState(this.config));
+    this.startState = o.resume?.state ?? initialState(this.config);
+    this.sim = new Simulation({ step, checksum }, this.startState);
     if (o.notary !== undefined && !o.notary.up) this.session.setNotary(false);
   }
 

@@ -153,6 +153,9 @@ export class Room {
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
       s.on('record', (m) => this.match?.receiveRecord(m.from, m.data)),
+      // Our lobby socket dropped and is being resumed (signaling-client `resume`): records wait meanwhile.
+      s.on('reconnecting', () => this.match?.setNotary(false)),
+      s.on('resumed', (m) => this.onResumed(m.joined)),
       s.on('closed', (m) => {
         this.match?.setNotary(false);
         this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` });
@@ -438,6 +441,30 @@ export class Room {
     this.committed = start;
     this.match = this.newMatch(start, { state: got.state, point: got.resume });
     this.events.push({ kind: 'match-started', match: this.match });
+  }
+
+  /**
+   * Our lobby socket came back (the membership resumed, same id). Meanwhile the server told the others
+   * we left, so they dropped us from their links and their match: rebuild every link, and if a match
+   * was running, go back into it as a returning player (our own copy of it is stale).
+   */
+  private onResumed(joined: Joined): void {
+    this.hostId = joined.hostId;
+    this.members = [...joined.members];
+    for (const m of this.members) {
+      if (m.id === this.localId) continue;
+      this.link.disconnect(m.id);
+      this.open.delete(m.id);
+      this.link.connect(m);
+    }
+    this.handshake = undefined;
+    if (this.match !== undefined && joined.started) {
+      this.match = undefined;
+      this.committed = undefined;
+      this.returning = { sinceMs: this.o.now(), answers: new Map() };
+      this.events.push({ kind: 'rejoining' });
+    }
+    this.events.push({ kind: 'members-changed' });
   }
 
   private failReturn(reason: string): void {

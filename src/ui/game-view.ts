@@ -103,7 +103,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
 
   const notices = new NoticeList();
   const noticeLog: { text: string; atMs: number }[] = [];
-  const track = new ConfirmedTrack(match.config);
+  const track = new ConfirmedTrack(match.config, undefined, match.startState);
   const settles: SettleWaiter[] = [];
   const gone = new Set<string>();
   let localGone = false;

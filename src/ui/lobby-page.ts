@@ -76,18 +76,11 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
       message);
     joinHost.append(h('main', { class: 'page landing' }, h('header', { class: 'hero' }, h('h1', { text: 'Rollback Pong' }), h('p', { class: 'tagline', text: 'You are invited to a match.' })), form));
     name.focus();
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const valid = validateName(name.value);
-      if (!valid.ok) {
-        message.textContent = `That name cannot be used: ${valid.error}.`;
-        return;
-      }
-      saveName(valid.value);
+    const joinAs = (value: string): void => {
       join.disabled = true;
       message.textContent = 'Joining…';
       hook.view = 'joining';
-      void hub.join(code, valid.value).then((r) => {
+      void hub.join(code, value).then((r) => {
         if (destroyed) {
           if (r.ok) hub.leave();
           return;
@@ -99,7 +92,21 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
         hook.error = r.error;
         if (r.code !== undefined && isNameProblem(r.code)) name.select();
       });
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const valid = validateName(name.value);
+      if (!valid.ok) {
+        message.textContent = `That name cannot be used: ${valid.error}.`;
+        return;
+      }
+      saveName(valid.value);
+      joinAs(valid.value);
     });
+    // This browser holds a seat in this lobby (a closed tab, a crash): take it back at once, no form
+    // (the seat keeps its own name; if it is gone, this joins anew under the saved name).
+    const saved = validateName(savedName());
+    if (env.rejoinStore?.load(code) != null) joinAs(saved.ok ? saved.value : 'Player');
   }
 
   return {
@@ -233,6 +240,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         return;
       case 'match-started': {
         rejoining = false;
+        // Back into a running match after our lobby socket resumed: the stale view goes.
+        game?.destroy();
         matchNumber++;
         lobby.element.hidden = true;
         const names = e.match.start.order.map((id) => room.nameOf(id));

@@ -6,7 +6,9 @@ import WebSocket from 'ws';
 import type { SignalingServer } from '../../signaling/index.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
 import { Room, type RoomEvent, type RoomOptions } from '../../src/lobby/room.ts';
-import { createSignalingClient, type RejoinStore, type SignalingClient, type WebSocketConstructorLike } from '../../src/lobby/signaling-client.ts';
+import { createSignalingClient, type RejoinStore, type ResumeOptions, type SignalingClient, type WebSocketConstructorLike } from '../../src/lobby/signaling-client.ts';
+import type { MeshLink } from '../../src/lobby/room.ts';
+import type { Datagram, PeerSocket } from '../../src/netcode/socket.ts';
 import type { SessionEvent } from '../../src/netcode/index.ts';
 import { RandomBot } from '../../src/sim/bot.ts';
 import { makeLinkConditions } from '../../src/transport/link-model.ts';
@@ -33,17 +35,41 @@ export class Browser {
     this.bot = new RandomBot(seed);
   }
 
-  /** Opens a page: creates the lobby (`code` undefined) or opens its link. */
-  async open(server: SignalingServer, transport: TransportKind, code?: string, capacity = 4): Promise<Room> {
-    const signaling = createSignalingClient({ WebSocket: WebSocket as unknown as WebSocketConstructorLike, rejoinStore: this.store });
-    const c = await signaling.connect(server.wsUrl);
+  /** While true, this page's network is down: nothing reaches or leaves its peer-to-peer links. */
+  offline = false;
+
+  /**
+   * Opens a page: creates the lobby (`code` undefined) or opens its link. `net.wsUrl` reaches the
+   * signaling server another way (a proxy the test can cut); `net.resume` keeps the lobby socket alive.
+   */
+  async open(server: SignalingServer, transport: TransportKind, code?: string, capacity = 4, net: { readonly wsUrl?: string; readonly resume?: ResumeOptions } = {}): Promise<Room> {
+    const signaling = createSignalingClient({ WebSocket: WebSocket as unknown as WebSocketConstructorLike, rejoinStore: this.store, ...(net.resume !== undefined ? { resume: net.resume } : {}) });
+    const c = await signaling.connect(net.wsUrl ?? server.wsUrl);
     if (!c.ok) throw new Error(`signaling: ${c.error}`);
-    const options: RoomOptions = { signaling, createLink: await nodeLinkFactory(transport, server.url), now: () => performance.now(), random: testRandom, countdownMs: 0, lag: LAG, disconnectAfterMs: 2500 };
+    const factory = await nodeLinkFactory(transport, server.url);
+    const createLink = async (ctx: Parameters<typeof factory>[0]): Promise<MeshLink> => this.cuttable(await factory(ctx));
+    const options: RoomOptions = { signaling, createLink, now: () => performance.now(), random: testRandom, countdownMs: 0, lag: LAG, disconnectAfterMs: 2500 };
     const r = code === undefined ? await Room.create(options, this.name, { capacity }) : await Room.join(options, code, this.name);
     if (!r.ok) throw new Error(`lobby: ${r.error}`);
     this.signaling = signaling;
     this.room = r.room;
     return r.room;
+  }
+
+  /** The link, with its traffic dropped both ways while `offline` (the channels themselves stay up). */
+  private cuttable(link: MeshLink): MeshLink {
+    const wrap = (socket: PeerSocket): PeerSocket => ({
+      send: (to, bytes) => {
+        if (!this.offline) socket.send(to, bytes);
+      },
+      receiveAll: (): Datagram[] => {
+        const got = socket.receiveAll();
+        return this.offline ? [] : got;
+      },
+    });
+    const unreliable = wrap(link.unreliable);
+    const reliable = wrap(link.reliable);
+    return new Proxy(link, { get: (target, key) => (key === 'unreliable' ? unreliable : key === 'reliable' ? reliable : Reflect.get(target, key)) });
   }
 
   /** The page dies: no goodbye, its links and its lobby socket just close. */
@@ -57,7 +83,14 @@ export class Browser {
     return this.room?.match;
   }
 
-  /** One tick of the page: the room, the match (bot input), the events. */
+  /** When this page last simulated a frame by hand (the last frames before a target, one per tick). */
+  private lastStepMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * One tick of the page: the room, the match (bot input), the events. The match stops exactly at
+   * `frames`: its last 10 frames run one per 60 Hz tick by hand (`update` may run several at once,
+   * and a resumed match catches up), then it only keeps talking (`hold`).
+   */
   tick(now: number, frames: number): void {
     const room = this.room;
     if (room === undefined) return;
@@ -65,8 +98,14 @@ export class Browser {
     this.events.push(...room.drainEvents());
     const m = room.match;
     if (m === undefined) return;
-    if (m.session.currentFrame >= frames) m.hold(now);
-    else m.update(now, this.bot.next());
+    const left = frames - m.session.currentFrame;
+    if (left > 10 || now < m.start.localStartMs) m.update(now, this.bot.next());
+    else if (left > 0 && now - this.lastStepMs >= 1000 / 60) {
+      this.lastStepMs = now;
+      m.session.addLocalInput(this.bot.next());
+      m.sim.execute(m.session.advanceFrame(now));
+      m.hold(now);
+    } else m.hold(now);
     this.matchEvents.push(...m.drainEvents());
   }
 }
