@@ -82,9 +82,12 @@ function run(d: Work, inputs: readonly number[]): void {
   d.frame += 1;
   if (d.winner >= 0) return;
   const rules2 = d.config.rules >= 2;
-  if (rules2) updatePresence(d, inputs);
-  movePaddles(d, inputs);
-  if (rules2 && holdWhileAlone(d)) return;
+  const absent = movePaddles(d, inputs, rules2);
+  if (rules2) {
+    if (absent !== d.absent) updatePresence(d, absent);
+    // Everyone present (the usual frame): nothing to hold, no countdown (`updatePresence` cleared it).
+    if (d.absent !== 0 && holdWhileAlone(d)) return;
+  }
   if (d.serveTimer > 0) {
     d.serveTimer -= 1;
     if (d.serveTimer === 0) serve(d);
@@ -97,14 +100,19 @@ function run(d: Work, inputs: readonly number[]): void {
   }
 }
 
-function movePaddles(d: Work, inputs: readonly number[]): void {
+/** Moves the present players' paddles; returns the rules-2 absent mask of this frame's inputs (0 under rules 1). */
+function movePaddles(d: Work, inputs: readonly number[], rules2: boolean): number {
   const { paddleSpeed, paddleLength, arenaSize, players } = d.config;
   const half = fx(paddleLength) >> 1;
   const speed = fx(paddleSpeed);
   let moved: number[] | undefined;
+  let absent = 0;
   for (let p = 0; p < players; p++) {
-    if ((d.absent >> p) & 1) continue; // gone (rules 2; always 0 under rules 1)
     const input = inputs[p] ?? 0;
+    if (rules2 && input & InputBits.absent) {
+      absent |= 1 << p; // gone: no paddle to move
+      continue;
+    }
     const dir = (input & InputBits.positive ? 1 : 0) - (input & InputBits.negative ? 1 : 0);
     if (dir === 0) continue;
     const pos = d.paddles[p] ?? 0;
@@ -114,18 +122,18 @@ function movePaddles(d: Work, inputs: readonly number[]): void {
     moved[p] = next;
   }
   if (moved !== undefined) d.paddles = moved;
+  return absent;
 }
 
 /**
- * Rules 2: reads who is present from this frame's inputs. A player who just left has its paddle
- * re-centred and, if it owned the ball, the ball loses its owner (nobody scores with it).
+ * Rules 2: who is present changed (`mask`, from this frame's inputs). A player who just left has its
+ * paddle re-centred and, if it owned the ball, the ball loses its owner (nobody scores with it).
  */
-function updatePresence(d: Work, inputs: readonly number[]): void {
+function updatePresence(d: Work, mask: number): void {
   const players = d.config.players;
-  let mask = 0;
-  for (let p = 0; p < players; p++) if ((inputs[p] ?? 0) & InputBits.absent) mask |= 1 << p;
   const left = mask & ~d.absent;
   d.absent = mask;
+  if (mask === 0) d.alone = 0;
   if (left === 0) return;
   const centre = fx(d.config.arenaSize) >> 1;
   let paddles: number[] | undefined;
@@ -160,7 +168,7 @@ function nthPresent(d: Work, k: number, except: number): number {
  * owner) and, with exactly one, the forfeit countdown runs; returns true while held.
  */
 function holdWhileAlone(d: Work): boolean {
-  const present = d.absent === 0 ? d.config.players : presentCount(d);
+  const present = presentCount(d);
   if (present >= 2) {
     d.alone = 0;
     return false;

@@ -21,6 +21,13 @@ import { openRoom } from '../support/room-driver.ts';
 
 const LEAVER = 2;
 
+/** Player 0 (left side) steering so that the ball meets its paddle 70 units above the centre: hits go up. */
+function upwardHitter(s: GameState): number {
+  const target = s.ball.vx < 0 ? s.ball.y + fx(70) : fx(s.config.arenaSize) >> 1;
+  const pos = s.paddles[0] ?? 0;
+  return target > pos + fx(6) ? InputBits.positive : target < pos - fx(6) ? InputBits.negative : 0;
+}
+
 /** What happened at the departed player's side in a replay, from its drop frame on. */
 function sideReport(replay: Replay, player: number, from: number): { bouncesOff: number; exitsThrough: number; scoreAtDrop: number; finalScore: number; state: GameState } {
   let s = initialState(replay.config);
@@ -56,22 +63,23 @@ describe('a player leaves a real 3-player match (simple-peer)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('its score stops, its side is a wall, a player who stayed wins, and the replay file verifies', { timeout: 120_000 }, async () => {
+  it('its score stops, its side is a wall, a player who stayed wins, and the replay file verifies', { timeout: 240_000 }, async () => {
     const base = { wsUrl: server.wsUrl, httpUrl: server.url, transport: 'simple-peer' as const };
-    const host = await openRoom({ ...base, name: 'host', create: { capacity: 3, pointsToWin: 5 } });
+    const host = await openRoom({ ...base, name: 'host', create: { capacity: 3, pointsToWin: 6 } });
     const rooms = [host, await openRoom({ ...base, name: 'p1', code: host.code }), await openRoom({ ...base, name: 'p2', code: host.code })];
     lobby = { rooms, events: new Map(rooms.map((r) => [r, []])) };
     expect(await driveLobby(lobby, () => rooms.every((r) => r.meshReady && r.members.length === 3), 10_000)).toBe(true);
     const matches = await readyAndCommit(lobby);
-    expect(matches[0]?.config).toMatchObject({ rules: 2, pointsToWin: 5, players: 3 });
-    // Players that track the ball but miss a fifth of the time: rallies and points within seconds.
-    const bots = matches.map((_, p) => new TrackerBot(500 + p, p, { missPerMille: 200 }));
-    const play = (m: OnlineMatch, i: number, now: number): void => void m.update(now, (bots[i] as TrackerBot).next(m.state));
+    expect(matches[0]?.config).toMatchObject({ rules: 2, pointsToWin: 6, players: 3 });
+    // Players that track the ball but miss often (the leaver rarely, so it scores soon): points within seconds.
+    const trackers = matches.map((_, p) => new TrackerBot(500 + p, p, { missPerMille: p === LEAVER ? 50 : 400 }));
+    const bots: ((s: GameState) => number)[] = trackers.map((t) => (s) => t.next(s));
+    const play = (m: OnlineMatch, i: number, now: number): void => void m.update(now, (bots[i] as (s: GameState) => number)(m.state));
 
     // Play until every page has the leaver scoring, 2 s more (so that point is confirmed), then it leaves
     // (a goodbye, as a closed tab says).
     const leaverMatch = matches[LEAVER] as OnlineMatch;
-    expect(await driveLobby(lobby, () => matches.every((m) => (m.state.scores[LEAVER] ?? 0) >= 1), 45_000, (now) => matches.forEach((m, i) => play(m, i, now)))).toBe(true);
+    expect(await driveLobby(lobby, () => matches.every((m) => (m.state.scores[LEAVER] ?? 0) >= 1), 60_000, (now) => matches.forEach((m, i) => play(m, i, now)))).toBe(true);
     const scoredBy = leaverMatch.session.currentFrame;
     expect(await driveLobby(lobby, () => leaverMatch.session.currentFrame >= scoredBy + 120, 10_000, (now) => matches.forEach((m, i) => play(m, i, now)))).toBe(true);
     const leaver = rooms[LEAVER] as Room;
@@ -79,11 +87,14 @@ describe('a player leaves a real 3-player match (simple-peer)', () => {
     const rest: Lobby = { rooms: rooms.filter((r) => r !== leaver), events: lobby.events };
     const staying = matches.filter((_, i) => i !== LEAVER);
     const dropFrames: number[] = [];
-    // Steadier players from here on, hitting with their paddle's edge more (steep angles): longer rallies
-    // that meet the departed side's wall.
-    for (const p of [0, 1]) bots[p] = new TrackerBot(600 + p, p, { missPerMille: 120, edgePerMille: 600 });
+    // From here on player 0 meets the ball with its paddle's upper part (a steep hit toward the departed
+    // player's side, the top) and player 1 misses half the time: every rally player 0 plays sends the ball
+    // at the top, where it must bounce.
+    bots[0] = upwardHitter;
+    const misser = new TrackerBot(601, 1, { missPerMille: 500 });
+    bots[1] = (s) => misser.next(s);
     // The two who stayed play on until one of them has won (predicted here; the settled replay confirms it).
-    const won = await driveLobby(rest, () => staying.every((m) => m.state.winner >= 0), 90_000, (now) => {
+    const won = await driveLobby(rest, () => staying.every((m) => m.state.winner >= 0), 150_000, (now) => {
       staying.forEach((m, i) => {
         play(m, i, now);
         for (const e of m.drainEvents()) if (e.kind === 'disconnected' && e.player === LEAVER) dropFrames.push(e.frame);
@@ -108,7 +119,7 @@ describe('a player leaves a real 3-player match (simple-peer)', () => {
     expect(side.exitsThrough).toBe(0);
     expect(side.bouncesOff).toBeGreaterThan(0);
     expect([0, 1]).toContain(side.state.winner);
-    expect(side.state.scores[side.state.winner]).toBe(5);
+    expect(side.state.scores[side.state.winner]).toBe(6);
 
     // The replay as a file, verified by the command-line tool.
     const file = join(dir, 'departure.json');
