@@ -235,6 +235,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         game = createGameView(root, {
           match: e.match, code: room.code, matchNumber, names, now: env.now, timeOrigin: env.timeOrigin, hook, lag, scripted,
           onLagChange: (next) => (lag = next),
+          ...(room.link.pathInfo === undefined ? {} : { pathInfo: room.link.pathInfo.bind(room.link) }),
           onRematch: () => toLobby(true),
           onBackToLobby: () => toLobby(false),
           onLeave: leave,
