@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeCoturn, startCoturn, type Coturn } from '../support/coturn.ts';
+import { describeCoturn, startCoturn, type Coturn } from '../support/coturn-suite.ts';
 import { describeE2E, launchChromium, startAppServer, type AppServer } from './support/browser.ts';
 import { closeAll, createLobbyViaUi, expectSettledInSync, joinViaLink, startMatch, waitForFrame, type Player } from './support/online.ts';
 

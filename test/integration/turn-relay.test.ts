@@ -8,7 +8,7 @@ import { startSignalingServer, type SignalingServer } from '../../signaling/inde
 import { turnCredential } from '../../signaling/turn.ts';
 import type { Room, RoomEvent } from '../../src/lobby/room.ts';
 import { pathKind, RELAY_ERROR_PREFIX } from '../../src/transport/ice-path.ts';
-import { describeCoturn, startCoturn, type Coturn } from '../support/coturn.ts';
+import { describeCoturn, startCoturn, type Coturn } from '../support/coturn-suite.ts';
 import { closeLobby, driveLobby, openLobby, playAndSettle, readyAndCommit, type Lobby } from '../support/lobby-suite.ts';
 import { drive, nodeLinkFactory, openRoom, type NodeIce, type TransportKind } from '../support/room-driver.ts';
 

@@ -2,15 +2,14 @@
  * Starts a throw-away coturn (Debian `coturn`, binary `turnserver`) for a test file: `use-auth-secret`
  * with a given secret, listening on 127.0.0.1 at a free port (UDP and TCP), relaying from 127.0.0.1
  * (`--allow-loopback-peers`), no TLS/DTLS, no CLI, its pid file and database in a temp dir. Resolves
- * once it accepts TCP on its port. When `turnserver` is missing the result says why; tests skip with
- * that reason, except with `CI` set, where they fail (`.ci/run` installs coturn).
+ * once it accepts TCP on its port. No vitest here (the relay bench uses it too): tests wrap themselves in
+ * `describeCoturn` (coturn-suite.ts), which skips without `turnserver`, except on CI, where it fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
 
 /** A running coturn. */
 export interface Coturn {
@@ -109,18 +108,3 @@ export async function startCoturn(secret: string, realm = 'test'): Promise<Cotur
   };
 }
 
-/**
- * `describe` for tests that need coturn: skipped (the reason in the title) when `turnserver` is
- * missing, except on CI (`CI` set), where a failing test reports it instead.
- */
-export function describeCoturn(name: string, body: () => void): void {
-  const reason = coturnUnavailableReason();
-  if (reason === undefined) describe(name, body);
-  else if (process.env.CI) {
-    describe(name, () => {
-      it('has coturn (required on CI)', () => {
-        throw new Error(reason);
-      });
-    });
-  } else describe.skip(`${name} (skipped: ${reason})`, body);
-}
