@@ -1,7 +1,7 @@
 /**
  * Two Chromium pages with `?relay=1` (ICE relay candidates only) play a match through a local coturn
  * (use-auth-secret) with the time-limited credentials the signaling server hands out; the HUD's ICE
- * path column says "relay" for the peer. A server whose secret is not coturn's hands out refused
+ * path line says "relay" for the peer (simple-peer; PeerJS too). A server whose secret is not coturn's hands out refused
  * credentials: the lobby page says so, naming the peer and the relay.
  */
 import type { Browser } from 'playwright-core';
@@ -49,6 +49,19 @@ describeE2E('relay-only match through coturn (Chromium)', () => {
         expect(Object.values(paths as Record<string, string>)).toEqual(['relay']);
       }
       await bob.screenshot('online-relay-hud');
+      await expectSettledInSync([alice, bob]);
+      for (const p of [alice, bob]) expect(p.errors).toEqual([]);
+      await closeAll(players.splice(0));
+    });
+
+    it('PeerJS with ?relay=1: the match runs through the relay too', { timeout: 60_000 }, async () => {
+      if (browser === undefined || good === undefined) throw new Error('not started');
+      const [alice, bob] = await startMatch(browser, good, { count: 2, query: '?countdown=1&relay=1&transport=peerjs', joinQuery: () => '?relay=1&transport=peerjs' }, players);
+      if (alice === undefined || bob === undefined) throw new Error('no players');
+      await Promise.all([alice, bob].map((p) => waitForFrame(p.page, 150)));
+      for (const p of [alice, bob]) {
+        await p.page.waitForFunction(() => Object.values((window.rollbackPong?.extra['icePaths'] ?? {}) as Record<string, string>).join() === 'relay', undefined, { timeout: 5_000 });
+      }
       await expectSettledInSync([alice, bob]);
       for (const p of [alice, bob]) expect(p.errors).toEqual([]);
       await closeAll(players.splice(0));
