@@ -9,7 +9,7 @@ import { turnCredential } from '../../signaling/turn.ts';
 import type { Room, RoomEvent } from '../../src/lobby/room.ts';
 import { pathKind, RELAY_ERROR_PREFIX } from '../../src/transport/ice-path.ts';
 import { describeCoturn, startCoturn, type Coturn } from '../support/coturn-suite.ts';
-import { closeLobby, driveLobby, openLobby, playAndSettle, readyAndCommit, type Lobby } from '../support/lobby-suite.ts';
+import { closeLobby, openLobby, playAndSettle, readyAndCommit, type Lobby } from '../support/lobby-suite.ts';
 import { drive, nodeLinkFactory, openRoom, type NodeIce, type TransportKind } from '../support/room-driver.ts';
 
 const SECRET = 'integration-turn-secret-0123456789';
@@ -55,9 +55,10 @@ describeCoturn('TURN relay through coturn (wrtc)', () => {
       await readyAndCommit(lobby);
       const result = await playAndSettle(lobby, 240, 77);
       expect(result.checksums).toHaveLength(2);
-      // RTT of the relayed pair, measured by ICE consent checks (both legs through coturn).
+      // RTT of the relayed pair, measured by ICE's own checks (both legs through coturn, on loopback).
       const rtt = (await a.link.pathInfo?.(b.localId))?.rttMs;
-      if (rtt !== undefined) expect(rtt).toBeGreaterThanOrEqual(0);
+      expect(rtt).toBeGreaterThanOrEqual(0);
+      expect(rtt).toBeLessThan(1000);
       closeLobby(lobby);
     });
   }
@@ -109,7 +110,6 @@ describeCoturn('TURN relay through coturn (wrtc)', () => {
     lobbies.push(lobby);
     const [a, b] = lobby.rooms as [Room, Room];
     expect((await a.link.pathInfo?.(b.localId))?.local).toBe('relay');
-    expect(await driveLobby(lobby, () => true, 10)).toBe(true);
     closeLobby(lobby);
   });
 

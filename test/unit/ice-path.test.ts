@@ -2,6 +2,7 @@
 // kind shown in the HUD, the relay failure diagnosis, and the sentences the UI makes of it.
 import { describe, expect, it } from 'vitest';
 import { hasTurnServer, IceWatch, pathKind, RELAY_ERROR_PREFIX, relayError, selectedPath, type RelayDiagnosis } from '../../src/transport/ice-path.ts';
+import { relayOnlyFromSearch } from '../../src/ui/links.ts';
 import { peerErrorMessage, relayFailureMessage } from '../../src/ui/messages.ts';
 
 const candidates = [
@@ -107,5 +108,13 @@ describe('relay failure sentences', () => {
     expect(relayFailureMessage('Bob', `${RELAY_ERROR_PREFIX}__proto__`)).toBeUndefined();
     expect(relayFailureMessage('Bob', 'not connected after 15000 ms')).toBeUndefined();
     expect(peerErrorMessage('Bob', `${RELAY_ERROR_PREFIX}<b>hi</b>`)).toBe('The connection to Bob failed.');
+  });
+});
+
+describe('?relay=', () => {
+  it('1 or true forces relay-only ICE; anything else does not', () => {
+    expect(relayOnlyFromSearch('?relay=1')).toBe(true);
+    expect(relayOnlyFromSearch('?lag=50&relay=true')).toBe(true);
+    for (const search of ['', '?relay=0', '?relay=', '?relay=yes', '?transport=peerjs']) expect(relayOnlyFromSearch(search)).toBe(false);
   });
 });
