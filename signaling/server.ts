@@ -88,6 +88,13 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The connection counters without the per-kind traffic tables (those go to `/metrics`). */
+function plainCounters(counters: ConnectionCounters): Omit<ConnectionCounters, 'traffic'> {
+  const { traffic, ...plain } = counters;
+  void traffic;
+  return plain;
+}
+
 /** Starts a signaling server and resolves once it listens. */
 export async function startSignalingServer(options: SignalingServerOptions & { readonly replays?: ReplayApi } = {}): Promise<SignalingServer> {
   const opts: ResolvedOptions = resolveOptions(options);
@@ -126,16 +133,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     connections: clients.size,
     peerConnections: peer?.clients.size ?? 0,
     uptimeS: Math.floor((Date.now() - startedMs) / 1000),
-    messagesIn: counters.messagesIn,
-    signalsRelayed: counters.signalsRelayed,
-    errorsSent: counters.errorsSent,
-    closedForAbuse: counters.closedForAbuse,
-    closedSlowReaders: counters.closedSlowReaders,
-    closedJoinTimeout: counters.closedJoinTimeout,
-    refusedPerAddress: counters.refusedPerAddress,
-    recordsRelayed: counters.recordsRelayed,
-    recordsDropped: counters.recordsDropped,
-    relaysDropped: counters.relaysDropped,
+    ...plainCounters(counters),
     ...peerCounters,
     deadDropped,
     turnCredentialsIssued,
