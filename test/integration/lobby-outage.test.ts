@@ -65,6 +65,7 @@ describe('an outage heals (real WebRTC, simple-peer)', () => {
     expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= frames), 20_000, frames)).toBe(true);
     expect(await run(all, () => all.every((b) => (b.match?.session.confirmedFrame ?? 0) >= frames - 1), 15_000, frames)).toBe(true);
     const matches = all.map((b) => b.match as OnlineMatch);
+    expect(matches.map((m) => m.session.currentFrame)).toEqual(matches.map(() => frames));
     const sums = matches.map((m) => formatChecksum(checksum(m.state)));
     expect(sums).toEqual(sums.map(() => sums[0]));
     for (const b of all) expect(b.matchEvents.filter((e) => e.kind === 'desync')).toEqual([]);
