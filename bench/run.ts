@@ -14,6 +14,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'netcode', module: './netcode.ts', fn: 'benchNetcode' },
   { name: 'signaling', module: './signaling.ts', fn: 'benchSignaling' },
   { name: 'transports', module: './transports.ts', fn: 'benchTransports' },
+  { name: 'relay', module: './relay.ts', fn: 'benchRelay' },
   { name: 'browser', module: './browser.ts', fn: 'benchBrowser' },
   { name: 'growth', module: './growth.ts', fn: 'benchGrowth' },
   { name: 'smoothing', module: './smoothing.ts', fn: 'benchSmoothing' },

@@ -8,6 +8,8 @@ import { LOBBY_LIMITS } from '../src/lobby/protocol.ts';
 import { IceServersSchema, parseBoundedJson } from '../src/lobby/protocol-schema.ts';
 import type { IceServer, Result } from '../src/lobby/protocol.ts';
 import { normalizeAddress } from './address-limits.ts';
+import { TURN_TTL_DEFAULT_S, TURN_TTL_MAX_S, TURN_TTL_MIN_S } from './turn.ts';
+import type { TurnOptions } from './turn.ts';
 
 /** One structured log record: an event name plus flat fields. */
 export interface LogRecord {
@@ -97,7 +99,19 @@ export interface SignalingServerOptions {
   readonly shutdownGraceMs?: number;
   /** Structured event sink (default silent; `main.ts` writes JSON lines to stdout). */
   readonly logger?: SignalingLogger;
+  /**
+   * A TURN relay (coturn `use-auth-secret`): every member gets, in `joined`, its own time-limited
+   * credential for these URLs beside `iceServers` (default null: none).
+   */
+  readonly turn?: TurnOptions | null;
+  /** Redis link state for `/metrics` (`rollback_pong_redis_up`); default always 'off' (no Redis). */
+  readonly redisStatus?: () => RedisStatus;
+  /** With a token, `GET /metrics` needs `Authorization: Bearer <token>` (default null: open). */
+  readonly metricsToken?: string | null;
 }
+
+/** What `redisStatus` reports. */
+export type RedisStatus = 'off' | 'up' | 'down';
 
 /** Options with every default filled in. */
 export type ResolvedOptions = { readonly [K in keyof SignalingServerOptions]-?: Exclude<SignalingServerOptions[K], undefined> };
@@ -133,6 +147,9 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   peerjs: true,
   shutdownGraceMs: 1_000,
   logger: silentLogger,
+  turn: null,
+  redisStatus: () => 'off',
+  metricsToken: null,
 };
 
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */
@@ -155,6 +172,12 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
   }
   if (resolved.relayBurstBytes < 2 * resolved.maxMessageBytes) {
     throw new RangeError('signaling option relayBurstBytes must be >= 2 * maxMessageBytes');
+  }
+  const turn = resolved.turn;
+  if (turn !== null) {
+    if (turn.secret === '' || turn.urls.length === 0) throw new RangeError('signaling option turn needs a secret and at least one URL');
+    if (!Number.isInteger(turn.ttlS) || turn.ttlS < 1 || turn.ttlS > TURN_TTL_MAX_S) throw new RangeError(`signaling option turn.ttlS must be 1..${TURN_TTL_MAX_S}`);
+    if (resolved.iceServers.length >= LOBBY_LIMITS.maxIceServers) throw new RangeError(`signaling option iceServers: at most ${LOBBY_LIMITS.maxIceServers - 1} beside TURN`);
   }
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) throw new RangeError('bad port');
   return resolved;
@@ -238,6 +261,20 @@ export function parseTrustProxy(text: string): Result<string[]> {
   return { ok: true, value: out };
 }
 
+/** Parses `TURN_URLS`: a comma-separated list of `turn:`/`turns:` URLs (at most 8). */
+export function parseTurnUrls(text: string): Result<string[]> {
+  const out: string[] = [];
+  for (const item of text.split(',')) {
+    const url = item.trim();
+    if (url === '') continue;
+    if (url.length > 512 || !/^turns?:[^\s,]+$/.test(url)) return { ok: false, error: `not a turn: or turns: URL: ${url.slice(0, 64)}` };
+    out.push(url);
+  }
+  if (out.length === 0) return { ok: false, error: 'no turn: or turns: URL' };
+  if (out.length > 8) return { ok: false, error: 'at most 8 URLs' };
+  return { ok: true, value: out };
+}
+
 /** The environment variables the server reads, each checked and converted. */
 export const EnvSchema = v.object({
   PORT: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, 'not a port number'), v.transform(Number), v.maxValue(65_535, 'not a port number')), '8080'),
@@ -246,12 +283,17 @@ export const EnvSchema = v.object({
   ICE_SERVERS: listOf(parseIceServersText),
   ALLOWED_ORIGINS: listOf(parseAllowedOrigins),
   TRUST_PROXY: listOf(parseTrustProxy),
+  // The TURN secret is coturn's static-auth-secret: long and random, or credentials can be guessed.
+  TURN_SECRET: v.exactOptional(v.pipe(v.string(), v.regex(/^\S*$/, 'no spaces'), v.minLength(16, 'at least 16 characters (use a long random secret)'), v.maxLength(512, 'at most 512 characters'))),
+  TURN_URLS: listOf(parseTurnUrls),
+  TURN_TTL_S: wholeNumber(TURN_TTL_MIN_S, TURN_TTL_MAX_S),
+  METRICS_TOKEN: v.exactOptional(v.pipe(v.string(), v.trim(), v.minLength(16, 'at least 16 characters'), v.maxLength(512, 'at most 512 characters'))),
   ...(Object.fromEntries(NUMERIC_ENV.map(([name, , min, max]) => [name, wholeNumber(min, max)])) as Record<(typeof NUMERIC_ENV)[number][0], ReturnType<typeof wholeNumber>>),
 });
 
 /**
  * Reads PORT (default 8080), HOST, ICE_SERVERS, ALLOWED_ORIGINS, STATIC_DIR (default `dist`),
- * TRUST_PROXY and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
+ * TRUST_PROXY, TURN_SECRET / TURN_URLS / TURN_TTL_S (together), METRICS_TOKEN and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
  */
 export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>): Result<SignalingServerOptions> {
   const known: Record<string, string> = {};
@@ -266,6 +308,14 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
     return { ok: false, error: issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}` };
   }
   const e = parsed.output;
+  if ((e.TURN_SECRET === undefined) !== (e.TURN_URLS === undefined)) {
+    return { ok: false, error: e.TURN_SECRET === undefined ? 'TURN_URLS: needs TURN_SECRET too' : 'TURN_SECRET: needs TURN_URLS too' };
+  }
+  if (e.TURN_TTL_S !== undefined && e.TURN_SECRET === undefined) return { ok: false, error: 'TURN_TTL_S: needs TURN_SECRET and TURN_URLS' };
+  const iceServers = e.ICE_SERVERS ?? [];
+  if (e.TURN_SECRET !== undefined && iceServers.length >= LOBBY_LIMITS.maxIceServers) {
+    return { ok: false, error: `ICE_SERVERS: at most ${LOBBY_LIMITS.maxIceServers - 1} servers beside TURN_URLS` };
+  }
   const limits: Record<string, number> = {};
   for (const [name, option] of NUMERIC_ENV) {
     const value = e[name];
@@ -278,8 +328,12 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
       host: e.HOST ?? DEFAULT_OPTIONS.host,
       // An empty STATIC_DIR serves no files (npm run dev: vite serves the client).
       staticDir: e.STATIC_DIR === '' ? null : (e.STATIC_DIR ?? 'dist'),
-      iceServers: e.ICE_SERVERS ?? [],
+      iceServers,
       allowedOrigins: e.ALLOWED_ORIGINS ?? [],
+      ...(e.TURN_SECRET === undefined || e.TURN_URLS === undefined
+        ? {}
+        : { turn: { secret: e.TURN_SECRET, urls: e.TURN_URLS, ttlS: e.TURN_TTL_S ?? TURN_TTL_DEFAULT_S } }),
+      ...(e.METRICS_TOKEN === undefined ? {} : { metricsToken: e.METRICS_TOKEN }),
       ...(e.TRUST_PROXY === undefined ? {} : { trustProxy: e.TRUST_PROXY }),
       ...limits,
     },

@@ -20,6 +20,8 @@ import type { ClientMessage } from '../src/lobby/protocol.ts';
 import type { AddressBook } from './address-limits.ts';
 import type { ResolvedOptions } from './config.ts';
 import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';
+import { outKind } from './metrics.ts';
+import type { TrafficCounters } from './metrics.ts';
 import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
@@ -43,6 +45,8 @@ export interface ConnectionCounters {
   /** `join`s with a rejoin token that resumed a membership, and that got `bad-rejoin`. */
   rejoins: number;
   rejoinsRefused: number;
+  /** Messages by kind and rejections by reason, for `/metrics` (one object per server). */
+  readonly traffic: TrafficCounters;
 }
 
 /** What a connection needs from the server. */
@@ -74,6 +78,7 @@ export function errorMessage(code: ErrorCode): string {
 /** Sends a protocol error on `ws` (dropped if the socket is no longer open). */
 export function sendError(ws: WebSocket, counters: ConnectionCounters, refusal: Refusal): void {
   counters.errorsSent += 1;
+  counters.traffic.messagesOut.error += 1;
   ws.send(errorMessage(refusal.code));
 }
 
@@ -179,6 +184,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       this.socket.cork();
       process.nextTick(uncork, this);
     }
+    if (ctx !== null) ctx.counters.traffic.messagesOut[outKind(text)] += 1;
     this.send(text);
   }
 
@@ -214,6 +220,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       return true;
     }
     counters.relaysDropped += 1;
+    counters.traffic.rejected['relay-dropped'] += 1;
     if (!this.relaysDropping) this.reply(ctx, { code: ErrorCode.rateLimited });
     this.relaysDropping = true;
     return false;
@@ -236,6 +243,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
 
   private reply(ctx: ConnectionContext, refusal: Refusal): void {
     ctx.counters.errorsSent += 1;
+    // Rate-limited drops are counted one by one where they happen (one error covers a run of them).
+    if (refusal.code !== ErrorCode.rateLimited && refusal.code !== ErrorCode.joinTimeout) ctx.counters.traffic.rejected[refusal.code] += 1;
     this.deliver(errorMessage(refusal.code));
   }
 
@@ -257,6 +266,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     const { options, counters } = ctx;
     counters.messagesIn += 1;
     if (!takeToken(this, ctx.nowMs())) {
+      counters.traffic.messagesIn.unparsed += 1;
+      counters.traffic.rejected['rate-limited'] += 1;
       this.dropped += 1;
       if (this.dropped === 1) this.reply(ctx, { code: ErrorCode.rateLimited });
       if (this.dropped >= options.messageBurst) {
@@ -268,11 +279,17 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     }
     this.dropped = 0;
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-    if (bytes > options.maxMessageBytes) return this.reply(ctx, { code: ErrorCode.tooLarge });
-    if (isBinary) return this.reply(ctx, { code: ErrorCode.badMessage });
-    // The byte bound above also bounds the text; the depth is bounded inside, before JSON.parse.
-    const parsed = parseClientMessage(rawText(data), Number.MAX_SAFE_INTEGER);
-    if (!parsed.ok) return this.reply(ctx, { code: parsed.error === 'too-deep' ? ErrorCode.tooDeep : ErrorCode.badMessage });
+    const parsed = bytes > options.maxMessageBytes || isBinary
+      ? null
+      // The byte bound above also bounds the text; the depth is bounded inside, before JSON.parse.
+      : parseClientMessage(rawText(data), Number.MAX_SAFE_INTEGER);
+    if (parsed === null || !parsed.ok) {
+      counters.traffic.messagesIn.unparsed += 1;
+      if (bytes > options.maxMessageBytes) return this.reply(ctx, { code: ErrorCode.tooLarge });
+      if (parsed === null) return this.reply(ctx, { code: ErrorCode.badMessage });
+      return this.reply(ctx, { code: parsed.error === 'too-deep' ? ErrorCode.tooDeep : ErrorCode.badMessage });
+    }
+    counters.traffic.messagesIn[parsed.value.kind] += 1;
     try {
       this.handle(ctx, parsed.value);
     } catch (error) {
@@ -354,6 +371,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.records ??= createBucket(options.recordsPerSecond, options.recordBurst, ctx.nowMs());
     if (!takeToken(this.records, ctx.nowMs())) {
       counters.recordsDropped += 1;
+      counters.traffic.rejected['record-dropped'] += 1;
       if (!this.recordsDropping) this.reply(ctx, { code: ErrorCode.rateLimited });
       this.recordsDropping = true;
       return;

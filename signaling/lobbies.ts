@@ -141,6 +141,8 @@ export interface RegistryDeps {
   readonly emptyLobbyTtlMs: number;
   readonly maxLobbies: number;
   readonly iceServers: readonly IceServer[];
+  /** A member's own `iceServers` (fresh TURN credentials), computed when it is admitted; default `iceServers`. */
+  readonly iceServersFor?: (memberId: MemberId) => readonly IceServer[];
   readonly peerjs: boolean;
   readonly logger: SignalingLogger;
   /** Called once a member has left, after its PeerJS id was revoked. */
@@ -410,7 +412,7 @@ export class LobbyRegistry {
       hostId: lobby.hostId,
       settings: lobby.settings,
       started: lobby.started,
-      iceServers: this.deps.iceServers,
+      iceServers: this.deps.iceServersFor?.(id) ?? this.deps.iceServers,
       peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
       rejoinToken: token,
     }));

@@ -1,6 +1,6 @@
 /**
  * The signaling server: one `node:http` server carrying the lobby WebSocket (`/ws`), the PeerJS
- * server (`/peerjs`), `GET /healthz` and the built client (static files with SPA fallback).
+ * server (`/peerjs`), `GET /healthz`, `GET /metrics` (Prometheus text format) and the built client (static files with SPA fallback).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -15,11 +15,13 @@ import type { ResolvedOptions, SignalingServerOptions } from './config.ts';
 import { attachConnection, sendError, SignalingSocket } from './connection.ts';
 import type { ConnectionContext, ConnectionCounters } from './connection.ts';
 import { LobbyRegistry } from './lobbies.ts';
+import { createServerMetrics, createTrafficCounters } from './metrics.ts';
 import type { PeerGateCounters } from './peerjs-gate.ts';
 import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts';
 import type { PeerMount } from './peerjs.ts';
 import { createStaticHandler } from './static-files.ts';
 import type { ReplayApi } from './replays/api.ts';
+import { iceServersProvider } from './turn.ts';
 
 /** Figures for monitoring and tests. */
 export interface SignalingStats {
@@ -48,6 +50,8 @@ export interface SignalingStats {
   /** Memberships resumed with a rejoin token; rejoins refused (`bad-rejoin`). */
   readonly rejoins: number;
   readonly rejoinsRefused: number;
+  /** Time-limited TURN credentials handed out (one per admitted member, with `turn` set). */
+  readonly turnCredentialsIssued: number;
   /** PeerJS gate: refused frames, dropped relays, slow readers, floods. */
   readonly peerBadMessages: number;
   readonly peerDropped: number;
@@ -87,22 +91,33 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The connection counters without the per-kind traffic tables (those go to `/metrics`). */
+function plainCounters(counters: ConnectionCounters): Omit<ConnectionCounters, 'traffic'> {
+  const { traffic, ...plain } = counters;
+  void traffic;
+  return plain;
+}
+
 /** Starts a signaling server and resolves once it listens. */
 export async function startSignalingServer(options: SignalingServerOptions & { readonly replays?: ReplayApi } = {}): Promise<SignalingServer> {
   const opts: ResolvedOptions = resolveOptions(options);
   const startedMs = Date.now();
   const counters: ConnectionCounters = {
     messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0, closedSlowReaders: 0, closedJoinTimeout: 0,
-    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0, rejoins: 0, rejoinsRefused: 0,
+    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0, rejoins: 0, rejoinsRefused: 0, traffic: createTrafficCounters(),
   };
   const peerCounters: PeerGateCounters = { peerBadMessages: 0, peerDropped: 0, peerClosedSlowReaders: 0, peerClosedForAbuse: 0 };
   let deadDropped = 0;
+  let turnCredentialsIssued = 0;
   let peer: PeerMount | null = null;
   const addresses = new AddressBook(opts);
   const registry = new LobbyRegistry({
     emptyLobbyTtlMs: opts.emptyLobbyTtlMs,
     maxLobbies: opts.maxLobbies,
     iceServers: opts.iceServers,
+    iceServersFor: iceServersProvider(opts.iceServers, opts.turn, Date.now, () => {
+      turnCredentialsIssued += 1;
+    }),
     peerjs: opts.peerjs,
     logger: opts.logger,
     onMemberRemoved: (member) => peer?.revoke(member.peerId),
@@ -121,11 +136,25 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     connections: clients.size,
     peerConnections: peer?.clients.size ?? 0,
     uptimeS: Math.floor((Date.now() - startedMs) / 1000),
-    ...counters,
+    ...plainCounters(counters),
     ...peerCounters,
     deadDropped,
+    turnCredentialsIssued,
     addresses: addresses.size,
   });
+  const metrics = createServerMetrics({
+    traffic: counters.traffic,
+    lobbies: () => registry.size,
+    connections: () => ({ lobby: clients.size, peerjs: peer?.clients.size ?? 0 }),
+    closed: () => ({
+      'rate-limited': counters.closedForAbuse, 'slow-reader': counters.closedSlowReaders, 'join-timeout': counters.closedJoinTimeout,
+      'no-heartbeat': deadDropped, 'too-many-connections': counters.refusedPerAddress,
+      'peerjs-slow-reader': peerCounters.peerClosedSlowReaders, 'peerjs-rate-limited': peerCounters.peerClosedForAbuse,
+    }),
+    peerRejected: () => ({ 'peerjs-bad-message': peerCounters.peerBadMessages, 'peerjs-dropped': peerCounters.peerDropped }),
+    turnCredentialsIssued: () => turnCredentialsIssued,
+    redisStatus: opts.redisStatus,
+  }, opts.metricsToken);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
@@ -134,6 +163,8 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
       const body = JSON.stringify({ ok: true, lobbies: s.lobbies, connections: s.connections + s.peerConnections, uptimeS: s.uptimeS });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(body);
+    } else if (pathname === '/metrics') {
+      metrics.handle(req, res);
     } else if (peer !== null && (pathname === '/peerjs' || pathname.startsWith('/peerjs/'))) {
       peer.handleRequest(req, res);
     } else if (options.replays?.handle(req, res, pathname) === true) {

@@ -1,4 +1,5 @@
 import type { PeerId, PeerSocket } from '../netcode/socket.ts';
+import type { IcePath } from './ice-path.ts';
 import type { MeshStats } from './mesh.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface PeerLink {
   close(): void;
   /** What the transport dropped (oversize, refused, queue overflow); WebRTC meshes have it. */
   stats?(): MeshStats;
+  /** The selected ICE candidate pair to `peer` (type and RTT, from `getStats`); WebRTC meshes have it. */
+  pathInfo?(peer: PeerId): Promise<IcePath | undefined>;
 }
 
 /** What happened to one peer's connection. */

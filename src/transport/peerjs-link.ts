@@ -31,6 +31,7 @@ import {
   type PeerChannelInfo,
   sendable,
 } from './mesh.ts';
+import { hasTurnServer, IceWatch, readPath, relayError, type IcePath } from './ice-path.ts';
 
 /** PeerJS's `Peer` constructor (injected: in Node it must be imported after the WebRTC globals). */
 export type PeerJsConstructor = new (id: string, options?: PeerOptions) => Peer;
@@ -81,11 +82,14 @@ export interface PeerJsLink extends PeerLink {
   channelInfo(remoteMemberId: PeerId): PeerChannelInfo | undefined;
   /** What the mesh dropped (oversize, refused, queue overflow). */
   stats(): MeshStats;
+  /** The selected candidate pair to a member (its connection's public `peerConnection.getStats()`). */
+  pathInfo(remoteMemberId: PeerId): Promise<IcePath | undefined>;
 }
 
 interface ConnState {
   readonly entry: MeshEntry;
   readonly peerJsId: string;
+  readonly watch: IceWatch;
   conn: DataConnection | null;
   input: RTCDataChannel | null;
   timer: ReturnType<typeof setTimeout> | null;
@@ -107,6 +111,8 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   const conns = new Map<PeerId, ConnState>();
   const waiting: ConnState[] = []; // initiators waiting for our Peer to open
   let opened = false;
+  const policy = options.iceTransportPolicy ?? 'all';
+  const turnConfigured = hasTurnServer(options.iceServers);
 
   const peer = new options.Peer(peerJsId, {
     host: options.host,
@@ -126,6 +132,11 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     const i = waiting.indexOf(state);
     if (i >= 0) waiting.splice(i, 1);
     mesh.remove(state.entry, error);
+  };
+  /** A failure with an error: explained by the relay when gathering says it is to blame. */
+  const failExplained = (state: ConnState, error: string): void => {
+    const reason = state.watch.diagnosis();
+    fail(state, reason === undefined ? error : relayError(reason));
   };
 
   const register = (member: PeerId, remotePeerJsId: string): ConnState => {
@@ -150,12 +161,12 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
         cell.state?.conn?.close();
       },
     });
-    const state: ConnState = { entry, peerJsId: remotePeerJsId, conn: null, input: null, timer: null };
+    const state: ConnState = { entry, peerJsId: remotePeerJsId, watch: new IceWatch(policy, turnConfigured), conn: null, input: null, timer: null };
     cell.state = state;
     conns.set(member, state);
     state.timer = setTimeout(() => {
       state.timer = null;
-      if (!mesh.connectedPeers().includes(member)) fail(state, `not connected after ${connectTimeoutMs} ms`);
+      if (!mesh.connectedPeers().includes(member)) failExplained(state, `not connected after ${connectTimeoutMs} ms`);
     }, connectTimeoutMs);
     return state;
   };
@@ -167,7 +178,8 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     conn.on('open', () => mesh.channelOpen(entry, 'reliable'));
     conn.on('data', (data: unknown) => mesh.deliver(entry, 'reliable', data));
     conn.on('close', () => fail(state));
-    conn.on('error', (err: unknown) => fail(state, errorText(err, 'type')));
+    conn.on('error', (err: unknown) => failExplained(state, errorText(err, 'type')));
+    state.watch.observe(conn.peerConnection, (reason) => fail(state, relayError(reason)));
     let input: RTCDataChannel;
     try {
       input = conn.peerConnection.createDataChannel(INPUT_CHANNEL_LABEL, inputChannelInit());
@@ -264,6 +276,9 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     disconnect(remoteMemberId) {
       const state = conns.get(remoteMemberId);
       if (state !== undefined) fail(state);
+    },
+    pathInfo(remoteMemberId) {
+      return readPath(conns.get(remoteMemberId)?.conn?.peerConnection);
     },
     channelInfo(remoteMemberId) {
       const state = conns.get(remoteMemberId);

@@ -29,6 +29,7 @@ import {
   sendable,
 } from './mesh.ts';
 import type { SignalRelay } from './signal-relay.ts';
+import { hasTurnServer, IceWatch, relayError, selectedPath, type IcePath } from './ice-path.ts';
 
 /** The three constructors simple-peer needs from a WebRTC implementation (wrtc in Node). */
 export interface WrtcLike {
@@ -75,12 +76,15 @@ export interface SimplePeerLink extends PeerLink {
   channelInfo(peer: PeerId): PeerChannelInfo | undefined;
   /** What the mesh dropped (oversize, refused, queue overflow). */
   stats(): MeshStats;
+  /** The selected candidate pair to `peer` (simple-peer's public `getStats`), once ICE chose one. */
+  pathInfo(peer: PeerId): Promise<IcePath | undefined>;
 }
 
 interface PeerState {
   readonly entry: MeshEntry;
   readonly sp: SimplePeer.Instance;
   readonly input: RTCDataChannel | null;
+  readonly watch: IceWatch;
   timer: ReturnType<typeof setTimeout> | null;
   /** An offer was applied (the remote side is the initiator). */
   offerSeen: boolean;
@@ -93,6 +97,11 @@ interface SimplePeerInternals {
 }
 
 const internals = (sp: SimplePeer.Instance): SimplePeerInternals => sp as unknown as SimplePeerInternals;
+
+/** simple-peer 9's public `getStats(cb)` (flattened reports), missing from @types/simple-peer. */
+interface SimplePeerStats {
+  getStats(cb: (err: Error | null, reports: unknown[]) => void): void;
+}
 
 /** Signal payloads simple-peer understands: an SDP, a candidate, or a renegotiation request. */
 function isSignalData(payload: unknown): payload is SimplePeer.SignalData {
@@ -114,6 +123,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     iceServers: [...(options.iceServers ?? [])],
     iceTransportPolicy: options.iceTransportPolicy ?? 'all',
   };
+  const turnConfigured = hasTurnServer(options.iceServers);
   const mesh = createMesh(localId, options.meshLimits === undefined ? {} : { limits: options.meshLimits });
   const peers = new Map<PeerId, PeerState>();
 
@@ -127,6 +137,11 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     clearTimer(state);
     if (peers.get(state.entry.peer) === state) peers.delete(state.entry.peer);
     mesh.remove(state.entry, error);
+  };
+  /** A failure with an error: explained by the relay when gathering says it is to blame. */
+  const failExplained = (state: PeerState, error: string): void => {
+    const reason = state.watch.diagnosis();
+    fail(state, reason === undefined ? error : relayError(reason));
   };
 
   const start = (peer: PeerId): PeerState | undefined => {
@@ -170,19 +185,21 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
         sp.destroy();
       },
     });
-    const state: PeerState = { entry, sp, input, timer: null, offerSeen: false };
+    const state: PeerState = { entry, sp, input, watch: new IceWatch(rtcConfig.iceTransportPolicy ?? 'all', turnConfigured), timer: null, offerSeen: false };
     peers.set(peer, state);
     if (input === null) {
       fail(state, 'cannot create the input channel');
       return undefined;
     }
+    // simple-peer has no public handle for gathering events: its own `_pc` (used above) it is.
+    if (pc !== null && pc !== undefined) state.watch.observe(pc, (reason) => fail(state, relayError(reason)));
 
     sp.on('signal', (data: SimplePeer.SignalData) => {
       if (mesh.isLive(entry)) relay.send(peer, data);
     });
     sp.on('connect', () => mesh.channelOpen(entry, 'reliable'));
     sp.on('data', (data: unknown) => mesh.deliver(entry, 'reliable', data));
-    sp.on('error', (err: unknown) => fail(state, errorText(err, 'code')));
+    sp.on('error', (err: unknown) => failExplained(state, errorText(err, 'code')));
     sp.on('close', () => fail(state));
     input.binaryType = 'arraybuffer';
     input.onopen = () => mesh.channelOpen(entry, 'unreliable');
@@ -191,7 +208,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     input.onerror = () => fail(state, 'input channel error');
     state.timer = setTimeout(() => {
       state.timer = null;
-      if (!mesh.connectedPeers().includes(peer)) fail(state, `not connected after ${connectTimeoutMs} ms`);
+      if (!mesh.connectedPeers().includes(peer)) failExplained(state, `not connected after ${connectTimeoutMs} ms`);
     }, connectTimeoutMs);
     return state;
   };
@@ -214,6 +231,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
       if (state === undefined) return;
     }
     if (isOffer) state.offerSeen = true;
+    if ((payload as { type?: unknown }).type === 'candidate') state.watch.remoteCandidate();
     try {
       state.sp.signal(payload);
     } catch (err) {
@@ -241,6 +259,17 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     disconnect(peer) {
       const state = peers.get(peer);
       if (state !== undefined) fail(state);
+    },
+    pathInfo(peer) {
+      const state = peers.get(peer);
+      if (state === undefined) return Promise.resolve(undefined);
+      return new Promise((resolve) => {
+        try {
+          (state.sp as unknown as SimplePeerStats).getStats((err, reports) => resolve(err === null ? selectedPath(reports) : undefined));
+        } catch {
+          resolve(undefined); // destroyed meanwhile
+        }
+      });
     },
     channelInfo(peer) {
       const state = peers.get(peer);

@@ -8,6 +8,8 @@
 import { checksum, encodeReplay, formatChecksum, fxToFloat, wonByForfeit, type GameState } from '../game/index.ts';
 import type { OnlineMatch } from '../lobby/online-match.ts';
 import type { SessionEvent } from '../netcode/types.ts';
+import type { PeerId } from '../netcode/socket.ts';
+import { pathKind, type IcePath } from '../transport/ice-path.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import { ConfirmedTrack, type ConfirmedPoint } from './confirmed-track.ts';
 import { h } from './dom.ts';
@@ -23,6 +25,8 @@ import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, position
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
 
 const HUD_EVERY_MS = 250;
+/** How often the HUD's ICE path (selected candidate pair, `getStats`) is read per peer. */
+const PATH_EVERY_MS = 1000;
 /** Notices kept in the test hook's log. */
 const NOTICE_LOG_LIMIT = 200;
 const GO_FRAMES = 40;
@@ -48,6 +52,8 @@ export interface GameViewOptions {
   /** The scripted-input override (undefined: keyboard/touch). */
   readonly scripted: (frame: number) => number | undefined;
   readonly onLagChange: (lag: LinkConditions) => void;
+  /** The selected ICE candidate pair to a peer (the link's `pathInfo`); absent: no ICE path in the HUD. */
+  readonly pathInfo?: (peer: PeerId) => Promise<IcePath | undefined>;
   readonly onRematch: () => void;
   readonly onBackToLobby: () => void;
   readonly onLeave: () => void;
@@ -110,6 +116,25 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   let desyncs = 0;
   let ended: 'won' | 'abandoned' | undefined;
   let lastHudMs = -Infinity;
+  let lastPathMs = -Infinity;
+  let pathsPending = false;
+  /** The ICE path per peer, for the HUD and the test hook (`extra.icePaths`: peer -> host/srflx/relay). */
+  const pollPaths = (): void => {
+    const read = o.pathInfo;
+    if (read === undefined || pathsPending) return;
+    pathsPending = true;
+    const peers = match.start.order.filter((_, player) => player !== local);
+    void Promise.all(peers.map((peer) => read(peer).then((path) => [peer, path] as const, () => [peer, undefined] as const))).then((results) => {
+      pathsPending = false;
+      if (destroyed) return;
+      const kinds: Record<string, string> = {};
+      for (const [peer, path] of results) {
+        hud.setPath(peer, path);
+        kinds[peer] = path === undefined ? '' : pathKind(path);
+      }
+      testHook().extra = { ...testHook().extra, icePaths: kinds };
+    });
+  };
   let renderer: PongRenderer | undefined;
   let input: InputSampler | undefined;
   let destroyed = false;
@@ -324,6 +349,10 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       if (nowMs - lastHudMs >= HUD_EVERY_MS) {
         lastHudMs = nowMs;
         hud.update(match.stats(nowMs));
+      }
+      if (nowMs - lastPathMs >= PATH_EVERY_MS) {
+        lastPathMs = nowMs;
+        pollPaths();
       }
       profile?.end('hud');
       if (render && renderer !== undefined) {

@@ -6,7 +6,9 @@
  * `SessionStats` carries a rollback-depth histogram, not a list of rollbacks, so the graph's samples
  * are the deepest rollback that appeared between two consecutive updates (0 for none).
  */
+import type { PeerId } from '../netcode/socket.ts';
 import type { PeerStats, SessionStats } from '../netcode/types.ts';
+import { pathKind, type IcePath } from '../transport/ice-path.ts';
 import { h, isTypingTarget } from './dom.ts';
 import { playerColour } from './palette.ts';
 
@@ -59,6 +61,16 @@ export function formatAhead(frames: number): string {
   return Number.isInteger(r) ? String(r) : r.toFixed(1);
 }
 
+/**
+ * The ICE path column: how the data travels (host, srflx or relay, from the selected candidate pair)
+ * and the pair's RTT as ICE measures it (STUN consent checks, below the game's own ping); `…` before
+ * the pair is known.
+ */
+export function pathText(path: IcePath | undefined): string {
+  if (path === undefined) return '…';
+  return path.rttMs === undefined ? pathKind(path) : `${pathKind(path)} · ${Math.round(path.rttMs)} ms`;
+}
+
 /** The HUD's text for one peer row (columns in display order). */
 export function peerRow(p: PeerStats, name: string): readonly string[] {
   return [
@@ -95,6 +107,8 @@ export interface Hud {
   readonly visible: boolean;
   /** Shows the latest stats (cheap when hidden: only the depth history is updated). */
   update(stats: SessionStats): void;
+  /** The selected ICE candidate pair of a peer (polled by the caller, about once a second). */
+  setPath(peer: PeerId, path: IcePath | undefined): void;
   /** Shows/hides; toggles without an argument. */
   toggle(force?: boolean): void;
   destroy(): void;
@@ -107,15 +121,17 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
   const head = h('div', { class: 'hud-head', text: 'Waiting for a session…' });
   const tbody = h('tbody');
   const table = h('table', { class: 'hud-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { text: c })))), tbody);
+  const pathList = h('ul', { class: 'hud-paths', 'data-testid': 'hud-paths', 'aria-label': 'ICE path per peer (host, srflx or relay) and its RTT' });
   const summary = h('div', { class: 'hud-summary' });
   const graph = h('canvas', { class: 'hud-graph', width: 240, height: 48, 'aria-label': 'recent rollback depths' });
   const legend = h('div', { class: 'hud-legend', text: 'rollback depth per update (frames)' });
-  const panel = h('section', { class: 'hud', 'aria-label': 'network statistics', 'data-testid': 'hud' }, head, table, summary, graph, legend);
+  const panel = h('section', { class: 'hud', 'aria-label': 'network statistics', 'data-testid': 'hud' }, head, table, h('div', { class: 'hud-paths-title', text: 'ICE path' }), pathList, summary, graph, legend);
   const button = h('button', { class: 'hud-toggle', type: 'button', title: 'Network stats (F3 or H)', 'aria-pressed': 'false', text: 'Stats' });
   const root = h('div', { class: 'hud-root' }, button, panel);
   host.append(root);
   let visible = options.visible ?? false;
   let last: SessionStats | undefined;
+  const paths = new Map<PeerId, IcePath>();
 
   const apply = (): void => {
     panel.hidden = !visible;
@@ -135,6 +151,17 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
       });
       row.style.color = playerColour(p.player).css;
       row.dataset.state = p.state;
+    });
+    // The ICE path of each peer on its own line (the table is already wider than the side panel).
+    while (pathList.children.length > s.peers.length) pathList.lastElementChild?.remove();
+    s.peers.forEach((p, i) => {
+      const item = pathList.children[i] ?? pathList.appendChild(h('li'));
+      const path = paths.get(p.peer);
+      const text = `${nameOf(p.player)}: ${pathText(path)}`;
+      if (item.textContent !== text) item.textContent = text;
+      (item as HTMLElement).dataset.path = path === undefined ? '' : pathKind(path);
+      (item as HTMLElement).title = path === undefined ? 'no candidate pair selected yet' : `selected candidate pair: local ${path.local}, remote ${path.remote}`;
+      (item as HTMLElement).style.color = playerColour(p.player).css;
     });
     summary.textContent = summaryLine(s);
     drawDepths(graph, history.values());
@@ -158,6 +185,11 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
       history.push(stats);
       last = stats;
       if (visible) draw(stats);
+    },
+    setPath(peer: PeerId, path: IcePath | undefined): void {
+      if (path === undefined) paths.delete(peer);
+      else paths.set(peer, path);
+      if (visible && last !== undefined) draw(last);
     },
     toggle(force?: boolean): void {
       visible = force ?? !visible;

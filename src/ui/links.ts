@@ -21,6 +21,15 @@ export function transportFromSearch(search: string): TransportKind {
   return t === 'peerjs' ? 'peerjs' : 'simple-peer';
 }
 
+/**
+ * `?relay=1` (or `true`): ICE may only use relay candidates (`iceTransportPolicy: 'relay'`), for
+ * testing the TURN path between browsers that could reach each other directly.
+ */
+export function relayOnlyFromSearch(search: string): boolean {
+  const r = new URLSearchParams(search).get('relay');
+  return r === '1' || r === 'true';
+}
+
 /** The location fields the factories need. */
 export interface PageLocation {
   readonly protocol: string;
@@ -53,6 +62,7 @@ export function asMeshLink(link: PeerLink, connect: (member: MemberInfo) => void
     drainEvents: () => link.drainEvents(),
     close: () => link.close(),
     ...(link.stats === undefined ? {} : { stats: link.stats.bind(link) }),
+    ...(link.pathInfo === undefined ? {} : { pathInfo: link.pathInfo.bind(link) }),
     connect,
     disconnect,
   };
@@ -74,8 +84,9 @@ interface SimplePeerModule {
 }
 type PeerJsModules = [{ readonly Peer: PeerJsConstructor }, { readonly createPeerJsLink: typeof createPeerJsLink }];
 
-/** The transport `kind` for a page at `loc`. */
-export function browserTransport(kind: TransportKind, loc: PageLocation): BrowserTransport {
+/** The transport `kind` for a page at `loc`; `relayOnly`: relay candidates only (`?relay=1`). */
+export function browserTransport(kind: TransportKind, loc: PageLocation, relayOnly = false): BrowserTransport {
+  const iceTransportPolicy: RTCIceTransportPolicy = relayOnly ? 'relay' : 'all';
   if (kind === 'simple-peer') {
     // vite aliases simple-peer to its browser bundle (the transport module imports it).
     let loading: Promise<SimplePeerModule> | undefined;
@@ -86,7 +97,7 @@ export function browserTransport(kind: TransportKind, loc: PageLocation): Browse
       },
       createLink: async (ctx) => {
         const { createSimplePeerLink } = await load();
-        const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, iceServers: toRtcIceServers(ctx.iceServers) });
+        const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, iceServers: toRtcIceServers(ctx.iceServers), iceTransportPolicy });
         return asMeshLink(link, (m) => link.connect(m.id), (id) => link.disconnect(id));
       },
     };
@@ -112,6 +123,7 @@ export function browserTransport(kind: TransportKind, loc: PageLocation): Browse
         secure,
         Peer,
         iceServers: toRtcIceServers(ctx.iceServers),
+        iceTransportPolicy,
       });
       const ready = await link.ready;
       if (!ready.ok) {

@@ -12,6 +12,7 @@ import { createChat, type Chat } from './chat.ts';
 import { h } from './dom.ts';
 import { startDriver, type Driver } from './driver.ts';
 import { createGameView, type GameView } from './game-view.ts';
+import { relayOnlyFromSearch } from './links.ts';
 import { savedName, saveName } from './landing.ts';
 import { createLobbyHistory } from './lobby-history.ts';
 import { createLobbyView, type LobbyModel, type LobbyView } from './lobby-view.ts';
@@ -181,7 +182,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     const list = members();
     status = statusText(list);
     const model: LobbyModel = {
-      code: room.code, shareLink: env.origin + room.linkPath, settings: room.settings, transport: env.transport,
+      code: room.code, shareLink: env.origin + room.linkPath, settings: room.settings, transport: relayOnlyFromSearch(env.search) ? `${env.transport} · relay only` : env.transport,
       lag: isPerfectLink(lag) ? '' : describeLinkConditions(lag), localId: room.localId, members: list,
       ready: room.ready, meshReady: room.meshReady, status, error,
     };
@@ -248,6 +249,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         game = createGameView(root, {
           match: e.match, code: room.code, matchNumber, names, now: env.now, timeOrigin: env.timeOrigin, hook, lag, scripted,
           onLagChange: (next) => (lag = next),
+          ...(room.link.pathInfo === undefined ? {} : { pathInfo: room.link.pathInfo.bind(room.link) }),
           onRematch: () => toLobby(true),
           onBackToLobby: () => toLobby(false),
           onLeave: leave,

@@ -1,13 +1,14 @@
 /**
  * The page entry and composition root: builds online play's environment from the outside world
- * (`performance.now`, `crypto`, `location`, the WebRTC transport named by `?transport=`, the lag named by
+ * (`performance.now`, `crypto`, `location`, the WebRTC transport named by `?transport=` (relay-only ICE
+ * with `?relay=1`), the lag named by
  * `?lag=&jitter=&loss=`), routes the address to a page and swaps pages on navigation (history and hash
  * changes).
  */
 import './style.css';
 import { linkConditionsFromSearchParams, PERFECT_LINK } from '../transport/link-model.ts';
 import { mountLanding, mountNotFound, type ActionResult, type LandingActions } from './landing.ts';
-import { browserTransport, signalingUrl, transportFromSearch } from './links.ts';
+import { browserTransport, relayOnlyFromSearch, signalingUrl, transportFromSearch } from './links.ts';
 import { mountLobbyPage } from './lobby-page.ts';
 import { mountMatchesPage } from './matches-page.ts';
 import { OnlineHub, type OnlineEnv } from './online.ts';
@@ -34,7 +35,7 @@ function onlineEnv(navigate: (href: string) => void): OnlineEnv {
   const params = new URLSearchParams(location.search);
   const lag = linkConditionsFromSearchParams(params);
   const transport = transportFromSearch(location.search);
-  const link = browserTransport(transport, location);
+  const link = browserTransport(transport, location, relayOnlyFromSearch(location.search));
   const words = new Uint32Array(1);
   return {
     now: () => performance.now(),

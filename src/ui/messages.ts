@@ -6,6 +6,7 @@
 import { AbortCode } from '../lobby/handshake-abort.ts';
 import type { ErrorCode } from '../lobby/protocol.ts';
 import type { GameState } from '../game/index.ts';
+import { RELAY_ERROR_PREFIX, type RelayDiagnosis } from '../transport/ice-path.ts';
 import { outcomeOf } from './outcome.ts';
 import type { OverlayScreen } from './render/renderer.ts';
 
@@ -71,10 +72,33 @@ export function signalingClosedMessage(reason: string): string {
  * (an SDP MID, say). The caller logs it for debugging.
  */
 export function peerErrorMessage(name: string, detail: string): string {
+  const relay = relayFailureMessage(name, detail);
+  if (relay !== undefined) return relay;
   if (/not connected after|ice|connection failed|could not connect|timed? ?out/i.test(detail)) {
     return `WebRTC could not connect to ${name}: a TURN server may be needed (strict NAT or firewall).`;
   }
   return `The connection to ${name} failed.`;
+}
+
+/** The sentence after "Could not reach X through the relay", per `RelayDiagnosis` (ice-path.ts). */
+const RELAY_REASONS: Readonly<Record<RelayDiagnosis, (name: string) => string>> = {
+  'no-turn-server': () => 'relay-only mode (?relay=1) needs a TURN server, and the lobby server offers none',
+  'turn-refused': () => 'TURN refused the credentials: wrong or expired',
+  'turn-unreachable': () => 'the TURN server did not answer',
+  'no-relay-candidates': () => 'the TURN server gave no relay address: credentials refused or server unreachable',
+  'remote-no-candidates': (name) => `${name} got no relay address`,
+  'relay-path-failed': () => 'a relay address was allocated, but no connection through the relay worked',
+};
+
+/**
+ * A link failure the transport put down to the relay (`relay:<diagnosis>`, made by our own code from
+ * what ICE reported, never by a peer), as a sentence; undefined for any other failure.
+ */
+export function relayFailureMessage(name: string, detail: string): string | undefined {
+  if (!detail.startsWith(RELAY_ERROR_PREFIX)) return undefined;
+  const reason = detail.slice(RELAY_ERROR_PREFIX.length);
+  if (!Object.hasOwn(RELAY_REASONS, reason)) return undefined;
+  return `Could not reach ${name} through the relay (${RELAY_REASONS[reason as RelayDiagnosis](name)}).`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { createPeerJsLink } from '../../src/transport/peerjs-link.ts';
 import { installPeerJsGlobals, loadNodeWebRtc } from '../../src/transport/node-webrtc.ts';
 import type { LinkConditions } from '../../src/transport/link-model.ts';
 import type { MESH_LIMITS } from '../../src/transport/mesh.ts';
+import { toRtcIceServers } from '../../src/ui/links.ts';
 
 /** Which WebRTC transport a test room uses. */
 export type TransportKind = 'simple-peer' | 'peerjs';
@@ -22,15 +23,28 @@ export function testRandom(): number {
 }
 
 /**
+ * ICE for a Node link: by default none (host candidates on loopback); with `ice`, the servers the lobby
+ * handed out in `joined` (or `servers` instead of them) and the given policy (`relay`: TURN only).
+ */
+export interface NodeIce {
+  readonly policy: RTCIceTransportPolicy;
+  readonly servers?: readonly RTCIceServer[];
+}
+
+/**
  * Builds a link factory for Node. `meshLimits` overrides the transport's size limits: only a test
  * playing a modified (hostile) client passes it.
  */
-export async function nodeLinkFactory(kind: TransportKind, httpUrl: string, meshLimits?: Partial<typeof MESH_LIMITS>): Promise<(ctx: LinkContext) => Promise<MeshLink>> {
+export async function nodeLinkFactory(kind: TransportKind, httpUrl: string, meshLimits?: Partial<typeof MESH_LIMITS>, ice?: NodeIce): Promise<(ctx: LinkContext) => Promise<MeshLink>> {
   const limits = meshLimits === undefined ? {} : { meshLimits };
+  const iceOf = (ctx: LinkContext): { iceServers: RTCIceServer[]; iceTransportPolicy: RTCIceTransportPolicy } => ({
+    iceServers: ice === undefined ? [] : ice.servers !== undefined ? [...ice.servers] : toRtcIceServers(ctx.iceServers),
+    iceTransportPolicy: ice?.policy ?? 'all',
+  });
   if (kind === 'simple-peer') {
     const wrtc = loadNodeWebRtc();
     return async (ctx) => {
-      const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, wrtc, iceServers: [], ...limits });
+      const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, wrtc, ...iceOf(ctx), ...limits });
       return { ...bind(link), connect: (m) => link.connect(m.id), disconnect: (id) => link.disconnect(id) };
     };
   }
@@ -38,7 +52,7 @@ export async function nodeLinkFactory(kind: TransportKind, httpUrl: string, mesh
   const u = new URL(httpUrl);
   return async (ctx) => {
     if (ctx.peer === null) throw new Error('server has no PeerJS mount');
-    const link = createPeerJsLink({ localId: ctx.localId, peerJsId: ctx.peer.id, key: ctx.peer.key, token: ctx.peer.token, host: u.hostname, port: Number(u.port), path: ctx.peer.path, Peer, iceServers: [], ...limits });
+    const link = createPeerJsLink({ localId: ctx.localId, peerJsId: ctx.peer.id, key: ctx.peer.key, token: ctx.peer.token, host: u.hostname, port: Number(u.port), path: ctx.peer.path, Peer, ...iceOf(ctx), ...limits });
     const ready = await link.ready;
     if (!ready.ok) throw new Error(ready.error);
     return { ...bind(link), connect: (m) => link.connect(m.id, m.peerId), disconnect: (id) => link.disconnect(id) };

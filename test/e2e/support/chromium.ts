@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { REPO_ROOT, ensureClientBuilt, type BuildSnapshot } from './build.ts';
 import { serveStatic, type RunningServer } from './static-server.ts';
+import type { SignalingServerOptions } from '../../../signaling/config.ts';
 
 export { DIST_DIR, REPO_ROOT, ensureClientBuilt, isBuildFresh, type BuildSnapshot } from './build.ts';
 export { serveStatic, type RunningServer } from './static-server.ts';
@@ -112,6 +113,8 @@ export interface AppServerOptions {
    * the SPA fallback); `static`: a tiny static server only, for pages that need no lobby.
    */
   readonly server?: 'signaling' | 'static';
+  /** More options of the signaling server (e.g. `turn`). */
+  readonly signaling?: SignalingServerOptions;
 }
 
 /** Builds the client if needed and serves a private snapshot of it on 127.0.0.1 at an ephemeral port. */
@@ -124,7 +127,7 @@ export async function startAppServer(options: AppServerOptions = {}): Promise<Ap
     }
     // Imported lazily so that a static-only run does not load the server's dependencies.
     const { startSignalingServer } = await import('../../../signaling/index.ts');
-    const server = await startSignalingServer({ port: 0, host: '127.0.0.1', staticDir: snapshot.dir });
+    const server = await startSignalingServer({ ...options.signaling, port: 0, host: '127.0.0.1', staticDir: snapshot.dir });
     return {
       url: server.url.replace(/\/$/, ''),
       wsUrl: server.wsUrl,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerStats } from '../../../src/netcode/types.ts';
-import { RollbackDepthHistory, peerRow, summaryLine } from '../../../src/ui/hud.ts';
+import { RollbackDepthHistory, pathText, peerRow, summaryLine } from '../../../src/ui/hud.ts';
 import { NO_LAG, settingFromShown } from '../../../src/ui/lag-panel.ts';
 import { RenderTiming } from '../../../src/ui/render/timing.ts';
 import { syntheticStats } from '../../../src/ui/widgets-demo.ts';
@@ -47,6 +47,11 @@ describe('HUD text', () => {
   };
   it('formats a peer row', () => {
     expect(peerRow(peer, 'Bob')).toEqual(['Bob', '42 ms', '3 ms', '5.3 %', '12.3 / 9.0', '+2', 'interrupted']);
+    expect(pathText(undefined)).toBe('…');
+    expect(pathText({ local: 'relay', remote: 'host', rttMs: 3.6 })).toBe('relay · 4 ms');
+    expect(pathText({ local: 'host', remote: 'srflx', rttMs: undefined })).toBe('srflx');
+    expect(pathText({ local: 'host', remote: 'prflx', rttMs: 1 })).toBe('srflx · 1 ms');
+    expect(pathText({ local: 'host', remote: 'host', rttMs: 0.2 })).toBe('host · 0 ms');
     expect(peerRow({ ...peer, framesAhead: -1 }, 'Bob')[5]).toBe('-1');
   });
   it('formats the summary line', () => {
