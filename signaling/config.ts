@@ -97,6 +97,11 @@ export interface SignalingServerOptions {
   readonly shutdownGraceMs?: number;
   /** Structured event sink (default silent; `main.ts` writes JSON lines to stdout). */
   readonly logger?: SignalingLogger;
+  /**
+   * Redis URL (`redis://`, `rediss://`, or a unix socket path): lobbies shared with every instance on
+   * the same Redis (signaling/cluster/). Null keeps them in this process (default null).
+   */
+  readonly redisUrl?: string | null;
 }
 
 /** Options with every default filled in. */
@@ -133,6 +138,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   peerjs: true,
   shutdownGraceMs: 1_000,
   logger: silentLogger,
+  redisUrl: null,
 };
 
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */
@@ -246,12 +252,13 @@ export const EnvSchema = v.object({
   ICE_SERVERS: listOf(parseIceServersText),
   ALLOWED_ORIGINS: listOf(parseAllowedOrigins),
   TRUST_PROXY: listOf(parseTrustProxy),
+  REDIS_URL: v.exactOptional(v.pipe(v.string(), v.trim(), v.regex(/^(?:$|rediss?:\/\/|\/)/, 'not a redis:// or rediss:// URL or a socket path'), v.maxLength(2048))),
   ...(Object.fromEntries(NUMERIC_ENV.map(([name, , min, max]) => [name, wholeNumber(min, max)])) as Record<(typeof NUMERIC_ENV)[number][0], ReturnType<typeof wholeNumber>>),
 });
 
 /**
  * Reads PORT (default 8080), HOST, ICE_SERVERS, ALLOWED_ORIGINS, STATIC_DIR (default `dist`),
- * TRUST_PROXY and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
+ * TRUST_PROXY, REDIS_URL and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
  */
 export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>): Result<SignalingServerOptions> {
   const known: Record<string, string> = {};
@@ -281,6 +288,7 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
       iceServers: e.ICE_SERVERS ?? [],
       allowedOrigins: e.ALLOWED_ORIGINS ?? [],
       ...(e.TRUST_PROXY === undefined ? {} : { trustProxy: e.TRUST_PROXY }),
+      ...(e.REDIS_URL === undefined || e.REDIS_URL === '' ? {} : { redisUrl: e.REDIS_URL }),
       ...limits,
     },
   };

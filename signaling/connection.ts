@@ -19,7 +19,7 @@ import { encodeMessage, parseClientMessage } from '../src/lobby/protocol-schema.
 import type { ClientMessage } from '../src/lobby/protocol.ts';
 import type { AddressBook } from './address-limits.ts';
 import type { ResolvedOptions } from './config.ts';
-import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';
+import type { LobbyService, MemberSink, Membership, Refusal } from './lobbies.ts';
 import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 
@@ -45,7 +45,7 @@ export interface ConnectionCounters {
 /** What a connection needs from the server. */
 export interface ConnectionContext {
   readonly options: ResolvedOptions;
-  readonly registry: LobbyRegistry;
+  readonly registry: LobbyService;
   readonly counters: ConnectionCounters;
   readonly nowMs: () => number;
   /** Open signaling sockets (ws's own client tracking is off: it costs a closure per socket). */
@@ -112,13 +112,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   private membership: Membership | null = null;
   /** Client address (counted in `ctx.addresses` while open). */
   address = '';
-  /** When the socket is closed for holding no lobby; 0 while it is a member. */
+  /** When the socket is closed for holding no lobby; 0 while it is a member, -1 while its join is pending. */
   joinDeadlineMs = 0;
   /** Created on the first `record`: only members that record pay for it. */
   private records: TokenBucket | null = null;
   private recordsDropping = false;
   /** Byte budgets of this member's relays, per target (created on the first relay). */
-  private relayBudgets: Map<SignalingSocket, TokenBucket> | null = null;
+  private relayBudgets: Map<MemberSink, TokenBucket> | null = null;
   private relaysDropping = false;
 
   /** Token bucket refill rate (shared option, not stored per socket). */
@@ -194,11 +194,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   relayTo(target: MemberSink, text: string): boolean {
     const ctx = this.ctx;
     // A target that is closing is no fault of the sender: nothing to deliver, nothing to report.
-    if (ctx === null || !(target instanceof SignalingSocket) || target.readyState !== WebSocket.OPEN) return false;
+    // A member on another instance (Redis) has its buffer checked there, on arrival.
+    const local = target instanceof SignalingSocket;
+    if (ctx === null || (local && target.readyState !== WebSocket.OPEN)) return false;
     const { options, counters } = ctx;
     const bytes = Buffer.byteLength(text);
     const now = ctx.nowMs();
-    if (target.bufferedAmount + bytes <= options.maxBufferedBytes / 2 && takeToken(this.budgetFor(target, now), now, bytes)) {
+    if ((!local || target.bufferedAmount + bytes <= options.maxBufferedBytes / 2) && takeToken(this.budgetFor(target, now), now, bytes)) {
       this.relaysDropping = false;
       target.deliver(text, bytes);
       return true;
@@ -210,13 +212,15 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   }
 
   /** The relay budget toward `target`; forgets closed targets and refilled buckets (same as new). */
-  private budgetFor(target: SignalingSocket, nowMs: number): TokenBucket {
+  private budgetFor(target: MemberSink, nowMs: number): TokenBucket {
     const options = this.ctx?.options;
     this.relayBudgets ??= new Map();
     let budget = this.relayBudgets.get(target);
     if (budget === undefined) {
       if (this.relayBudgets.size >= 4) {
-        for (const [t, b] of this.relayBudgets) if (t.readyState !== WebSocket.OPEN || bucketFull(b, nowMs)) this.relayBudgets.delete(t);
+        for (const [t, b] of this.relayBudgets) {
+          if ((t instanceof SignalingSocket && t.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs)) this.relayBudgets.delete(t);
+        }
       }
       budget = createBucket(options?.relayBytesPerSecond ?? 0, options?.relayBurstBytes ?? 0, nowMs);
       this.relayBudgets.set(target, budget);
@@ -232,7 +236,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   /** Join-timeout sweep: true (and the socket closed with 4010) when it held no lobby in time. */
   expireIfIdle(nowMs: number): boolean {
     const ctx = this.ctx;
-    if (ctx === null || this.membership !== null || this.joinDeadlineMs === 0 || nowMs < this.joinDeadlineMs) return false;
+    if (ctx === null || this.membership !== null || this.joinDeadlineMs <= 0 || nowMs < this.joinDeadlineMs) return false;
     this.joinDeadlineMs = 0;
     ctx.counters.closedJoinTimeout += 1;
     this.reply(ctx, { code: ErrorCode.joinTimeout });
@@ -281,11 +285,12 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     switch (message.kind) {
       case 'create':
       case 'join': {
-        if (this.membership !== null) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
+        if (this.membership !== null || this.joinDeadlineMs === -1) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {}, this.address)
           : registry.join(this, message.code, message.name);
-        if (result.ok) {
+        if (result === null) this.joinDeadlineMs = -1; // answered later: `admitted` or `refused`
+        else if (result.ok) {
           this.membership = result.value;
           this.joinDeadlineMs = 0;
         } else this.reply(ctx, result.error);
@@ -347,6 +352,22 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.recordsDropping = false;
     counters.recordsRelayed += 1;
     ctx.registry.record(membership, data);
+  }
+
+  /** A pending join or create succeeded (Redis registry): false when this socket closed meanwhile. */
+  admitted(membership: Membership): boolean {
+    if (this.ctx === null || this.joinDeadlineMs !== -1) return false;
+    this.membership = membership;
+    this.joinDeadlineMs = 0;
+    return true;
+  }
+
+  /** A pending join or create was refused: the join timeout runs again. */
+  refused(refusal: Refusal): void {
+    const ctx = this.ctx;
+    if (ctx === null || this.joinDeadlineMs !== -1) return;
+    this.joinDeadlineMs = ctx.nowMs() + ctx.options.joinTimeoutMs;
+    this.reply(ctx, refusal);
   }
 
   /** The socket closed: leave the lobby and stop counting it. */

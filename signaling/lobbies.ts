@@ -17,7 +17,7 @@ import { randomId } from './random-ids.ts';
 /** Where a member's messages go (its connection). */
 export interface MemberSink {
   /** A message of the server's own; a reader that cannot take it is closed (slow reader). */
-  deliver(text: string): void;
+  deliver(text: string, bytes?: number): void;
   /** Closes the member's socket because every other member reported it silent (`report`). */
   dropByPeers(): void;
   /**
@@ -25,6 +25,13 @@ export interface MemberSink {
    * target's buffer is past its relay watermark or this member's byte budget toward it is spent.
    */
   relayTo(target: MemberSink, text: string): boolean;
+  /**
+   * A join or create the registry finished later (the Redis registry): the sink now holds
+   * `membership`; false when it closed meanwhile (the registry then removes the member again).
+   */
+  admitted?(membership: Membership): boolean;
+  /** A pending join or create was refused. */
+  refused?(refusal: Refusal): void;
 }
 
 /** A silence report counts this long; older ones are forgotten. */
@@ -67,7 +74,7 @@ export interface Membership {
 }
 
 /** A member as the registry stores it: also its own `Membership`, which saves an object per member. */
-class LobbyMember implements Member, Membership {
+export class LobbyMember implements Member, Membership {
   ready = false;
   constructor(
     readonly lobby: Lobby,
@@ -83,7 +90,8 @@ class LobbyMember implements Member, Membership {
   }
 }
 
-function findMember(lobby: Lobby, id: MemberId): Member | undefined {
+/** The member of `lobby` with `id`. */
+export function findMember(lobby: Lobby, id: MemberId): Member | undefined {
   for (const member of lobby.members) if (member.id === id) return member;
   return undefined;
 }
@@ -91,6 +99,42 @@ function findMember(lobby: Lobby, id: MemberId): Member | undefined {
 /** Why a request was refused: a code only (its text is the fixed `ERROR_TEXT`). */
 export interface Refusal {
   readonly code: ErrorCode;
+}
+
+/**
+ * What a connection needs from a lobby registry: the in-process `LobbyRegistry`, or the Redis-backed
+ * one (signaling/cluster/). `create` and `join` answer null when the answer comes later, through the
+ * sink's `admitted` or `refused`.
+ */
+export interface LobbyService {
+  readonly size: number;
+  lookupPeer(peerId: string): Membership | undefined;
+  create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> | null;
+  join(sink: MemberSink, code: string, rawName: string): Result<Membership, Refusal> | null;
+  leave(membership: Membership, reason: 'left' | 'disconnected'): void;
+  setReady(membership: Membership, ready: boolean): void;
+  chat(membership: Membership, rawText: string): Result<void, Refusal>;
+  record(membership: Membership, data: string): void;
+  report(membership: Membership, target: MemberId, nowMs: number): Result<void, Refusal>;
+  signal(membership: Membership, to: MemberId, data: unknown): Result<boolean, Refusal>;
+  start(membership: Membership): Result<void, Refusal>;
+  reopen(membership: Membership): Result<void, Refusal>;
+  close(): void;
+}
+
+/**
+ * Counts `reporter`'s silence report on `target` (a member of `lobby` other than the reporter):
+ * true when every other member has now reported it within `REPORT_TTL_MS` (its reports are cleared).
+ */
+export function countReport(lobby: Lobby, reporter: MemberId, target: Member, nowMs: number): boolean {
+  lobby.reports ??= new Map();
+  const by = lobby.reports.get(target.id) ?? new Map<MemberId, number>();
+  lobby.reports.set(target.id, by);
+  by.set(reporter, nowMs);
+  for (const [who, at] of by) if (nowMs - at > REPORT_TTL_MS) by.delete(who);
+  if (!lobby.members.every((m) => m === target || by.has(m.id))) return false;
+  lobby.reports.delete(target.id);
+  return true;
 }
 
 /** What the registry needs from the server. */
@@ -111,9 +155,9 @@ export interface RegistryDeps {
 /** Codes of expired lobbies remembered (to answer `expired-lobby` rather than `unknown-lobby`). */
 const EXPIRED_MEMORY = 10_000;
 
-const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok: false, error: { code } });
+export const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok: false, error: { code } });
 /** Lobby codes appear in logs shortened: the full code is a capability. */
-const logLabel = (code: string): string => code.slice(0, 6);
+export const logLabel = (code: string): string => code.slice(0, 6);
 
 /** The public view of a member. */
 export function memberInfo(member: Member): MemberInfo {
@@ -121,7 +165,7 @@ export function memberInfo(member: Member): MemberInfo {
 }
 
 /** All lobbies of one server. */
-export class LobbyRegistry {
+export class LobbyRegistry implements LobbyService {
   private readonly lobbies = new Map<string, Lobby>();
   private readonly expired = new Map<string, true>();
   private readonly peers = new Map<string, Membership>();
@@ -241,13 +285,7 @@ export class LobbyRegistry {
     if (reported === member) return refuse(ErrorCode.notMember);
     // Already gone (its departure crossed our report): nothing to do, and nothing worth an error.
     if (reported === undefined) return { ok: true, value: undefined };
-    lobby.reports ??= new Map();
-    const by = lobby.reports.get(target) ?? new Map<MemberId, number>();
-    lobby.reports.set(target, by);
-    by.set(member.id, nowMs);
-    for (const [who, at] of by) if (nowMs - at > REPORT_TTL_MS) by.delete(who);
-    if (lobby.members.every((m) => m === reported || by.has(m.id))) {
-      lobby.reports.delete(target);
+    if (countReport(lobby, member.id, reported, nowMs)) {
       this.log?.({ event: 'member-dropped-by-peers', lobby: logLabel(lobby.code), member: target });
       reported.sink.dropByPeers();
     }
