@@ -37,6 +37,8 @@ import { parseStreamMessage } from './redis-messages.ts';
 import type { MemberRecord, StateMessage, StreamMessage } from './redis-messages.ts';
 
 export const HEARTBEAT_MS = 2_000;
+const RELAY_CODE = /^[A-Za-z0-9_-]{22}$/;
+const RELAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const PRESENCE_TTL_MS = 6_000;
 /** A lobby with members lives this long past the last heartbeat of an instance holding one. */
 const LOBBY_TTL_MS = 30_000;
@@ -109,7 +111,7 @@ class RemoteMember implements Member, MemberSink, Membership {
   }
 
   deliver(text: string): void {
-    this.owner.send(this.inst, JSON.stringify({ t: 'r', c: this.lobby.code, o: this.id, x: text }), true);
+    this.owner.relay(this.inst, this.lobby.code, this.id, text);
   }
 
   /** Never called: silence reports go to the reported member's instance, which closes it there. */
@@ -308,18 +310,37 @@ export class RedisLobbies implements LobbyService {
     this.peers.clear();
   }
 
-  /** Appends `json` to instance `inst`'s stream; relays count as such (and as dropped when Redis refuses). */
+  /**
+   * Relayed traffic (the server message `text`) for member `to` of lobby `code` on instance `inst`:
+   * an entry of its own shape, `r <code>/<to> x <text>`, so that the hot path encodes no envelope.
+   */
+  relay(inst: string, code: string, to: MemberId, text: string): void {
+    this.counters.redisRelaysOut += 1;
+    if (this.status !== 'up') {
+      this.counters.redisRelaysDropped += 1;
+      return;
+    }
+    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'r', `${code}/${to}`, 'x', text).catch(this.relayFailed);
+  }
+
+  private readonly relayFailed = (): void => {
+    this.counters.redisErrors += 1;
+    this.counters.redisRelaysDropped += 1;
+  };
+
+  /** Appends `json` (a `StreamMessage`) to instance `inst`'s stream; `relay` counts it as relayed traffic. */
   send(inst: string, json: string, relay: boolean): void {
     if (relay) this.counters.redisRelaysOut += 1;
     if (this.status !== 'up') {
       if (relay) this.counters.redisRelaysDropped += 1;
       return;
     }
-    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(() => {
-      this.counters.redisErrors += 1;
-      if (relay) this.counters.redisRelaysDropped += 1;
-    });
+    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? this.relayFailed : this.failed);
   }
+
+  private readonly failed = (): void => {
+    this.counters.redisErrors += 1;
+  };
 
   // --- admissions ---
 
@@ -375,8 +396,14 @@ export class RedisLobbies implements LobbyService {
     }
   }
 
-  /** One stream entry: fields `m <json>`; anything else is dropped and counted, never thrown. */
+  /** One stream entry: fields `m <json>` or a relay; anything else is dropped and counted, never thrown. */
   private handleEntry(fields: readonly string[]): void {
+    if (fields.length === 4 && fields[0] === 'r' && fields[2] === 'x') {
+      const [code, to, rest] = (fields[1] ?? '').split('/');
+      const ok = code !== undefined && to !== undefined && rest === undefined && RELAY_CODE.test(code) && RELAY_ID.test(to);
+      if (!ok || !this.relayIn(code, to, fields[3] ?? '')) this.counters.redisBadMessages += 1;
+      return;
+    }
     const text = fields.length === 2 && fields[0] === 'm' ? fields[1] : undefined;
     const parsed = text === undefined ? null : parseStreamMessage(text);
     if (parsed === null || !parsed.ok) {
@@ -398,8 +425,6 @@ export class RedisLobbies implements LobbyService {
         return true;
       case 's':
         return this.apply(message);
-      case 'r':
-        return this.relayIn(message.c, message.o, message.x);
       case 'p': {
         const lobby = this.lobbies.get(message.c);
         const target = lobby === undefined ? undefined : findMember(lobby, message.o);

@@ -43,11 +43,13 @@ const StateSchema = v.object({
   reason: v.exactOptional(v.picklist(['left', 'disconnected'])),
 });
 
-/** Entries of an instance's stream. */
+/**
+ * Entries of an instance's stream (field `m`). Relayed traffic (signal, chat, record) has an entry
+ * shape of its own, `r <code>/<member> x <server message>`, checked in redis-lobbies.ts, and its
+ * server message is parsed again with the lobby protocol's schema before it is delivered.
+ */
 export const StreamMessageSchema = v.variant('t', [
   StateSchema,
-  // Relayed traffic (signal, chat, record) for member `o`: `x` is the server message, parsed again.
-  v.object({ t: v.literal('r'), c: Code, o: Id, x: v.pipe(v.string(), v.maxLength(4 * LOBBY_LIMITS.maxMessageBytes)) }),
   // Member `b` reported member `o` silent.
   v.object({ t: v.literal('p'), c: Code, o: Id, b: Id }),
   // A PeerJS frame for the local PeerJS id `dst` (checked again by the PeerJS gate's schema).

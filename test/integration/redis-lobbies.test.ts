@@ -132,9 +132,14 @@ describe('lobbies across instances on Redis', () => {
     const garbage: string[][] = [
       ['m', 'not json'], ['m', '[1,2,3]'], ['m', '{"t":"s"}'], ['x', '{"t":"h"}'], ['m', '{"t":"h"}', 'extra', '1'],
       ['m', '{"t":"r","c":"' + code + '","o":"nobody","x":"{}"}'],
-      ['m', JSON.stringify({ t: 'r', c: code, o: bob.joined.memberId, x: JSON.stringify({ kind: 'joined' }) })],
-      // A relay claiming to come from someone outside the lobby.
-      ['m', JSON.stringify({ t: 'r', c: code, o: bob.joined.memberId, x: JSON.stringify({ kind: 'chat', from: 'intrud', text: 'x' }) })],
+      ['m', JSON.stringify({ t: 's', c: code, meta: { hostId: null, started: false, seq: 0, settings: { capacity: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 } }, members: [{ id: 'x', name: 'n', key: 'n', ready: 'yes', peerId: '', inst: 'i', seq: 0 }], e: 'joined' })],
+      ['r', `${code}/${bob.joined.memberId}`, 'x', JSON.stringify({ kind: 'joined' })],
+      ['r', `${code}/${bob.joined.memberId}`, 'x', '{"kind":"chat"'],
+      ['r', `${code}/${bob.joined.memberId}/x`, 'x', '{}'], ['r', `${code}`, 'x', '{}'], ['r', 'a/b', 'x', '{}'],
+      ['r', `${code}/${bob.joined.memberId}`, 'y', JSON.stringify({ kind: 'chat', from: host.joined.memberId, text: 'x' })],
+      // A relay claiming to come from someone outside the lobby, and one for someone not on this instance.
+      ['r', `${code}/${bob.joined.memberId}`, 'x', JSON.stringify({ kind: 'chat', from: 'intrud', text: 'x' })],
+      ['r', `${code}/nobody`, 'x', JSON.stringify({ kind: 'chat', from: host.joined.memberId, text: 'x' })],
       ['m', JSON.stringify({ t: 's', c: code, meta: { hostId: null, started: false, seq: 0, settings: { capacity: 99 } }, members: [], e: 'joined' })],
       ['m', JSON.stringify({ t: 'j', dst: 'abc', x: '{"type":"OFFER"}' })],
       ['m', JSON.stringify({ t: 'p', c: code, o: bob.joined.memberId, b: bob.joined.memberId })],
