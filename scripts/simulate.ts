@@ -1,13 +1,16 @@
 /**
  * `npm run simulate -- --matches N --seed S [--players 2-4] [--rtt MIN-MAX] [--jitter MIN-MAX]
- *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--notary] [--save-failures DIR] [--json]`
+ *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--notary] [--rejoin P] [--save-failures DIR] [--json]`
  *
  * Runs full matches between in-process peers over the seeded network simulator and prints a summary.
  * Each match draws its player count, RTT, jitter and loss from the given ranges with a generator seeded
  * by `--seed` and the match index, so any match can be re-run alone. Failing matches can be saved as
  * replays (the confirmed inputs of the first remaining peer). With `--notary` every match runs with a
  * trusted in-memory notary relaying input records (20-150 ms latency, drawn per match) and record
- * finality. With `--json` the last line is a JSON object.
+ * finality. With `--rejoin P` a match, with probability P, has a player whose page closes and who opens
+ * the link again 1-4 s later, rejoining by state transfer (implies `--notary`); the summary reports the
+ * rejoin times (virtual ms from the link reopened to playing again) and transfer sizes.
+ * With `--json` the last line is a JSON object.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,11 +33,12 @@ interface Args {
   saveFailures: string | undefined;
   json: boolean;
   notary: boolean;
+  rejoin: number;
 }
 
 const USAGE = `usage: npm run simulate -- [--matches N] [--seed S] [--players 2-4] [--rtt 0-250] [--jitter 0-50]
                         [--loss 0-0.2] [--dup P] [--reorder P] [--suspend P] [--frames N]
-                        [--notary] [--save-failures DIR] [--json]
+                        [--notary] [--rejoin P] [--save-failures DIR] [--json]
   ranges are MIN-MAX (or one value); rtt and jitter in ms, loss/dup/reorder/suspend as probabilities 0..1`;
 
 function fail(message: string): never {
@@ -52,7 +56,7 @@ function range(name: string, v: string, lo: number, hi: number, integer: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false, notary: false };
+  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false, notary: false, rejoin: 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--json') { a.json = true; continue; }
@@ -70,6 +74,7 @@ function parseArgs(argv: string[]): Args {
       case '--dup': a.dup = range('dup', v, 0, 1, false)[0]; break;
       case '--reorder': a.reorder = range('reorder', v, 0, 1, false)[0]; break;
       case '--suspend': a.suspend = range('suspend', v, 0, 1, false)[0]; break;
+      case '--rejoin': a.rejoin = range('rejoin', v, 0, 1, false)[0]; a.notary = true; break;
       case '--frames': a.frames = range('frames', v, 60, 1_000_000, true)[0]; break;
       case '--save-failures': a.saveFailures = v; break;
       default: fail(`unknown option ${flag}`);
@@ -90,7 +95,11 @@ export function matchParams(args: Args, index: number) {
   const suspend = rng.chance(args.suspend) ? { player: Math.floor(rng.next() * players), atMs: 2000 + Math.floor(rng.next() * 3000), durationMs: 2000 } : undefined;
   // Drawn from its own generator, so that the other parameters are the same with and without the notary.
   const notaryLatencyMs = 20 + (deriveSeed(args.seed, 'notary', index) % 131);
-  return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index), notaryLatencyMs };
+  const r = new SeededRandom(deriveSeed(args.seed, 'rejoin', index));
+  const rejoin = r.chance(args.rejoin)
+    ? { player: Math.floor(r.next() * players), atFrame: 120 + Math.floor(r.next() * Math.max(1, args.frames / 3)), awayMs: 1000 + Math.floor(r.next() * 3000), times: r.chance(0.3) ? 2 : 1 }
+    : undefined;
+  return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index), notaryLatencyMs, rejoin };
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -103,10 +112,17 @@ function main(): void {
   let completed = 0, desyncs = 0, falseDesyncReports = 0, falseAccusations = 0, stalls = 0, maxRollback = 0, failures = 0;
   const depthHistogram: number[] = [];
   const payload: number[] = [];
+  const rejoinMs: number[] = [];
+  const transferBytes: number[] = [];
   const started = Date.now();
   for (let i = 0; i < args.matches; i++) {
     const p = matchParams(args, i);
-    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}), ...(args.notary ? { notary: { latencyMs: p.notaryLatencyMs } } : {}) });
+    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}), ...(args.notary ? { notary: { latencyMs: p.notaryLatencyMs } } : {}), ...(p.rejoin ? { rejoin: p.rejoin, timeLimitMs: args.frames * 70 + 60_000 } : {}) });
+    for (const x of r.rejoins) {
+      rejoinMs.push(x.ms);
+      transferBytes.push(x.transferBytes);
+    }
+    const missingRejoins = r.completed && r.rejoins.length !== r.rejoinDrops;
     if (r.completed) completed++;
     if (r.completed && !r.inSync) desyncs++;
     falseDesyncReports += r.falseDesyncReports;
@@ -119,10 +135,10 @@ function main(): void {
       peer.stats.rollbackHistogram.forEach((n, d) => (depthHistogram[d] = (depthHistogram[d] ?? 0) + n));
     }
     if (i < 50) payload.push(...r.inputPacketBytes.slice(0, 2000));
-    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0 && accusations === 0;
+    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0 && accusations === 0 && !missingRejoins;
     if (!ok) {
       failures++;
-      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? (accusations > 0 ? 'false accusation' : 'false desync report')}`);
+      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? (accusations > 0 ? 'false accusation' : missingRejoins ? 'a rejoin did not happen' : 'false desync report')}`);
       const first = r.peers[0];
       if (args.saveFailures !== undefined && first !== undefined) {
         mkdirSync(args.saveFailures, { recursive: true });
@@ -135,6 +151,8 @@ function main(): void {
   const depths: number[] = [];
   depthHistogram.forEach((n, d) => { for (let k = 0; k < (n ?? 0) && depths.length < 1e6; k++) depths.push(d); });
   payload.sort((a, b) => a - b);
+  rejoinMs.sort((a, b) => a - b);
+  transferBytes.sort((a, b) => a - b);
   const summary = {
     matches: args.matches,
     completed,
@@ -149,10 +167,15 @@ function main(): void {
     rollbacks: depths.length,
     stalls,
     inputPayloadBytesP50: percentile(payload, 0.5),
+    rejoins: rejoinMs.length,
+    rejoinMsP50: percentile(rejoinMs, 0.5),
+    rejoinMsMax: rejoinMs[rejoinMs.length - 1] ?? 0,
+    transferBytesMax: transferBytes[transferBytes.length - 1] ?? 0,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   console.log(`${summary.completed}/${summary.matches} matches completed, ${summary.desyncs} desyncs, ${summary.falseDesyncReports} false desync reports, ${summary.falseAccusations} false accusations${args.notary ? ' (notary)' : ''}, ` +
-    `rollback depth p50 ${summary.p50RollbackFrames} max ${summary.maxRollbackFrames}, ${summary.stalls} stalls, input packet p50 ${summary.inputPayloadBytesP50} B, ${summary.seconds} s`);
+    `rollback depth p50 ${summary.p50RollbackFrames} max ${summary.maxRollbackFrames}, ${summary.stalls} stalls, input packet p50 ${summary.inputPayloadBytesP50} B, ` +
+    (summary.rejoins > 0 ? `${summary.rejoins} rejoins (p50 ${summary.rejoinMsP50} ms, max ${summary.rejoinMsMax} ms, transfer ≤ ${summary.transferBytesMax} B), ` : '') + `${summary.seconds} s`);
   if (args.json) console.log(JSON.stringify(summary));
   process.exit(failures === 0 ? 0 : 1);
 }

@@ -185,6 +185,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.close(CloseCode.droppedByPeers, ErrorCode.droppedByPeers);
   }
 
+  /** Our membership was resumed on another socket: close without leaving (the registry moved it). */
+  replaced(): void {
+    this.membership = null;
+    this.ctx?.options.logger({ event: 'connection-closed', reason: ErrorCode.replaced });
+    this.close(CloseCode.replaced, ErrorCode.replaced);
+  }
+
   /**
    * Relays this member's traffic to `target`, unless the target has more than half of
    * `maxBufferedBytes` waiting (it reads slowly: another member must not get it closed as a slow
@@ -288,7 +295,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         if (this.membership !== null || this.joinDeadlineMs === -1) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {}, this.address)
-          : registry.join(this, message.code, message.name);
+          : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin, message.replace !== false);
         if (result === null) this.joinDeadlineMs = -1; // answered later: `admitted` or `refused`
         else if (result.ok) {
           this.membership = result.value;
@@ -316,7 +323,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       case 'leave':
         this.membership = null;
         this.joinDeadlineMs = ctx.nowMs() + ctx.options.joinTimeoutMs;
-        return registry.leave(membership, 'left');
+        return registry.leave(membership, 'left', ctx.nowMs(), message.keepSeat === true);
       case 'signal': {
         const result = registry.signal(membership, message.to, message.data);
         if (result.ok && result.value) counters.signalsRelayed += 1;
@@ -377,7 +384,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.ctx = null;
     ctx.clients.delete(this);
     ctx.addresses.closeConnection(this.address);
-    if (this.membership !== null) ctx.registry.leave(this.membership, 'disconnected');
+    if (this.membership !== null) ctx.registry.leave(this.membership, 'disconnected', ctx.nowMs());
     this.membership = null;
   }
 }

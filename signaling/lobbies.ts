@@ -1,8 +1,11 @@
 /**
  * Lobby registry: creation, joining by code, member list, host handover, chat and signal relay,
- * start/reopen, and expiry of empty lobbies. Knows nothing of WebSockets: a member is reached
- * through its `MemberSink`, and refusals are returned as values for the connection to report.
+ * start/reopen, expiry of empty lobbies, and resumption: a member whose socket closed (not `leave`)
+ * keeps an "away" seat (id, name, sha256 of its rejoin token) that a `join` with the token resumes.
+ * Knows nothing of WebSockets: a member is reached through its `MemberSink`, and refusals are
+ * returned as values for the connection to report.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
 } from '../src/lobby/protocol.ts';
@@ -32,6 +35,11 @@ export interface MemberSink {
   admitted?(membership: Membership): boolean;
   /** A pending join or create was refused. */
   refused?(refusal: Refusal): void;
+  /**
+   * Another socket resumed this membership with its rejoin token: close this one (4014) without
+   * leaving the lobby again (the registry has already moved the membership).
+   */
+  replaced(): void;
 }
 
 /** A silence report counts this long; older ones are forgotten. */
@@ -46,7 +54,17 @@ export interface Member {
   /** PeerJS id (public within the lobby) and token (secret to this member); empty without PeerJS. */
   readonly peerId: string;
   readonly peerToken: string;
+  /** sha256 of the member's rejoin token (the token itself is only ever sent to the member). */
+  readonly tokenHash: Buffer;
   readonly sink: MemberSink;
+}
+
+/** The seat of a member whose socket closed: resumable with its token until `emptyLobbyTtlMs` after `sinceMs`. */
+export interface AwaySlot {
+  readonly id: MemberId;
+  readonly name: string;
+  readonly tokenHash: Buffer;
+  readonly sinceMs: number;
 }
 
 /**
@@ -65,6 +83,11 @@ export interface Lobby {
   expiry: ReturnType<typeof setTimeout> | null;
   /** Silence reports: reported member → reporter → when (ms). Created on the first report. */
   reports?: Map<MemberId, Map<MemberId, number>>;
+  /**
+   * Seats of members whose socket closed, oldest first; created on the first drop. They count
+   * against `capacity` (members + away ≤ capacity), so at most `capacity` of them exist.
+   */
+  away?: readonly AwaySlot[];
 }
 
 /** A member and its lobby. */
@@ -82,6 +105,7 @@ export class LobbyMember implements Member, Membership {
     readonly name: string,
     readonly peerId: string,
     readonly peerToken: string,
+    readonly tokenHash: Buffer,
     readonly sink: MemberSink,
   ) {}
 
@@ -94,6 +118,25 @@ export class LobbyMember implements Member, Membership {
 export function findMember(lobby: Lobby, id: MemberId): Member | undefined {
   for (const member of lobby.members) if (member.id === id) return member;
   return undefined;
+}
+
+/** What a resumed member keeps: its id, name and token. */
+interface Resumed {
+  readonly id: MemberId;
+  readonly name: string;
+  readonly token: string;
+  readonly tokenHash: Buffer;
+}
+
+const sha256 = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/** The index of `hash` in `entries` (-1: none); every entry is compared, each in constant time. */
+function hashIndex(entries: readonly { readonly tokenHash: Buffer }[], hash: Buffer): number {
+  let found = -1;
+  entries.forEach((entry, i) => {
+    if (timingSafeEqual(entry.tokenHash, hash)) found = i;
+  });
+  return found;
 }
 
 /** Why a request was refused: a code only (its text is the fixed `ERROR_TEXT`). */
@@ -110,8 +153,8 @@ export interface LobbyService {
   readonly size: number;
   lookupPeer(peerId: string): Membership | undefined;
   create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> | null;
-  join(sink: MemberSink, code: string, rawName: string): Result<Membership, Refusal> | null;
-  leave(membership: Membership, reason: 'left' | 'disconnected'): void;
+  join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string, replace?: boolean): Result<Membership, Refusal> | null;
+  leave(membership: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat?: boolean): void;
   setReady(membership: Membership, ready: boolean): void;
   chat(membership: Membership, rawText: string): Result<void, Refusal>;
   record(membership: Membership, data: string): void;
@@ -201,32 +244,76 @@ export class LobbyRegistry implements LobbyService {
     const lobby: Lobby = { code, owner, settings: settings.value, members: [], hostId: null, started: false, expiry: null };
     this.lobbies.set(code, lobby);
     this.log?.({ event: 'lobby-created', lobby: logLabel(code), ...settings.value });
-    return { ok: true, value: this.admit(lobby, sink, name.value) };
+    return { ok: true, value: this.admit(lobby, sink, name.value, null) };
   }
 
-  /** Adds `sink` to the lobby with `code`, tells the others, and sends it `joined`. */
-  join(sink: MemberSink, code: string, rawName: string): Result<Membership, Refusal> {
+  /**
+   * Adds `sink` to the lobby with `code`, tells the others, and sends it `joined`. With `rejoin`
+   * (a rejoin token), resumes the membership it belongs to instead (see `resume`).
+   */
+  join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string, replace = true): Result<Membership, Refusal> {
     const lobby = this.lobbies.get(code);
     if (lobby === undefined) {
       return this.expired.has(code)
         ? refuse(ErrorCode.expiredLobby)
         : refuse(ErrorCode.unknownLobby);
     }
+    this.pruneAway(lobby, nowMs);
+    if (rejoin !== undefined) return this.resume(lobby, sink, rejoin, nowMs, replace);
     if (lobby.started) return refuse(ErrorCode.inProgress);
-    if (lobby.members.length >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull);
+    if (lobby.members.length + (lobby.away?.length ?? 0) >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull);
     const name = validateName(rawName);
     if (!name.ok) return refuse(ErrorCode.badName);
     const key = nameKey(name.value);
-    for (const other of lobby.members) {
+    for (const other of [...lobby.members, ...(lobby.away ?? [])]) {
       if (nameKey(other.name) === key) return refuse(ErrorCode.nameTaken);
     }
-    return { ok: true, value: this.admit(lobby, sink, name.value) };
+    return { ok: true, value: this.admit(lobby, sink, name.value, null) };
   }
 
-  /** Removes a member; hands the host role on and schedules expiry when the lobby empties. */
-  leave({ lobby, member }: Membership, reason: 'left' | 'disconnected'): void {
+  /**
+   * Resumes the membership whose token hashes to `sha256(token)`: an away seat, or a member still
+   * listed (its old socket not known dead yet), which is then replaced (unless `replace` is false:
+   * `bad-rejoin`): its socket is closed (4014) and the others get its `member-left` (`disconnected`)
+   * first. The seat is its own, so neither a started lobby nor a full one refuses it; same id and
+   * name, a fresh PeerJS id, `rejoined: true`.
+   */
+  private resume(lobby: Lobby, sink: MemberSink, token: string, nowMs: number, replace: boolean): Result<Membership, Refusal> {
+    const hash = sha256(token);
+    const member = lobby.members[hashIndex(lobby.members, hash)];
+    if (member !== undefined) {
+      if (!replace) return refuse(ErrorCode.badRejoin);
+      this.log?.({ event: 'member-replaced', lobby: logLabel(lobby.code), member: member.id });
+      member.sink.replaced();
+      this.leave({ lobby, member }, 'disconnected', nowMs);
+    }
+    const away = lobby.away ?? [];
+    const slot = away[hashIndex(away, hash)];
+    if (slot === undefined) return refuse(ErrorCode.badRejoin);
+    lobby.away = away.filter((s) => s !== slot);
+    return { ok: true, value: this.admit(lobby, sink, slot.name, { id: slot.id, name: slot.name, token, tokenHash: slot.tokenHash }) };
+  }
+
+  /** Forgets away seats older than `emptyLobbyTtlMs`. */
+  private pruneAway(lobby: Lobby, nowMs: number): void {
+    const fresh = (s: AwaySlot): boolean => nowMs - s.sinceMs < this.deps.emptyLobbyTtlMs;
+    if (lobby.away !== undefined && !lobby.away.every(fresh)) lobby.away = lobby.away.filter(fresh);
+  }
+
+  /**
+   * Removes a member; hands the host role on and schedules expiry when the lobby empties. A member
+   * that `disconnected` (its socket closed without `leave`), or left with `keepSeat` (its page went
+   * away), keeps an away seat, resumable with its token.
+   */
+  leave({ lobby, member }: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat = reason === 'disconnected'): void {
     if (!lobby.members.includes(member)) return;
     lobby.members = lobby.members.filter((m) => m !== member);
+    if (keepSeat && !this.closed) {
+      // members + away ≤ capacity holds (a fresh join counts both), so the slice never drops a seat:
+      // it writes the bound down.
+      const away = (lobby.away ?? []).slice(-(lobby.settings.capacity - 1));
+      lobby.away = [...away, { id: member.id, name: member.name, tokenHash: member.tokenHash, sinceMs: nowMs }];
+    }
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);
       for (const by of lobby.reports.values()) by.delete(member.id);
@@ -330,18 +417,25 @@ export class LobbyRegistry implements LobbyService {
     this.peers.clear();
   }
 
-  private admit(lobby: Lobby, sink: MemberSink, name: string): Membership {
-    let id = randomId(6, 'base64url');
-    while (findMember(lobby, id) !== undefined) id = randomId(6, 'base64url');
-    // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits.
+  /** Adds a member (a new one, or one `resumed` with its id, name and token) and tells everyone. */
+  private admit(lobby: Lobby, sink: MemberSink, name: string, resumed: Resumed | null): Membership {
+    const taken = (id: MemberId): boolean => findMember(lobby, id) !== undefined || lobby.away?.some((s) => s.id === id) === true;
+    let id = resumed?.id ?? randomId(6, 'base64url');
+    while (resumed === null && taken(id)) id = randomId(6, 'base64url');
+    // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits. A resumed member
+    // gets a fresh one (the old one was revoked when it dropped).
     const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
     const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
-    const member = new LobbyMember(lobby, id, name, peerId, peerToken, sink);
+    // 256 bits, sent to this member only; the registry keeps its hash.
+    const token = resumed?.token ?? randomId(32, 'base64url');
+    const member = new LobbyMember(lobby, id, name, peerId, peerToken, resumed?.tokenHash ?? sha256(token), sink);
     if (lobby.expiry !== null) {
       clearTimeout(lobby.expiry);
       lobby.expiry = null;
     }
-    this.broadcast(lobby, { kind: 'member-joined', member: memberInfo(member) });
+    this.broadcast(lobby, resumed === null
+      ? { kind: 'member-joined', member: memberInfo(member) }
+      : { kind: 'member-joined', member: memberInfo(member), rejoined: true });
     lobby.members = [...lobby.members, member];
     lobby.hostId ??= id;
     if (peerId !== '') this.peers.set(peerId, member);
@@ -356,8 +450,9 @@ export class LobbyRegistry implements LobbyService {
       started: lobby.started,
       iceServers: this.deps.iceServers,
       peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
+      rejoinToken: token,
     }));
-    this.log?.({ event: 'member-joined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
+    this.log?.({ event: resumed === null ? 'member-joined' : 'member-rejoined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
     return member;
   }
 

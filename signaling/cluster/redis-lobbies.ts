@@ -17,6 +17,7 @@
  * the instances of the remote members it mirrors; one whose key expired is reaped (its members
  * leave, `disconnected`): a crashed instance's members are reported gone within about 8 s.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
@@ -77,6 +78,8 @@ export interface RedisLobbyDeps extends RegistryDeps {
 
 interface Pending {
   readonly sink: MemberSink;
+  /** The rejoin token this member gets in `joined` (a fresh one, or the one it resumed with). */
+  readonly token: string;
   readonly code: string;
   readonly name: string;
   readonly peerId: string;
@@ -90,6 +93,8 @@ interface Pending {
 class RemoteMember implements Member, MemberSink, Membership {
   ready: boolean;
   readonly peerToken = '';
+  /** Rejoin tokens are checked in Redis: no hash here. */
+  readonly tokenHash = NO_HASH;
   constructor(
     readonly lobby: Lobby,
     readonly id: MemberId,
@@ -117,12 +122,17 @@ class RemoteMember implements Member, MemberSink, Membership {
   /** Never called: silence reports go to the reported member's instance, which closes it there. */
   dropByPeers(): void {}
 
+  /** Never called: a replaced member's own instance closes its socket (the `left` event says so). */
+  replaced(): void {}
+
   relayTo(): boolean {
     return false;
   }
 }
 
 const isLocal = (member: Member): member is LobbyMember => member instanceof LobbyMember;
+const NO_HASH = Buffer.alloc(0);
+const sha256Hex = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** The Redis-backed lobby registry of one instance. */
 export class RedisLobbies implements LobbyService {
@@ -135,7 +145,7 @@ export class RedisLobbies implements LobbyService {
   private readonly pending = new Map<MemberId, Pending>();
   private readonly seqs = new WeakMap<Member, number>();
   /** Leaves Redis did not take (it was down): retried after the reconnect's restore. */
-  private readonly unsent: { code: string; id: MemberId }[] = [];
+  private readonly unsent: { code: string; id: MemberId; seat: boolean }[] = [];
   private readonly peerQueues = new Map<string, { atMs: number; frames: string[] }>();
   /** Our stream is new (a fresh instance id): read it from its start. */
   private lastId = '0';
@@ -209,35 +219,38 @@ export class RedisLobbies implements LobbyService {
     const quota = this.deps.reserveLobby(owner);
     if (quota !== null) return refuse(quota);
     const code = randomId(16, 'base64url');
-    const entry = this.expect(sink, code, name.value, owner);
+    const entry = this.expect(sink, code, name.value, owner, undefined);
     const id = entry.id;
     this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
-      JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS)
+      JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, sha256Hex(entry.pending.token))
       .then((answer) => this.answered(id, answer === 'ok' ? null : ErrorCode.serverFull), () => this.answered(id, ErrorCode.serverFull));
     return null;
   }
 
-  join(sink: MemberSink, code: string, rawName: string): Result<Membership, Refusal> | null {
+  /** With `rejoin`, Redis resumes the membership (or away seat) of that token, on any instance. */
+  join(sink: MemberSink, code: string, rawName: string, _nowMs: number, rejoin?: string, replace = true): Result<Membership, Refusal> | null {
     if (!isLobbyCode(code)) return refuse(ErrorCode.unknownLobby);
     if (this.status !== 'up') return refuse(ErrorCode.serverFull);
     const name = validateName(rawName);
     const text = name.ok ? name.value : '';
-    const entry = this.expect(sink, code, text, '');
+    const entry = this.expect(sink, code, text, '', rejoin);
     const id = entry.id;
     this.cmd.rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
-      name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS)
+      name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, sha256Hex(entry.pending.token), rejoin === undefined ? '' : sha256Hex(rejoin),
+      replace ? '1' : '0', this.deps.emptyLobbyTtlMs)
       .then((answer) => this.answered(id, answer === 'ok' ? null : refusalCode(answer)), () => this.answered(id, ErrorCode.serverFull));
     return null;
   }
 
-  leave({ lobby, member }: Membership, reason: 'left' | 'disconnected'): void {
+  /** Like the in-process registry: a drop (or `keepSeat`) leaves an away seat, resumable on any instance. */
+  leave({ lobby, member }: Membership, reason: 'left' | 'disconnected', _nowMs: number, keepSeat = reason === 'disconnected'): void {
     if (!lobby.members.includes(member)) return;
     this.drop(lobby, member);
     if (member.peerId !== '') this.peers.delete(member.peerId);
     // Our other members hear it now; the other instances (and the host handover) through the event.
     this.broadcast(lobby, { kind: 'member-left', memberId: member.id, reason });
     this.deps.logger({ event: 'member-left', lobby: logLabel(lobby.code), member: member.id, reason, members: lobby.members.length });
-    if (!this.closed) this.sendLeave(lobby.code, member.id, reason);
+    if (!this.closed) this.sendLeave(lobby.code, member.id, reason, keepSeat);
     this.deps.onMemberRemoved(member);
   }
 
@@ -344,11 +357,12 @@ export class RedisLobbies implements LobbyService {
 
   // --- admissions ---
 
-  private expect(sink: MemberSink, code: string, name: string, owner: string): { id: MemberId; pending: Pending } {
+  private expect(sink: MemberSink, code: string, name: string, owner: string, rejoin: string | undefined): { id: MemberId; pending: Pending } {
     let id = randomId(6, 'base64url');
     while (this.pending.has(id)) id = randomId(6, 'base64url');
     const peerjs = this.deps.peerjs;
-    const pending: Pending = { sink, code, name, peerId: peerjs ? randomId(16, 'hex') : '', peerToken: peerjs ? randomId(16, 'hex') : '', owner, timer: null };
+    const token = rejoin ?? randomId(32, 'base64url');
+    const pending: Pending = { sink, token, code, name, peerId: peerjs ? randomId(16, 'hex') : '', peerToken: peerjs ? randomId(16, 'hex') : '', owner, timer: null };
     this.pending.set(id, pending);
     return { id, pending };
   }
@@ -361,7 +375,7 @@ export class RedisLobbies implements LobbyService {
       pending.timer = setTimeout(() => {
         if (this.pending.get(id) !== pending) return;
         this.pending.delete(id);
-        this.sendLeave(pending.code, id, 'disconnected');
+        this.sendLeave(pending.code, id, 'disconnected', false);
         this.fail(pending, ErrorCode.serverFull);
       }, PENDING_TIMEOUT_MS);
       pending.timer.unref();
@@ -486,7 +500,7 @@ export class RedisLobbies implements LobbyService {
   private apply(ev: StateMessage): boolean {
     const settings = validateSettings(ev.meta.settings);
     if (!settings.ok) return false;
-    const joiner = ev.e === 'joined' && ev.id !== undefined ? this.pending.get(ev.id) : undefined;
+    const joiner = ev.e === 'joined' && ev.k !== undefined ? this.pending.get(ev.k) : undefined;
     const joining = joiner !== undefined && joiner.code === ev.c && ev.members.some((m) => m.id === ev.id && m.inst === this.instanceId) ? joiner : undefined;
     let lobby = this.lobbies.get(ev.c);
     if (lobby === undefined) {
@@ -505,7 +519,8 @@ export class RedisLobbies implements LobbyService {
       } else if (record.inst !== this.instanceId) {
         next.push(this.remote(lobby, record));
       } else if (joining !== undefined && record.id === ev.id) {
-        joined = new LobbyMember(lobby, record.id, joining.name, joining.peerId, joining.peerToken, joining.sink);
+        // The name from Redis: a resumed member keeps its own.
+        joined = new LobbyMember(lobby, record.id, record.name, joining.peerId, joining.peerToken, createHash('sha256').update(joining.token).digest(), joining.sink);
         this.seqs.set(joined, record.seq);
         if (joined.peerId !== '') this.peers.set(joined.peerId, joined);
         next.push(joined);
@@ -514,7 +529,8 @@ export class RedisLobbies implements LobbyService {
     }
     // Our own members stay even if this event misses them (our restore puts them back); so do, in a
     // restore by another instance (`id`), members of instances that have not restored theirs yet.
-    const kept = (m: Member): boolean => isLocal(m) || (ev.e === 'restored' && m instanceof RemoteMember && m.inst !== ev.id);
+    const replaced = (m: Member): boolean => ev.e === 'left' && ev.replaced === true && ev.id === m.id;
+    const kept = (m: Member): boolean => (isLocal(m) && !replaced(m)) || (ev.e === 'restored' && m instanceof RemoteMember && m.inst !== ev.id);
     for (const m of before) if (kept(m) && !next.includes(m)) next.splice(this.position(next, m), 0, m);
     lobby.members = next;
     const hostBefore = lobby.hostId;
@@ -528,28 +544,37 @@ export class RedisLobbies implements LobbyService {
     for (const m of before) {
       if (next.includes(m)) continue;
       if (m.peerId !== '') this.peers.delete(m.peerId);
+      if (isLocal(m)) {
+        // Resumed through another socket (maybe on another instance): this one closes, 4014.
+        m.sink.replaced();
+        this.deps.onMemberRemoved(m);
+      }
       tell({ kind: 'member-left', memberId: m.id, reason: ev.e === 'left' && ev.id === m.id && ev.reason !== undefined ? ev.reason : 'disconnected' });
     }
-    for (const m of next) if (!before.includes(m)) tell({ kind: 'member-joined', member: memberInfo(m) });
+    for (const m of next) {
+      if (before.includes(m)) continue;
+      tell(ev.rejoined === true && m.id === ev.id ? { kind: 'member-joined', member: memberInfo(m), rejoined: true } : { kind: 'member-joined', member: memberInfo(m) });
+    }
     if (hostBefore !== null && lobby.hostId !== null && hostBefore !== lobby.hostId) tell({ kind: 'host-changed', hostId: lobby.hostId });
     if (ev.e === 'ready' && ev.id !== undefined) {
       const m = findMember(lobby, ev.id);
       if (m !== undefined) tell({ kind: 'member-updated', member: memberInfo(m) });
     } else if (ev.e === 'started') tell({ kind: 'lobby-started' });
     else if (ev.e === 'reopened') tell({ kind: 'lobby-reopened' });
-    if (joined !== null && joining !== undefined && ev.id !== undefined) this.admit(lobby, joined, joining, ev.id);
+    if (joined !== null && joining !== undefined && ev.k !== undefined) this.admit(lobby, joined, joining, ev.k);
     if (!lobby.members.some(isLocal)) this.forget(lobby);
     return true;
   }
 
-  private admit(lobby: Lobby, member: LobbyMember, pending: Pending, id: MemberId): void {
-    this.pending.delete(id);
+  private admit(lobby: Lobby, member: LobbyMember, pending: Pending, ticket: string): void {
+    const id = member.id;
+    this.pending.delete(ticket);
     if (pending.timer !== null) clearTimeout(pending.timer);
     if (pending.sink.admitted?.(member) !== true) {
       // Its socket closed while Redis worked: it leaves again at once.
       this.drop(lobby, member);
       if (member.peerId !== '') this.peers.delete(member.peerId);
-      this.sendLeave(lobby.code, id, 'disconnected');
+      this.sendLeave(lobby.code, id, 'disconnected', true);
       return;
     }
     member.sink.deliver(encodeMessage({
@@ -563,6 +588,7 @@ export class RedisLobbies implements LobbyService {
       started: lobby.started,
       iceServers: this.deps.iceServers,
       peer: this.deps.peerjs ? { id: member.peerId, token: member.peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
+      rejoinToken: pending.token,
     }));
     this.deps.logger({ event: 'member-joined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
   }
@@ -623,13 +649,13 @@ export class RedisLobbies implements LobbyService {
     for (const m of lobby.members) if (isLocal(m)) m.sink.deliver(text);
   }
 
-  private sendLeave(code: string, id: MemberId, reason: 'left' | 'disconnected'): void {
+  private sendLeave(code: string, id: MemberId, reason: 'left' | 'disconnected', seat: boolean): void {
     const retry = (): void => {
       this.counters.redisErrors += 1;
-      if (this.unsent.length < 10_000) this.unsent.push({ code, id });
+      if (this.unsent.length < 10_000) this.unsent.push({ code, id, seat });
     };
     if (this.status !== 'up') return retry();
-    this.cmd.rpLeave(lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs).catch(retry);
+    this.cmd.rpLeave(lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
   }
 
   /** Runs a state script for `member`; a refusal (the mirror was behind) is sent to the member as an error. */
@@ -661,7 +687,7 @@ export class RedisLobbies implements LobbyService {
       // Back after an outage (or a Redis restart that lost everything): put our members back.
       this.reapAfterMs = Date.now() + PRESENCE_TTL_MS;
       for (const lobby of this.lobbies.values()) await this.restore(lobby);
-      for (const { code, id } of this.unsent.splice(0)) this.sendLeave(code, id, 'disconnected');
+      for (const { code, id, seat } of this.unsent.splice(0)) this.sendLeave(code, id, 'disconnected', seat);
     } catch {
       this.counters.redisErrors += 1;
     }
@@ -679,7 +705,7 @@ export class RedisLobbies implements LobbyService {
 
   private restore(lobby: Lobby): Promise<unknown> {
     const mine = lobby.members.filter(isLocal).map((m) => ({
-      id: m.id, name: m.name, key: nameKey(m.name), ready: m.ready, peerId: m.peerId, seq: this.seqs.get(m) ?? 0,
+      id: m.id, name: m.name, key: nameKey(m.name), ready: m.ready, peerId: m.peerId, seq: this.seqs.get(m) ?? 0, th: m.tokenHash.toString('hex'),
     }));
     return this.cmd.rpRestore(lobbyKey(lobby.code), codeKey(lobby.code), lobby.code, this.instanceId, JSON.stringify(lobby.settings),
       lobby.started ? '1' : '0', lobby.hostId ?? '', JSON.stringify(mine), LOBBY_TTL_MS, CODE_TTL_MS);
@@ -729,6 +755,6 @@ export class RedisLobbies implements LobbyService {
 /** A script's refusal as an error code (anything unexpected: `server-full`, try again). */
 function refusalCode(answer: unknown): ErrorCode {
   const codes: readonly string[] = [ErrorCode.unknownLobby, ErrorCode.expiredLobby, ErrorCode.inProgress, ErrorCode.lobbyFull,
-    ErrorCode.badName, ErrorCode.nameTaken, ErrorCode.notHost, ErrorCode.notInLobby];
+    ErrorCode.badName, ErrorCode.nameTaken, ErrorCode.notHost, ErrorCode.notInLobby, ErrorCode.badRejoin];
   return typeof answer === 'string' && codes.includes(answer) ? (answer as ErrorCode) : ErrorCode.serverFull;
 }

@@ -41,6 +41,12 @@ const StateSchema = v.object({
   e: v.picklist(['joined', 'left', 'ready', 'started', 'reopened', 'restored']),
   id: v.exactOptional(Id),
   reason: v.exactOptional(v.picklist(['left', 'disconnected'])),
+  /** `joined`: the joining instance's ticket for its pending join (the member id, unless a rejoin). */
+  k: v.exactOptional(Id),
+  /** `joined`: an away member resumed its membership. */
+  rejoined: v.exactOptional(v.literal(true)),
+  /** `left`: a rejoin took the membership over (its instance closes the old socket, 4014). */
+  replaced: v.exactOptional(v.literal(true)),
 });
 
 /**

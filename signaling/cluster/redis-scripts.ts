@@ -21,14 +21,28 @@ const COMMON = `
 local P = '${KEY_PREFIX}'
 local function load(lk)
   local all = redis.call('HGETALL', lk)
-  local meta, list = nil, {}
+  local meta, list, away, tokens = nil, {}, {}, {}
   for i = 1, #all, 2 do
     local f = all[i]
+    local p = string.sub(f, 1, 2)
     if f == 'meta' then meta = cjson.decode(all[i + 1])
-    elseif string.sub(f, 1, 2) == 'm:' then list[#list + 1] = cjson.decode(all[i + 1]) end
+    elseif p == 'm:' then list[#list + 1] = cjson.decode(all[i + 1])
+    elseif p == 'a:' then away[#away + 1] = cjson.decode(all[i + 1])
+    elseif p == 't:' then tokens[string.sub(f, 3)] = all[i + 1] end
   end
   table.sort(list, function(a, b) return a.seq < b.seq end)
-  return meta, list
+  return meta, list, away, tokens
+end
+local function now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function prune(lk, away, ttl)
+  local keep, n = {}, now()
+  for _, a in ipairs(away) do
+    if n - a.since < tonumber(ttl) then keep[#keep + 1] = a else redis.call('HDEL', lk, 'a:' .. a.id, 't:' .. a.id) end
+  end
+  return keep
 end
 local function emit(code, meta, list, ev, extra)
   local parts, insts = {}, {}
@@ -39,16 +53,25 @@ local function emit(code, meta, list, ev, extra)
     redis.call('XADD', P .. 's:' .. inst, 'NOMKSTREAM', 'MAXLEN', '~', '${STREAM_MAXLEN}', '*', 'm', msg)
   end
 end
-local function remove(lk, code, meta, list, id, reason, emptyTtl)
-  local rest = {}
-  for _, o in ipairs(list) do if o.id ~= id then rest[#rest + 1] = o end end
+-- mode: 'seat' keeps an away seat (resumable with the token), 'drop' forgets the token, 'replace'
+-- (a rejoin took the membership over) keeps the token for the new socket and tells its old instance.
+local function remove(lk, code, meta, list, id, reason, emptyTtl, mode, extra)
+  local rest, gone = {}, nil
+  for _, o in ipairs(list) do if o.id ~= id then rest[#rest + 1] = o else gone = o end end
   redis.call('HDEL', lk, 'm:' .. id)
+  if mode == 'seat' then
+    redis.call('HSET', lk, 'a:' .. id, cjson.encode({ id = id, name = gone.name, key = gone.key, since = now() }))
+  elseif mode == 'drop' then
+    redis.call('HDEL', lk, 't:' .. id)
+  end
   if meta.hostId == id then
     if rest[1] then meta.hostId = rest[1].id else meta.hostId = cjson.null end
   end
   redis.call('HSET', lk, 'meta', cjson.encode(meta))
   if #rest == 0 then redis.call('PEXPIRE', lk, emptyTtl) end
-  emit(code, meta, rest, '"e":"left","id":' .. cjson.encode(id) .. ',"reason":' .. cjson.encode(reason))
+  local ev = '"e":"left","id":' .. cjson.encode(id) .. ',"reason":' .. cjson.encode(reason)
+  if mode == 'replace' then ev = ev .. ',"replaced":true' end
+  emit(code, meta, rest, ev, extra)
   return rest
 end
 local function find(list, id)
@@ -57,51 +80,87 @@ local function find(list, id)
 end
 `;
 
-/** KEYS lobby, code; ARGV code, inst, id, name, nameKey, peerId, settingsJson, lobbyTtl, codeTtl. */
+/** KEYS lobby, code; ARGV code, inst, id, name, nameKey, peerId, settingsJson, lobbyTtl, codeTtl, tokenHash. */
 const CREATE = `${COMMON}
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[9]) then return 'taken' end
 local m = { id = ARGV[3], name = ARGV[4], key = ARGV[5], ready = false, peerId = ARGV[6], inst = ARGV[2], seq = 0 }
 local meta = { hostId = ARGV[3], started = false, seq = 1, settings = cjson.decode(ARGV[7]) }
-redis.call('HSET', KEYS[1], 'meta', cjson.encode(meta), 'm:' .. ARGV[3], cjson.encode(m))
+redis.call('HSET', KEYS[1], 'meta', cjson.encode(meta), 'm:' .. ARGV[3], cjson.encode(m), 't:' .. ARGV[3], ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
-emit(ARGV[1], meta, { m }, '"e":"joined","id":' .. cjson.encode(ARGV[3]))
+emit(ARGV[1], meta, { m }, '"e":"joined","id":' .. cjson.encode(ARGV[3]) .. ',"k":' .. cjson.encode(ARGV[3]))
 return 'ok'
 `;
 
-/** KEYS lobby, code; ARGV code, inst, id, name, nameKey, peerId, nameOk, lobbyTtl, codeTtl. */
+/**
+ * KEYS lobby, code; ARGV code, inst, ticket (the new member's id), name, nameKey, peerId, nameOk,
+ * lobbyTtl, codeTtl, tokenHash, rejoinHash ('' for a fresh join), replace ('1'/'0'), emptyTtl.
+ * A rejoin resumes the member (or away seat) whose token hashes to rejoinHash: same id and name,
+ * neither a started nor a full lobby refuses it; a member still listed is replaced (its instance
+ * closes its old socket) unless replace is '0'. Away seats count against capacity, and their names.
+ */
 const JOIN = `${COMMON}
-local meta, list = load(KEYS[1])
+local meta, list, away, tokens = load(KEYS[1])
 if meta == nil then
   if redis.call('EXISTS', KEYS[2]) == 1 then return 'expired-lobby' end
   return 'unknown-lobby'
 end
-if meta.started then return 'in-progress' end
-if #list >= meta.settings.capacity then return 'lobby-full' end
-if ARGV[7] ~= '1' then return 'bad-name' end
-for _, o in ipairs(list) do
-  if o.key == ARGV[5] then return 'name-taken' end
-  if o.id == ARGV[3] then return 'retry' end
+away = prune(KEYS[1], away, ARGV[13])
+local id, name, key, rejoined = ARGV[3], ARGV[4], ARGV[5], false
+if ARGV[11] ~= '' then
+  local found = nil
+  for mid, h in pairs(tokens) do if h == ARGV[11] then found = mid end end
+  if found == nil then return 'bad-rejoin' end
+  local slot = find(list, found)
+  if slot ~= nil then
+    if ARGV[12] ~= '1' then return 'bad-rejoin' end
+    list = remove(KEYS[1], ARGV[1], meta, list, found, 'disconnected', ARGV[13], 'replace', slot.inst)
+  else
+    for _, a in ipairs(away) do if a.id == found then slot = a end end
+    if slot == nil then return 'bad-rejoin' end
+    redis.call('HDEL', KEYS[1], 'a:' .. found)
+  end
+  id, name, key, rejoined = found, slot.name, slot.key, true
+else
+  if meta.started then return 'in-progress' end
+  if #list + #away >= meta.settings.capacity then return 'lobby-full' end
+  if ARGV[7] ~= '1' then return 'bad-name' end
+  for _, o in ipairs(list) do
+    if o.key == key then return 'name-taken' end
+    if o.id == id then return 'retry' end
+  end
+  for _, o in ipairs(away) do
+    if o.key == key then return 'name-taken' end
+    if o.id == id then return 'retry' end
+  end
+  redis.call('HSET', KEYS[1], 't:' .. id, ARGV[10])
 end
-local m = { id = ARGV[3], name = ARGV[4], key = ARGV[5], ready = false, peerId = ARGV[6], inst = ARGV[2], seq = meta.seq }
+local m = { id = id, name = name, key = key, ready = false, peerId = ARGV[6], inst = ARGV[2], seq = meta.seq }
 meta.seq = meta.seq + 1
-if meta.hostId == cjson.null then meta.hostId = ARGV[3] end
+if meta.hostId == cjson.null then meta.hostId = id end
 list[#list + 1] = m
-redis.call('HSET', KEYS[1], 'meta', cjson.encode(meta), 'm:' .. ARGV[3], cjson.encode(m))
+redis.call('HSET', KEYS[1], 'meta', cjson.encode(meta), 'm:' .. id, cjson.encode(m))
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 redis.call('PEXPIRE', KEYS[2], ARGV[9])
-emit(ARGV[1], meta, list, '"e":"joined","id":' .. cjson.encode(ARGV[3]))
+local ev = '"e":"joined","id":' .. cjson.encode(id) .. ',"k":' .. cjson.encode(ARGV[3])
+if rejoined then ev = ev .. ',"rejoined":true' end
+emit(ARGV[1], meta, list, ev)
 return 'ok'
 `;
 
-/** KEYS lobby; ARGV code, id, reason, emptyTtl. */
+/** KEYS lobby; ARGV code, id, reason, emptyTtl, keepSeat ('1': an away seat stays, resumable). */
 const LEAVE = `${COMMON}
 local meta, list = load(KEYS[1])
 if meta == nil or find(list, ARGV[2]) == nil then return 'gone' end
-remove(KEYS[1], ARGV[1], meta, list, ARGV[2], ARGV[3], ARGV[4])
+local mode = 'drop'
+if ARGV[5] == '1' then mode = 'seat' end
+remove(KEYS[1], ARGV[1], meta, list, ARGV[2], ARGV[3], ARGV[4], mode)
 return 'ok'
 `;
 
-/** KEYS lobby; ARGV code, dead instance, emptyTtl. Removes the members of an instance whose presence expired. */
+/**
+ * KEYS lobby; ARGV code, dead instance, emptyTtl. Removes the members of an instance whose presence
+ * expired; each keeps an away seat, so its player can resume it (rejoin token) through another instance.
+ */
 const REAP = `${COMMON}
 if redis.call('EXISTS', P .. 'i:' .. ARGV[2]) == 1 then return 0 end
 local meta, list = load(KEYS[1])
@@ -109,7 +168,7 @@ if meta == nil then return 0 end
 local n = 0
 for _, o in ipairs(list) do
   if o.inst == ARGV[2] then
-    list = remove(KEYS[1], ARGV[1], meta, list, o.id, 'disconnected', ARGV[3])
+    list = remove(KEYS[1], ARGV[1], meta, list, o.id, 'disconnected', ARGV[3], 'seat')
     n = n + 1
   end
 end
@@ -163,10 +222,18 @@ for _, o in ipairs(list) do
   if o.inst ~= ARGV[2] then keep[#keep + 1] = o; seen[o.id] = true end
 end
 for _, o in ipairs(cjson.decode(ARGV[6])) do
-  if not seen[o.id] then o.inst = ARGV[2]; keep[#keep + 1] = o end
+  if not seen[o.id] then
+    redis.call('HSET', KEYS[1], 't:' .. o.id, o.th)
+    redis.call('HDEL', KEYS[1], 'a:' .. o.id)
+    o.th = nil
+    o.inst = ARGV[2]
+    keep[#keep + 1] = o
+  end
 end
 table.sort(keep, function(a, b) return a.seq < b.seq end)
-redis.call('DEL', KEYS[1])
+for _, o in ipairs(list) do
+  if o.inst == ARGV[2] and not seen[o.id] then redis.call('HDEL', KEYS[1], 'm:' .. o.id) end
+end
 for _, o in ipairs(keep) do
   if o.seq >= meta.seq then meta.seq = o.seq + 1 end
   redis.call('HSET', KEYS[1], 'm:' .. o.id, cjson.encode(o))

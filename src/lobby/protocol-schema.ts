@@ -67,6 +67,10 @@ const RecordDataSchema = v.pipe(
 /** An opaque JSON value (SDP, ICE candidate): bounded by the message's length and depth limits. */
 const OpaqueSchema = v.pipe(v.unknown(), v.check((value) => value !== null && value !== undefined, 'required'));
 const NonceSchema = v.pipe(v.number(), v.safeInteger());
+/** A rejoin token (`joined.rejoinToken`, `join.rejoin`): base64url of 32 random bytes. */
+const RejoinTokenSchema = v.pipe(
+  v.string(), v.length(LOBBY_LIMITS.rejoinTokenChars), v.regex(/^[A-Za-z0-9_-]+$/, 'base64url'),
+);
 
 const rangedInt = (range: { readonly min: number; readonly max: number }) =>
   v.pipe(v.number(), v.integer(), v.minValue(range.min), v.maxValue(range.max));
@@ -134,8 +138,20 @@ export type PeerCredentials = v.InferOutput<typeof PeerCredentialsSchema>;
 /** Messages a client sends. */
 export const ClientMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('create'), name: text(256), settings: v.exactOptional(PartialSettingsSchema) }),
-  v.object({ kind: v.literal('join'), code: IdSchema, name: text(256) }),
-  v.object({ kind: v.literal('leave') }),
+  /**
+   * With `rejoin` (the `rejoinToken` of an earlier `joined` in this lobby): resume that membership,
+   * same member id and name (`name` is then ignored), even in a started or full lobby. A member still
+   * connected is replaced (its socket closed 4014) unless `replace` is false (then `bad-rejoin`).
+   */
+  v.object({
+    kind: v.literal('join'), code: IdSchema, name: text(256),
+    rejoin: v.exactOptional(RejoinTokenSchema), replace: v.exactOptional(v.boolean()),
+  }),
+  /**
+   * `keepSeat: true` (the page is going away, not the Leave button): the others get `member-left`
+   * (`left`) as for any leave, but the seat stays resumable with the rejoin token, as after a drop.
+   */
+  v.object({ kind: v.literal('leave'), keepSeat: v.exactOptional(v.boolean()) }),
   /** `data` is opaque (SDP or ICE candidate), relayed as is. */
   v.object({ kind: v.literal('signal'), to: IdSchema, data: OpaqueSchema }),
   v.object({ kind: v.literal('chat'), text: text(LOBBY_LIMITS.maxChatChars * 4) }),
@@ -171,8 +187,14 @@ export const ServerMessageSchema = v.variant('kind', [
     iceServers: IceServersSchema,
     /** Null when the server runs without a PeerJS mount. */
     peer: v.nullable(PeerCredentialsSchema),
+    /**
+     * Secret to this member: a later `join` with `rejoin: <token>` resumes this membership. The server
+     * always sends it; optional here only so that older scripted servers (tests) still parse.
+     */
+    rejoinToken: v.exactOptional(RejoinTokenSchema),
   }),
-  v.object({ kind: v.literal('member-joined'), member: MemberInfoSchema }),
+  /** `rejoined: true` when an away member resumed its membership (same id and name). */
+  v.object({ kind: v.literal('member-joined'), member: MemberInfoSchema, rejoined: v.exactOptional(v.boolean()) }),
   v.object({ kind: v.literal('member-left'), memberId: IdSchema, reason: v.picklist(['left', 'disconnected']) }),
   v.object({ kind: v.literal('member-updated'), member: MemberInfoSchema }),
   v.object({ kind: v.literal('host-changed'), hostId: IdSchema }),

@@ -35,6 +35,7 @@ export const LOBBY_LIMITS = {
   maxMembers: 4, // members listed in one message
   maxIceServers: 16, // ICE servers in a `joined` message
   maxRecordChars: 1400, // `record` data: base64 or base64url characters
+  rejoinTokenChars: 43, // `joined.rejoinToken` / `join.rejoin`: base64url of 32 random bytes
 } as const;
 
 /** Inclusive integer range of each lobby setting: the one definition (the schema is built from it). */
@@ -76,6 +77,8 @@ export const ErrorCode = {
   joinTimeout: 'join-timeout',
   slowReader: 'slow-reader',
   droppedByPeers: 'dropped-by-peers',
+  badRejoin: 'bad-rejoin',
+  replaced: 'replaced',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -107,6 +110,8 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   'join-timeout': 'no lobby joined in time',
   'slow-reader': 'messages were not read fast enough',
   'dropped-by-peers': 'every other member of your lobby lost your connection',
+  'bad-rejoin': 'this rejoin token holds no place in this lobby (wrong, expired or for another lobby)',
+  'replaced': 'your membership was resumed on another connection',
 };
 
 /** WebSocket close codes the server uses (the close reason is the matching error code, if any). */
@@ -122,6 +127,7 @@ export const CloseCode = {
   joinTimeout: 4010, // lobby socket that did not create or join a lobby in time
   droppedByPeers: 4012, // every other member reported this one silent in their match (`report`)
   serverFull: 4013, // connection limit reached
+  replaced: 4014, // a `join` with this member's rejoin token took its membership over on another socket
   tooManyConnections: 4029, // per-address connection limit reached
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -27,7 +27,7 @@ const MAX_FRAME = LIMITS.maxFrame;
 const MAX_FRAME_DELTA_ZZ = 2 * MAX_FRAME + 1;
 
 // Every encode writes here first, then copies out exactly the bytes used (one allocation).
-const scratch = new Uint8Array(LIMITS.maxDatagramBytes);
+const scratch = new Uint8Array(LIMITS.maxTransferDatagramBytes);
 // Decoding is synchronous and never re-entered, so one cursor serves every call.
 const reader = new ByteReader();
 // Inputs of the message being decoded (copied out when it is complete).
@@ -141,6 +141,13 @@ function writeBody(message: Message, out: Uint8Array, pos: number): number {
       p = writeVarint(out, p, message.state.length);
       out.set(message.state, p);
       return p + message.state.length;
+    case 'rejoin-request':
+      return p;
+    case 'rejoin-transfer':
+      check(message.payload.length >= 1 && message.payload.length <= LIMITS.maxTransferBytes, 'payload length');
+      p = writeVarint(out, p, message.payload.length);
+      out.set(message.payload, p);
+      return p + message.payload.length;
     default:
       return assertNever(message);
   }
@@ -157,6 +164,8 @@ const KIND_BYTE: Readonly<Record<Message['kind'], MessageKind>> = {
   'disconnect-notice': MessageKind.disconnectNotice,
   'state-request': MessageKind.stateRequest,
   'state-reply': MessageKind.stateReply,
+  'rejoin-request': MessageKind.rejoinRequest,
+  'rejoin-transfer': MessageKind.rejoinTransfer,
 };
 
 /** Encodes into the shared scratch buffer; returns the byte length. */
@@ -315,13 +324,22 @@ function readBody(kind: MessageKind): Message | null {
       const state = reader.copy(length);
       return state === null ? null : { kind: 'state-reply', frame, state };
     }
+    case MessageKind.rejoinRequest:
+      return { kind: 'rejoin-request' };
+    case MessageKind.rejoinTransfer: {
+      const length = reader.varint(LIMITS.maxTransferBytes);
+      if (reader.error !== null) return null;
+      if (length === 0) return failNull('out-of-range');
+      const payload = reader.copy(length);
+      return payload === null ? null : { kind: 'rejoin-transfer', payload };
+    }
     default:
       return assertNever(kind);
   }
 }
 
 function isMessageKind(byte: number): byte is MessageKind {
-  return byte >= MessageKind.syncRequest && byte <= MessageKind.stateReply;
+  return byte >= MessageKind.syncRequest && byte <= MessageKind.rejoinTransfer;
 }
 
 /**
@@ -332,7 +350,9 @@ function isMessageKind(byte: number): byte is MessageKind {
  * The session id is returned, not checked: dropping other sessions is the endpoint's job.
  */
 export function decodePacket(bytes: Uint8Array): DecodeResult {
-  if (bytes.length > LIMITS.maxDatagramBytes) return { ok: false, error: 'too-long' };
+  // Only a rejoin transfer (once per return of a player) may be larger than a datagram's usual bound.
+  const limit = bytes[2] === MessageKind.rejoinTransfer ? LIMITS.maxTransferDatagramBytes : LIMITS.maxDatagramBytes;
+  if (bytes.length > limit) return { ok: false, error: 'too-long' };
   if (bytes.length < HEADER_BYTES) return { ok: false, error: 'too-short' };
   reader.reset(bytes, 0);
   if (reader.u8() !== MAGIC) return { ok: false, error: 'bad-magic' };

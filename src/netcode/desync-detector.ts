@@ -30,6 +30,11 @@ export class DesyncDetector<S> {
     if (!Number.isInteger(interval) || interval < 1) throw new RangeError('checksum interval must be a positive integer');
   }
 
+  /** A session resumed at `frame` (a rejoin): only tracked frames from `frame` on are ever saved. */
+  startAt(frame: Frame): void {
+    this.lastFinalFrame = Math.max(0, Math.ceil(frame / this.interval) - 1) * this.interval;
+  }
+
   /** Is `frame` one whose checksum is exchanged? */
   tracks(frame: Frame): boolean {
     return frame > 0 && frame % this.interval === 0;

@@ -18,3 +18,6 @@ export * from './sessions/departures.ts';
 export * from './sessions/silence-watch.ts';
 export * from './time-sync.ts';
 export * from './types.ts';
+export * from './rejoin-transfer.ts';
+export * from './sessions/rejoin-client.ts';
+export { HOLD_FRAMES } from './sessions/rejoins.ts';

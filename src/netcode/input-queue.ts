@@ -24,8 +24,17 @@ export class InputQueue {
   /** Inputs after this frame are neutral (the player left); NULL_FRAME while connected. */
   private disconnectedAfter: Frame = NULL_FRAME;
   private disconnected = false;
+  /** Frames before this one are not held (a session resumed from a transferred state, see `startAt`). */
+  private floor: Frame = 0;
 
-  constructor(capacity = 256) {
+  /**
+   * @param departedInput the input of a departed player (after its last frame), and of a returning one
+   *   until its input counts again (see `reopenAt`)
+   */
+  constructor(
+    capacity = 256,
+    readonly departedInput = 0,
+  ) {
     this.capacity = capacity;
     this.values = new Int16Array(capacity);
     this.used = new Int16Array(capacity);
@@ -39,6 +48,11 @@ export class InputQueue {
   /** Last frame of real input received (for status gossip), even after a disconnect. */
   get lastReceivedFrame(): Frame {
     return this.disconnected ? this.disconnectedAfter : this.lastConfirmed;
+  }
+
+  /** First frame whose input this queue may hold (0, or where a resumed session starts). */
+  get firstFrame(): Frame {
+    return this.floor;
   }
 
   /** First frame simulated with a wrong value since the last `resetIncorrect` (NULL_FRAME: none). */
@@ -67,7 +81,7 @@ export class InputQueue {
    * that arrived after the drop). Returns false when the frame cannot be set (not held, or a gap).
    */
   setAuthoritative(frame: Frame, input: number): boolean {
-    if (frame < 0 || frame <= this.lastConfirmed - this.capacity || frame <= this.maxUsed - this.capacity) return false;
+    if (frame < this.floor || frame <= this.lastConfirmed - this.capacity || frame <= this.maxUsed - this.capacity) return false;
     if (this.disconnected) {
       if (frame > this.disconnectedAfter + 1) return false;
       if (frame === this.disconnectedAfter + 1) this.disconnectedAfter = frame;
@@ -85,7 +99,7 @@ export class InputQueue {
   inputFor(frame: Frame): { readonly input: number; readonly predicted: boolean } {
     let input: number;
     let predicted = false;
-    if (this.disconnected && frame > this.disconnectedAfter) input = 0;
+    if (this.disconnected && frame > this.disconnectedAfter) input = this.departedInput;
     else if (frame <= this.lastConfirmed) input = this.values[this.slot(frame)] ?? 0;
     else {
       predicted = true;
@@ -98,8 +112,8 @@ export class InputQueue {
 
   /** The confirmed input of `frame`, or undefined when not confirmed (or too old to be held). */
   confirmedInput(frame: Frame): number | undefined {
-    if (this.disconnected && frame > this.disconnectedAfter) return 0;
-    if (frame > this.lastConfirmed || frame < 0 || frame <= this.lastConfirmed - this.capacity) return undefined;
+    if (this.disconnected && frame > this.disconnectedAfter) return this.departedInput;
+    if (frame > this.lastConfirmed || frame < this.floor || frame <= this.lastConfirmed - this.capacity) return undefined;
     return this.values[this.slot(frame)];
   }
 
@@ -113,11 +127,35 @@ export class InputQueue {
     this.disconnected = true;
     this.disconnectedAfter = from;
     for (let f = from + 1; f <= this.maxUsed; f++) {
-      if (f > this.maxUsed - this.capacity && this.used[this.slot(f)] !== 0) {
+      if (f > this.maxUsed - this.capacity && this.used[this.slot(f)] !== this.departedInput) {
         this.flag(f);
         break;
       }
     }
+  }
+
+  /**
+   * A departed player returns: its input stays `departedInput` up to `frame - 1` (confirmed, as every
+   * remaining peer agreed) and is its own again from `frame` on (predicted until it arrives). Frames
+   * already simulated from `frame` on used `departedInput`, which is also the prediction now: nothing
+   * to roll back until its real inputs come.
+   */
+  reopenAt(frame: Frame): void {
+    if (!this.disconnected || frame <= this.disconnectedAfter) return;
+    for (let f = Math.max(this.disconnectedAfter + 1, frame - this.capacity + 1); f < frame; f++) this.values[this.slot(f)] = this.departedInput;
+    this.lastConfirmed = frame - 1;
+    this.disconnected = false;
+    this.disconnectedAfter = NULL_FRAME;
+  }
+
+  /**
+   * A queue of a session resumed at `frame` from a transferred state: inputs before it are not held
+   * (and never asked for); the next confirmed input expected is `frame`'s.
+   */
+  startAt(frame: Frame): void {
+    this.floor = frame;
+    this.lastConfirmed = frame - 1;
+    this.maxUsed = frame - 1;
   }
 
   /** Clears the rollback marker (after the session rolled back past it). */

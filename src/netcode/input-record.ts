@@ -106,3 +106,56 @@ export function decodeRecord(bytes: Uint8Array): RecordDecodeResult {
   if (reader.remaining() !== 0) return { ok: false, error: 'trailing-bytes' };
   return { ok: true, record: final ? { sessionId, player, startFrame, inputs, final } : { sessionId, player, startFrame, inputs } };
 }
+
+/**
+ * A rejoin hold, the other kind of notarised record: the sender will not take `target`'s (departed)
+ * input as final past `frame - 1` until the peers agree when its input counts again (sessions/rejoins.ts).
+ * Layout: magic 0xBA, version, session id (u32), sender byte, target byte, epoch byte, frame (varint).
+ */
+export const HOLD_MAGIC = 0xba;
+
+/** A decoded hold. */
+export interface RejoinHold {
+  readonly sessionId: number;
+  readonly player: number;
+  readonly target: number;
+  /** Which return of `target` this hold is for (0 the first). */
+  readonly epoch: number;
+  readonly frame: Frame;
+}
+
+/** @throws RangeError on an invalid hold (a caller bug) */
+export function encodeHold(h: RejoinHold): Uint8Array {
+  const ok =
+    Number.isInteger(h.sessionId) && h.sessionId >= 0 && h.sessionId <= 0xffff_ffff &&
+    [h.player, h.target].every((p) => Number.isInteger(p) && p >= 0 && p < LIMITS.maxPlayers) && h.player !== h.target &&
+    Number.isInteger(h.epoch) && h.epoch >= 0 && h.epoch <= 255 && Number.isInteger(h.frame) && h.frame >= 0 && h.frame <= LIMITS.maxFrame;
+  if (!ok) throw new RangeError('encodeHold: invalid hold');
+  const out = new Uint8Array(16);
+  out[0] = HOLD_MAGIC;
+  out[1] = RECORD_VERSION;
+  let p = writeU32(out, 2, h.sessionId);
+  out[p++] = h.player;
+  out[p++] = h.target;
+  out[p++] = h.epoch;
+  p = writeVarint(out, p, h.frame);
+  return out.slice(0, p);
+}
+
+/** Decodes a hold; never throws. */
+export function decodeHold(bytes: Uint8Array): { readonly ok: true; readonly hold: RejoinHold } | { readonly ok: false; readonly error: DecodeError } {
+  if (bytes.length > 16) return { ok: false, error: 'too-long' };
+  if (bytes.length < 10) return { ok: false, error: 'too-short' };
+  reader.reset(bytes, 0);
+  if (reader.u8() !== HOLD_MAGIC) return { ok: false, error: 'bad-magic' };
+  if (reader.u8() !== RECORD_VERSION) return { ok: false, error: 'bad-version' };
+  const sessionId = reader.u32();
+  const player = reader.u8();
+  const target = reader.u8();
+  const epoch = reader.u8();
+  const frame = reader.varint(LIMITS.maxFrame);
+  if (reader.error !== null) return { ok: false, error: reader.error };
+  if (player >= LIMITS.maxPlayers || target >= LIMITS.maxPlayers || player === target) return { ok: false, error: 'out-of-range' };
+  if (reader.remaining() !== 0) return { ok: false, error: 'trailing-bytes' };
+  return { ok: true, hold: { sessionId, player, target, epoch, frame } };
+}

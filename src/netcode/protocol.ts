@@ -22,8 +22,12 @@ export const LIMITS = {
   maxChecksums: 8,
   /** Bytes of a serialized state in a state reply. */
   maxStateBytes: 1024,
-  /** Largest datagram the decoder accepts. */
+  /** Largest datagram the decoder accepts (a rejoin transfer excepted). */
   maxDatagramBytes: 1200,
+  /** Bytes of a rejoin transfer's payload (state and inputs, see rejoin-transfer.ts). */
+  maxTransferBytes: 4000,
+  /** Largest rejoin-transfer datagram (the only kind allowed past `maxDatagramBytes`). */
+  maxTransferDatagramBytes: 4096,
 } as const;
 
 /** Message kinds, as sent on the wire (one byte). */
@@ -38,6 +42,8 @@ export const MessageKind = {
   disconnectNotice: 8,
   stateRequest: 9,
   stateReply: 10,
+  rejoinRequest: 11,
+  rejoinTransfer: 12,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
@@ -125,6 +131,16 @@ export interface StateReply {
   readonly state: Uint8Array;
 }
 
+/** A player coming back asks a peer for the match (its state and inputs): see sessions/rejoins.ts. */
+export interface RejoinRequest {
+  readonly kind: 'rejoin-request';
+}
+/** The answer: an opaque payload the netcode encodes and decodes itself (rejoin-transfer.ts). */
+export interface RejoinTransfer {
+  readonly kind: 'rejoin-transfer';
+  readonly payload: Uint8Array;
+}
+
 /** Every message body. */
 export type Message =
   | SyncRequest
@@ -136,7 +152,9 @@ export type Message =
   | KeepAlive
   | DisconnectNotice
   | StateRequest
-  | StateReply;
+  | StateReply
+  | RejoinRequest
+  | RejoinTransfer;
 
 /** A message with its header fields. */
 export interface Packet {
@@ -190,6 +208,10 @@ export const REJECT_REASONS = [
   'record-invalid',
   /** A record that does not continue the player's record stream (a gap), or lies far ahead. */
   'record-gap',
+  /** A rejoin request or transfer out of turn (no rejoin under way, another attempt, too often). */
+  'rejoin-unexpected',
+  /** A rejoin transfer that does not decode, or whose state fails its checksum. */
+  'rejoin-invalid',
 ] as const;
 /** One of `REJECT_REASONS`. */
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -32,12 +32,22 @@ export class SyncLayer<S> {
     inputDelay: number,
     ringSize: number,
     private readonly onSave: (frame: Frame) => void,
+    departedInput = 0,
+    resumeFrame?: Frame,
   ) {
-    this.queues = Array.from({ length: players }, () => new InputQueue(256));
+    this.queues = Array.from({ length: players }, () => new InputQueue(256, departedInput));
     this.ring = new StateRing<S>(ringSize);
     this.delay = inputDelay;
     const local = this.queue(localPlayer);
-    for (let f = 0; f < inputDelay; f++) local.addConfirmed(f, 0);
+    if (resumeFrame === undefined) {
+      for (let f = 0; f < inputDelay; f++) local.addConfirmed(f, 0);
+      return;
+    }
+    // Resumed from a transferred state (a rejoin): the session fills the queues; a gap before the local
+    // player's first input after its return is the departed input too (it was away).
+    this.frameNow = resumeFrame;
+    for (const q of this.queues) q.startAt(resumeFrame);
+    this.lastLocalInput = departedInput;
   }
 
   /** The frame the next `advance` simulates. */

@@ -87,7 +87,12 @@ export type SessionEvent =
    * Finality (which frames' checksums are compared) has been held back by `player` for longer than the
    * bound (its notarised records, or its gossip, lag): raised once per player; `frame` is the final frame.
    */
-  | { readonly kind: 'finality-withheld'; readonly player: number; readonly peer: PeerId; readonly frame: Frame };
+  | { readonly kind: 'finality-withheld'; readonly player: number; readonly peer: PeerId; readonly frame: Frame }
+  /**
+   * A departed player is back: every remaining peer agreed that its input counts again from `frame`
+   * (sessions/rejoins.ts). Raised by the remaining peers; the returning one resumes at that frame.
+   */
+  | { readonly kind: 'rejoined'; readonly peer: PeerId; readonly player: number; readonly frame: Frame };
 
 /** One differing field between two states (see the game's diff helper). */
 export interface FieldDiff {

@@ -9,7 +9,7 @@
  * states must be identical, and the confirmed inputs are rebuilt into a replay that must verify.
  */
 import { checksum, diffStates, initialState, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
-import { MessageKind, P2PSession, Simulation, FrameClock, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
+import { MessageKind, P2PSession, RejoinClient, Simulation, FrameClock, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
 import { SimNetwork } from '../transport/sim-network.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import { RandomBot } from './bot.ts';
@@ -48,6 +48,13 @@ export interface SimMatchOptions {
   readonly recordFilter?: (player: number, records: Uint8Array[], nowMs: number) => Uint8Array[];
   /** A hostile player: not required to finish, and not compared with the others. */
   readonly hostilePlayer?: number;
+  /**
+   * One peer drops (its page closes: silent, and the server says it left) at `atFrame` and opens the
+   * link again `awayMs` later: it rejoins by state transfer (needs `notary`). `times` repeats it.
+   */
+  readonly rejoin?: { readonly player: number; readonly atFrame: number; readonly awayMs: number; readonly times?: number };
+  /** The departed input (see `P2PSessionOptions.departedInput`). */
+  readonly departedInput?: number;
 }
 
 /** One peer's outcome. */
@@ -76,6 +83,10 @@ export interface SimMatchResult {
   /** Sizes of every input datagram sent (bytes). */
   readonly inputPacketBytes: readonly number[];
   readonly virtualMs: number;
+  /** Per rejoin: virtual ms from the link reopened to playing again (the session resumed), and transfer bytes. */
+  readonly rejoins: readonly { readonly ms: number; readonly transferBytes: number; readonly frame: number }[];
+  /** Drops of the `rejoin` scenario that happened (a later one may fall after the match's end). */
+  readonly rejoinDrops: number;
   readonly failure?: string;
 }
 
@@ -106,13 +117,24 @@ class MeteredSocket implements PeerSocket {
 
 interface Peer {
   readonly player: number;
-  readonly session: P2PSession<GameState>;
-  readonly sim: Simulation<GameState>;
+  session: P2PSession<GameState>;
+  sim: Simulation<GameState>;
   readonly clock: FrameClock;
   readonly bot: RandomBot;
   readonly events: SessionEvent[];
   readonly confirmed: number[][];
+  readonly socket: PeerSocket;
   gone: boolean;
+  /** Resumed from a transfer at this frame (its replay from frame 0 is not whole). */
+  resumedAt?: number;
+}
+
+/** A peer coming back: fetching the match, with the records relayed to it meanwhile. */
+interface Returning {
+  readonly peer: Peer;
+  readonly client: RejoinClient<GameState>;
+  readonly sinceMs: number;
+  readonly records: { from: number; bytes: Uint8Array }[];
 }
 
 /** Runs one match to completion (or to the time limit). */
@@ -129,24 +151,33 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   if (o.suspend) net.suspend(ids[o.suspend.player] as string, o.suspend.atMs, o.suspend.atMs + o.suspend.durationMs);
   const inputPacketBytes: number[] = [];
   const sessionId = (o.seed * 2654435761) >>> 0;
+  const sessionOptions = (player: number, socket: PeerSocket, startMs: number) => ({
+    players: o.players,
+    localPlayer: player,
+    remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])),
+    socket,
+    sessionId,
+    startMs,
+    forensics,
+    ...(o.inputDelay !== undefined ? { inputDelay: o.inputDelay } : {}),
+    ...(o.maxPrediction !== undefined ? { maxPrediction: o.maxPrediction } : {}),
+    ...(o.checksumInterval !== undefined ? { checksumInterval: o.checksumInterval } : {}),
+    ...(o.notary !== undefined ? { notary: true } : {}),
+    ...(o.departedInput !== undefined ? { departedInput: o.departedInput } : {}),
+  });
   const peers: Peer[] = ids.map((id, player) => {
-    const session = new P2PSession<GameState>({
-      players: o.players,
-      localPlayer: player,
-      remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])),
-      socket: new MeteredSocket(o.wrapSocket?.(player, net.createSocket(id)) ?? net.createSocket(id), inputPacketBytes),
-      sessionId,
-      startMs: 0,
-      forensics,
-      ...(o.inputDelay !== undefined ? { inputDelay: o.inputDelay } : {}),
-      ...(o.maxPrediction !== undefined ? { maxPrediction: o.maxPrediction } : {}),
-      ...(o.checksumInterval !== undefined ? { checksumInterval: o.checksumInterval } : {}),
-      ...(o.notary !== undefined ? { notary: true } : {}),
-    });
+    const inner = net.createSocket(id);
+    const socket = new MeteredSocket(o.wrapSocket?.(player, inner) ?? inner, inputPacketBytes);
+    const session = new P2PSession<GameState>(sessionOptions(player, socket, 0));
     const clock = new FrameClock(tickMs);
     clock.start(0);
-    return { player, session, sim: new Simulation(o.gameFor?.(player) ?? GAME, initialState(config)), clock, bot: new RandomBot(o.seed * 31 + player), events: [], confirmed: [], gone: false };
+    return { player, session, sim: new Simulation(o.gameFor?.(player) ?? GAME, initialState(config)), clock, bot: new RandomBot(o.seed * 31 + player), events: [], confirmed: [], socket, gone: false };
   });
+  const rejoins: { ms: number; transferBytes: number; frame: number }[] = [];
+  let returning: Returning | undefined;
+  let rejoinsLeft = o.rejoin?.times ?? 1;
+  let backAtMs: number | undefined;
+  let rejoinDrops = 0;
 
   const stepMs = o.stepMs ?? 2;
   const limit = o.timeLimitMs ?? o.frames * tickMs * 4 + 30_000;
@@ -154,15 +185,63 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   let settled = false;
   // Records (and, `bytes` undefined, the server's word that a member left) in the notary's order.
   const inFlight: { at: number; from: number; bytes: Uint8Array | undefined }[] = [];
+  const rejoinCalls: { at: number; player: number }[] = [];
   while (now <= limit) {
     now += stepMs;
     net.advanceTo(now);
     while (inFlight.length > 0 && (inFlight[0]?.at ?? Infinity) <= now) {
       const r = inFlight.shift();
       for (const peer of peers) {
-        if (r === undefined || peer.player === r.from || peer.gone) continue;
+        if (r === undefined || peer.player === r.from) continue;
+        if (peer.gone) {
+          // A returning peer is a member again: it keeps what the notary relays until it has a session.
+          if (returning?.peer === peer && r.bytes !== undefined) returning.records.push({ from: r.from, bytes: r.bytes });
+          continue;
+        }
         if (r.bytes === undefined) peer.session.peerLeft(ids[r.from] as string);
         else peer.session.receiveRecord(r.from, r.bytes);
+      }
+    }
+    // The rejoin scenario: the page closes, later its link is opened again.
+    const rj = o.rejoin;
+    if (rj !== undefined && o.notary !== undefined && rejoinsLeft > 0 && returning === undefined) {
+      const peer = peers[rj.player] as Peer;
+      if (!peer.gone && backAtMs === undefined && peer.session.currentFrame >= rj.atFrame + (peer.resumedAt ?? 0)) {
+        peer.gone = true;
+        rejoinDrops++;
+        backAtMs = now + rj.awayMs;
+        inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes: undefined });
+      } else if (backAtMs !== undefined && now >= backAtMs) {
+        backAtMs = undefined;
+        rejoinsLeft--;
+        peer.socket.receiveAll(); // what reached the closed page is gone with it
+        const others = peers.filter((p) => p !== peer && !p.gone);
+        const client = new RejoinClient<GameState>({
+          players: o.players, localPlayer: peer.player, sessionId, socket: peer.socket, peers: others.map((p) => ids[p.player] as string),
+          decodeState: (b) => forensics.decode(b), checksum,
+        });
+        returning = { peer, client, sinceMs: now, records: [] };
+        // The server re-admits it; each peer's link to it opens (after the notary's latency here).
+        const at = now + o.notary.latencyMs;
+        rejoinCalls.push({ at, player: peer.player });
+      }
+    }
+    while (rejoinCalls.length > 0 && (rejoinCalls[0]?.at ?? Infinity) <= now) {
+      const c = rejoinCalls.shift();
+      for (const p of peers) if (c !== undefined && !p.gone && p.player !== c.player) p.session.rejoin(ids[c.player] as string);
+    }
+    if (returning !== undefined) {
+      const start = returning.client.poll(now);
+      if (start !== undefined) {
+        const peer = returning.peer;
+        peer.session = new P2PSession<GameState>({ ...sessionOptions(peer.player, peer.socket, now), resume: start.resume });
+        peer.sim = new Simulation(o.gameFor?.(peer.player) ?? GAME, start.state);
+        peer.clock.start(now);
+        peer.resumedAt = start.resume.frame;
+        peer.gone = false;
+        for (const r of returning.records) peer.session.receiveRecord(r.from, r.bytes);
+        rejoins.push({ ms: now - returning.sinceMs, transferBytes: start.bytes, frame: start.resume.resumeFrame });
+        returning = undefined;
       }
     }
     for (const peer of peers) {
@@ -184,12 +263,12 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       }
     }
     const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
-    if (live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
+    if (returning === undefined && backAtMs === undefined && live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
       settled = true;
       break;
     }
   }
-  return summarize(o, config, peers, settled, inputPacketBytes, now);
+  return { ...summarize(o, config, peers, settled, inputPacketBytes, now, rejoins), rejoinDrops };
 }
 
 function runPeer(peer: Peer, now: number, target: number): void {
@@ -214,7 +293,7 @@ function runPeer(peer: Peer, now: number, target: number): void {
   }
 }
 
-function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number): SimMatchResult {
+function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number, rejoins: SimMatchResult['rejoins']): Omit<SimMatchResult, 'rejoinDrops'> {
   const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
   const results: SimPeerResult[] = live.map((p) => ({
     player: p.player,
@@ -227,7 +306,9 @@ function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settl
   const first = results[0];
   const inSync = settled && first !== undefined && results.every((r) => r.checksum === first.checksum && r.frame === first.frame);
   const desyncEvents = live.reduce((n, p) => n + p.events.filter((e) => e.kind === 'desync').length, 0);
-  const replaysVerify = results.every((r) => r.replay.frames === o.frames && verifyReplay(r.replay).ok && r.replay.finalChecksum === r.checksum);
+  // A peer resumed from a transfer holds its confirmed inputs from that frame only: no whole replay.
+  const whole = results.filter((r) => live.find((p) => p.player === r.player)?.resumedAt === undefined);
+  const replaysVerify = whole.every((r) => r.replay.frames === o.frames && verifyReplay(r.replay).ok && r.replay.finalChecksum === r.checksum);
   let failure: string | undefined;
   if (!settled) failure = `not settled after ${now} ms: frames ${live.map((p) => `${p.session.currentFrame}/${p.session.confirmedFrame}`).join(', ')}`;
   else if (!inSync) failure = `final states differ: ${results.map((r) => r.checksum.toString(16)).join(', ')}`;
@@ -241,6 +322,7 @@ function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settl
     replaysVerify,
     inputPacketBytes,
     virtualMs: now,
+    rejoins,
     ...(failure !== undefined ? { failure } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { browserTransport, signalingUrl, transportFromSearch } from './links.ts'
 import { mountLobbyPage } from './lobby-page.ts';
 import { mountMatchesPage } from './matches-page.ts';
 import { OnlineHub, type OnlineEnv } from './online.ts';
+import type { RejoinStore } from '../lobby/signaling-client.ts';
 import type { Page } from './page.ts';
 import { mountPractice } from './practice.ts';
 import { mountReplayViewer } from './replay-viewer.ts';
@@ -52,6 +53,24 @@ function onlineEnv(navigate: (href: string) => void): OnlineEnv {
     origin: location.origin,
     search: location.search,
     navigate,
+    rejoinStore: localRejoinStore(),
+  };
+}
+
+/** Rejoin tokens in `localStorage`, one key per lobby code (storage may be unavailable: then none). */
+function localRejoinStore(): RejoinStore {
+  const key = (code: string): string => `rollback-pong.rejoin.${code}`;
+  const attempt = <T>(f: () => T, fallback: T): T => {
+    try {
+      return f();
+    } catch {
+      return fallback;
+    }
+  };
+  return {
+    load: (code) => attempt(() => localStorage.getItem(key(code)), null),
+    save: (code, token) => attempt(() => localStorage.setItem(key(code), token), undefined),
+    forget: (code) => attempt(() => localStorage.removeItem(key(code)), undefined),
   };
 }
 
@@ -101,8 +120,8 @@ function start(): void {
   window.addEventListener('hashchange', show);
   window.addEventListener('popstate', show);
   // Closing the tab or navigating away says goodbye (lobby server and peers), so the others see
-  // "X left" at once instead of waiting out the 5 s silence timeout.
-  window.addEventListener('pagehide', () => hub.leave());
+  // "X left" at once instead of waiting out the 5 s silence timeout; the seat stays resumable.
+  window.addEventListener('pagehide', () => hub.pageHidden());
   show();
 }
 

@@ -31,6 +31,8 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'join-timeout': 'The connection to the lobby server was idle too long. Reload the page to try again.',
   'slow-reader': 'The connection to the lobby server was too slow. Reload the page to try again.',
   'dropped-by-peers': 'The other players lost their connection to you and the match went on without you.',
+  'bad-rejoin': 'Your place in this lobby is gone (it expired or was never yours). Join it again as a new player.',
+  'replaced': 'This lobby was opened in another tab or window, which took your place.',
 };
 
 /** The message for a server error code. */

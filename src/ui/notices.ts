@@ -21,6 +21,7 @@ export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string |
     case 'local-disconnected': return 'You were disconnected from the match';
     case 'cheating': return cheatingNotice(nameOf(event.peer), event.reason);
     case 'finality-withheld': return `${nameOf(event.peer)} is holding the match's confirmation back`;
+    case 'rejoined': return `${nameOf(event.peer)} rejoined the match`;
     default: return assertNever(event);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { ErrorCode, LobbySettings } from '../lobby/protocol.ts';
 import { Room, type LinkContext, type MeshLink, type RoomOptions } from '../lobby/room.ts';
-import { createSignalingClient, type SignalingClient } from '../lobby/signaling-client.ts';
+import { createSignalingClient, type RejoinStore, type SignalingClient } from '../lobby/signaling-client.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import type { TransportKind } from './links.ts';
 import { joinFailureMessage, unreachableMessage } from './messages.ts';
@@ -37,6 +37,8 @@ export interface OnlineEnv {
   readonly search: string;
   /** Moves to another in-app address (history push + route). */
   readonly navigate: (href: string) => void;
+  /** Where rejoin tokens survive the page (`localStorage`); without it a reopened link joins anew. */
+  readonly rejoinStore?: RejoinStore;
 }
 
 /** Entering a lobby: the room, or a message for the player. */
@@ -63,6 +65,15 @@ export class OnlineHub {
     return this.current?.room.code === code ? this.current.room : undefined;
   }
 
+  /**
+   * The page is going away (`pagehide`): the others see us leave at once, but the seat stays ours
+   * (`keepSeat`), so opening the link again in this browser resumes it with the stored token.
+   */
+  pageHidden(): void {
+    this.current?.signaling.send({ kind: 'leave', keepSeat: true });
+    this.leave();
+  }
+
   /** Leaves the current lobby (if any) and closes its lobby server connection. */
   leave(): void {
     if (this.current === undefined) return;
@@ -78,7 +89,9 @@ export class OnlineHub {
     } catch (error) {
       return { ok: false, error: `Could not load the WebRTC transport (${error instanceof Error ? error.message : String(error)}). Reload the page.` };
     }
-    const signaling: SignalingClient = createSignalingClient();
+    // `resume`: a lost lobby socket reconnects and resumes the membership (lobby-protocol.md).
+    const store = this.env.rejoinStore;
+    const signaling: SignalingClient = createSignalingClient(store === undefined ? { resume: true } : { resume: true, rejoinStore: store });
     const connected = await signaling.connect(this.env.signalingUrl);
     if (!connected.ok) return { ok: false, error: unreachableMessage(connected.error) };
     const options: RoomOptions = {

@@ -171,7 +171,9 @@ describe('lobbies across instances on Redis', () => {
     await until(() => (a.stats().redis === 'up' && b.stats().redis === 'up') || null, 'redis up again', 5000);
     expect((await get(b, '/healthz')).status).toBe(200);
     // The restarted Redis lost everything; the instances wrote their members back.
-    await untilAsync(async () => (await redis.client.hlen(`rp:l:${host.joined.code}`)) === 3, 'lobby restored');
+    const members = async (): Promise<string[]> => (await redis.client.hkeys(`rp:l:${host.joined.code}`)).filter((k) => k.startsWith('m:')).sort();
+    await untilAsync(async () => (await members()).length === 2, 'lobby restored');
+    expect(await members()).toEqual([`m:${host.joined.memberId}`, `m:${bob.joined.memberId}`].sort());
     host.r.send({ kind: 'chat', text: 'after the restart' });
     expect((await bob.r.take('chat')).text).toBe('after the restart');
     bob.r.send({ kind: 'signal', to: host.joined.memberId, data: { n: 1 } });
@@ -180,5 +182,49 @@ describe('lobbies across instances on Redis', () => {
     const joiner = track(await joinLobby(a.wsUrl, fresh.joined.code, 'Joe'));
     expect(joiner.joined.members).toHaveLength(2);
     expect([...host.r.queue, ...bob.r.queue].filter((m) => m.kind === 'member-left')).toEqual([]);
+  });
+});
+
+describe('resuming a membership across instances', () => {
+  it('a member dropped on A resumes its seat through B with its rejoin token, even in a started lobby', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const host = track(await createLobby(b.wsUrl, 'Ann'));
+    const bob = track(await joinLobby(a.wsUrl, host.joined.code, 'Bob'));
+    await host.r.take('member-joined');
+    host.r.send({ kind: 'start-notice' });
+    await bob.r.take('lobby-started');
+    const token = bob.joined.rejoinToken ?? '';
+    expect(token).toHaveLength(43);
+    bob.r.ws.terminate();
+    expect(await host.r.take('member-left')).toMatchObject({ memberId: bob.joined.memberId, reason: 'disconnected' });
+    // The away seat counts: nobody else gets it, and nobody takes the name.
+    const back = track({ r: await raw(b.wsUrl) });
+    back.r.send({ kind: 'join', code: host.joined.code, name: 'ignored', rejoin: 'x'.repeat(43) });
+    expect((await back.r.take('error')).code).toBe('bad-rejoin');
+    back.r.send({ kind: 'join', code: host.joined.code, name: 'ignored', rejoin: token });
+    const joined = await back.r.take('joined');
+    expect(joined).toMatchObject({ memberId: bob.joined.memberId, started: true, rejoinToken: token });
+    expect(joined.members.map((m) => m.name)).toEqual(['Ann', 'Bob']);
+    expect(await host.r.take('member-joined')).toMatchObject({ member: { id: bob.joined.memberId, name: 'Bob' }, rejoined: true });
+    host.r.send({ kind: 'signal', to: bob.joined.memberId, data: { again: true } });
+    expect((await back.r.take('signal')).data).toEqual({ again: true });
+  });
+
+  it('a rejoin through B while the old socket on A is still open replaces it (4014), unless replace is false', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const host = track(await createLobby(b.wsUrl, 'Ann'));
+    const bob = track(await joinLobby(a.wsUrl, host.joined.code, 'Bob'));
+    await host.r.take('member-joined');
+    const token = bob.joined.rejoinToken ?? '';
+    const tab = track({ r: await raw(b.wsUrl) });
+    tab.r.send({ kind: 'join', code: host.joined.code, name: 'Bob', rejoin: token, replace: false });
+    expect((await tab.r.take('error')).code).toBe('bad-rejoin');
+    tab.r.send({ kind: 'join', code: host.joined.code, name: 'Bob', rejoin: token });
+    expect((await tab.r.take('joined')).memberId).toBe(bob.joined.memberId);
+    expect((await bob.r.closed()).code).toBe(4014);
+    expect(await host.r.take('member-left')).toMatchObject({ memberId: bob.joined.memberId, reason: 'disconnected' });
+    expect((await host.r.take('member-joined')).rejoined).toBe(true);
+    tab.r.send({ kind: 'chat', text: 'moved' });
+    expect((await host.r.take('chat')).text).toBe('moved');
   });
 });

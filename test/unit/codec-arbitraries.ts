@@ -53,6 +53,8 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ kind: fc.constant('disconnect-notice' as const), player, frame }),
   fc.record({ kind: fc.constant('state-request' as const), frame }),
   fc.record({ kind: fc.constant('state-reply' as const), frame, state: fc.uint8Array({ maxLength: LIMITS.maxStateBytes }) }),
+  fc.constant({ kind: 'rejoin-request' as const }),
+  fc.record({ kind: fc.constant('rejoin-transfer' as const), payload: fc.uint8Array({ minLength: 1, maxLength: LIMITS.maxTransferBytes }) }),
 );
 
 /** A valid packet of any kind. */

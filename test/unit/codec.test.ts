@@ -32,7 +32,7 @@ describe('round trip', () => {
     fc.assert(
       fc.property(packet, (p) => {
         const bytes = encodePacket(p);
-        expect(bytes.length).toBeLessThanOrEqual(LIMITS.maxDatagramBytes);
+        expect(bytes.length).toBeLessThanOrEqual(p.message.kind === 'rejoin-transfer' ? LIMITS.maxTransferDatagramBytes : LIMITS.maxDatagramBytes);
         expect(decodePacket(bytes)).toEqual({ ok: true, packet: p });
       }),
       { numRuns: 3000 },
@@ -42,8 +42,8 @@ describe('round trip', () => {
   it('covers every message kind with a kind byte of its own', () => {
     const kinds = new Map<string, number>();
     for (const m of fc.sample(message, { numRuns: 2000, seed: 7 })) kinds.set(m.kind, encodePacket({ sessionId: 0, message: m })[2] ?? -1);
-    expect(kinds.size).toBe(10);
-    expect(new Set(kinds.values()).size).toBe(10);
+    expect(kinds.size).toBe(12);
+    expect(new Set(kinds.values()).size).toBe(12);
   });
 
   it('encodePacketInto writes the same bytes at an offset', () => {
@@ -167,10 +167,13 @@ describe('rejections (each with its precise reason)', () => {
     ['an empty datagram', [], 'too-short'],
     ['a header cut short', steady.subarray(0, HEADER_BYTES - 1), 'too-short'],
     ['more than maxDatagramBytes', new Uint8Array(LIMITS.maxDatagramBytes + 1), 'too-long'],
+    ['a rejoin transfer of more than maxTransferDatagramBytes', Uint8Array.from({ length: LIMITS.maxTransferDatagramBytes + 1 }, (_, i) => (i === 2 ? 12 : 0)), 'too-long'],
     ['another magic', with_(steady, 0, 0x7b), 'bad-magic'],
     ['another version', with_(steady, 1, PROTOCOL_VERSION + 1), 'bad-version'],
     ['kind 0', header(0), 'unknown-kind'],
-    ['kind 11', header(11), 'unknown-kind'],
+    ['kind 13', header(13), 'unknown-kind'],
+    ['an empty rejoin transfer', [...header(12), 0], 'out-of-range'],
+    ['a rejoin transfer past its bound', [...header(12), 0xa1, 0x1f], 'out-of-range'],
     ['an input packet cut short', steady.subarray(0, steady.length - 1), 'truncated'],
     ['a varint cut short', [...header(4), 0x80], 'truncated'],
     ['a float cut short', [...header(1), 0, 0, 0, 1, 0x3f, 0xf8], 'truncated'],

@@ -50,6 +50,11 @@ export class ChecksumExchange<S> {
     this.detector = new DesyncDetector<S>(interval);
   }
 
+  /** A session resumed at `frame` from a transferred state (a rejoin). */
+  startAt(frame: Frame): void {
+    this.detector.startAt(frame);
+  }
+
   /** Is `frame` one whose checksum is exchanged? */
   tracks(frame: Frame): boolean {
     return this.detector.tracks(frame);

@@ -94,6 +94,18 @@ export class Departures {
     return this.streamClosed.has(player);
   }
 
+  /** Expelled for conflicting records (it may not return). */
+  wasExpelled(player: number): boolean {
+    return this.expelled.has(player);
+  }
+
+  /** A departed player is back (rejoins.ts): its stream is open again and a new departure will be announced. */
+  reopen(player: number): void {
+    this.streamClosed.delete(player);
+    this.announced.delete(player);
+    this.saidGoodbye.delete(player);
+  }
+
   /** This peer heard `player` say goodbye after dropping it for another reason: it `left`, if not yet announced. */
   heardGoodbye(player: number): void {
     this.saidGoodbye.add(player);
@@ -143,7 +155,7 @@ export class Departures {
    * plays no part, so a peer cannot withhold finality by lying in it); for a departed player, the
    * agreed departure frame, or at least its record coverage while the remaining peers disagree.
    */
-  finality(currentFrame: Frame, coverage: ((player: number) => Frame) | undefined): { frame: Frame; holder: number | undefined } {
+  finality(currentFrame: Frame, coverage: ((player: number) => Frame) | undefined, held?: (player: number) => Frame | undefined): { frame: Frame; holder: number | undefined } {
     // Runs every frame: plain loops, no closures or filtered copies (young-generation garbage, docs/performance.md).
     let final = currentFrame - 1;
     let holder: number | undefined;
@@ -153,8 +165,13 @@ export class Departures {
       let who = p;
       if (q.isDisconnected) {
         if (coverage !== undefined) {
-          // Its records decide; final past them once no more can come.
-          if (this.closed(p)) continue;
+          // Its records decide; final past them once no more can come — unless it is coming back and we
+          // hold it (rejoins.ts): then not past our hold until the peers agree when it counts again.
+          if (this.closed(p)) {
+            const cap = held?.(p);
+            if (cap === undefined) continue;
+            low = Math.max(low, cap);
+          }
         } else {
           // Final only where every connected peer agrees on the departure frame.
           if (this.agreed(p)) continue;

@@ -10,6 +10,7 @@ import { assertNever, type InputMessage, type Message } from '../protocol.ts';
 import type { ChecksumExchange } from './checksum-exchange.ts';
 import type { Departures } from './departures.ts';
 import type { Notary } from './notary.ts';
+import type { Rejoins } from './rejoins.ts';
 import { checkMessage, type SessionRuleView } from './packet-rules.ts';
 
 export class Inbound<S> {
@@ -20,6 +21,7 @@ export class Inbound<S> {
     private readonly checksums: ChecksumExchange<S>,
     private readonly departures: Departures,
     private readonly notary: Notary,
+    private readonly rejoins: Rejoins,
   ) {}
 
   /** One datagram from the peer of `e`. */
@@ -27,8 +29,11 @@ export class Inbound<S> {
     const r = decodePacket(bytes);
     if (!r.ok) return e.reject('decode');
     if (r.packet.sessionId !== this.sessionId) return e.reject('session');
-    if (e.state === 'disconnected') return e.reject('departed');
     const m = r.packet.message;
+    // A departed player coming back asks for the match (only while we hold it: rejoins.ts).
+    if (m.kind === 'rejoin-request') return this.rejoinRequest(e, nowMs);
+    if (m.kind === 'rejoin-transfer') return e.reject('rejoin-unexpected');
+    if (e.state === 'disconnected') return e.reject('departed');
     this.view.senderPlayer = e.player;
     const broken = checkMessage(m, this.view);
     if (broken !== undefined) {
@@ -75,9 +80,18 @@ export class Inbound<S> {
       case 'state-reply':
         if (!this.checksums.onStateReply(e, m.frame, m.state)) e.reject('unsolicited');
         break;
+      case 'rejoin-request':
+      case 'rejoin-transfer':
+        break; // handled before (see `datagram`)
       default:
         assertNever(m);
     }
+  }
+
+  private rejoinRequest(e: PeerEndpoint, nowMs: number): void {
+    if (!this.rejoins.expects(e.player)) return e.reject('rejoin-unexpected');
+    const payload = this.rejoins.transferFor(e.player, nowMs);
+    if (payload !== undefined) e.send({ kind: 'rejoin-transfer', payload }, nowMs);
   }
 
   /** A re-sent input with another value: cheating when a notarised record covers that frame. */

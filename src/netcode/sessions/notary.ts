@@ -63,6 +63,8 @@ export class Notary {
   private readonly named = new Set<string>();
   /** Our final record went out. */
   private ended = false;
+  /** Our records never reach back before this frame (a session resumed by a rejoin, see `resume`). */
+  private floor: Frame = 0;
 
   constructor(
     private readonly host: NotaryHost,
@@ -70,6 +72,26 @@ export class Notary {
   ) {
     this.up = up;
     this.covered = new Int32Array(host.players).fill(NULL_FRAME);
+  }
+
+  /**
+   * A departed player is back: its records continue from `lastFrame + 1` (the frames between its
+   * departure and its return are the departed input everyone agreed on; no record repeats them).
+   */
+  reopen(player: number, lastFrame: Frame): void {
+    this.covered[player] = lastFrame;
+    // Alone, our stream had ended (see `P2PSession.advanceFrame`); with a player back, it goes on.
+    this.ended = false;
+  }
+
+  /**
+   * A session resumed from a rejoin transfer: the others' records reach `coverage[p]` (the sender's
+   * view); ours continue from `localFrom`, the frame our input counts again.
+   */
+  resume(coverage: readonly Frame[], localFrom: Frame): void {
+    for (let p = 0; p < this.host.players; p++) if (p !== this.host.localPlayer) this.covered[p] = coverage[p] ?? NULL_FRAME;
+    this.emittedUpTo = localFrom - 1;
+    this.floor = localFrom;
   }
 
   /** Last frame of `player`'s records received contiguously (our own: produced), -1 when none. */
@@ -86,14 +108,14 @@ export class Notary {
   produce(flush: boolean, final = false, nowMs = 0): void {
     const q = this.host.queues[this.host.localPlayer] as InputQueue;
     const last = q.lastReceivedFrame;
-    if (this.ended || last < 0) return;
+    if (this.ended || last < this.floor) return;
     const fresh = last - this.emittedUpTo;
     if (!final && fresh < RECORD_EVERY_FRAMES) {
       if (!flush || fresh < 1 || nowMs - this.lastFlushMs < MIN_FLUSH_MS) return;
       this.lastFlushMs = nowMs;
     }
     do {
-      const start = Math.max(0, Math.min(this.emittedUpTo + 1, last) - RECORD_OVERLAP_FRAMES);
+      const start = Math.max(this.floor, Math.min(this.emittedUpTo + 1, last) - RECORD_OVERLAP_FRAMES);
       const end = Math.min(last, start + RECORD_LIMITS.maxFrames - 1);
       const inputs: number[] = [];
       for (let f = start; f <= end; f++) inputs.push(q.confirmedInput(f) ?? 0);
@@ -102,6 +124,12 @@ export class Notary {
       if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
       this.emittedUpTo = end;
     } while (final && !this.ended);
+  }
+
+  /** Queues another kind of notarised record of ours (a rejoin hold). */
+  publish(bytes: Uint8Array): void {
+    this.backlog.push(bytes);
+    if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
   }
 
   /** Records to broadcast, in order (none while the notary is down: they wait, bounded). */
@@ -133,13 +161,14 @@ export class Notary {
   private extend(player: number, covered: Frame, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
     const h = this.host;
     const end = startFrame + inputs.length - 1;
-    for (let f = covered + 1; f <= end; f++) {
+    // A session resumed by a rejoin holds no input before its first frame: those frames are covered.
+    for (let f = Math.max(covered + 1, q.firstFrame); f <= end; f++) {
       const v = inputs[f - startFrame] as number;
       // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
       const departed = q.isDisconnected && f > q.lastReceivedFrame;
       const direct = departed ? undefined : q.confirmedInput(f);
       if (direct !== undefined && direct !== v) this.cheat(player, 'contradicts-record', f);
-      if ((departed ? v !== 0 : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
+      if ((departed ? v !== q.departedInput : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
       if (direct !== v && !q.setAuthoritative(f, v)) {
         // Cannot take it (a departed player's frame beyond a gap): the stream stops here.
         this.covered[player] = f - 1;

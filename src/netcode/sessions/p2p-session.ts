@@ -23,14 +23,16 @@ import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type Se
 import { ChecksumExchange } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
 import { FinalityWatch, type FinalityBound } from './finality-watch.ts';
+import { HOLD_MAGIC, decodeHold } from '../input-record.ts';
 import { Notary, RECORD_EVERY_FRAMES } from './notary.ts';
+import { Rejoins } from './rejoins.ts';
 import { Inbound } from './inbound.ts';
 import { MAX_INPUT_DELAY, MAX_PREDICTION, sessionRuleView } from './packet-rules.ts';
 import { checkRange, resolveOptions, type P2PSessionOptions } from './session-config.ts';
 import { SilenceWatch } from './silence-watch.ts';
 
 export type { StateForensics } from './checksum-exchange.ts';
-export { SESSION_DEFAULTS, type P2PSessionOptions } from './session-config.ts';
+export { SESSION_DEFAULTS, type P2PSessionOptions, type ResumePoint } from './session-config.ts';
 
 /**
  * Extra saved states beyond the prediction window, so an agreed departure, or a notarised record that
@@ -55,6 +57,8 @@ export class P2PSession<S> {
   private readonly silence: SilenceWatch;
   private readonly notary: Notary;
   private readonly finalityWatch: FinalityWatch;
+  private readonly rejoins: Rejoins;
+  private readonly held = (player: number): Frame | undefined => this.rejoins.finalityCap(player);
   private readonly coverage = (player: number): Frame => this.notary.coverage(player);
   private readonly finalityBounds: { readonly notary: FinalityBound; readonly gossip: FinalityBound };
   private readonly events: SessionEvent[] = [];
@@ -79,9 +83,10 @@ export class P2PSession<S> {
     this.localPlayer = localPlayer;
     this.maxPrediction = o.maxPrediction;
     this.tickMs = o.tickMs;
+    const departedInput = options.departedInput ?? 0;
     const sync = new SyncLayer<S>(players, localPlayer, o.inputDelay, this.maxPrediction + 1 + ROLLBACK_MARGIN, (frame) => {
       if (this.checksums.tracks(frame)) this.pendingChecksumSaves.push(frame);
-    });
+    }, departedInput, options.resume?.frame);
     this.sync = sync;
     const comparable = (e: PeerEndpoint): Frame => (e.state === 'disconnected' ? sync.queue(e.player).lastReceivedFrame + 1 : Number.MAX_SAFE_INTEGER);
     this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics, comparable);
@@ -123,8 +128,81 @@ export class P2PSession<S> {
     const slack = 2 * o.checksumInterval + this.maxPrediction + MAX_INPUT_DELAY;
     const bound = (frames: number): FinalityBound => ({ frames, ms: 2 * o.checksumInterval * o.tickMs + o.disconnectAfterMs });
     this.finalityBounds = { notary: bound(slack + RECORD_EVERY_FRAMES), gossip: bound(slack + Math.ceil(o.disconnectAfterMs / o.tickMs)) };
-    this.inbound = new Inbound<S>(options.sessionId, view, sync.queues, this.checksums, this.departures, this.notary);
+    const encodeState = options.encodeState ?? options.forensics?.encode;
+    this.rejoins = new Rejoins({
+      players,
+      localPlayer,
+      sessionId: options.sessionId,
+      queues: sync.queues,
+      frame: () => sync.frame,
+      finalFrame: () => this.finalInputFrame,
+      notaryUp,
+      closed: (p) => this.departures.closed(p),
+      expelled: (p) => this.departures.wasExpelled(p),
+      coverage: (p) => this.notary.coverage(p),
+      publish: (record) => this.notary.publish(record),
+      savedState: (frame) => {
+        const cell = sync.saved(frame);
+        return cell?.state === undefined || encodeState === undefined ? undefined : { bytes: encodeState(cell.state), checksum: cell.checksum };
+      },
+      reopen: (p, frame) => this.reopen(p, frame),
+    });
+    this.inbound = new Inbound<S>(options.sessionId, view, sync.queues, this.checksums, this.departures, this.notary, this.rejoins);
     this.silence = new SilenceWatch(o.interruptAfterMs, o.disconnectAfterMs, this.endpoints, sync.queues, this.departures, this.events);
+    if (options.resume !== undefined) this.resumeFrom(options.resume, departedInput);
+  }
+
+  /** A returning player's session starts from a transfer (see `ResumePoint`). */
+  private resumeFrom(r: NonNullable<P2PSessionOptions<S>['resume']>, departedInput: number): void {
+    const sync = this.sync;
+    for (let p = 0; p < this.players; p++) {
+      const q = sync.queue(p);
+      const t = r.players[p];
+      if (t === undefined) continue;
+      for (let i = 0; i < t.inputs.length; i++) q.addConfirmed(r.frame + i, t.inputs[i] as number);
+      // Our own input: the departed one until it counts again (as every remaining peer agreed).
+      if (p === this.localPlayer) for (let f = q.lastReceivedFrame + 1; f < r.resumeFrame; f++) q.addConfirmed(f, departedInput);
+    }
+    this.notary.resume(r.players.map((t) => t.coverage), r.resumeFrame);
+    for (const e of this.endpoints) {
+      // Every peer holds our input up to the frame before it counts again.
+      e.remoteAck = r.resumeFrame - 1;
+      const t = r.players[e.player];
+      if (t === undefined || t.departedAfter === NULL_FRAME) continue;
+      this.departures.closeStream(e, 'left');
+      sync.queue(e.player).disconnectAfter(t.departedAfter);
+    }
+    this.checksums.startAt(r.frame);
+    this.finalInputFrame = r.frame - 1;
+  }
+
+  /** Every remaining peer agreed: `player`'s input counts again from `frame` (rejoins.ts). */
+  private reopen(player: number, frame: Frame): void {
+    const i = this.endpoints.findIndex((e) => e.player === player);
+    const old = this.endpoints[i];
+    if (old === undefined) return;
+    this.sync.queue(player).reopenAt(frame);
+    this.notary.reopen(player, frame - 1);
+    this.departures.reopen(player);
+    // A fresh endpoint: the returning player's link, clocks and acks start over.
+    const fresh = new PeerEndpoint(old.peer, player, this.opts.sessionId, this.opts.socket, this.nowMs);
+    this.endpoints[i] = fresh;
+    this.byPeer.set(old.peer, fresh);
+    this.events.push({ kind: 'rejoined', peer: old.peer, player, frame });
+    // Its requests come every few hundred ms: the transfer with the agreed frame goes out at once.
+    const payload = this.rejoins.transferFor(player, this.nowMs);
+    if (payload !== undefined) fresh.send({ kind: 'rejoin-transfer', payload }, this.nowMs);
+  }
+
+  /**
+   * `peer`'s player, departed, is back (the lobby server re-admitted it and our link to it is open
+   * again): hold it and publish the hold; its input counts again from the frame every remaining peer
+   * agrees on (a `rejoined` event). False when it cannot return (not departed for good, expelled) or
+   * the notary is down (a return needs it).
+   */
+  rejoin(peer: PeerId): boolean {
+    const e = this.byPeer.get(peer);
+    return e !== undefined && this.rejoins.begin(e.player);
   }
 
   /** The frame the next `advance` request will simulate (= frame of the caller's current state). */
@@ -237,7 +315,10 @@ export class P2PSession<S> {
    * player sent directly replaces it (rollback) and raises `cheating`.
    */
   receiveRecord(player: number, bytes: Uint8Array): void {
-    this.notary.receive(player, bytes);
+    if (!(bytes instanceof Uint8Array) || bytes[0] !== HOLD_MAGIC) return this.notary.receive(player, bytes);
+    const r = decodeHold(bytes);
+    const e = this.endpoints.find((x) => x.player === player);
+    if (!r.ok || !this.rejoins.onHold(player, r.hold)) e?.reject('rejoin-unexpected');
   }
 
   /**
@@ -272,7 +353,12 @@ export class P2PSession<S> {
   peerLeft(peer: PeerId, reason: 'left' | 'lost' = 'left'): void {
     const e = this.byPeer.get(peer);
     if (e === undefined) return;
-    if (this.notary.up) return this.departures.closeStream(e, reason);
+    // Gone again before the peers agreed on its return: that return is off (the same word for all).
+    this.rejoins.cancel(e.player);
+    if (this.notary.up) {
+      this.departures.closeStream(e, reason);
+      return this.rejoins.recheck();
+    }
     if (reason !== 'left') return;
     if (e.state === 'disconnected') this.departures.heardGoodbye(e.player); // dropped already (gossip, silence)
     else this.departures.drop(e, this.sync.queue(e.player).lastReceivedFrame, 'left');
@@ -359,7 +445,7 @@ export class P2PSession<S> {
   /** Finality never moves back (a frame once final stays final); a lag beyond the bound is reported. */
   private updateFinality(nowMs: number): void {
     const up = this.notary.up;
-    const f = this.departures.finality(this.sync.frame, up ? this.coverage : undefined);
+    const f = this.departures.finality(this.sync.frame, up ? this.coverage : undefined, this.held);
     if (f.frame > this.finalInputFrame) this.finalInputFrame = f.frame;
     this.finalityWatch.check(nowMs, this.sync.frame, this.finalInputFrame, f.holder, up ? this.finalityBounds.notary : this.finalityBounds.gossip);
   }

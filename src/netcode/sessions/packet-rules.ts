@@ -94,6 +94,8 @@ export function checkMessage(m: Message, v: RuleView): RejectReason | undefined 
       return m.player !== v.senderPlayer ? 'wrong-player' : undefined;
     case 'state-request':
     case 'state-reply':
+    case 'rejoin-request':
+    case 'rejoin-transfer':
     case 'sync-request':
     case 'sync-reply':
     case 'keep-alive':

@@ -4,6 +4,8 @@
  */
 import { LIMITS } from '../protocol.ts';
 import type { PeerId, PeerSocket } from '../socket.ts';
+import type { TransferPlayer } from '../rejoin-transfer.ts';
+import type { Frame } from '../types.ts';
 import type { StateForensics } from './checksum-exchange.ts';
 import { MAX_INPUT_DELAY, MAX_PREDICTION } from './packet-rules.ts';
 
@@ -29,6 +31,26 @@ export interface P2PSessionOptions<S> {
    * finality (default false: gossip finality, no record needed). See `P2PSession.setNotary`.
    */
   readonly notary?: boolean;
+  /**
+   * The input of a departed player after its last frame, and of a returning one until its input counts
+   * again (default 0, neutral; the game may have an "absent" input).
+   */
+  readonly departedInput?: number;
+  /** Serializes a state for a returning player's rejoin transfer (default: `forensics.encode`). */
+  readonly encodeState?: (state: S) => Uint8Array;
+  /**
+   * Resume a match as a returning player, from a rejoin transfer (see `RejoinClient`): the session
+   * starts at `frame` (the caller's state is the transferred one) and the local input counts from
+   * `resumeFrame`.
+   */
+  readonly resume?: ResumePoint;
+}
+
+/** Where a returning player's session starts (a checked rejoin transfer, without its state). */
+export interface ResumePoint {
+  readonly frame: Frame;
+  readonly resumeFrame: Frame;
+  readonly players: readonly TransferPlayer[];
 }
 
 /** Validated defaults. */
@@ -65,6 +87,8 @@ export function resolveOptions<S>(o: P2PSessionOptions<S>): ResolvedOptions {
     seen.add(r.player);
   }
   if (seen.size !== players) throw new RangeError('every player needs exactly one peer');
+  if (o.departedInput !== undefined) checkRange('departedInput', o.departedInput, 0, 255);
+  if (o.resume !== undefined && (o.resume.players.length !== players || o.resume.resumeFrame < o.resume.frame)) throw new RangeError('resume point does not fit this match');
   const checksumInterval = o.checksumInterval ?? SESSION_DEFAULTS.checksumInterval;
   if (!Number.isInteger(checksumInterval) || checksumInterval < 1) throw new RangeError('checksum interval must be a positive integer');
   return {
