@@ -15,7 +15,7 @@ import { startRedis } from '../support/redis.ts';
 import type { RedisServer } from '../support/redis.ts';
 import { openRoom } from '../support/room-driver.ts';
 import type { TransportKind } from '../support/room-driver.ts';
-import { createLobby, joinLobby } from './server-hostile-helpers.ts';
+import { createLobby, joinLobby, raw } from './server-hostile-helpers.ts';
 
 interface Instance {
   readonly child: ChildProcess;
@@ -83,7 +83,7 @@ describe('signaling instances on one Redis (real processes)', () => {
     closeLobby(lobby);
   }, 90_000);
 
-  it('SIGKILL of instance A: members on B and C see its member leave within 15 s; the lobby stays joinable on B', async () => {
+  it('SIGKILL of instance A: members on B and C see its member leave within 15 s; the lobby stays joinable on B; the member resumes through C', async () => {
     const host = await createLobby(a.wsUrl, 'Ann');
     const bob = await joinLobby(b.wsUrl, host.joined.code, 'Bob');
     const cid = await joinLobby(c.wsUrl, host.joined.code, 'Cid');
@@ -101,6 +101,11 @@ describe('signaling instances on one Redis (real processes)', () => {
     const dee = await joinLobby(b.wsUrl, host.joined.code, 'Dee');
     expect(dee.joined.members.map((m) => m.name)).toEqual(['Bob', 'Cid', 'Dee']);
     expect((await cid.r.take('member-joined')).member.name).toBe('Dee');
-    for (const x of [host, bob, cid, dee]) x.r.ws.terminate();
+    // The crashed instance's member kept an away seat: its player resumes it through C with its token.
+    const back = await raw(c.wsUrl);
+    back.send({ kind: 'join', code: host.joined.code, name: 'Ann', rejoin: host.joined.rejoinToken });
+    expect(await back.take('joined')).toMatchObject({ memberId: host.joined.memberId, hostId: bob.joined.memberId });
+    expect(await cid.r.take('member-joined')).toMatchObject({ member: { id: host.joined.memberId, name: 'Ann' }, rejoined: true });
+    for (const x of [host.r, bob.r, cid.r, dee.r, back]) x.ws.terminate();
   }, 30_000);
 });
