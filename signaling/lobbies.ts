@@ -54,8 +54,11 @@ export interface Member {
   /** PeerJS id (public within the lobby) and token (secret to this member); empty without PeerJS. */
   readonly peerId: string;
   readonly peerToken: string;
-  /** sha256 of the member's rejoin token (the token itself is only ever sent to the member). */
-  readonly tokenHash: Buffer;
+  /**
+   * sha256 of the member's rejoin token, base64url (the token itself is only ever sent to the member).
+   * A 43-character string: a `Buffer` would cost about 120 bytes more per member.
+   */
+  readonly tokenHash: string;
   readonly sink: MemberSink;
 }
 
@@ -63,7 +66,7 @@ export interface Member {
 export interface AwaySlot {
   readonly id: MemberId;
   readonly name: string;
-  readonly tokenHash: Buffer;
+  readonly tokenHash: string;
   readonly sinceMs: number;
 }
 
@@ -105,7 +108,7 @@ export class LobbyMember implements Member, Membership {
     readonly name: string,
     readonly peerId: string,
     readonly peerToken: string,
-    readonly tokenHash: Buffer,
+    readonly tokenHash: string,
     readonly sink: MemberSink,
   ) {}
 
@@ -125,16 +128,19 @@ interface Resumed {
   readonly id: MemberId;
   readonly name: string;
   readonly token: string;
-  readonly tokenHash: Buffer;
+  readonly tokenHash: string;
 }
 
-const sha256 = (token: string): Buffer => createHash('sha256').update(token).digest();
+/** sha256 of a rejoin token, base64url (43 characters). */
+export const sha256 = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** The index of `hash` in `entries` (-1: none); every entry is compared, each in constant time. */
-function hashIndex(entries: readonly { readonly tokenHash: Buffer }[], hash: Buffer): number {
+function hashIndex(entries: readonly { readonly tokenHash: string }[], hash: string): number {
   let found = -1;
+  const wanted = Buffer.from(hash);
   entries.forEach((entry, i) => {
-    if (timingSafeEqual(entry.tokenHash, hash)) found = i;
+    const held = Buffer.from(entry.tokenHash);
+    if (held.length === wanted.length && timingSafeEqual(held, wanted)) found = i;
   });
   return found;
 }

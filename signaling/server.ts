@@ -258,7 +258,10 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
 
   // Long-lived listeners are created outside the 'upgrade' handler's scope: a closure made there
   // would keep the whole request (headers and all) alive for the life of the connection.
-  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients, addresses };
+  // Connection times count from the server's start: small integers, which V8 keeps in the objects'
+  // fields, where epoch milliseconds need a 16-byte number box per field per socket and relay budget.
+  const connectionClock = (): number => Date.now() - startedMs;
+  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: connectionClock, clients, addresses };
   const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
     const address = addresses.clientAddress(req);
     // Refusals after the upgrade, so that a browser can read the reason. A refused socket is not in
@@ -336,7 +339,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
 
   // Lobby sockets holding no lobby past their deadline are closed (4010).
   const sweep = setInterval(() => {
-    const now = Date.now();
+    const now = connectionClock();
     for (const ws of clients) if (ws instanceof SignalingSocket) ws.expireIfIdle(now);
   }, Math.max(50, Math.min(1_000, opts.joinTimeoutMs / 4)));
 

@@ -17,7 +17,6 @@
  * the instances of the remote members it mirrors; one whose key expired is reaped (its members
  * leave, `disconnected`): a crashed instance's members are reported gone within about 8 s.
  */
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
@@ -27,7 +26,7 @@ import * as v from 'valibot';
 import { encodeMessage, parseBoundedJson, parseServerMessage, validateSettings } from '../../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../../src/lobby/protocol.ts';
 import { errorMessage, SignalingSocket } from '../connection.ts';
-import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse } from '../lobbies.ts';
+import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, sha256 } from '../lobbies.ts';
 import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from '../lobbies.ts';
 import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
@@ -131,8 +130,7 @@ class RemoteMember implements Member, MemberSink, Membership {
 }
 
 const isLocal = (member: Member): member is LobbyMember => member instanceof LobbyMember;
-const NO_HASH = Buffer.alloc(0);
-const sha256Hex = (token: string): string => createHash('sha256').update(token).digest('hex');
+const NO_HASH = '';
 
 /** The Redis-backed lobby registry of one instance. */
 export class RedisLobbies implements LobbyService {
@@ -222,7 +220,7 @@ export class RedisLobbies implements LobbyService {
     const entry = this.expect(sink, code, name.value, owner, undefined);
     const id = entry.id;
     this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
-      JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, sha256Hex(entry.pending.token))
+      JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, sha256(entry.pending.token))
       .then((answer) => this.answered(id, answer === 'ok' ? null : ErrorCode.serverFull), () => this.answered(id, ErrorCode.serverFull));
     return null;
   }
@@ -236,7 +234,7 @@ export class RedisLobbies implements LobbyService {
     const entry = this.expect(sink, code, text, '', rejoin);
     const id = entry.id;
     this.cmd.rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
-      name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, sha256Hex(entry.pending.token), rejoin === undefined ? '' : sha256Hex(rejoin),
+      name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, sha256(entry.pending.token), rejoin === undefined ? '' : sha256(rejoin),
       replace ? '1' : '0', this.deps.emptyLobbyTtlMs)
       .then((answer) => this.answered(id, answer === 'ok' ? null : refusalCode(answer)), () => this.answered(id, ErrorCode.serverFull));
     return null;
@@ -520,7 +518,7 @@ export class RedisLobbies implements LobbyService {
         next.push(this.remote(lobby, record));
       } else if (joining !== undefined && record.id === ev.id) {
         // The name from Redis: a resumed member keeps its own.
-        joined = new LobbyMember(lobby, record.id, record.name, joining.peerId, joining.peerToken, createHash('sha256').update(joining.token).digest(), joining.sink);
+        joined = new LobbyMember(lobby, record.id, record.name, joining.peerId, joining.peerToken, sha256(joining.token), joining.sink);
         this.seqs.set(joined, record.seq);
         if (joined.peerId !== '') this.peers.set(joined.peerId, joined);
         next.push(joined);
@@ -705,7 +703,7 @@ export class RedisLobbies implements LobbyService {
 
   private restore(lobby: Lobby): Promise<unknown> {
     const mine = lobby.members.filter(isLocal).map((m) => ({
-      id: m.id, name: m.name, key: nameKey(m.name), ready: m.ready, peerId: m.peerId, seq: this.seqs.get(m) ?? 0, th: m.tokenHash.toString('hex'),
+      id: m.id, name: m.name, key: nameKey(m.name), ready: m.ready, peerId: m.peerId, seq: this.seqs.get(m) ?? 0, th: m.tokenHash,
     }));
     return this.cmd.rpRestore(lobbyKey(lobby.code), codeKey(lobby.code), lobby.code, this.instanceId, JSON.stringify(lobby.settings),
       lobby.started ? '1' : '0', lobby.hostId ?? '', JSON.stringify(mine), LOBBY_TTL_MS, CODE_TTL_MS);
