@@ -8,7 +8,7 @@
  *   runs (same seeds, same traffic): random pauses (GC, the OS) drop out, what stays is the work that
  *   really differs from frame to frame (docs/performance.md).
  */
-import { checksum, initialState, makeConfig, step, type GameState } from '../src/game/index.ts';
+import { checksum, initialState, InputBits, makeConfig, step, type GameState } from '../src/game/index.ts';
 import { P2PSession, Simulation, type GameAdapter, type SessionRequest } from '../src/netcode/index.ts';
 import { runSimMatch } from '../src/sim/match-harness.ts';
 import { RandomBot } from '../src/sim/bot.ts';
@@ -35,7 +35,7 @@ function sessionLoop(players: number, latencyMs: number, frames: number, inputDe
   const game: GameAdapter<GameState> = { step, checksum };
   const config = makeConfig({ players, pointsToWin: 99, seed: 9 });
   const peers = ids.map((id, player) => ({
-    session: new P2PSession<GameState>({ players, localPlayer: player, remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])), socket: net.createSocket(id), sessionId: 1, startMs: 0, inputDelay, maxPrediction }),
+    session: new P2PSession<GameState>({ players, localPlayer: player, remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])), socket: net.createSocket(id), sessionId: 1, startMs: 0, inputDelay, maxPrediction, departedInput: InputBits.absent }),
     sim: new Simulation(game, initialState(config)),
     bot: new RandomBot(player + 100),
   }));

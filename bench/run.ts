@@ -19,6 +19,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'smoothing', module: './smoothing.ts', fn: 'benchSmoothing' },
   { name: 'latency', module: './latency.ts', fn: 'benchLatency' },
   { name: 'replays', module: './replays.ts', fn: 'benchReplays' },
+  { name: 'rejoin', module: './rejoin.ts', fn: 'benchRejoin' },
 ];
 
 async function main(): Promise<void> {

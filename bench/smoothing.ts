@@ -81,7 +81,7 @@ export function benchSmoothing(): Record<string, number> {
   let correctionFrames = 0;
   const peers = ids.map((id, player) => ({
     player,
-    session: new P2PSession<GameState>({ players, localPlayer: player, remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])), socket: net.createSocket(id), sessionId: 1, startMs: 0, inputDelay: 2, maxPrediction: 8 }),
+    session: new P2PSession<GameState>({ players, localPlayer: player, remotes: ids.flatMap((peer, p) => (p === player ? [] : [{ player: p, peer }])), socket: net.createSocket(id), sessionId: 1, startMs: 0, inputDelay: 2, maxPrediction: 8, departedInput: InputBits.absent }),
     sim: new Simulation(game, initialState(config)),
     bot: new Tracker(player, 700 + player),
     previous: initialState(config),

@@ -15,11 +15,13 @@ import {
   encodeReplay,
   formatChecksum,
   initialState,
+  InputBits,
   MAX_REPLAY_FRAMES,
   parseConfig,
   parseReplay,
   REPLAY_FORMAT,
   REPLAY_VERSION,
+  RULES_VERSION,
   step,
   verifyReplay,
   type MatchConfig,
@@ -35,11 +37,14 @@ export const USAGE = `Usage: npm run replay -- <command> [options]
 
 Commands:
   record --players P --frames N --seed S --out FILE [--points K] [--interval I] [--bot random|tracker]
+         [--rules 1|2] [--away P:FROM[-TO],...] [--forfeit F]
       Record a match driven by seeded players. --bot random (the default): each player holds a random
       input 0..3 for 1..30 frames. --bot tracker: each player tracks the ball with seeded aim errors
       (long rallies, edge hits, misses); the match ends ${TRACKER_TAIL_FRAMES} frames after someone wins, or at N
       frames. P is 2..4, S is 0..4294967295, K (points to win) defaults to 99, I (frames between
-      checksums) defaults to ${CHECKSUM_INTERVAL}.
+      checksums) defaults to ${CHECKSUM_INTERVAL}. --rules picks the rule set (default ${RULES_VERSION}). --away (rules 2) makes
+      player P absent (it left) from frame FROM up to, not including, TO (or to the end), e.g.
+      --away 1:600-1200,2:3000; --forfeit sets the frames a lone player waits before winning.
   verify FILE...
       Re-simulate each replay and compare every recorded checksum. Prints
       "ok FILE frames=N checksum=XXXXXXXX" or "mismatch FILE frame=F expected=XXXXXXXX actual=XXXXXXXX"
@@ -77,10 +82,37 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
  * a random 1..30 frames, then draws again (`RandomBot`, seeded xorshift32, never `Math.random`), so one
  * seed always gives the same inputs.
  */
-export function randomInputs(players: number, frames: number, seed: number): number[][] {
+export function randomInputs(players: number, frames: number, seed: number, away: readonly AwaySpan[] = []): number[][] {
   // One scripted player per seat, the same generator the simulator and the tests use.
   const bots = Array.from({ length: players }, (_, p) => new RandomBot(seed * 4 + p));
-  return Array.from({ length: frames }, () => bots.map((b) => b.next()));
+  return Array.from({ length: frames }, (_, f) => markAway(bots.map((b) => b.next()), f, away));
+}
+
+/** Frames in which a player is absent (`--away`): from `from` up to, not including, `to`. */
+export interface AwaySpan {
+  readonly player: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Parses `P:FROM[-TO],...` (see `--away`), or returns an error message. */
+export function parseAway(text: string, players: number): AwaySpan[] | string {
+  const out: AwaySpan[] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d):(\d{1,7})(?:-(\d{1,7}))?$/.exec(part);
+    const player = Number(m?.[1]);
+    const from = Number(m?.[2]);
+    const to = m?.[3] === undefined ? MAX_REPLAY_FRAMES : Number(m[3]);
+    if (m === null || player >= players || to <= from) return `--away must be P:FROM[-TO],... with P < ${players} and FROM < TO, got ${JSON.stringify(part)}`;
+    out.push({ player, from, to });
+  }
+  return out;
+}
+
+/** `row` with the absent bit set for every player away at `frame`. */
+function markAway(row: number[], frame: number, away: readonly AwaySpan[]): number[] {
+  for (const a of away) if (frame >= a.from && frame < a.to) row[a.player] = (row[a.player] ?? 0) | InputBits.absent;
+  return row;
 }
 
 /**
@@ -88,13 +120,13 @@ export function randomInputs(players: number, frames: number, seed: number): num
  * players react to the simulated state, so the match is simulated while the inputs are drawn. Stops
  * `TRACKER_TAIL_FRAMES` after a player has won, or at `maxFrames`.
  */
-export function trackerInputs(config: MatchConfig, maxFrames: number): number[][] {
+export function trackerInputs(config: MatchConfig, maxFrames: number, away: readonly AwaySpan[] = []): number[][] {
   const bots = Array.from({ length: config.players }, (_, p) => new TrackerBot(config.seed * 4 + p, p));
   const inputs: number[][] = [];
   let state = initialState(config);
   let tail = TRACKER_TAIL_FRAMES;
   while (inputs.length < maxFrames && tail > 0) {
-    const row = bots.map((b) => b.next(state));
+    const row = markAway(bots.map((b) => b.next(state)), inputs.length, away);
     inputs.push(row);
     state = step(state, row);
     if (state.winner >= 0) tail--;
@@ -167,7 +199,7 @@ function load(io: CliIo, file: string): ReturnType<typeof parseReplay> {
 }
 
 function record(io: CliIo, args: readonly string[]): ExitCode {
-  const flags = parseFlags(args, ['players', 'frames', 'seed', 'out', 'points', 'interval', 'bot']);
+  const flags = parseFlags(args, ['players', 'frames', 'seed', 'out', 'points', 'interval', 'bot', 'rules', 'away', 'forfeit']);
   if (!flags.ok) return usageError(io, flags.error);
   if (flags.help) {
     io.out(USAGE);
@@ -180,14 +212,20 @@ function record(io: CliIo, args: readonly string[]): ExitCode {
   const seed = intFlag(v, 'seed', 0, 0xffff_ffff);
   const points = intFlag(v, 'points', 1, 99, 99);
   const interval = intFlag(v, 'interval', 1, MAX_REPLAY_FRAMES, CHECKSUM_INTERVAL);
+  const rules = intFlag(v, 'rules', 1, RULES_VERSION, RULES_VERSION);
+  const forfeit = intFlag(v, 'forfeit', 1, 360_000, 3600);
   const out = v.get('out');
-  for (const r of [players, frames, seed, points, interval]) if (typeof r === 'string') return usageError(io, r);
+  for (const r of [players, frames, seed, points, interval, rules, forfeit]) if (typeof r === 'string') return usageError(io, r);
+  const awayText = v.get('away');
+  const away = awayText === undefined ? [] : parseAway(awayText, players as number);
+  if (typeof away === 'string') return usageError(io, away);
+  if (away.length > 0 && rules === 1) return usageError(io, '--away needs --rules 2 (rules 1 has no departures)');
   if (out === undefined || out === '') return usageError(io, 'missing --out');
   const bot = v.get('bot') ?? 'random';
   if (bot !== 'random' && bot !== 'tracker') return usageError(io, `--bot must be random or tracker, got ${JSON.stringify(bot)}`);
-  const cfg = parseConfig({ players, seed, pointsToWin: points });
+  const cfg = parseConfig({ players, seed, pointsToWin: points, rules, forfeitFrames: forfeit });
   if (!cfg.ok) return usageError(io, cfg.error);
-  const inputs = bot === 'tracker' ? trackerInputs(cfg.config, frames as number) : randomInputs(cfg.config.players, frames as number, cfg.config.seed);
+  const inputs = bot === 'tracker' ? trackerInputs(cfg.config, frames as number, away) : randomInputs(cfg.config.players, frames as number, cfg.config.seed, away);
   const replay = buildReplay(cfg.config, inputs, { checksumInterval: interval as number });
   try {
     io.writeFile(out, encodeReplay(replay));
@@ -242,7 +280,7 @@ function info(io: CliIo, args: readonly string[]): ExitCode {
     io.out(`  format     ${REPLAY_FORMAT} v${REPLAY_VERSION}, game v${r.gameVersion}`);
     io.out(`  players    ${c.players}${r.names.length > 0 ? ` (${r.names.map((n) => JSON.stringify(n)).join(', ')})` : ''}`);
     io.out(`  seed       ${c.seed}`);
-    io.out(`  rules      pointsToWin=${c.pointsToWin} arenaSize=${c.arenaSize} ballSpeed=${c.ballSpeed} paddleLength=${c.paddleLength} paddleSpeed=${c.paddleSpeed}`);
+    io.out(`  rules      ${c.rules} pointsToWin=${c.pointsToWin} arenaSize=${c.arenaSize} ballSpeed=${c.ballSpeed} paddleLength=${c.paddleLength} paddleSpeed=${c.paddleSpeed}${c.rules >= 2 ? ` forfeitFrames=${c.forfeitFrames}` : ''}`);
     io.out(`  frames     ${r.frames} (${(r.frames / 60).toFixed(1)} s at 60 Hz)`);
     io.out(`  checksums  ${r.checksums.length} (every ${r.checksumInterval} frames), final ${formatChecksum(r.finalChecksum)}`);
     io.out(`  result     scores ${r.finalScores.join('-') || '?'}, ${r.winner >= 0 ? `winner player ${r.winner}` : 'no winner'}`);

@@ -1,6 +1,7 @@
 /**
  * Canonical 32-bit checksum of a game state: FNV-1a (Fowler/Noll/Vo) over the little-endian bytes of
- * every integer field, in a fixed field order written out below (never object-key iteration order).
+ * every integer field, in a fixed field order written out below (never object-key iteration order);
+ * the rules-2 fields only for rules-2 configs, so rules-1 states keep the checksums old replays record.
  * Equal states give equal checksums on every engine; it is what peers exchange to detect desyncs.
  */
 import type { GameState } from './state.ts';
@@ -42,6 +43,13 @@ export function checksum(s: GameState): number {
   h = mix(h, s.serveTimer);
   h = mix(h, s.rally);
   h = mix(h, s.winner);
+  // Rules 2 fields (after the rules-1 ones, so a rules-1 state hashes exactly as before they existed).
+  if (c.rules >= 2) {
+    h = mix(h, c.rules);
+    h = mix(h, c.forfeitFrames);
+    h = mix(h, s.absent);
+    h = mix(h, s.alone);
+  }
   return h >>> 0;
 }
 

@@ -3,8 +3,18 @@
  * All fields are integers; distances are arena units, speeds are units per frame.
  */
 
-/** Version of the game rules; bumped whenever `step` changes its results (replays record it). */
+/** Version of the game code; bumped whenever `step` changes its results for an existing config (replays record it). */
 export const GAME_VERSION = 1;
+
+/**
+ * Rule sets `step` implements (`MatchConfig.rules`). 1: the original rules (an untouched ball out scores
+ * for every other player, a tie at the top plays on, no departures; kept bit-exact for old replays).
+ * 2: departures (input bit `InputBits.absent`), one point per rally to the ball's owner, first to
+ * `pointsToWin`, forfeit after `forfeitFrames` alone (docs/architecture.md, "Game rules").
+ */
+export const RULES_VERSION = 2;
+/** What a config without a `rules` field means: it was written before rule sets existed. */
+export const LEGACY_RULES = 1;
 
 /** How a match is set up. */
 export interface MatchConfig {
@@ -22,6 +32,10 @@ export interface MatchConfig {
   readonly paddleSpeed: number;
   /** Seed of the match's random generator (uint32). */
   readonly seed: number;
+  /** Rule set (see `RULES_VERSION`); a config without it is rules 1 (`LEGACY_RULES`), new matches use 2. */
+  readonly rules: number;
+  /** Rules 2: frames a player alone in the match waits for someone to return before winning (default 60 s). */
+  readonly forfeitFrames: number;
 }
 
 /** Defaults for fields a caller leaves out. */
@@ -33,6 +47,8 @@ export const DEFAULT_CONFIG: MatchConfig = {
   paddleLength: 160,
   paddleSpeed: 12,
   seed: 1,
+  rules: RULES_VERSION,
+  forfeitFrames: 3600,
 };
 
 /** Accepted range of every field (inclusive). */
@@ -44,6 +60,8 @@ export const CONFIG_RANGES: { readonly [K in keyof MatchConfig]: readonly [numbe
   paddleLength: [20, 1000],
   paddleSpeed: [1, 100],
   seed: [0, 0xffff_ffff],
+  rules: [1, RULES_VERSION],
+  forfeitFrames: [1, 360_000],
 };
 
 /** Result of validating a config. */
@@ -51,7 +69,10 @@ export type ConfigResult = { readonly ok: true; readonly config: MatchConfig } |
 
 const CONFIG_KEYS = Object.keys(CONFIG_RANGES) as (keyof MatchConfig)[];
 
-/** Builds a config from untrusted data: missing fields take defaults; anything else out of range is an error. */
+/**
+ * Builds a config from untrusted data: missing fields take defaults (a missing `rules` is `LEGACY_RULES`:
+ * such a config predates rule sets); anything else out of range is an error.
+ */
 export function parseConfig(input: unknown): ConfigResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, error: 'config must be an object' };
   const record = input as Record<string, unknown>;
@@ -60,7 +81,7 @@ export function parseConfig(input: unknown): ConfigResult {
   }
   const out: Record<string, number> = {};
   for (const key of CONFIG_KEYS) {
-    const value = record[key] ?? DEFAULT_CONFIG[key];
+    const value = record[key] ?? (key === 'rules' ? LEGACY_RULES : DEFAULT_CONFIG[key]);
     const [lo, hi] = CONFIG_RANGES[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
       return { ok: false, error: `config.${key} must be an integer in ${lo}..${hi}, got ${JSON.stringify(value)}` };

@@ -8,4 +8,5 @@ export * from './rng.ts';
 export * from './serialize.ts';
 export * from './state.ts';
 export * from './step.ts';
+export * from './rules.ts';
 export * from './replay.ts';

@@ -33,10 +33,11 @@ export function decodeState(bytes: Uint8Array): StateResult {
   if (typeof ball !== 'object' || ball === null || !['x', 'y', 'vx', 'vy', 'speed'].every((k) => isInt(ball[k]))) {
     return { ok: false, error: 'state.ball is malformed' };
   }
-  for (const k of ['frame', 'rng', 'lastHitter', 'serveTimer', 'rally', 'winner']) {
+  for (const k of ['frame', 'rng', 'lastHitter', 'serveTimer', 'rally', 'winner', 'absent', 'alone']) {
     if (!isInt(r[k])) return { ok: false, error: `state.${k} must be an integer` };
   }
   if (!isIntArray(r.paddles, n) || !isIntArray(r.scores, n)) return { ok: false, error: 'state.paddles/scores are malformed' };
+  if ((r.absent as number) < 0 || (r.absent as number) >= 1 << n || (r.alone as number) < 0) return { ok: false, error: 'state.absent/alone are out of range' };
   const state: GameState = {
     config: config.config,
     frame: r.frame as number,
@@ -48,6 +49,8 @@ export function decodeState(bytes: Uint8Array): StateResult {
     serveTimer: r.serveTimer as number,
     rally: r.rally as number,
     winner: r.winner as number,
+    absent: r.absent as number,
+    alone: r.alone as number,
   };
   return { ok: true, state };
 }

@@ -36,6 +36,16 @@ export interface GameState {
   readonly rally: number;
   /** Winning player, -1 while the match goes on. */
   readonly winner: number;
+  /**
+   * Rules 2: bit p set when player p's input for the last frame carried `InputBits.absent` (the player
+   * is not in the match: no paddle, its side a wall). Always 0 under rules 1.
+   */
+  readonly absent: number;
+  /**
+   * Rules 2: consecutive frames so far in which exactly one player was present (the forfeit countdown;
+   * that player wins when it reaches `config.forfeitFrames`), 0 otherwise. Always 0 under rules 1.
+   */
+  readonly alone: number;
 }
 
 /** Ball radius in arena units. */
@@ -53,6 +63,11 @@ export const InputBits = {
   negative: 1,
   /** Move toward larger coordinates. */
   positive: 2,
+  /**
+   * Rules 2: the player is not in the match this frame (it left: the netcode gives a departed player
+   * this input; a player may also send it itself). Ignored under rules 1.
+   */
+  absent: 0x80,
 } as const;
 
 /** The state at frame 0 of a match. */
@@ -69,5 +84,7 @@ export function initialState(config: MatchConfig): GameState {
     serveTimer: SERVE_DELAY_FRAMES,
     rally: 0,
     winner: -1,
+    absent: 0,
+    alone: 0,
   };
 }

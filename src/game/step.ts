@@ -7,10 +7,20 @@
  * velocity is negative while the ball approaches the side. This keeps one collision routine for all four
  * sides instead of four mirrored copies.
  *
- * Scoring: when the ball leaves through a player's side, the last other player who hit it scores a
- * point; if nobody else touched it since the serve, every other player scores. A player who reaches
- * `pointsToWin` alone wins (a tie at the top plays on). Integer math only (Q16.16, see fixed.ts); the
- * serve direction comes from the seeded generator in the state.
+ * Scoring depends on the config's rule set (`MatchConfig.rules`, see config.ts):
+ * - Rules 1 (old replays, kept bit-exact): when the ball leaves through a player's side, the last other
+ *   player who hit it scores a point; if nobody else touched it since the serve, every other player
+ *   scores. A player who reaches `pointsToWin` alone wins (a tie at the top plays on).
+ * - Rules 2: a player whose input has `InputBits.absent` is not in the match that frame: its paddle is
+ *   gone (re-centred, so a returning player starts in the middle), its side is a wall, it scores nothing.
+ *   Every serve goes toward a present player and is *owned* by another present player (the ball's
+ *   owner is `lastHitter`; a hit makes the hitter the owner). When the ball leaves through a present
+ *   player's side, its owner scores one point, unless the owner is that player (an own goal: nobody
+ *   scores) or has left (nobody). First to `pointsToWin` wins: one point per rally, so no ties. With one
+ *   player present (or none) the serve is held at the centre; after `forfeitFrames` such frames in a
+ *   row the one present player wins; a returning player cancels the countdown.
+ * Integer math only (Q16.16, see fixed.ts); the serve direction comes from the seeded generator in the
+ * state.
  */
 import { freeze } from 'immer';
 import { direction } from './angles.ts';
@@ -71,7 +81,10 @@ export function step(state: GameState, inputs: readonly number[]): GameState {
 function run(d: Work, inputs: readonly number[]): void {
   d.frame += 1;
   if (d.winner >= 0) return;
+  const rules2 = d.config.rules >= 2;
+  if (rules2) updatePresence(d, inputs);
   movePaddles(d, inputs);
+  if (rules2 && holdWhileAlone(d)) return;
   if (d.serveTimer > 0) {
     d.serveTimer -= 1;
     if (d.serveTimer === 0) serve(d);
@@ -90,6 +103,7 @@ function movePaddles(d: Work, inputs: readonly number[]): void {
   const speed = fx(paddleSpeed);
   let moved: number[] | undefined;
   for (let p = 0; p < players; p++) {
+    if ((d.absent >> p) & 1) continue; // gone (rules 2; always 0 under rules 1)
     const input = inputs[p] ?? 0;
     const dir = (input & InputBits.positive ? 1 : 0) - (input & InputBits.negative ? 1 : 0);
     if (dir === 0) continue;
@@ -102,12 +116,87 @@ function movePaddles(d: Work, inputs: readonly number[]): void {
   if (moved !== undefined) d.paddles = moved;
 }
 
+/**
+ * Rules 2: reads who is present from this frame's inputs. A player who just left has its paddle
+ * re-centred and, if it owned the ball, the ball loses its owner (nobody scores with it).
+ */
+function updatePresence(d: Work, inputs: readonly number[]): void {
+  const players = d.config.players;
+  let mask = 0;
+  for (let p = 0; p < players; p++) if ((inputs[p] ?? 0) & InputBits.absent) mask |= 1 << p;
+  const left = mask & ~d.absent;
+  d.absent = mask;
+  if (left === 0) return;
+  const centre = fx(d.config.arenaSize) >> 1;
+  let paddles: number[] | undefined;
+  for (let p = 0; p < players; p++) {
+    if (((left >> p) & 1) === 0) continue;
+    if (d.lastHitter === p) d.lastHitter = -1;
+    if (d.paddles[p] === centre) continue;
+    paddles ??= [...d.paddles];
+    paddles[p] = centre;
+  }
+  if (paddles !== undefined) d.paddles = paddles;
+}
+
+/** Present players under rules 2 (absent bits clear), counted. */
+function presentCount(d: Work): number {
+  let n = 0;
+  for (let p = 0; p < d.config.players; p++) if (((d.absent >> p) & 1) === 0) n++;
+  return n;
+}
+
+/** The `k`-th present player (0-based) other than `except` (-1: none excluded). */
+function nthPresent(d: Work, k: number, except: number): number {
+  for (let p = 0; p < d.config.players; p++) {
+    if ((d.absent >> p) & 1 || p === except) continue;
+    if (k-- === 0) return p;
+  }
+  return -1;
+}
+
+/**
+ * Rules 2: with fewer than two players present the serve is held (ball at rest in the centre, no
+ * owner) and, with exactly one, the forfeit countdown runs; returns true while held.
+ */
+function holdWhileAlone(d: Work): boolean {
+  const present = d.absent === 0 ? d.config.players : presentCount(d);
+  if (present >= 2) {
+    d.alone = 0;
+    return false;
+  }
+  resetBall(d);
+  d.lastHitter = -1;
+  d.rally = 0;
+  d.serveTimer = SERVE_DELAY_FRAMES;
+  d.alone = present === 1 ? d.alone + 1 : 0;
+  if (present === 1 && d.alone >= d.config.forfeitFrames) {
+    d.winner = nthPresent(d, 0, -1);
+    d.serveTimer = 0;
+  }
+  return true;
+}
+
 function serve(d: Work): void {
   const r1 = nextRng(d.rng);
   const r2 = nextRng(r1);
   d.rng = r2;
-  const target = rngBelow(r1, d.config.players);
   const offset = rngBelow(r2, 2 * SERVE_SPREAD + 1) - SERVE_SPREAD;
+  if (d.config.rules < 2) {
+    const target = rngBelow(r1, d.config.players);
+    setVelocity(d, (SERVE_DIR[target] ?? 0) + offset);
+    return;
+  }
+  // Toward a present player, owned by another present one (drawn only when there is a choice).
+  const present = d.absent === 0 ? d.config.players : presentCount(d);
+  const target = nthPresent(d, rngBelow(r1, present), -1);
+  let owner = 0;
+  if (present > 2) {
+    const r3 = nextRng(r2);
+    d.rng = r3;
+    owner = rngBelow(r3, present - 1);
+  }
+  d.lastHitter = nthPresent(d, owner, target);
   setVelocity(d, (SERVE_DIR[target] ?? 0) + offset);
 }
 
@@ -151,8 +240,8 @@ function collide(d: Work, side: number): boolean {
   const vIn = inwardVelocity(d, side);
   if (vIn >= 0) return false;
   const depth = depthOf(d, side);
-  if (side >= d.config.players) {
-    // A wall: mirror the ball about the contact plane.
+  if (side >= d.config.players || (d.absent >> side) & 1) {
+    // A wall (no player, or rules 2: the player left): mirror the ball about the contact plane.
     if (depth < RADIUS) {
       setDepth(d, side, 2 * RADIUS - depth);
       reflect(d, side);
@@ -194,6 +283,26 @@ function truncDiv(n: number, d: number): number {
 }
 
 function concede(d: Work, side: number): void {
+  if (d.config.rules >= 2) concedeOnePoint(d, side);
+  else concedeRules1(d, side);
+  resetBall(d);
+  d.lastHitter = -1;
+  d.rally = 0;
+  d.serveTimer = d.winner >= 0 ? 0 : SERVE_DELAY_FRAMES;
+}
+
+/** Rules 2: the ball's owner scores, unless it is the conceding player or gone; first to the target wins. */
+function concedeOnePoint(d: Work, side: number): void {
+  const owner = d.lastHitter;
+  if (owner < 0 || owner === side || (d.absent >> owner) & 1) return;
+  const scores = [...d.scores];
+  const score = (scores[owner] ?? 0) + 1;
+  scores[owner] = score;
+  d.scores = scores;
+  if (score >= d.config.pointsToWin) d.winner = owner;
+}
+
+function concedeRules1(d: Work, side: number): void {
   const players = d.config.players;
   const scores = [...d.scores];
   if (d.lastHitter >= 0 && d.lastHitter !== side) {
@@ -214,13 +323,14 @@ function concede(d: Work, side: number): void {
     } else if (s === bestScore) tie = true;
   }
   if (bestScore >= d.config.pointsToWin && !tie) d.winner = best;
+}
+
+/** The ball at rest in the centre at serve speed. */
+function resetBall(d: Work): void {
   const centre = fx(d.config.arenaSize) >> 1;
   d.ball.x = centre;
   d.ball.y = centre;
   d.ball.vx = 0;
   d.ball.vy = 0;
   d.ball.speed = fx(d.config.ballSpeed);
-  d.lastHitter = -1;
-  d.rally = 0;
-  d.serveTimer = d.winner >= 0 ? 0 : SERVE_DELAY_FRAMES;
 }

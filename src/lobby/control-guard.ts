@@ -9,7 +9,7 @@
  * `signaling/rate-limit.ts`, which the browser bundle cannot import.
  */
 import type { PeerId } from '../netcode/socket.ts';
-import type { ControlMessage } from './control.ts';
+import { isHandshakeMessage, type ControlMessage, type HandshakeMessage } from './control.ts';
 
 /** Rates and bursts, per peer. */
 export const CONTROL_RATES = {
@@ -116,7 +116,7 @@ export class ControlGuard {
    * it could restart our round forever: one of the next round (that member saw an abort before us) is
    * held until we get there ourselves (`takeHeld`), a bounded few; any other is ignored.
    */
-  round(ours: number, m: ControlMessage & { readonly round: number }, from: PeerId, fromHost: boolean): 'same' | 'move' | 'held' | 'ignore' {
+  round(ours: number, m: HandshakeMessage, from: PeerId, fromHost: boolean): 'same' | 'move' | 'held' | 'ignore' {
     const ahead = roundsAhead(ours, m.round);
     if (ahead === 0) return 'same';
     if (fromHost && (ahead <= MAX_ROUND_AHEAD || roundsAhead(m.round, ours) > MAX_ROUND_AHEAD)) return 'move';
@@ -132,7 +132,7 @@ export class ControlGuard {
   takeHeld(round: number): { readonly from: PeerId; readonly message: ControlMessage }[] {
     const all = this.held;
     this.held = [];
-    const mine = all.filter((h) => h.message.t !== 'chat' && h.message.t !== 'ping' && h.message.t !== 'pong' && h.message.round === round);
+    const mine = all.filter((h) => isHandshakeMessage(h.message) && h.message.round === round);
     this.drops.otherRounds += all.length - mine.length;
     return mine;
   }

@@ -81,10 +81,27 @@ export const ControlMessageSchema = v.variant('t', [
   /** Lobby ping between members (RTT shown in the member list). */
   msg({ t: v.literal('ping'), nonce: u32, t0: clockMs }),
   msg({ t: v.literal('pong'), nonce: u32, t0: clockMs }),
+  /** A player back in a running match (its seat resumed) asks which match it is (room.ts, "Rejoin"). */
+  msg({ t: v.literal('rj-hello') }),
+  /** The answer of a peer in that match: what the returning player needs to start its session. */
+  msg({
+    t: v.literal('rj-match'),
+    round: u32,
+    seed: u32,
+    sessionId: u32,
+    order: v.pipe(v.array(memberId), v.minLength(SETTINGS_RANGES.capacity.min), v.maxLength(SETTINGS_RANGES.capacity.max), v.readonly()),
+    setup: MatchSetupSchema,
+  }),
 ]);
 
 /** Messages on the reliable channel. */
 export type ControlMessage = v.InferOutput<typeof ControlMessageSchema>;
+/** The handshake's messages (every one names its round). */
+export type HandshakeMessage = Extract<ControlMessage, { t: `hs-${string}` }>;
+/** Whether `m` is one of the handshake's messages. */
+export function isHandshakeMessage(m: ControlMessage): m is HandshakeMessage {
+  return m.t.startsWith('hs-');
+}
 /** One message type of the family. */
 export type ControlOf<T extends ControlMessage['t']> = Extract<ControlMessage, { t: T }>;
 

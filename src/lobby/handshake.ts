@@ -26,7 +26,7 @@
  */
 import { ClockSync, clockSample } from '../netcode/clock-sync.ts';
 import type { PeerId } from '../netcode/socket.ts';
-import { describeSetupDiff, hashSetup, type ControlMessage, type ControlOf } from './control.ts';
+import { describeSetupDiff, hashSetup, isHandshakeMessage, type ControlMessage, type ControlOf } from './control.ts';
 import { AbortCode, abortText } from './handshake-abort.ts';
 import { HANDSHAKE_LIMITS, maxLeadMs, type HandshakeEvent, type HandshakeOptions, type HandshakePhase, type StartInfo } from './handshake-types.ts';
 
@@ -200,7 +200,7 @@ export class ReadyHandshake {
 
   /** Takes one message from a peer's reliable channel. */
   handle(from: PeerId, m: ControlMessage, nowMs: number): void {
-    if (!this.o.members.includes(from) || m.t === 'chat' || m.t === 'ping' || m.t === 'pong' || m.round !== this.o.round) return;
+    if (!this.o.members.includes(from) || !isHandshakeMessage(m) || m.round !== this.o.round) return;
     switch (m.t) {
       case 'hs-sync-req':
         if (this.isHost) this.o.send(from, { t: 'hs-sync-rep', round: m.round, nonce: m.nonce, t0: m.t0, t1: nowMs, t2: nowMs });

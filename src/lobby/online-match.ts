@@ -5,8 +5,8 @@
  * Driven by `update(nowMs, localInput)` from the browser's animation frame or a Node timer: the same
  * code runs in both.
  */
-import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
-import { FrameClock, P2PSession, Simulation, type PeerId, type SessionEvent, type SessionStats } from '../netcode/index.ts';
+import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, InputBits, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { FrameClock, P2PSession, Simulation, type PeerId, type ResumePoint, type SessionEvent, type SessionStats } from '../netcode/index.ts';
 import { LagInjector } from '../transport/lag-injector.ts';
 import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
@@ -40,7 +40,15 @@ export interface OnlineMatchOptions {
      */
     readonly report: (peer: PeerId) => void;
   };
+  /**
+   * A returning player resumes the match from a checked rejoin transfer (room.ts, "Rejoin"): the
+   * transferred state and where the session starts. Its replay is not whole (no frames before it).
+   */
+  readonly resume?: { readonly state: GameState; readonly point: ResumePoint };
 }
+
+/** Extra frames a resumed match runs per update while behind its peers (catching up after the transfer). */
+const MAX_CATCH_UP_FRAMES = 8;
 
 /** A running match. */
 export class OnlineMatch {
@@ -58,6 +66,10 @@ export class OnlineMatch {
   private readonly sendRecord: ((data: string) => void) | undefined;
   private readonly report: ((peer: PeerId) => void) | undefined;
   private readonly reported = new Set<PeerId>();
+  /** The first frame this match holds (0, or where a resumed match starts). */
+  readonly firstFrame: number;
+  /** The state it started from (frame 0's, or a resumed match's transferred one: final either way). */
+  readonly startState: GameState;
 
   constructor(o: OnlineMatchOptions) {
     const { start } = o;
@@ -65,7 +77,9 @@ export class OnlineMatch {
     this.names = o.names ?? start.order;
     this.sendRecord = o.notary?.send;
     this.report = o.notary?.report;
-    this.config = makeConfig({ players: start.order.length, pointsToWin: start.setup.pointsToWin, seed: start.seed });
+    // A resumed match plays the transferred state's own configuration (its rules included).
+    this.config = o.resume?.state.config ?? makeConfig({ players: start.order.length, pointsToWin: start.setup.pointsToWin, seed: start.seed });
+    this.firstFrame = o.resume?.point.frame ?? 0;
     this.lag = new LagInjector(o.link.unreliable, { now: o.now, seed: start.seed ^ start.localPlayer, conditions: o.lag ?? PERFECT_LINK });
     this.clock = new FrameClock(o.tickMs ?? 1000 / 60);
     this.session = new P2PSession<GameState>({
@@ -81,6 +95,9 @@ export class OnlineMatch {
       ...(o.interruptAfterMs !== undefined ? { interruptAfterMs: o.interruptAfterMs } : {}),
       ...(o.disconnectAfterMs !== undefined ? { disconnectAfterMs: o.disconnectAfterMs } : {}),
       notary: o.notary !== undefined,
+      // A departed player's side becomes a wall (game rules 2): the game learns departures from inputs.
+      departedInput: InputBits.absent,
+      ...(o.resume !== undefined ? { resume: o.resume.point } : {}),
       forensics: {
         encode: encodeState,
         decode: (b) => {
@@ -90,7 +107,8 @@ export class OnlineMatch {
         diff: (a, b) => diffStates(a, b),
       },
     });
-    this.sim = new Simulation({ step, checksum }, initialState(this.config));
+    this.startState = o.resume?.state ?? initialState(this.config);
+    this.sim = new Simulation({ step, checksum }, this.startState);
     if (o.notary !== undefined && !o.notary.up) this.session.setNotary(false);
   }
 
@@ -115,7 +133,9 @@ export class OnlineMatch {
       this.startedAtMs = nowMs;
       this.clock.start(this.start.localStartMs);
     }
-    const due = this.clock.due(nowMs, this.session.tickRateFactor);
+    let due = this.clock.due(nowMs, this.session.tickRateFactor);
+    // Resumed from a transfer (its state a little behind the peers'): catch up, a few frames at a time.
+    if (this.firstFrame > 0 && due > 0) due += Math.min(MAX_CATCH_UP_FRAMES, Math.max(0, Math.floor(-this.session.framesAhead) - 1));
     const before = this.session.currentFrame;
     if (due === 0) this.session.poll(nowMs);
     for (let i = 0; i < due; i++) {
@@ -149,6 +169,19 @@ export class OnlineMatch {
     return this.sim.state.winner;
   }
 
+  /**
+   * `peer`, a departed player, is back (its seat resumed and our link to it open): its input counts
+   * again from the frame every remaining peer agrees on (`rejoined` event). False when it cannot return.
+   */
+  rejoin(peer: PeerId): boolean {
+    return this.session.rejoin(peer);
+  }
+
+  /** Whether `replay()` holds the whole match (not for a match resumed mid-way). */
+  get replayAvailable(): boolean {
+    return this.firstFrame === 0;
+  }
+
   /** The lobby server says `peer` left or lost its socket: drop it from the match now (see `P2PSession.peerLeft`). */
   peerLeft(peer: PeerId, reason: 'left' | 'lost' = 'left'): void {
     this.session.peerLeft(peer, reason);
@@ -171,14 +204,15 @@ export class OnlineMatch {
     this.session.leave(nowMs);
   }
 
-  /** The replay of every confirmed frame so far. */
+  /** The replay of every confirmed frame so far (see `replayAvailable`: a resumed match has none). */
   replay(): Replay {
+    if (this.firstFrame > 0) throw new Error('a match resumed mid-way has no whole replay');
     return buildReplay(this.config, this.confirmed, { names: this.names });
   }
 
-  /** Confirmed frames recorded. */
+  /** Confirmed frames recorded (counted from frame 0, also for a resumed match). */
   get recordedFrames(): number {
-    return this.confirmed.length;
+    return this.firstFrame + this.confirmed.length;
   }
 
   private collect(): void {
@@ -192,7 +226,7 @@ export class OnlineMatch {
     }
     for (const e of this.session.drainEvents()) this.events.push(e);
     const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);
-    for (let f = this.confirmed.length; f <= last; f++) {
+    for (let f = this.firstFrame + this.confirmed.length; f <= last; f++) {
       const inputs = this.session.confirmedInputs(f);
       if (inputs === undefined) break;
       this.confirmed.push(inputs);

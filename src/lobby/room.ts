@@ -16,15 +16,17 @@
  * Driven by `update(nowMs)`; everything it learns is queued as `RoomEvent`s.
  */
 import { GAME_VERSION } from '../game/config.ts';
+import { checksum, decodeState, type GameState } from '../game/index.ts';
 import { PROTOCOL_VERSION } from '../netcode/protocol.ts';
+import { RejoinClient } from '../netcode/sessions/rejoin-client.ts';
 import type { PeerId } from '../netcode/socket.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
 import type { SignalRelay } from '../transport/signal-relay.ts';
-import { ControlChannel, type ControlMessage, type MatchSetup } from './control.ts';
+import { ControlChannel, isHandshakeMessage, type ControlMessage, type ControlOf, type MatchSetup } from './control.ts';
 import { AbortCode, type AbortInfo } from './handshake-abort.ts';
 import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
-import { OnlineMatch } from './online-match.ts';
+import { OnlineMatch, type OnlineMatchOptions } from './online-match.ts';
 import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
@@ -69,11 +71,24 @@ export type RoomEvent =
   | { readonly kind: 'match-committed'; readonly start: StartInfo }
   | { readonly kind: 'match-started'; readonly match: OnlineMatch }
   | { readonly kind: 'server-error'; readonly code: ErrorCode; readonly message: string }
+  /** Our seat was resumed into a running match and we are fetching it (`rejoin-failed` if that fails). */
+  | { readonly kind: 'rejoining' }
+  | { readonly kind: 'rejoin-failed'; readonly reason: string }
   | { readonly kind: 'signaling-closed'; readonly reason: string };
 
 type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
+/** A returning player gives up fetching the running match after this long (the others play on). */
+export const REJOIN_TIMEOUT_MS = 15_000;
+
+/** A returning player: the peers' word on the match, then the fetch of its state. */
+interface Returning {
+  readonly sinceMs: number;
+  readonly answers: Map<PeerId, ControlOf<'rj-match'>>;
+  client?: RejoinClient<GameState>;
+  start?: StartInfo;
+}
 
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
@@ -101,6 +116,8 @@ export class Room {
   private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
+  /** Set while our seat, resumed into a running match, fetches that match (see "Rejoin" in `update`). */
+  private returning: Returning | undefined;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
   earlySignalsDropped = 0;
 
@@ -136,12 +153,20 @@ export class Room {
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
       s.on('record', (m) => this.match?.receiveRecord(m.from, m.data)),
+      // Our lobby socket dropped and is being resumed (signaling-client `resume`): records wait meanwhile.
+      s.on('reconnecting', () => this.match?.setNotary(false)),
+      s.on('resumed', (m) => this.onResumed(m.joined)),
       s.on('closed', (m) => {
         this.match?.setNotary(false);
         this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` });
       }),
     );
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
+    // A started lobby admits only a resumed seat: the match runs without us, and we go back into it.
+    if (joined.started) {
+      this.returning = { sinceMs: o.now(), answers: new Map() };
+      this.events.push({ kind: 'rejoining' });
+    }
   }
 
   /** Creates a lobby (the creator is its host). */
@@ -268,7 +293,10 @@ export class Room {
   update(nowMs: number): void {
     if (this.closed) return;
     for (const e of this.link.drainEvents()) {
-      if (e.kind === 'open') this.open.add(e.peer);
+      if (e.kind === 'open') {
+        this.open.add(e.peer);
+        if (this.returning !== undefined) this.control.send(e.peer, { t: 'rj-hello' });
+      }
       else if (e.kind === 'close') {
         this.open.delete(e.peer);
         this.handshake?.peerLeft(e.peer, nowMs);
@@ -276,28 +304,14 @@ export class Room {
       if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
     }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
-    if (this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
+    if (this.returning !== undefined) this.updateReturning(nowMs);
+    if (this.returning === undefined && this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
       this.startRound(this.round);
     }
     this.handshake?.update(nowMs);
     this.drainHandshake(nowMs);
     if (this.committed !== undefined && this.match === undefined && this.handshake?.phase === 'committed') {
-      this.match = new OnlineMatch({
-        link: this.link,
-        start: this.committed,
-        now: this.o.now,
-        names: this.committed.order.map((id) => this.nameOf(id)),
-        ...(this.o.lag !== undefined ? { lag: this.o.lag } : {}),
-        ...(this.o.interruptAfterMs !== undefined ? { interruptAfterMs: this.o.interruptAfterMs } : {}),
-        ...(this.o.disconnectAfterMs !== undefined ? { disconnectAfterMs: this.o.disconnectAfterMs } : {}),
-        notary: {
-          send: (data) => void this.o.signaling.sendRecord(data),
-          up: this.o.signaling.state === 'open',
-          report: (peer) => {
-            if (this.members.some((m) => m.id === peer)) this.o.signaling.send({ kind: 'report', member: peer });
-          },
-        },
-      });
+      this.match = this.newMatch(this.committed);
       if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
       this.events.push({ kind: 'match-started', match: this.match });
     }
@@ -306,6 +320,26 @@ export class Room {
       this.pingNonce++;
       for (const id of this.open) this.control.send(id, { t: 'ping', nonce: this.pingNonce, t0: nowMs });
     }
+  }
+
+  private newMatch(start: StartInfo, resume?: OnlineMatchOptions['resume']): OnlineMatch {
+    return new OnlineMatch({
+      link: this.link,
+      start,
+      now: this.o.now,
+      names: start.order.map((id) => this.nameOf(id)),
+      ...(this.o.lag !== undefined ? { lag: this.o.lag } : {}),
+      ...(this.o.interruptAfterMs !== undefined ? { interruptAfterMs: this.o.interruptAfterMs } : {}),
+      ...(this.o.disconnectAfterMs !== undefined ? { disconnectAfterMs: this.o.disconnectAfterMs } : {}),
+      ...(resume !== undefined ? { resume } : {}),
+      notary: {
+        send: (data) => void this.o.signaling.sendRecord(data),
+        up: this.o.signaling.state === 'open',
+        report: (peer) => {
+          if (this.members.some((m) => m.id === peer)) this.o.signaling.send({ kind: 'report', member: peer });
+        },
+      },
+    });
   }
 
   private drainHandshake(_nowMs: number): void {
@@ -338,13 +372,104 @@ export class Room {
       case 'chat':
         if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
+      case 'rj-hello':
+        return this.onRejoinHello(from);
+      case 'rj-match':
+        if (this.returning !== undefined && this.returning.client === undefined) this.returning.answers.set(from, m);
+        return;
       default: {
+        if (!isHandshakeMessage(m)) return;
         const round = this.guard.round(this.round, m, from, from === this.hostId && !this.isHost);
         if (round === 'ignore' || round === 'held') return; // an old round, one far away, or a member's next round
         if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
         this.handshake?.handle(from, m, nowMs);
       }
     }
+  }
+
+  // ---- Rejoin: a player whose seat was resumed goes back into the running match ----------------
+
+  /**
+   * A member asks which match runs (its seat resumed mid-match, its link to us open): when it is a
+   * player of ours, tell it, and hold it for its return (`OnlineMatch.rejoin`).
+   */
+  private onRejoinHello(from: PeerId): void {
+    const match = this.match;
+    if (match === undefined || !match.start.order.includes(from) || match.countdownMs(this.o.now()) > 0) return;
+    const { seed, sessionId, order, setup } = match.start;
+    this.control.send(from, { t: 'rj-match', round: this.round, seed, sessionId, order: [...order], setup });
+    match.rejoin(from);
+  }
+
+  /**
+   * Our side of a return: once every other member told us the same match (one peer's word about the
+   * others is not enough when others can be asked), fetch its state (RejoinClient) and resume in it.
+   */
+  private updateReturning(nowMs: number): void {
+    const r = this.returning as Returning;
+    if (nowMs - r.sinceMs > REJOIN_TIMEOUT_MS) return this.failReturn('the other players did not send the match in time');
+    if (r.client === undefined) {
+      const others = this.members.filter((m) => m.id !== this.localId);
+      if (others.length === 0) return this.failReturn('nobody is left in the match');
+      if (!others.every((m) => r.answers.has(m.id))) return;
+      const first = r.answers.get(others[0]?.id ?? '') as ControlOf<'rj-match'>;
+      const same = (a: ControlOf<'rj-match'>): boolean =>
+        a.round === first.round && a.seed === first.seed && a.sessionId === first.sessionId && a.order.join() === first.order.join() &&
+        a.setup.players === first.setup.players && a.setup.pointsToWin === first.setup.pointsToWin && a.setup.inputDelay === first.setup.inputDelay && a.setup.maxPrediction === first.setup.maxPrediction;
+      if (![...r.answers.values()].every(same)) return this.failReturn('the other players disagree about the match');
+      const localPlayer = first.order.indexOf(this.localId);
+      if (localPlayer < 0 || first.order.length !== first.setup.players) return this.failReturn('this seat is not a player of the running match');
+      this.round = first.round;
+      r.start = { round: first.round, seed: first.seed, sessionId: first.sessionId, order: first.order, localPlayer, setup: first.setup, startAtHostMs: 0, localStartMs: nowMs, clockOffsetMs: 0 };
+      r.client = new RejoinClient<GameState>({
+        players: first.order.length,
+        localPlayer,
+        sessionId: first.sessionId,
+        socket: this.link.unreliable,
+        peers: others.map((m) => m.id).filter((id) => first.order.includes(id)),
+        decodeState: (b) => {
+          const d = decodeState(b);
+          return d.ok ? d.state : undefined;
+        },
+        checksum,
+      });
+    }
+    const got = r.client.poll(nowMs);
+    if (got === undefined || r.start === undefined) return;
+    this.returning = undefined;
+    const start = { ...r.start, localStartMs: nowMs };
+    this.committed = start;
+    this.match = this.newMatch(start, { state: got.state, point: got.resume });
+    this.events.push({ kind: 'match-started', match: this.match });
+  }
+
+  /**
+   * Our lobby socket came back (the membership resumed, same id). Meanwhile the server told the others
+   * we left, so they dropped us from their links and their match: rebuild every link, and if a match
+   * was running, go back into it as a returning player (our own copy of it is stale).
+   */
+  private onResumed(joined: Joined): void {
+    this.hostId = joined.hostId;
+    this.members = [...joined.members];
+    for (const m of this.members) {
+      if (m.id === this.localId) continue;
+      this.link.disconnect(m.id);
+      this.open.delete(m.id);
+      this.link.connect(m);
+    }
+    this.handshake = undefined;
+    if (this.match !== undefined && joined.started) {
+      this.match = undefined;
+      this.committed = undefined;
+      this.returning = { sinceMs: this.o.now(), answers: new Map() };
+      this.events.push({ kind: 'rejoining' });
+    }
+    this.events.push({ kind: 'members-changed' });
+  }
+
+  private failReturn(reason: string): void {
+    this.returning = undefined;
+    this.events.push({ kind: 'rejoin-failed', reason });
   }
 
   private onMembers(change: () => void, left?: PeerId): void {

@@ -8,7 +8,7 @@
  * exchanging packets without simulating new frames until every input is confirmed everywhere; then their
  * states must be identical, and the confirmed inputs are rebuilt into a replay that must verify.
  */
-import { checksum, diffStates, initialState, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { checksum, diffStates, initialState, InputBits, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
 import { MessageKind, P2PSession, RejoinClient, Simulation, FrameClock, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
 import { SimNetwork } from '../transport/sim-network.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
@@ -53,7 +53,7 @@ export interface SimMatchOptions {
    * link again `awayMs` later: it rejoins by state transfer (needs `notary`). `times` repeats it.
    */
   readonly rejoin?: { readonly player: number; readonly atFrame: number; readonly awayMs: number; readonly times?: number };
-  /** The departed input (see `P2PSessionOptions.departedInput`). */
+  /** The departed input (see `P2PSessionOptions.departedInput`; default `InputBits.absent`, as online play). */
   readonly departedInput?: number;
 }
 
@@ -163,7 +163,8 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
     ...(o.maxPrediction !== undefined ? { maxPrediction: o.maxPrediction } : {}),
     ...(o.checksumInterval !== undefined ? { checksumInterval: o.checksumInterval } : {}),
     ...(o.notary !== undefined ? { notary: true } : {}),
-    ...(o.departedInput !== undefined ? { departedInput: o.departedInput } : {}),
+    // Pong's absent bit by default: a departed player's side becomes a wall (game rules 2).
+    departedInput: o.departedInput ?? InputBits.absent,
   });
   const peers: Peer[] = ids.map((id, player) => {
     const inner = net.createSocket(id);

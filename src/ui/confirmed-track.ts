@@ -34,11 +34,14 @@ export class ConfirmedTrack {
   private current: GameState;
   private readonly points: (ConfirmedPoint | undefined)[];
 
-  /** @param capacity how many recent confirmed frames `at` can answer for (default one minute) */
-  constructor(config: MatchConfig, readonly capacity = 3600) {
+  /**
+   * @param capacity how many recent confirmed frames `at` can answer for (default one minute)
+   * @param start the first confirmed state (default frame 0; a rejoined match starts from its transfer)
+   */
+  constructor(config: MatchConfig, readonly capacity = 3600, start?: GameState) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
     this.points = new Array<ConfirmedPoint | undefined>(capacity);
-    this.current = initialState(config);
+    this.current = start ?? initialState(config);
     this.record();
   }
 

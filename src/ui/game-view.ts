@@ -5,7 +5,7 @@
  * *confirmed* (a predicted point can still be rolled back). The match runs at a fixed 60 Hz inside
  * `OnlineMatch.update`; this view calls it from `tick` with the sampled (or scripted) input.
  */
-import { checksum, encodeReplay, formatChecksum, fxToFloat, type GameState } from '../game/index.ts';
+import { checksum, encodeReplay, formatChecksum, fxToFloat, wonByForfeit, type GameState } from '../game/index.ts';
 import type { OnlineMatch } from '../lobby/online-match.ts';
 import type { SessionEvent } from '../netcode/types.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
@@ -17,6 +17,7 @@ import { createLagPanel, type LagPanel } from './lag-panel.ts';
 import { applySessionEvent, noticeForEvent, NoticeList } from './notices.ts';
 import { playerColour, SIDE_NAMES } from './palette.ts';
 import { endScreenText, replayFileName } from './messages.ts';
+import { labelOf, standingOf } from './outcome.ts';
 import { createShareControl, keepMatchHistory } from './share-replay.ts';
 import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, positionsOf, profileFromSearch, smoothingFromSearch, TickProfile, type PongRenderer } from './render/index.ts';
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
@@ -84,7 +85,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const download = h('button', { type: 'button', 'data-testid': 'download-replay', text: 'Download replay' });
   const back = h('button', { type: 'button', 'data-testid': 'back-to-lobby', text: 'Back to lobby' });
   const share = createShareControl(() => encodeReplay(match.replay()), o.code);
-  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, download, share.button, back), share.panel);
+  // A match rejoined mid-way holds no frames before the return: no whole replay to offer.
+  const replayActions = match.replayAvailable ? [download, share.button] : [];
+  const end = h('section', { class: 'end-card card', 'data-testid': 'end-screen', hidden: true }, endTitle, endScores, h('div', { class: 'row end-actions' }, rematch, ...replayActions, back), share.panel);
   // Outside the stage: the stage captures pointers for touch steering, which would eat the buttons' clicks.
   const stageWrap = h('div', { class: 'stage-wrap' }, stage, end);
   const leave = h('button', { type: 'button', class: 'subtle', 'data-testid': 'leave', text: 'Leave' });
@@ -100,7 +103,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
 
   const notices = new NoticeList();
   const noticeLog: { text: string; atMs: number }[] = [];
-  const track = new ConfirmedTrack(match.config);
+  const track = new ConfirmedTrack(match.config, undefined, match.startState);
   const settles: SettleWaiter[] = [];
   const gone = new Set<string>();
   let localGone = false;
@@ -110,7 +113,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   let renderer: PongRenderer | undefined;
   let input: InputSampler | undefined;
   let destroyed = false;
-  const hud: Hud = createHud(hudHost, { nameOf: (p) => names[p] ?? `P${p + 1}` });
+  const hud: Hud = createHud(hudHost, { nameOf: (p) => labelOf(match.state, names, p) });
   let lag = o.lag;
   match.lag.setConditions(lag);
   const smoother = new CorrectionSmoother({ enabled: smoothingChoice ?? smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });
@@ -199,14 +202,14 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     if (kind === 'won') {
       const s = endScreenText(track.state, names);
       endTitle.textContent = s.title;
-      rematch.hidden = false;
+      rematch.hidden = wonByForfeit(track.state); // everyone else left: nobody to play a rematch with
       if (keepMatchHistory()) share.share();
     } else {
       endTitle.textContent = localGone ? 'You were disconnected from the match' : 'Everyone else left the match';
       rematch.hidden = true;
     }
     endScores.replaceChildren(...track.state.scores.map((score, p) => {
-      const li = h('li', { text: `${names[p] ?? `Player ${p + 1}`}: ${score}` });
+      const li = h('li', { text: `${labelOf(track.state, names, p)}: ${score}` });
       li.style.color = playerColour(p).css;
       return li;
     }));
@@ -238,6 +241,8 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     hook.winner = track.winner;
     hook.startedAt = match.startedAtMs === undefined ? undefined : o.timeOrigin + match.startedAtMs;
     hook.notices = notices.active(nowMs);
+    hook.standing = standingOf(match.state, names) ?? '';
+    hook.absent = match.state.absent;
     hook.desyncs = desyncs;
   };
 
@@ -310,7 +315,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       resolveSettles();
       if (ended === undefined) {
         if (track.winner >= 0) showEnd('won');
-        else if (localGone || (gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
+        // Under rules 2 a match everyone else left waits for them (the arena counts down), then the one
+        // left wins by forfeit (a confirmed win like any other); rules 1 has no such wait.
+        else if (localGone || (match.config.rules < 2 && gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
       }
       publish(nowMs);
       profile?.end('track');

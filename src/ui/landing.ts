@@ -4,6 +4,7 @@
  * in by main.ts (`LandingActions`); without actions the buttons say online play is unavailable.
  */
 import { DEFAULT_SETTINGS, SETTINGS_RANGES, validateName, type LobbySettings } from '../lobby/protocol.ts';
+import { RULES_TEXT } from './outcome.ts';
 import { h } from './dom.ts';
 import type { Page } from './page.ts';
 import { LOBBY_CODE } from './router.ts';
@@ -86,6 +87,7 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
       h('div', { class: 'field' }, h('label', { for: 'player-name', text: 'Name' }), name),
       h('div', { class: 'row' }, players, create),
       h('details', { class: 'settings' }, h('summary', { text: 'Match settings' }), h('div', { class: 'settings-grid' }, pointsField, delayField, predictionField)),
+      h('details', { class: 'rules', 'data-testid': 'rules' }, h('summary', { text: 'Rules' }), h('ul', {}, ...RULES_TEXT.map((t) => h('li', { text: t })))),
       h('div', { class: 'divider', text: 'or join a friend' }),
       joinForm,
       message),

@@ -28,7 +28,7 @@ function newOnlineHook(code: string, transport: string): OnlineHookInfo {
   return {
     view: 'join', code, memberId: '', transport, members: [], meshReady: false, status: '', error: '',
     matchNumber: 0, localPlayer: -1, names: [], frame: -1, checksum: '', confirmedFrame: -1, confirmedUpTo: -1,
-    scores: [], winner: -1, startedAt: undefined, scheduledStartAt: undefined, notices: [], noticeLog: [], desyncs: 0,
+    scores: [], winner: -1, startedAt: undefined, scheduledStartAt: undefined, notices: [], noticeLog: [], standing: '', absent: 0, desyncs: 0,
     lag: undefined, replayDownloads: 0,
     stats: () => undefined,
     scriptInput: () => {},
@@ -76,18 +76,11 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
       message);
     joinHost.append(h('main', { class: 'page landing' }, h('header', { class: 'hero' }, h('h1', { text: 'Rollback Pong' }), h('p', { class: 'tagline', text: 'You are invited to a match.' })), form));
     name.focus();
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const valid = validateName(name.value);
-      if (!valid.ok) {
-        message.textContent = `That name cannot be used: ${valid.error}.`;
-        return;
-      }
-      saveName(valid.value);
+    const joinAs = (value: string): void => {
       join.disabled = true;
       message.textContent = 'Joining…';
       hook.view = 'joining';
-      void hub.join(code, valid.value).then((r) => {
+      void hub.join(code, value).then((r) => {
         if (destroyed) {
           if (r.ok) hub.leave();
           return;
@@ -99,7 +92,21 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
         hook.error = r.error;
         if (r.code !== undefined && isNameProblem(r.code)) name.select();
       });
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const valid = validateName(name.value);
+      if (!valid.ok) {
+        message.textContent = `That name cannot be used: ${valid.error}.`;
+        return;
+      }
+      saveName(valid.value);
+      joinAs(valid.value);
     });
+    // This browser holds a seat in this lobby (a closed tab, a crash): take it back at once, no form
+    // (the seat keeps its own name; if it is gone, this joins anew under the saved name).
+    const saved = validateName(savedName());
+    if (env.rejoinStore?.load(code) != null) joinAs(saved.ok ? saved.value : 'Player');
   }
 
   return {
@@ -117,6 +124,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   let lag: LinkConditions = env.lag;
   let error = env.lagError !== undefined ? `Lag parameters ignored: ${env.lagError}` : '';
   let status = '';
+  /** Our seat was resumed into a running match, which we are fetching (room.ts, "Rejoin"). */
+  let rejoining = false;
   let lastRefresh = -Infinity;
   let knownMembers = new Map(room.members.map((m) => [m.id, m.name]));
   let game: GameView | undefined;
@@ -159,6 +168,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   }));
 
   const statusText = (list: readonly OnlineMemberInfo[]): string => {
+    if (rejoining) return 'Rejoining the match in progress…';
     if (list.length < 2) return 'Waiting for players to join…';
     if (!room.meshReady) return 'Connecting to the other players (WebRTC)…';
     const others = list.filter((m) => !m.ready && m.id !== room.localId).map((m) => m.name);
@@ -229,6 +239,9 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         error = '';
         return;
       case 'match-started': {
+        rejoining = false;
+        // Back into a running match after our lobby socket resumed: the stale view goes.
+        game?.destroy();
         matchNumber++;
         lobby.element.hidden = true;
         const names = e.match.start.order.map((id) => room.nameOf(id));
@@ -247,6 +260,12 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         if (startIn > 0) startTimer = setTimeout(() => tick(env.now(), false), startIn + 1); // timers may fire a little early
         return;
       }
+      case 'rejoining':
+        rejoining = true;
+        return;
+      case 'rejoin-failed':
+        rejoining = false;
+        return showError(`Could not rejoin the match in progress: ${e.reason}. You are back in the lobby; the others play on.`);
       case 'server-error':
         return showError(serverErrorMessage(e.code));
       case 'signaling-closed':

@@ -5,6 +5,8 @@
  */
 import { AbortCode } from '../lobby/handshake-abort.ts';
 import type { ErrorCode } from '../lobby/protocol.ts';
+import type { GameState } from '../game/index.ts';
+import { outcomeOf } from './outcome.ts';
 import type { OverlayScreen } from './render/renderer.ts';
 
 /** One sentence per server error code (the server's own text is only a fallback detail). */
@@ -86,10 +88,12 @@ export function handshakeAbortedMessage(reason: string, code?: AbortCode): strin
   return `Match start cancelled: ${reason}. Press Ready to try again.`;
 }
 
-/** "Alice wins!" with the final scores, from a confirmed point. */
-export function endScreenText(point: { readonly winner: number; readonly scores: readonly number[] }, names: readonly string[]): OverlayScreen {
-  const scores = point.scores.map((s, p) => `${names[p] ?? `Player ${p + 1}`} ${s}`).join(' · ');
-  return { title: `${names[point.winner] ?? `Player ${point.winner + 1}`} wins!`, subtitle: scores };
+/**
+ * "Alice wins!" (or "Alice wins — the others left") with the final scores, players who left marked, from
+ * a confirmed state: the same words as the arena's banner (outcome.ts).
+ */
+export function endScreenText(state: GameState, names: readonly string[]): OverlayScreen {
+  return outcomeOf(state, names) ?? { title: '', subtitle: '' };
 }
 
 /** The replay's download file name. */

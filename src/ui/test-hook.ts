@@ -113,6 +113,10 @@ export interface OnlineHookInfo {
   /** Notices on screen now, and every notice shown with its local time (`performance.now()`). */
   notices: readonly string[];
   noticeLog: readonly { readonly text: string; readonly atMs: number }[];
+  /** The arena's standing line now ("Match point: Alice", "Waiting for Bob to return… 42 s"), '' when none. */
+  standing: string;
+  /** Players absent from the match in the current state (bit p: player p left), rules 2. */
+  absent: number;
   /** Desync reports seen. */
   desyncs: number;
   /** Current artificial network conditions on incoming inputs. */

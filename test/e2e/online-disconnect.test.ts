@@ -1,7 +1,9 @@
 /**
  * A player's browser goes away mid-game.
  * - Closing the tab says goodbye (the page's `pagehide` leaves the lobby): the other page shows "Bob left
- *   the match" at once, then the end screen says everyone else left; Back to lobby works.
+ *   the match" at once; Bob is out of the game (rules 2: "Bob (left)", his side a wall) and the arena
+ *   counts down "Waiting for Bob to return… 60 s"; nobody returns, so Alice wins by forfeit ("Alice wins —
+ *   the others left", no Rematch); Back to lobby works.
  * - A crashed page says nothing, but its lobby socket closes: the server's member-left drops it at
  *   once ("Bob disconnected").
  * - A frozen page (script paused; its lobby socket still answers) says nothing: the other page shows
@@ -47,7 +49,12 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     return n.atMs - sinceMs;
   };
 
-  it('closing a tab says goodbye: "Bob left the match" at once, end screen, back to the lobby', { timeout: 60_000 }, async () => {
+  /** Alice's page has Bob (player 1) out of the match and counts down for his return. */
+  async function waitingForBob(alice: Player): Promise<void> {
+    await alice.page.waitForFunction(() => window.rollbackPong?.online?.absent === 2 && /^Waiting for Bob to return… \d+ s$/.test(window.rollbackPong.online.standing), undefined, { timeout: 10_000, polling: 50 });
+  }
+
+  it('closing a tab says goodbye: "Bob left the match" at once, the forfeit countdown, Alice wins, back to the lobby', { timeout: 150_000 }, async () => {
     const { alice, bob } = await twoPlayersPlaying();
     const closedAt = await alice.page.evaluate(() => performance.now());
     await bob.page.context().close();
@@ -57,8 +64,13 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     expect(tLeft).toBeLessThan(1500); // not the 5 s silence timeout
     expect(notices.map((n) => n.text)).not.toContain('Bob disconnected');
 
-    await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])');
-    expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Everyone else left the match');
+    await waitingForBob(alice);
+    const scoreAtLeave = await alice.page.evaluate(() => window.rollbackPong?.online?.scores[1]);
+    // 60 s alone (3,600 frames), then the confirmed forfeit win.
+    await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])', { timeout: 90_000 });
+    expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Alice wins — the others left');
+    expect(await alice.page.textContent('[data-testid=end-scores]')).toContain(`Bob (left): ${scoreAtLeave}`);
+    expect(await alice.page.evaluate(() => window.rollbackPong?.online?.winner)).toBe(0);
     expect(await alice.page.isVisible('[data-testid=rematch]')).toBe(false);
     await alice.screenshot('online-disconnect');
     await alice.page.click('[data-testid=back-to-lobby]');
@@ -69,7 +81,7 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     await closeAll([alice]);
   });
 
-  it('a crashed page: the lobby server sees its socket close and Alice drops Bob at once ("Bob disconnected"), end screen', { timeout: 60_000 }, async () => {
+  it('a crashed page: the lobby server sees its socket close and Alice drops Bob at once ("Bob disconnected"), the forfeit countdown', { timeout: 60_000 }, async () => {
     const { alice, bob } = await twoPlayersPlaying();
     const cdp = await bob.page.context().newCDPSession(bob.page);
     const crashedAt = await alice.page.evaluate(() => performance.now());
@@ -79,13 +91,12 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     console.log(`[disconnect] page crashed: disconnected after ${tDisconnected.toFixed(0)} ms`);
     expect(tDisconnected).toBeLessThan(2500); // the server's member-left, not the 5 s silence timeout
     expect(notices.map((n) => n.text)).not.toContain('Bob left the match');
-    await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])');
-    expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Everyone else left the match');
+    await waitingForBob(alice);
     expect(notices.map((n) => n.text).filter((t) => !t.includes('Bob'))).toEqual([]); // no server error shown
     expect(alice.errors).toEqual([]);
   });
 
-  it('a frozen page (its script paused, its lobby socket alive) says nothing: interrupted within ~1 s, dropped after ~5 s and reported, end screen', { timeout: 60_000 }, async () => {
+  it('a frozen page (its script paused, its lobby socket alive) says nothing: interrupted within ~1 s, dropped after ~5 s and reported, the forfeit countdown', { timeout: 60_000 }, async () => {
     const { alice, bob } = await twoPlayersPlaying();
     const cdp = await bob.page.context().newCDPSession(bob.page);
     await cdp.send('Debugger.enable');
@@ -102,8 +113,7 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     expect(tDisconnected).toBeGreaterThan(4500);
     expect(tDisconnected).toBeLessThan(7500);
     expect(notices.map((n) => n.text)).not.toContain('Bob left the match');
-    await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])');
-    expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Everyone else left the match');
+    await waitingForBob(alice);
     expect(alice.errors).toEqual([]);
     await cdp.send('Debugger.resume').catch(() => undefined);
   });

@@ -42,6 +42,11 @@ describeE2E('pages (Chromium)', () => {
     expect(await tp.page.inputValue('#points-to-win')).toBe('5');
     expect(await tp.page.getAttribute('#input-delay', 'max')).toBe('10');
     expect(await tp.page.getAttribute('#max-prediction', 'max')).toBe('16');
+    // The rules screen: the scoring and departure rules as the game implements them (rules 2).
+    await tp.page.click('[data-testid=rules] summary');
+    const rules = (await tp.page.textContent('[data-testid=rules]')) ?? '';
+    expect(rules).toContain('its owner scores one point');
+    expect(rules).toContain('their side becomes a wall');
     await tp.page.fill('#lobby-code', 'not a code!');
     await tp.page.click('[data-testid=join-lobby]');
     expect(await tp.page.textContent('[data-testid=landing-message]')).toContain('not a lobby code');

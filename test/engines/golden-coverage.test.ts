@@ -7,11 +7,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fx, initialState, makeConfig, parseReplay, step, type GameState, type Replay } from '../../src/game/index.ts';
-import { trackerInputs } from '../../scripts/replay.ts';
+import { parseAway, trackerInputs } from '../../scripts/replay.ts';
 import { addCoverage, countTransition, emptyCoverage, replayCoverage, type RuleCoverage } from './rule-coverage.ts';
 
 const FIXTURES = 'test/fixtures/replays';
 const TRACKER = ['pong-2p-tracker.json', 'pong-3p-tracker.json', 'pong-4p-tracker.json'];
+/**
+ * Rules-2 goldens with departures, and the `--away` each was recorded with
+ * (`npm run replay -- record --bot tracker --players P --seed S --points K --frames 60000 --away ...`).
+ */
+const DEPARTURES: readonly (readonly [string, string])[] = [
+  ['pong-2p-away.json', '1:2000-2600'], // player 1 away 10 s and back: the serve held, the countdown cancelled
+  ['pong-4p-away.json', '3:1500,2:3000-4500'], // player 3 leaves for good, player 2 leaves and returns (and wins)
+  ['pong-3p-forfeit.json', '1:3000,2:4800'], // two leave: player 0 wins by forfeit 3600 frames later
+];
 
 function load(file: string): Replay {
   const parsed = parseReplay(readFileSync(join(FIXTURES, file), 'utf8'));
@@ -65,6 +74,31 @@ describe('golden replays hit every rule', () => {
   it.each(TRACKER)('%s is what `npm run replay -- record --bot tracker` records for its seed', (file) => {
     const replay = load(file);
     expect(trackerInputs(replay.config, replay.frames + 1)).toEqual(replay.inputs);
+  });
+
+  it.each(DEPARTURES)('%s (rules 2) is what `record --bot tracker --away %s` records for its seed', (file, away) => {
+    const replay = load(file);
+    expect(replay.config.rules).toBe(2);
+    const spans = parseAway(away, replay.config.players);
+    if (typeof spans === 'string') throw new Error(spans);
+    expect(trackerInputs(replay.config, replay.frames + 1, spans)).toEqual(replay.inputs);
+    expect(replay.winner).toBeGreaterThanOrEqual(0);
+  });
+
+  it('the rules-2 goldens hit every departure rule: leaving, returning, walls, the held serve, a cancelled countdown, a forfeit, match points', () => {
+    const c = DEPARTURES.map(([f]) => coverage.get(f) ?? emptyCoverage()).reduce(addCoverage, emptyCoverage());
+    expect(c.departures).toBe(5);
+    expect(c.returns).toBe(2);
+    expect(c.departedWallBounces).toBeGreaterThanOrEqual(10);
+    expect(c.heldFrames).toBe(600 + 3599); // 10 s away in 2p; 3600 frames alone in 3p, the last of which is the win
+    expect(c.cancelledCountdowns).toBe(1);
+    expect(c.forfeitWins).toBe(1);
+    expect(c.matchPoints).toBeGreaterThanOrEqual(2);
+    expect(c.winners).toBe(3);
+    expect(c.goals).toBeGreaterThanOrEqual(10);
+    // The rules-1 goldens have none of it.
+    const old = files.filter((f) => !DEPARTURES.some(([d]) => d === f)).map((f) => coverage.get(f) ?? emptyCoverage()).reduce(addCoverage, emptyCoverage());
+    expect(old).toMatchObject({ departures: 0, returns: 0, departedWallBounces: 0, heldFrames: 0, cancelledCountdowns: 0, forfeitWins: 0, matchPoints: 0 });
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * Which rules a replay exercises, derived only from the state changes between consecutive frames (no
  * hooks in `step`): paddle hits, the speed cap, hits off a paddle's edge, corner bounces, wall bounces,
- * goals and the winner. The golden-coverage test asserts minimums over the committed goldens.
+ * goals and the winner; under rules 2 also departures and returns, bounces off a departed player's
+ * side, the held serve and forfeit countdown, forfeit wins and match points. The golden-coverage test
+ * asserts minimums over the committed goldens.
  */
-import { fx, initialState, PADDLE_INSET, BALL_RADIUS, step, type GameState, type Replay } from '../../src/game/index.ts';
+import { fx, initialState, PADDLE_INSET, BALL_RADIUS, step, wonByForfeit, type GameState, type Replay } from '../../src/game/index.ts';
 
 /** Counts of rule events in one replay (or summed over several). */
 export interface RuleCoverage {
@@ -27,12 +29,29 @@ export interface RuleCoverage {
   longestRally: number;
   /** Matches that ended with a winner. */
   winners: number;
+  /** Rules 2: players who left (their input gained the absent bit). */
+  departures: number;
+  /** Rules 2: players who came back (the bit cleared). */
+  returns: number;
+  /** Rules 2: reflections off the side of a player who left (a wall while it is gone). */
+  departedWallBounces: number;
+  /** Rules 2: frames with the serve held (fewer than two players present). */
+  heldFrames: number;
+  /** Rules 2: forfeit countdowns cancelled by a returning player. */
+  cancelledCountdowns: number;
+  /** Rules 2: matches won because everyone else left. */
+  forfeitWins: number;
+  /** Rules 2: times a present player reached match point (one point from winning). */
+  matchPoints: number;
   frames: number;
 }
 
 /** An all-zero coverage record. */
 export function emptyCoverage(): RuleCoverage {
-  return { paddleHits: 0, edgeHits: 0, steepHits: 0, speedCapReached: 0, framesAtCap: 0, cornerBounces: 0, wallBounces: 0, goals: 0, longestRally: 0, winners: 0, frames: 0 };
+  return {
+    paddleHits: 0, edgeHits: 0, steepHits: 0, speedCapReached: 0, framesAtCap: 0, cornerBounces: 0, wallBounces: 0, goals: 0, longestRally: 0, winners: 0,
+    departures: 0, returns: 0, departedWallBounces: 0, heldFrames: 0, cancelledCountdowns: 0, forfeitWins: 0, matchPoints: 0, frames: 0,
+  };
 }
 
 /** Adds `b` into `a` (the longest rally is the maximum). */
@@ -49,6 +68,18 @@ export function countTransition(prev: GameState, next: GameState, into: RuleCove
   const c = next.config;
   const cap = fx(c.ballSpeed * 3);
   into.frames++;
+  const bits = (m: number): number => (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1) + ((m >> 3) & 1);
+  into.departures += bits(next.absent & ~prev.absent);
+  into.returns += bits(prev.absent & ~next.absent);
+  const present = c.players - bits(next.absent);
+  if (next.winner < 0 && present < 2) into.heldFrames++;
+  if (prev.alone > 0 && next.alone === 0 && next.winner < 0) into.cancelledCountdowns++;
+  if (prev.winner < 0 && wonByForfeit(next)) into.forfeitWins++;
+  if (c.rules >= 2) {
+    for (let p = 0; p < c.players; p++) {
+      if ((next.scores[p] ?? 0) === c.pointsToWin - 1 && (prev.scores[p] ?? 0) !== c.pointsToWin - 1) into.matchPoints++;
+    }
+  }
   if (next.scores.some((s, p) => s !== prev.scores[p])) {
     into.goals++;
     return; // a point resets the ball: no bounce to classify
@@ -73,16 +104,21 @@ export function countTransition(prev: GameState, next: GameState, into: RuleCove
   // Near a side: within the reach of its wall or paddle face plus one frame of travel. Both components
   // reversed while the ball is near two adjacent sides means it met both in one frame: a corner.
   const arena = fx(c.arenaSize);
+  const gone = (side: number): boolean => ((next.absent >> side) & 1) === 1;
   const near = (side: number): boolean => {
     const depth = side === 0 ? next.ball.x : side === 1 ? arena - next.ball.x : side === 2 ? next.ball.y : arena - next.ball.y;
-    const reach = fx((side < c.players ? PADDLE_INSET : 0) + 2 * BALL_RADIUS);
+    const reach = fx((side < c.players && !gone(side) ? PADDLE_INSET : 0) + 2 * BALL_RADIUS);
     return depth <= reach + Math.abs(side < 2 ? prev.ball.vx : prev.ball.vy);
   };
   const corner = fx_ && fy && (near(0) || near(1)) && (near(2) || near(3));
   if (corner) into.cornerBounces++;
   // A hit alone may reverse the along component too (deflection): only a corner explains both.
-  for (let side = c.players; side < 4; side++) {
-    if ((side < 2 ? fx_ : fy) && near(side) && (hits === 0 || corner)) into.wallBounces++;
+  for (let side = 0; side < 4; side++) {
+    if (side < c.players && !gone(side)) continue;
+    if ((side < 2 ? fx_ : fy) && near(side) && (hits === 0 || corner)) {
+      into.wallBounces++;
+      if (side < c.players) into.departedWallBounces++;
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * input is neutral, and a peer suspended for 2 s comes back without a desync.
  */
 import { describe, expect, it } from 'vitest';
-import { checksum } from '../../src/game/index.ts';
+import { checksum, InputBits, isAbsent, verifyReplay, type GameState } from '../../src/game/index.ts';
 import type { SessionEvent } from '../../src/netcode/index.ts';
 import { runSimMatch, type SimMatchResult } from '../../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../../src/transport/link-model.ts';
@@ -99,6 +99,12 @@ describe('link events on a manual clock', () => {
 
 const LINK = makeLinkConditions({ latencyMs: 40, jitterMs: 15, loss: 0.08 });
 
+function verifiedState(replay: SimMatchResult['peers'][number]['replay']): GameState {
+  const v = verifyReplay(replay);
+  if (!v.ok) throw new Error(`replay does not verify at frame ${v.frame}`);
+  return v.state;
+}
+
 /** Checks a match one player left: the others completed, in sync, and agree on its neutral frame. */
 function expectCleanDeparture(r: SimMatchResult, players: number, departed: number, how: 'silent' | 'notice'): number {
   const where = `${players} players, player ${departed} leaves (${how}): ${r.failure ?? ''}`;
@@ -112,9 +118,11 @@ function expectCleanDeparture(r: SimMatchResult, players: number, departed: numb
   const frames = new Set(drops.flat().map((e) => e.frame));
   expect(frames.size, `${where}: every peer names the same frame, got ${[...frames].join(', ')}`).toBe(1);
   const frame = [...frames][0] ?? -1;
-  // That frame is where the departed player's recorded input becomes neutral, on every peer.
+  // That frame is where the departed player's recorded input becomes the harness's `departedInput` (the
+  // game's absent bit), on every peer, and the game has it out of the match (its side a wall).
   for (const p of r.peers) {
-    for (let f = frame; f < p.replay.frames; f++) expect(p.replay.inputs[f]?.[departed], `${where}: frame ${f}`).toBe(0);
+    for (let f = frame; f < p.replay.frames; f++) expect(p.replay.inputs[f]?.[departed], `${where}: frame ${f}`).toBe(InputBits.absent);
+    if (frame < p.replay.frames) expect(isAbsent(verifiedState(p.replay), departed), where).toBe(true);
   }
   for (const p of r.peers) {
     const interrupted = eventsOf(p.events, 'network-interrupted').filter((e) => e.peer === peerId(departed));

@@ -128,7 +128,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       available(ctx);
       const parsed = JSON.parse(valid) as { checksums: [number, string][] };
       const [frame, sum] = parsed.checksums[3] ?? [0, ''];
-      const flipped = (parseInt(sum, 16) ^ 1).toString(16).padStart(8, '0');
+      const flipped = ((parseInt(sum, 16) ^ 1) >>> 0).toString(16).padStart(8, '0'); // unsigned: a checksum with its top bit set stays 8 hex digits
       const tampered = valid.replace(`[${frame},"${sum}"]`, `[${frame},"${flipped}"]`);
       expect(tampered).not.toBe(valid);
       const r = await http(`${base}/api/replays`, 'POST', [tampered]);

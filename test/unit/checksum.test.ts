@@ -20,6 +20,8 @@ const arbState: fc.Arbitrary<GameState> = fc
     paddleLength: fc.integer({ min: 20, max: 200 }),
     paddleSpeed: fc.integer({ min: 1, max: 100 }),
     seed: fc.integer({ min: 0, max: 0xffff_ffff }),
+    rules: fc.constantFrom(1, 2),
+    forfeitFrames: fc.integer({ min: 1, max: 360_000 }),
   })
   .chain((config: MatchConfig) =>
     fc.record({
@@ -33,8 +35,13 @@ const arbState: fc.Arbitrary<GameState> = fc
       serveTimer: fc.integer({ min: 0, max: 60 }),
       rally: fc.nat(),
       winner: fc.integer({ min: -1, max: config.players - 1 }),
+      absent: fc.integer({ min: 0, max: (1 << config.players) - 1 }),
+      alone: fc.nat(),
     }),
   );
+
+/** Fields that only rules 2 hashes (a rules-1 state hashes exactly as before they existed). */
+const RULES2_ONLY = ['config.forfeitFrames', 'absent', 'alone'];
 
 /** Every integer leaf of a state, as [path, get, set-on-a-clone]. */
 function fieldsOf(s: GameState): { path: string; value: number; set: (v: number) => GameState }[] {
@@ -76,6 +83,7 @@ function canonicalBytes(s: GameState): number[] {
   const words = [c.players, c.pointsToWin, c.arenaSize, c.ballSpeed, c.paddleLength, c.paddleSpeed, c.seed, s.frame, s.rng, s.ball.x, s.ball.y, s.ball.vx, s.ball.vy, s.ball.speed];
   for (let p = 0; p < c.players; p++) words.push(s.paddles[p] ?? 0, s.scores[p] ?? 0);
   words.push(s.lastHitter, s.serveTimer, s.rally, s.winner);
+  if (c.rules >= 2) words.push(c.rules, c.forfeitFrames, s.absent, s.alone);
   return words.flatMap(le32);
 }
 
@@ -97,8 +105,11 @@ describe('checksum', () => {
   });
 
   it('is pinned for the default initial state (regression net for the field order)', () => {
-    expect(formatChecksum(checksum(initialState(DEFAULT_CONFIG)))).toBe('9985d4d3');
-    expect(formatChecksum(checksum(initialState(makeConfig({ players: 4, seed: 0xffff_ffff }))))).toBe('151d2327');
+    // Rules 1: the values pinned before rule sets existed.
+    expect(formatChecksum(checksum(initialState({ ...DEFAULT_CONFIG, rules: 1 })))).toBe('9985d4d3');
+    expect(formatChecksum(checksum(initialState(makeConfig({ players: 4, seed: 0xffff_ffff, rules: 1 }))))).toBe('151d2327');
+    expect(formatChecksum(checksum(initialState(DEFAULT_CONFIG)))).toBe('47089ecf');
+    expect(formatChecksum(checksum(initialState(makeConfig({ players: 4, seed: 0xffff_ffff }))))).toBe('53f17bfb');
   });
 
   it('gives equal checksums for equal states, whatever their object identity or key order', () => {
@@ -123,7 +134,10 @@ describe('checksum', () => {
         let value = (raw | 0) === (field.value | 0) ? (raw + 1) | 0 : raw;
         // The player count bounds the hash's loop: keep it a legal, different count.
         if (field.path === 'config.players') value = 2 + ((field.value - 2 + 1 + (raw & 1)) % 3);
-        expect(checksum(field.set(value)), field.path).not.toBe(checksum(s));
+        // The rule set decides which words are hashed: keep it a legal, different one.
+        if (field.path === 'config.rules') value = 3 - field.value;
+        if (s.config.rules < 2 && RULES2_ONLY.includes(field.path)) expect(checksum(field.set(value)), field.path).toBe(checksum(s));
+        else expect(checksum(field.set(value)), field.path).not.toBe(checksum(s));
       }),
       { numRuns: 10_000 },
     );
@@ -132,7 +146,7 @@ describe('checksum', () => {
   it('covers every field of a state (no field is left out of the hash)', () => {
     const s = initialState(makeConfig({ players: 4 }));
     const paths = fieldsOf(s).map((f) => f.path);
-    expect(paths).toHaveLength(7 + 2 + 5 + 4 + 4 + 4);
+    expect(paths).toHaveLength(9 + 2 + 5 + 4 + 4 + 6);
     for (const f of fieldsOf(s)) expect(checksum(f.set(f.value + 1)), f.path).not.toBe(checksum(s));
   });
 

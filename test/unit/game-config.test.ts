@@ -9,9 +9,12 @@ const errorOf = (input: unknown): string => {
 };
 
 describe('parseConfig', () => {
-  it('fills every missing field with its default', () => {
-    expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG });
-    expect(parseConfig({ players: 4, seed: 9 })).toEqual({ ok: true, config: { ...DEFAULT_CONFIG, players: 4, seed: 9 } });
+  it('fills every missing field with its default, except a missing rules: 1 (a config from before rule sets)', () => {
+    expect(parseConfig({})).toEqual({ ok: true, config: { ...DEFAULT_CONFIG, rules: 1 } });
+    expect(parseConfig({ players: 4, seed: 9 })).toEqual({ ok: true, config: { ...DEFAULT_CONFIG, players: 4, seed: 9, rules: 1 } });
+    expect(parseConfig({ rules: 2 })).toEqual({ ok: true, config: DEFAULT_CONFIG });
+    expect(DEFAULT_CONFIG).toMatchObject({ rules: 2, forfeitFrames: 3600 });
+    expect(makeConfig({ players: 3 }).rules).toBe(2);
   });
 
   it('accepts the defaults and every field at both ends of its range', () => {

@@ -63,13 +63,14 @@ function run(s: GameState, frames: number, inputs: (s: GameState) => readonly nu
 }
 
 describe('golden checksums (scripted matches)', () => {
-  // Pins the rules: any change to step's results changes these and must bump GAME_VERSION.
+  // Pins the rules: any change to step's results changes these and must bump GAME_VERSION. Rules 1:
+  // the values pinned before rule sets existed.
   it.each([
     [2, '2b65bd8a', [1, 3]],
     [3, '0b3dc213', [2, 5, 2]],
     [4, 'f416bbe4', [3, 3, 2, 3]],
   ] as const)('%i players, 3000 frames', (players, expected, scores) => {
-    let s = initialState(makeConfig({ players, seed: 1000 + players, pointsToWin: 99 }));
+    let s = initialState(makeConfig({ players, seed: 1000 + players, pointsToWin: 99, rules: 1 }));
     let hits = 0;
     for (let f = 0; f < 3000; f++) {
       const before = s.rally;
@@ -80,6 +81,20 @@ describe('golden checksums (scripted matches)', () => {
     expect(formatChecksum(checksum(s))).toBe(expected);
     expect(s.scores).toEqual(scores);
     expect(hits).toBeGreaterThan(10); // the script really exercises paddle hits, not just misses
+  });
+});
+
+describe('golden checksums, rules 2 (scripted matches, the last player away for frames 1000-1999)', () => {
+  it.each([
+    [2, '4b580818', [2, 1]],
+    [3, '33b39da8', [3, 0, 1]],
+    [4, '58fe599f', [1, 0, 1, 1]],
+  ] as const)('%i players, 3000 frames', (players, expected, scores) => {
+    let s = initialState(makeConfig({ players, seed: 1000 + players, pointsToWin: 99 }));
+    expect(s.config.rules).toBe(2);
+    for (let f = 0; f < 3000; f++) s = step(s, scripted(s).map((v, p) => (p === players - 1 && f >= 1000 && f < 2000 ? v | InputBits.absent : v)));
+    expect(formatChecksum(checksum(s))).toBe(expected);
+    expect(s.scores).toEqual(scores);
   });
 });
 
@@ -113,9 +128,12 @@ describe('purity', () => {
     expect(checksum(a)).toBe(checksum(b));
   });
 
-  it('treats missing inputs as 0 and ignores reserved bits', () => {
+  it('treats missing inputs as 0 and ignores reserved bits (rules 1 also the absent bit)', () => {
     expect(step(mid, [])).toEqual(step(mid, [0, 0, 0, 0]));
-    expect(step(mid, [2 | 4 | 128, 1 | 8])).toEqual(step(mid, [2, 1, 0, 0]));
+    expect(step(mid, [2 | 4 | 64, 1 | 8 | 16 | 32])).toEqual(step(mid, [2, 1, 0, 0]));
+    const mid1 = run(initialState(makeConfig({ players: 4, seed: 9, rules: 1 })), 400, scripted);
+    expect(step(mid1, [2 | 4 | 128, 1 | 8, 128, 128])).toEqual(step(mid1, [2, 1, 0, 0]));
+    expect(step(mid, [2, 1, 128, 0])).not.toEqual(step(mid, [2, 1, 0, 0]));
   });
 });
 
@@ -195,8 +213,8 @@ describe('walls', () => {
   });
 });
 
-describe('misses and scoring', () => {
-  const config = makeConfig({ players: 4 });
+describe('misses and scoring (rules 1)', () => {
+  const config = makeConfig({ players: 4, rules: 1 });
   const centre = fx(config.arenaSize) >> 1;
   const missAt = (side: number, extra: Partial<GameState>): GameState =>
     step(inPlay(config, { ...at(config, side, fx(3), fx(30)), ...moving(side, -fx(20)) }, extra), []);
@@ -243,8 +261,8 @@ describe('end of match', () => {
     expect({ ...later, frame: won.frame }).toEqual(won);
   });
 
-  it('a tie at the top plays on', () => {
-    const config = makeConfig({ players: 3, pointsToWin: 1 });
+  it('rules 1: a tie at the top plays on', () => {
+    const config = makeConfig({ players: 3, pointsToWin: 1, rules: 1 });
     const s = inPlay(config, { ...at(config, 0, fx(3), fx(30)), ...moving(0, -fx(20)) }, { lastHitter: -1 });
     const next = step(s, []);
     expect(next.scores).toEqual([0, 1, 1]);

@@ -165,6 +165,24 @@ describe('InputQueue disconnect', () => {
     expect(q.firstIncorrectFrame).toBe(NULL_FRAME);
   });
 
+  it('with a departedInput (Pong: the absent bit), a departed player yields it, and frames used otherwise are flagged', () => {
+    const q = new InputQueue(256, 0x80);
+    expect(q.departedInput).toBe(0x80);
+    confirmAll(q, [2, 2, 0, 0]);
+    simulate(q, 0, 7); // 4..7 predicted 0: with a departedInput of 0x80 that is wrong after the drop
+    q.disconnectAfter(3);
+    expect(q.firstIncorrectFrame).toBe(4);
+    expect(q.inputFor(4)).toEqual({ input: 0x80, predicted: false });
+    expect(q.inputFor(3)).toEqual({ input: 0, predicted: false });
+    expect(q.confirmedInput(5)).toBe(0x80);
+    expect(q.confirmedInput(100_000)).toBe(0x80);
+    q.resetIncorrect();
+    simulate(q, 4, 9); // re-simulated with 0x80: an earlier agreed frame flags only real inputs now wrong
+    q.disconnectAfter(1);
+    expect(q.firstIncorrectFrame).toBe(2);
+    expect(new InputQueue().departedInput).toBe(0);
+  });
+
   it('a player gone before sending anything is neutral from frame 0', () => {
     const q = new InputQueue();
     simulate(q, 0, 3);

@@ -234,6 +234,8 @@ describe('P2PSession options and inputs', () => {
     ['max prediction 0', { maxPrediction: 0 }],
     ['max prediction 17', { maxPrediction: 17 }],
     ['checksum interval 0', { checksumInterval: 0 }],
+    ['departed input 256', { departedInput: 256 }],
+    ['departed input -1', { departedInput: -1 }],
   ])('throws RangeError for %s', (_name, patch) => {
     expect(() => new P2PSession({ ...base, ...patch })).toThrow(RangeError);
   });

@@ -104,6 +104,23 @@ describe('runCli (in process)', () => {
     ]);
   });
 
+  it('record --away marks the player absent in exactly those frames (rules 2, the default); --rules 1 records the old rules', () => {
+    const io = memoryIo();
+    expect(runCli(['record', '--players', '3', '--frames', '400', '--seed', '9', '--out', 'a.json', '--away', '1:100-200,2:300', '--forfeit', '50'], io)).toBe(0);
+    const parsed = parseReplay(io.files.get('a.json') ?? '');
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.replay.config).toMatchObject({ rules: 2, forfeitFrames: 50 });
+    parsed.replay.inputs.forEach((row, f) => {
+      expect(((row[1] ?? 0) & 0x80) !== 0, `frame ${f}`).toBe(f >= 100 && f < 200);
+      expect(((row[2] ?? 0) & 0x80) !== 0, `frame ${f}`).toBe(f >= 300);
+      expect((row[0] ?? 0) & 0x80).toBe(0);
+    });
+    expect(verifyReplay(parsed.replay).ok).toBe(true);
+    expect(runCli(['record', '--players', '2', '--frames', '10', '--seed', '9', '--out', 'b.json', '--rules', '1'], io)).toBe(0);
+    const old = parseReplay(io.files.get('b.json') ?? '');
+    expect(old.ok && old.replay.config.rules).toBe(1);
+  });
+
   it('info prints the header without re-simulating', () => {
     const io = memoryIo({ r: okText });
     expect(runCli(['info', 'r'], io)).toBe(0);
@@ -125,6 +142,10 @@ describe('runCli (in process)', () => {
     ['record with a flag value missing', ['record', '--players'], 2, /--players needs a value/],
     ['record with a flag twice', ['record', '--seed', '1', '--seed', '2'], 2, /given twice/],
     ['verify without files', ['verify'], 2, /verify needs at least one FILE/],
+    ['record with a bad --away', ['record', '--players', '2', '--frames', '10', '--seed', '1', '--out', 'x', '--away', '2:5'], 2, /--away must be P:FROM\[-TO\]/],
+    ['record with an empty --away span', ['record', '--players', '2', '--frames', '10', '--seed', '1', '--out', 'x', '--away', '1:5-5'], 2, /--away must be/],
+    ['record --away under rules 1', ['record', '--players', '2', '--frames', '10', '--seed', '1', '--out', 'x', '--rules', '1', '--away', '1:5'], 2, /--away needs --rules 2/],
+    ['record with rules 3', ['record', '--players', '2', '--frames', '10', '--seed', '1', '--out', 'x', '--rules', '3'], 2, /--rules must be an integer in 1\.\.2/],
   ])('%s -> usage and exit 2', (_name, argv, code, message) => {
     const io = memoryIo();
     expect(runCli(argv, io)).toBe(code);

@@ -22,6 +22,17 @@ describe('golden replays (the determinism regression net)', () => {
     expect(seeds.size).toBe(3);
   });
 
+  it('rules-1 goldens (recorded before rule sets existed: no `rules` in their config) stay rules 1; the departure goldens are rules 2', () => {
+    for (const file of files) {
+      const text = readFileSync(join(FIXTURES, file), 'utf8');
+      const parsed = parseReplay(text);
+      if (!parsed.ok) throw new Error(`${file}: ${parsed.error}`);
+      const departures = /-(away|forfeit)\.json$/.test(file);
+      expect(parsed.replay.config.rules, file).toBe(departures ? 2 : 1);
+      expect(text.includes('"rules"'), file).toBe(departures);
+    }
+  });
+
   it.each(files)('%s re-simulates to its recorded checksums', (file) => {
     expectReplayReproduces(join(FIXTURES, file));
   });

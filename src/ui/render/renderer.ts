@@ -11,7 +11,8 @@
  */
 import { Application, Container, Graphics, Text } from 'pixi.js';
 import { BALL_RADIUS, type GameState, type MatchConfig } from '../../game/index.ts';
-import { THEME, playerColour, playerName } from '../palette.ts';
+import { labelOf, outcomeOf, standingOf } from '../outcome.ts';
+import { THEME, playerColour } from '../palette.ts';
 import { fitViewport, goalRect, isWall, labelAnchor, paddleOrigin, paddleShape, staticKey, toScreen, wallRect, type Viewport } from './layout.ts';
 import { chooseBackend, rendererFromSearch, type RendererBackend } from './backend.ts';
 import { FrameLog } from './frame-log.ts';
@@ -169,6 +170,8 @@ class PixiRenderer implements PongRenderer {
   private readonly slots: PlayerSlot[] = [];
   private readonly observer: ResizeObserver | undefined;
   private key = '';
+  /** Absent players (rules 2) the static picture was drawn for: their sides are walls. */
+  private absent = 0;
   private localPlayer: number | undefined = -2;
   private namesKey = '';
   private noticeKey = '';
@@ -190,7 +193,7 @@ class PixiRenderer implements PongRenderer {
     const size = hostSize(host);
     this.width = size.w;
     this.height = size.h;
-    this.ball.circle(0, 0, BALL_RADIUS).fill(THEME.ball);
+    this.ball.circle(0, 0, BALL_RADIUS).fill(0xffffff); // coloured by `tint`
     this.world.addChild(this.court, this.ball);
     this.overlay.addChild(this.dim, this.overlayTitle, this.overlaySubtitle);
     this.overlay.visible = false;
@@ -205,13 +208,16 @@ class PixiRenderer implements PongRenderer {
     this.last = v;
     const state = v.state;
     const k = staticKey(state.config);
-    if (k !== this.key || v.localPlayer !== this.localPlayer) this.rebuild(state.config, v.localPlayer);
+    if (k !== this.key || v.localPlayer !== this.localPlayer || state.absent !== this.absent) this.rebuild(state.config, v.localPlayer, state.absent);
     const vp = this.view;
     if (vp === undefined) throw new Error('unreachable: rebuild sets the viewport');
     const shown = v.display ?? positionsOf(state);
     this.ball.position.set(shown.ballX, shown.ballY);
     this.ball.alpha = state.serveTimer > 0 ? 0.45 : 1;
-    const namesKey = `${v.localPlayer ?? -1}|${(v.names ?? []).join('\u0000')}`;
+    // Rules 2: the ball wears its owner's colour (who scores if it goes out), white when nobody owns it.
+    const owner = state.config.rules >= 2 ? state.lastHitter : -1;
+    this.ball.tint = owner >= 0 ? playerColour(owner).hex : THEME.ball;
+    const namesKey = `${v.localPlayer ?? -1}|${state.absent}|${(v.names ?? []).join('\u0000')}`;
     for (let p = 0; p < this.slots.length; p++) {
       const slot = this.slots[p];
       if (slot === undefined) continue;
@@ -222,10 +228,11 @@ class PixiRenderer implements PongRenderer {
         slot.lastScore = score;
         slot.score.text = String(score);
       }
-      if (namesKey !== this.namesKey) slot.name.text = playerName(v.names, p) + (p === v.localPlayer ? ' (you)' : '');
+      if (namesKey !== this.namesKey) slot.name.text = labelOf(state, v.names, p) + (p === v.localPlayer ? ' (you)' : '');
     }
     this.namesKey = namesKey;
-    this.drawNotices(v.notices, vp);
+    const standing = standingOf(state, v.names);
+    this.drawNotices(standing === undefined ? v.notices : [...(v.notices ?? []), standing], vp);
     this.drawOverlay(v);
     this.app.render();
     const t1 = this.now();
@@ -268,8 +275,9 @@ class PixiRenderer implements PongRenderer {
   }
 
   /** Redraws everything that depends only on the config, the local player and the canvas size. */
-  private rebuild(config: MatchConfig, localPlayer: number | undefined): void {
+  private rebuild(config: MatchConfig, localPlayer: number | undefined, absent: number): void {
     this.key = staticKey(config);
+    this.absent = absent;
     this.localPlayer = localPlayer;
     this.namesKey = '';
     this.noticeKey = '';
@@ -283,7 +291,7 @@ class PixiRenderer implements PongRenderer {
     g.circle(a / 2, a / 2, a * 0.09).stroke({ width: 2, color: THEME.wall, alpha: 0.25 });
     g.circle(a / 2, a / 2, 4).fill({ color: THEME.wall, alpha: 0.4 });
     for (let side = 0; side < 4; side++) {
-      if (isWall(config, side)) {
+      if (isWall(config, side) || ((absent >> side) & 1) === 1) {
         const w = wallRect(config, side);
         g.rect(w.x, w.y, w.w, w.h).fill(THEME.wall);
       } else {
@@ -303,6 +311,7 @@ class PixiRenderer implements PongRenderer {
       const s = paddleShape(config, p);
       const paddle = new Graphics().roundRect(s.x, s.y, s.w, s.h, 3).fill(colour);
       if (p === localPlayer) paddle.roundRect(s.x, s.y, s.w, s.h, 3).stroke({ width: 3, color: THEME.text, alpha: 0.9 });
+      paddle.visible = ((absent >> p) & 1) === 0; // a player who left has no paddle
       this.world.addChild(paddle);
       const score = makeText(scoreSize, colour);
       score.alpha = 0.85;
@@ -364,10 +373,8 @@ class PixiRenderer implements PongRenderer {
     const s = v.state;
     if (v.winner !== null) {
       if (v.winner !== undefined) return { ...v.winner, dim: true };
-      if (s.winner >= 0) {
-        const scores = s.scores.map((sc, p) => `${playerName(v.names, p)} ${sc}`).join('  ·  ');
-        return { title: `${playerName(v.names, s.winner)} wins!`, subtitle: scores, dim: true };
-      }
+      const outcome = outcomeOf(s, v.names);
+      if (outcome !== undefined) return { ...outcome, dim: true };
     }
     if (v.countdown !== undefined && v.countdown.length > 0) return { title: v.countdown, dim: false };
     return undefined;

@@ -71,7 +71,11 @@ export async function openPage(browser: Browser, options: { readonly width?: num
     viewport: { width: options.width ?? 1000, height: options.height ?? 800 },
     deviceScaleFactor: options.deviceScaleFactor ?? 1,
   });
-  const page = await context.newPage();
+  return trackPage(await context.newPage());
+}
+
+/** Collects a page's console errors and log (e.g. a page opened later in an existing context). */
+export function trackPage(page: Page): TrackedPage {
   const errors: string[] = [];
   const log: string[] = [];
   page.on('console', (msg: ConsoleMessage) => {

@@ -61,8 +61,9 @@ describe('messages', () => {
   });
 
   it('end screen, replay file name, name lists', () => {
-    expect(endScreenText({ winner: 1, scores: [3, 5] }, ['Ann', 'Ben'])).toEqual({ title: 'Ben wins!', subtitle: 'Ann 3 · Ben 5' });
-    expect(endScreenText({ winner: 2, scores: [0, 1, 2] }, ['Ann'])).toEqual({ title: 'Player 3 wins!', subtitle: 'Ann 0 · Player 2 1 · Player 3 2' });
+    const won = (players: number, winner: number, scores: number[]): GameState => ({ ...initialState(makeConfig({ players })), winner, scores });
+    expect(endScreenText(won(2, 1, [3, 5]), ['Ann', 'Ben'])).toEqual({ title: 'Ben wins!', subtitle: 'Ann 3 · Ben 5' });
+    expect(endScreenText(won(3, 2, [0, 1, 2]), ['Ann'])).toEqual({ title: 'Player 3 wins!', subtitle: 'Ann 0 · Player 2 1 · Player 3 2' });
     expect(replayFileName('AbC_12-x', 3)).toBe('rollback-pong-AbC_12-x-3.json');
     expect(joinNames([])).toBe('');
     expect(joinNames(['you'])).toBe('you');

@@ -1,0 +1,73 @@
+/**
+ * Rejoin over real WebRTC (wrtc) for both transports, through `Room` on a real signaling server: a
+ * player's page dies mid-match (its links and lobby socket close without a goodbye), the others play
+ * on without it, then the same browser (the same rejoin store) opens the lobby link again. It resumes
+ * its seat, asks its peers which match runs, fetches the state, and plays on in its own slot: every
+ * peer ends on the same state (the returning player's score included) with no desync.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
+import { checksum, formatChecksum } from '../../src/game/index.ts';
+import type { OnlineMatch } from '../../src/lobby/online-match.ts';
+import { Browser, run } from './rejoin-browser.ts';
+import type { TransportKind } from './room-driver.ts';
+
+/** The rejoin suite for one transport (one file per transport, so vitest runs them in parallel). */
+export function describeRejoin(transport: TransportKind): void {
+  describe(`rejoin over real WebRTC (${transport})`, () => {
+    let server: SignalingServer;
+    const browsers: Browser[] = [];
+
+    beforeAll(async () => {
+      server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
+    });
+    afterAll(async () => {
+      for (const b of browsers) b.room?.leave();
+      await server.close();
+    });
+
+    it.each([2, 3])('%i players: a crashed page reopens the link and is back in its slot, in sync', async (n) => {
+      const all = Array.from({ length: n }, (_, i) => new Browser(i === 0 ? 'host' : `p${i}`, 40 + i));
+      browsers.push(...all);
+      const host = await (all[0] as Browser).open(server, transport, undefined, n);
+      for (const b of all.slice(1)) await b.open(server, transport, host.code);
+      expect(await run(all, () => all.every((b) => b.room?.meshReady === true && b.room.members.length === n), 10_000, 0)).toBe(true);
+      for (const b of all) b.room?.setReady(true);
+      expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= 150), 15_000, 150)).toBe(true);
+
+      // The last player's page dies; the others drop it (the server's word) and play on.
+      const gone = all[n - 1] as Browser;
+      const player = gone.match?.start.localPlayer as number;
+      gone.crash();
+      const stay = all.slice(0, n - 1);
+      expect(await run(stay, () => stay.every((b) => b.matchEvents.some((e) => e.kind === 'disconnected' && e.player === player)), 10_000, 400)).toBe(true);
+      expect(await run(stay, () => stay.every((b) => (b.match?.session.currentFrame ?? 0) >= 240), 10_000, 400)).toBe(true);
+
+      // The same browser opens the link again: its seat is resumed, it fetches the match and plays on.
+      const reopenedAt = performance.now();
+      await gone.open(server, transport, host.code);
+      expect(gone.events.some((e) => e.kind === 'rejoining')).toBe(false); // drained on the next tick
+      expect(await run(all, () => gone.match !== undefined && stay.every((b) => b.matchEvents.some((e) => e.kind === 'rejoined' && e.player === player)), 15_000, 900)).toBe(true);
+      const rejoinMs = performance.now() - reopenedAt;
+      expect(gone.events.map((e) => e.kind)).toContain('rejoining');
+      expect(gone.match?.start.localPlayer).toBe(player);
+      expect(gone.match?.replayAvailable).toBe(false);
+      const agreed = stay.map((b) => b.matchEvents.find((e) => e.kind === 'rejoined' && e.player === player));
+      expect(new Set(agreed.map((e) => (e?.kind === 'rejoined' ? e.frame : -1))).size).toBe(1);
+
+      // Everyone plays to frame 900 and settles: one state everywhere, the returning player's included.
+      const frames = 900;
+      expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= frames), 30_000, frames)).toBe(true);
+      expect(await run(all, () => all.every((b) => (b.match?.session.confirmedFrame ?? 0) >= frames - 1), 15_000, frames)).toBe(true);
+      const matches = all.map((b) => b.match as OnlineMatch);
+      expect(matches.map((m) => m.session.currentFrame)).toEqual(matches.map(() => frames));
+      const sums = matches.map((m) => formatChecksum(checksum(m.state)));
+      expect(sums).toEqual(sums.map(() => sums[0]));
+      expect(matches.map((m) => m.state.scores)).toEqual(matches.map(() => matches[0]?.state.scores));
+      for (const b of all) expect(b.matchEvents.filter((e) => e.kind === 'desync')).toEqual([]);
+      console.log(`[rejoin ${transport} ${n}p] link reopened -> playing again: ${Math.round(rejoinMs)} ms`);
+      for (const b of all) b.room?.leave();
+    }, 90_000);
+  });
+}
+
