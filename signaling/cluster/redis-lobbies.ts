@@ -572,7 +572,8 @@ export class RedisLobbies implements LobbyService {
       // Its socket closed while Redis worked: it leaves again at once.
       this.drop(lobby, member);
       if (member.peerId !== '') this.peers.delete(member.peerId);
-      this.sendLeave(lobby.code, id, 'disconnected', true);
+      // No seat: it never got its `joined` (nor its rejoin token).
+      this.sendLeave(lobby.code, id, 'disconnected', false);
       return;
     }
     member.sink.deliver(encodeMessage({
