@@ -208,10 +208,8 @@ export const REJECT_REASONS = [
   'record-invalid',
   /** A record that does not continue the player's record stream (a gap), or lies far ahead. */
   'record-gap',
-  /** A rejoin request or transfer out of turn (no rejoin under way, another attempt, too often). */
+  /** A rejoin request, transfer or hold out of turn (nobody held for a return, another epoch, a second hold). */
   'rejoin-unexpected',
-  /** A rejoin transfer that does not decode, or whose state fails its checksum. */
-  'rejoin-invalid',
 ] as const;
 /** One of `REJECT_REASONS`. */
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -47,4 +47,30 @@ describeE2E('online match: a closed tab comes back (Chromium)', () => {
     for (const p of [alice, bob, back]) expect(p.errors).toEqual([]);
     await closeAll(players);
   });
+
+  it('a background tab frozen for 30 s rejoins by itself when it comes back, in its slot, in sync', { timeout: 150_000 }, async () => {
+    const players: Player[] = [];
+    try {
+      await startMatch(e2e.browser, e2e.server, { count: 3 }, players);
+    } finally {
+      e2e.players.push(...players);
+    }
+    const [alice, , carol] = players as [Player, Player, Player];
+    await Promise.all(players.map((p) => waitForFrame(p.page, 120)));
+    const slot = await carol.page.evaluate(() => window.rollbackPong?.online?.localPlayer ?? -1);
+    // What a hidden tab can get: its script stops (here: paused by the debugger) while its sockets live.
+    const cdp = await carol.page.context().newCDPSession(carol.page);
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
+    await alice.page.waitForFunction(() => window.rollbackPong?.online?.noticeLog.some((n) => n.text === 'Carol disconnected') === true, undefined, { timeout: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 25_000));
+    await cdp.send('Debugger.resume');
+    await alice.page.waitForFunction(() => window.rollbackPong?.online?.noticeLog.some((n) => n.text === 'Carol rejoined the match') === true, undefined, { timeout: 30_000 });
+    await carol.page.waitForFunction(() => window.rollbackPong?.online?.view === 'game', undefined, { timeout: 10_000 });
+    await scriptBot(carol.page, 3);
+    expect(await carol.page.evaluate(() => window.rollbackPong?.online?.localPlayer)).toBe(slot);
+    await Promise.all(players.map(async (p) => waitForFrame(p.page, (await frameOf(alice.page)) + 60)));
+    await expectSettledInSync(players);
+    await closeAll(players);
+  });
 });

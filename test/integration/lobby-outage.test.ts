@@ -1,6 +1,6 @@
 /**
  * An outage longer than the disconnect timeout heals (issue 11, item 3), over real WebRTC (wrtc,
- * simple-peer) and a real signaling server: one player's network goes away for 20 s — nothing reaches
+ * simple-peer and PeerJS) and a real signaling server: one player's network goes away for 20 s — nothing reaches
  * or leaves its peer-to-peer links, and its lobby socket goes silent behind a proxy that then refuses
  * connections. The others drop it and play on. When the network comes back, its lobby socket resumes the
  * membership (heartbeat, back-off, rejoin token), the links are rebuilt through the signaling server,
@@ -15,7 +15,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const OUTAGE_MS = 20_000;
 
-describe('an outage heals (real WebRTC, simple-peer)', () => {
+describe('an outage heals (real WebRTC)', () => {
   let server: SignalingServer;
   let proxy: TcpProxy;
   const browsers: Browser[] = [];
@@ -30,14 +30,14 @@ describe('an outage heals (real WebRTC, simple-peer)', () => {
     await server.close();
   });
 
-  it.each([2, 3])('%i players: a 20 s outage of one player, then the match is whole again', async (n) => {
+  it.each([[2, 'simple-peer'], [3, 'simple-peer'], [2, 'peerjs']] as const)('%i players (%s): a 20 s outage of one player, then the match is whole again', async (n, transport) => {
     const all = Array.from({ length: n }, (_, i) => new Browser(i === 0 ? 'host' : `p${i}`, 70 + i));
     browsers.push(...all);
     const cut = all[n - 1] as Browser;
     const viaProxy = server.wsUrl.replace(`:${new URL(server.url).port}/`, `:${proxy.port}/`);
     const resume = { heartbeatMs: 500, silenceMs: 1500, baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 100 };
-    const host = await (all[0] as Browser).open(server, 'simple-peer', undefined, n);
-    for (const b of all.slice(1)) await b.open(server, 'simple-peer', host.code, n, b === cut ? { wsUrl: viaProxy, resume } : {});
+    const host = await (all[0] as Browser).open(server, transport, undefined, n);
+    for (const b of all.slice(1)) await b.open(server, transport, host.code, n, b === cut ? { wsUrl: viaProxy, resume } : {});
     expect(await run(all, () => all.every((b) => b.room?.meshReady === true && b.room.members.length === n), 10_000, 0)).toBe(true);
     for (const b of all) b.room?.setReady(true);
     expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= 150), 15_000, 150)).toBe(true);
@@ -65,10 +65,11 @@ describe('an outage heals (real WebRTC, simple-peer)', () => {
     expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= frames), 20_000, frames)).toBe(true);
     expect(await run(all, () => all.every((b) => (b.match?.session.confirmedFrame ?? 0) >= frames - 1), 15_000, frames)).toBe(true);
     const matches = all.map((b) => b.match as OnlineMatch);
+    expect(matches.map((m) => m.session.currentFrame)).toEqual(matches.map(() => frames));
     const sums = matches.map((m) => formatChecksum(checksum(m.state)));
     expect(sums).toEqual(sums.map(() => sums[0]));
     for (const b of all) expect(b.matchEvents.filter((e) => e.kind === 'desync')).toEqual([]);
-    console.log(`[outage ${n}p] network back -> match whole again: ${Math.round(healMs)} ms`);
+    console.log(`[outage ${n}p ${transport}] network back -> match whole again: ${Math.round(healMs)} ms`);
     for (const b of all) b.room?.leave();
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import {
 import { runSimMatch, type SimMatchOptions } from '../../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../../src/transport/link-model.ts';
 import { SimNetwork } from '../../src/transport/sim-network.ts';
+import { makeRig, runFrame, TICK_MS } from '../support/netcode.ts';
 
 /** One seeded case: players, link and when the player drops, from `index`. */
 function rejoinCase(index: number): SimMatchOptions {
@@ -120,6 +121,26 @@ describe('rejoin: hostile input', () => {
     expect(client.poll(5)).toBeUndefined();
     expect(client.stats.rejected).toBe(6);
     expect(client.stats.transfers).toBe(0);
+  });
+
+  it('a session drops and counts rejoin traffic out of turn: requests from a player nobody holds, transfers, forged or early holds', () => {
+    const { peers, sockets } = makeRig(3, { notary: true });
+    const [a, b] = peers as [(typeof peers)[number], (typeof peers)[number]];
+    for (let f = 0; f < 30; f++) for (const p of peers) runFrame(p, 0, f * TICK_MS);
+    const rejected = () => a.session.stats(1000).peers.find((x) => x.peer === b.id)?.rejected?.['rejoin-unexpected'];
+    const bSocket = sockets.get(b.id);
+    // b is present: it cannot ask for the match, nor send one.
+    bSocket?.send(a.id, encodePacket({ sessionId: 42, message: { kind: 'rejoin-request' } }));
+    bSocket?.send(a.id, encodePacket({ sessionId: 42, message: { kind: 'rejoin-transfer', payload: Uint8Array.of(1, 2, 3) } }));
+    runFrame(a, 0, 31 * TICK_MS);
+    expect(rejected()).toBe(2);
+    // Holds: one naming another sender than the server says, one for a player who never departed.
+    a.session.receiveRecord(1, encodeHold({ sessionId: 42, player: 2, target: 0, epoch: 0, frame: 100 }));
+    a.session.receiveRecord(1, encodeHold({ sessionId: 42, player: 1, target: 2, epoch: 0, frame: 100 }));
+    a.session.receiveRecord(1, Uint8Array.of(0xba, 1, 0, 0));
+    expect(rejected()).toBe(5);
+    // And `rejoin` of a present player is refused.
+    expect(a.session.rejoin(b.id)).toBe(false);
   });
 
   it('the transfer decoder never throws and re-encodes what it accepts', () => {

@@ -83,7 +83,14 @@ export class Browser {
     return this.room?.match;
   }
 
-  /** One tick of the page: the room, the match (bot input), the events. */
+  /** When this page last simulated a frame by hand (the last frames before a target, one per tick). */
+  private lastStepMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * One tick of the page: the room, the match (bot input), the events. The match stops exactly at
+   * `frames`: its last 10 frames run one per 60 Hz tick by hand (`update` may run several at once,
+   * and a resumed match catches up), then it only keeps talking (`hold`).
+   */
   tick(now: number, frames: number): void {
     const room = this.room;
     if (room === undefined) return;
@@ -91,8 +98,14 @@ export class Browser {
     this.events.push(...room.drainEvents());
     const m = room.match;
     if (m === undefined) return;
-    if (m.session.currentFrame >= frames) m.hold(now);
-    else m.update(now, this.bot.next());
+    const left = frames - m.session.currentFrame;
+    if (left > 10 || now < m.start.localStartMs) m.update(now, this.bot.next());
+    else if (left > 0 && now - this.lastStepMs >= 1000 / 60) {
+      this.lastStepMs = now;
+      m.session.addLocalInput(this.bot.next());
+      m.sim.execute(m.session.advanceFrame(now));
+      m.hold(now);
+    } else m.hold(now);
     this.matchEvents.push(...m.drainEvents());
   }
 }

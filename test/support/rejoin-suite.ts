@@ -58,7 +58,8 @@ export function describeRejoin(transport: TransportKind): void {
       // Everyone plays to frame 900 and settles: one state everywhere, the returning player's included.
       const frames = 900;
       expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= frames), 30_000, frames)).toBe(true);
-      expect(await run(all, () => all.every((b) => (b.match?.session.confirmedFrame ?? 0) >= frames - 1), 15_000, frames)).toBe(true);
+      const settled = await run(all, () => all.every((b) => (b.match?.session.confirmedFrame ?? 0) >= frames - 1), 15_000, frames);
+      expect(settled, all.map((b) => `${b.name} ${b.match?.session.currentFrame}/${b.match?.session.confirmedFrame} ${JSON.stringify(b.matchEvents.filter((e) => e.kind !== 'stall' && e.kind !== 'network-interrupted' && e.kind !== 'network-resumed').slice(-4))}`).join('; ')).toBe(true);
       const matches = all.map((b) => b.match as OnlineMatch);
       expect(matches.map((m) => m.session.currentFrame)).toEqual(matches.map(() => frames));
       const sums = matches.map((m) => formatChecksum(checksum(m.state)));
