@@ -228,3 +228,30 @@ describe('resuming a membership across instances', () => {
     expect((await host.r.take('chat')).text).toBe('moved');
   });
 });
+
+describe('REDIS_URL', () => {
+  it('is read from the environment (redis://, rediss:// or a socket path); anything else stops the start', async () => {
+    const { optionsFromEnv } = await import('../../signaling/config.ts');
+    expect(optionsFromEnv({ REDIS_URL: 'redis://10.0.0.5:6379/2' })).toMatchObject({ ok: true, value: { redisUrl: 'redis://10.0.0.5:6379/2' } });
+    expect(optionsFromEnv({ REDIS_URL: 'rediss://u:p@redis.example:6380' })).toMatchObject({ ok: true, value: { redisUrl: 'rediss://u:p@redis.example:6380' } });
+    expect(optionsFromEnv({ REDIS_URL: '/run/redis/redis.sock' })).toMatchObject({ ok: true, value: { redisUrl: '/run/redis/redis.sock' } });
+    const none = optionsFromEnv({ REDIS_URL: '' });
+    expect(none.ok && !('redisUrl' in none.value)).toBe(true);
+    for (const bad of ['http://redis', 'redis.example:6379', 'x'.repeat(3000)]) {
+      const result = optionsFromEnv({ REDIS_URL: bad });
+      expect(result.ok, bad.slice(0, 20)).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(/^REDIS_URL/);
+    }
+  });
+
+  it('without it, /healthz says redis "off" and the lobbies stay in the process', async () => {
+    const server = await startSignalingServer({});
+    servers.push(server);
+    const health = await get(server, '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ ok: true, redis: 'off' });
+    const host = track(await createLobby(server.wsUrl, 'Ann'));
+    expect(await redis.client.exists(`rp:l:${host.joined.code}`)).toBe(0);
+    expect(server.stats()).toMatchObject({ redis: 'off', redisRelaysOut: 0 });
+  });
+});
