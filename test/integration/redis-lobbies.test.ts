@@ -112,6 +112,21 @@ describe('lobbies across instances on Redis', () => {
     expect((await again.r.take('error')).code).toBe('unknown-lobby');
   });
 
+  it('silence reports from members on B and C reach A, which drops its member (4012) once all have reported', async () => {
+    const [a, b, c] = [await instance(), await instance(), await instance()];
+    const host = track(await createLobby(a.wsUrl, 'Ann'));
+    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
+    const cid = track(await joinLobby(c.wsUrl, host.joined.code, 'Cid'));
+    await bob.r.take('member-joined');
+    bob.r.send({ kind: 'report', member: host.joined.memberId });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(host.r.ws.readyState).toBe(host.r.ws.OPEN); // one report of two: nothing yet
+    cid.r.send({ kind: 'report', member: host.joined.memberId });
+    expect((await host.r.closed()).code).toBe(4012);
+    expect(await bob.r.take('member-left')).toMatchObject({ memberId: host.joined.memberId, reason: 'disconnected' });
+    expect(await cid.r.take('member-left')).toMatchObject({ memberId: host.joined.memberId, reason: 'disconnected' });
+  });
+
   it('lobby codes are reserved across instances with SET NX', async () => {
     const [a, b] = [await instance(), await instance()];
     const codes = new Set<string>();
