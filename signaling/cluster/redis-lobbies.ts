@@ -484,7 +484,8 @@ export class RedisLobbies implements LobbyService {
     frame = JSON.stringify({ type: message.output.type, src: from, dst, payload: message.output.payload });
     if (this.peerSink?.(dst, frame) === true) return true;
     // Not connected here yet: kept briefly, as the `peer` package keeps its own queue.
-    const queue = this.peerQueues.get(dst) ?? { atMs: Date.now(), frames: [] };
+    const held = this.peerQueues.get(dst);
+    const queue = held === undefined || Date.now() - held.atMs > PEER_QUEUE_MS ? { atMs: Date.now(), frames: [] } : held;
     if (queue.frames.length >= PEER_QUEUE_MAX) {
       this.counters.redisRelaysDropped += 1;
       return true;
@@ -621,6 +622,7 @@ export class RedisLobbies implements LobbyService {
   /** Takes `member` out of the mirror; a lobby with none of ours left is forgotten. */
   private drop(lobby: Lobby, member: Member): void {
     lobby.members = lobby.members.filter((m) => m !== member);
+    this.peerQueues.delete(member.peerId);
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);
       for (const by of lobby.reports.values()) by.delete(member.id);
@@ -631,7 +633,10 @@ export class RedisLobbies implements LobbyService {
   private forget(lobby: Lobby): void {
     if (this.lobbies.get(lobby.code) !== lobby) return;
     this.lobbies.delete(lobby.code);
-    for (const m of lobby.members) if (m.peerId !== '') this.peers.delete(m.peerId);
+    for (const m of lobby.members) {
+      if (m.peerId !== '') this.peers.delete(m.peerId);
+      this.peerQueues.delete(m.peerId);
+    }
     // Per-address lobby limits are per instance: the creator's lobby counts until it would expire.
     if (lobby.owner !== '' && !this.closed) setTimeout(this.deps.releaseLobby, this.deps.emptyLobbyTtlMs, lobby.owner).unref();
   }
