@@ -20,7 +20,13 @@
  *   `signaling_peerjs_server_cpu_us_per_pairing`, and `signaling_peerjs_bytes_per_idle_conn` for 1,000
  *   idle registered PeerJS connections.
  *
- * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 10 s, hard limits on every wait.
+ * - `signaling_pairings_per_s_redis_2inst`: the same pairings with the creator on one instance and the
+ *   joiner on another, both on one redis-server (every signal crosses Redis); `signaling_redis_2inst_vs_single`
+ *   its ratio to `signaling_pairings_per_s` of the same run (3 processes and Redis share the 2 cores).
+ * - `redis_signal_relay_ms_p50` / `_p99`: one signal, member on instance 1 to member on instance 2,
+ *   client send to client receive (one process, one clock), 2,000 in a row.
+ *
+ * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 20 s, hard limits on every wait.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -33,11 +39,15 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../signaling/server.ts';
+import { startRedis } from '../test/support/redis.ts';
 import { parseServerMessage } from '../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../src/lobby/protocol.ts';
 
 const CHILD_FLAG = '--signaling-bench-server';
 const PEERJS_CHILD_FLAG = '--peerjs-bench-server';
+/** With `--redis=<socket>`, the child server shares its lobbies on that redis-server. */
+const REDIS_FLAG = '--redis=';
+const RELAY_SAMPLES = 2000;
 const WARMUP_PAIRINGS = 200;
 const WARMUP_BUDGET_MS = 2000;
 const PAIRINGS = 3000;
@@ -83,9 +93,12 @@ function serveRequests(stats: () => { connections: number; lobbies: number }): v
 
 /** Server side: run a signaling server and answer memory/stats requests from the parent. */
 async function runChild(): Promise<void> {
+  const redisUrl = process.argv.find((a) => a.startsWith(REDIS_FLAG))?.slice(REDIS_FLAG.length) ?? null;
   // Every bench client comes from 127.0.0.1: the per-address limits would (rightly) refuse it.
   const server = await startSignalingServer({
-    port: 0, emptyLobbyTtlMs: 200, heartbeatMs: 60_000,
+    port: 0, emptyLobbyTtlMs: 200, heartbeatMs: 60_000, redisUrl,
+    // The relay-latency run sends its signals one after another from one socket: no rate limit on it.
+    ...(redisUrl === null ? {} : { messagesPerSecond: 1_000_000, messageBurst: 1_000_000, relayBytesPerSecond: 1e9, relayBurstBytes: 1e9 }),
     maxConnectionsPerAddress: 1_000_000, maxLobbiesPerAddress: 1_000_000, lobbyCreatesPerMinute: 1_000_000_000, lobbyCreateBurst: 1_000_000,
   });
   serveRequests(() => ({ connections: server.stats().connections, lobbies: server.stats().lobbies }));
@@ -195,12 +208,15 @@ function listen(ws: WebSocket, onMessage: (m: ServerMessage) => void, onError: (
   ws.on('error', onError);
 }
 
-/** One pairing; resolves with the joiner's join latency and the whole pairing's duration (ms). */
-function pairing(wsUrl: string): Promise<{ joinMs: number; totalMs: number }> {
+/**
+ * One pairing; resolves with the joiner's join latency and the whole pairing's duration (ms). The
+ * joiner connects to `joinUrl` (another instance on the same Redis, for the cross-instance figure).
+ */
+function pairing(wsUrl: string, joinUrl = wsUrl): Promise<{ joinMs: number; totalMs: number }> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
     const a = new WebSocket(wsUrl);
-    const b = new WebSocket(wsUrl);
+    const b = new WebSocket(joinUrl);
     let code: string | null = null;
     let bOpen = false;
     let joinMs = 0;
@@ -318,9 +334,64 @@ async function loadRun(wsUrl: string): Promise<{ sockets: WebSocket[]; errors: n
   return { sockets, errors };
 }
 
-/** Runs the signaling benchmark (about 10 s) and returns its figures. */
+/** Opens a socket and sends `first` once it is open; resolves with the first `joined`. */
+function member(url: string, first: object, onMessage: (m: ServerMessage) => void): Promise<{ ws: WebSocket; joined: Extract<ServerMessage, { kind: 'joined' }> }> {
+  return new Promise((resolvePromise, reject) => {
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => reject(new Error('join timed out')), STEP_TIMEOUT_MS);
+    ws.on('open', () => ws.send(JSON.stringify(first)));
+    listen(ws, (m) => {
+      if (m.kind === 'joined') { clearTimeout(timer); resolvePromise({ ws, joined: m }); }
+      else onMessage(m);
+    }, reject);
+  });
+}
+
+/**
+ * Two instances on one redis-server: cross-instance pairings per second (creator on one, joiner on
+ * the other: every signal crosses Redis), then the one-way latency of `RELAY_SAMPLES` signals, one at
+ * a time, from a member on one instance to a member on the other (both clients in this process).
+ */
+async function benchRedis(spawnServer: (flag: string, extra?: string) => ChildProcess): Promise<Record<string, number>> {
+  const redis = await startRedis();
+  const children = [spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url), spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url)];
+  try {
+    const [one, two] = await Promise.all(children.map((c) => ask(c, 'ready')));
+    const [u1, u2] = [one?.wsUrl ?? '', two?.wsUrl ?? ''];
+    await pairings(() => pairing(u1, u2), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    const run = await pairings(() => pairing(u1, u2), PAIRINGS, PAIRING_BUDGET_MS);
+    let received: ((at: number) => void) | null = null;
+    const a = await member(u1, { kind: 'create', name: 'A' }, () => {});
+    const b = await member(u2, { kind: 'join', code: a.joined.code, name: 'B' }, (m) => {
+      if (m.kind === 'signal') received?.(performance.now());
+    });
+    const latencies: number[] = [];
+    for (let i = 0; i < RELAY_SAMPLES; i++) {
+      const arrived = new Promise<number>((done, reject) => {
+        const timer = setTimeout(() => reject(new Error('relay timed out')), STEP_TIMEOUT_MS);
+        received = (at) => { clearTimeout(timer); done(at); };
+      });
+      const sentAt = performance.now();
+      a.ws.send(JSON.stringify({ kind: 'signal', to: b.joined.memberId, data: candidate(i) }));
+      latencies.push((await arrived) - sentAt);
+    }
+    a.ws.close();
+    b.ws.close();
+    latencies.sort((x, y) => x - y);
+    return {
+      signaling_pairings_per_s_redis_2inst: Math.round((run.done / run.ms) * 1000),
+      redis_signal_relay_ms_p50: round2(percentile(latencies, 0.5)),
+      redis_signal_relay_ms_p99: round2(percentile(latencies, 0.99)),
+    };
+  } finally {
+    for (const c of children) c.kill();
+    await redis.stop();
+  }
+}
+
+/** Runs the signaling benchmark (about 20 s) and returns its figures. */
 export async function benchSignaling(): Promise<Record<string, number>> {
-  const spawnServer = (flag: string): ChildProcess => fork(fileURLToPath(import.meta.url), [flag], {
+  const spawnServer = (flag: string, extra?: string): ChildProcess => fork(fileURLToPath(import.meta.url), extra === undefined ? [flag] : [flag, extra], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -373,6 +444,9 @@ export async function benchSignaling(): Promise<Record<string, number>> {
   } finally {
     baseline.kill();
   }
+  const redis = await benchRedis(spawnServer);
+  figures = { ...figures, ...redis };
+  figures['signaling_redis_2inst_vs_single'] = round2((redis['signaling_pairings_per_s_redis_2inst'] ?? 0) / (figures['signaling_pairings_per_s'] ?? 1));
   return figures;
 }
 

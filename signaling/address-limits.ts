@@ -69,6 +69,8 @@ export function addressKey(address: string | undefined): string {
 
 /** One address's usage; deleted once it holds nothing. */
 interface Usage extends TokenBucket {
+  /** The address itself (the map's key), handed out by `clientAddress`. */
+  readonly key: string;
   /** TCP sockets (`openSocket`), whatever they carry. */
   sockets: number;
   connections: number;
@@ -91,6 +93,15 @@ export class AddressBook {
 
   /** The client of a request, as its per-address key (`addressKey`; see the header comment). */
   clientAddress(req: IncomingMessage): string {
+    return this.intern(this.clientKey(req));
+  }
+
+  /** The one string already counted for `key` (each connection keeps its address: no copy per socket). */
+  private intern(key: string): string {
+    return this.usage.get(key)?.key ?? key;
+  }
+
+  private clientKey(req: IncomingMessage): string {
     const peer = normalizeAddress(req.socket.remoteAddress);
     if (!this.trusted.has(peer)) return addressKey(peer);
     const header = req.headers['x-forwarded-for'];
@@ -180,7 +191,7 @@ export class AddressBook {
     let usage = this.usage.get(address);
     if (usage === undefined) {
       const { lobbyCreateBurst, lobbyCreatesPerMinute } = this.options;
-      usage = { sockets: 0, connections: 0, lobbies: 0, tokens: lobbyCreateBurst, lastMs: 0, ratePerMs: lobbyCreatesPerMinute / 60_000, burst: lobbyCreateBurst };
+      usage = { key: address, sockets: 0, connections: 0, lobbies: 0, tokens: lobbyCreateBurst, lastMs: 0, ratePerMs: lobbyCreatesPerMinute / 60_000, burst: lobbyCreateBurst };
       this.usage.set(address, usage);
     }
     return usage;

@@ -108,6 +108,11 @@ export interface SignalingServerOptions {
   readonly redisStatus?: () => RedisStatus;
   /** With a token, `GET /metrics` needs `Authorization: Bearer <token>` (default null: open). */
   readonly metricsToken?: string | null;
+  /**
+   * Redis URL (`redis://`, `rediss://`, or a unix socket path): lobbies shared with every instance on
+   * the same Redis (signaling/cluster/). Null keeps them in this process (default null).
+   */
+  readonly redisUrl?: string | null;
 }
 
 /** What `redisStatus` reports. */
@@ -150,6 +155,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   turn: null,
   redisStatus: () => 'off',
   metricsToken: null,
+  redisUrl: null,
 };
 
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */
@@ -288,12 +294,13 @@ export const EnvSchema = v.object({
   TURN_URLS: listOf(parseTurnUrls),
   TURN_TTL_S: wholeNumber(TURN_TTL_MIN_S, TURN_TTL_MAX_S),
   METRICS_TOKEN: v.exactOptional(v.pipe(v.string(), v.trim(), v.minLength(16, 'at least 16 characters'), v.maxLength(512, 'at most 512 characters'))),
+  REDIS_URL: v.exactOptional(v.pipe(v.string(), v.trim(), v.regex(/^(?:$|rediss?:\/\/|\/)/, 'not a redis:// or rediss:// URL or a socket path'), v.maxLength(2048))),
   ...(Object.fromEntries(NUMERIC_ENV.map(([name, , min, max]) => [name, wholeNumber(min, max)])) as Record<(typeof NUMERIC_ENV)[number][0], ReturnType<typeof wholeNumber>>),
 });
 
 /**
  * Reads PORT (default 8080), HOST, ICE_SERVERS, ALLOWED_ORIGINS, STATIC_DIR (default `dist`),
- * TRUST_PROXY, TURN_SECRET / TURN_URLS / TURN_TTL_S (together), METRICS_TOKEN and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
+ * TRUST_PROXY, TURN_SECRET / TURN_URLS / TURN_TTL_S (together), METRICS_TOKEN, REDIS_URL and the limit variables of `NUMERIC_ENV`; limits not set keep their defaults.
  */
 export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>): Result<SignalingServerOptions> {
   const known: Record<string, string> = {};
@@ -335,6 +342,7 @@ export function optionsFromEnv(env: Readonly<Record<string, string | undefined>>
         : { turn: { secret: e.TURN_SECRET, urls: e.TURN_URLS, ttlS: e.TURN_TTL_S ?? TURN_TTL_DEFAULT_S } }),
       ...(e.METRICS_TOKEN === undefined ? {} : { metricsToken: e.METRICS_TOKEN }),
       ...(e.TRUST_PROXY === undefined ? {} : { trustProxy: e.TRUST_PROXY }),
+      ...(e.REDIS_URL === undefined || e.REDIS_URL === '' ? {} : { redisUrl: e.REDIS_URL }),
       ...limits,
     },
   };

@@ -19,7 +19,7 @@ import { encodeMessage, parseClientMessage } from '../src/lobby/protocol-schema.
 import type { ClientMessage } from '../src/lobby/protocol.ts';
 import type { AddressBook } from './address-limits.ts';
 import type { ResolvedOptions } from './config.ts';
-import type { LobbyRegistry, MemberSink, Membership, Refusal } from './lobbies.ts';
+import type { LobbyService, MemberSink, Membership, Refusal } from './lobbies.ts';
 import { outKind } from './metrics.ts';
 import type { TrafficCounters } from './metrics.ts';
 import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
@@ -52,7 +52,7 @@ export interface ConnectionCounters {
 /** What a connection needs from the server. */
 export interface ConnectionContext {
   readonly options: ResolvedOptions;
-  readonly registry: LobbyRegistry;
+  readonly registry: LobbyService;
   readonly counters: ConnectionCounters;
   readonly nowMs: () => number;
   /** Open signaling sockets (ws's own client tracking is off: it costs a closure per socket). */
@@ -82,9 +82,14 @@ export function sendError(ws: WebSocket, counters: ConnectionCounters, refusal: 
   ws.send(errorMessage(refusal.code));
 }
 
+/** `SignalingSocket.bits`: writes corked until the next tick; in a run of dropped records; of dropped relays. */
+const CORKED = 1;
+const RECORDS_DROPPING = 2;
+const RELAYS_DROPPING = 4;
+
 /** Module-level so that `process.nextTick` needs no per-connection closure. */
 function uncork(connection: SignalingSocket): void {
-  connection.corked = false;
+  connection.bits &= ~CORKED;
   connection.socket?.uncork();
 }
 
@@ -111,7 +116,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   ctx: ConnectionContext | null = null;
   /** The TCP socket under ws (used to cork writes and to see whether anything arrived). */
   socket: Socket | null = null;
-  corked = false;
+  /** `CORKED`, `RECORDS_DROPPING`, `RELAYS_DROPPING`: one field for three flags (16 bytes less per socket). */
+  bits = 0;
   tokens = 0;
   lastMs = 0;
   /** `socket.bytesRead` when the heartbeat last pinged; -1 before the first ping. */
@@ -120,14 +126,16 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   private membership: Membership | null = null;
   /** Client address (counted in `ctx.addresses` while open). */
   address = '';
-  /** When the socket is closed for holding no lobby; 0 while it is a member. */
+  /** When the socket is closed for holding no lobby; 0 while it is a member, -1 while its join is pending. */
   joinDeadlineMs = 0;
   /** Created on the first `record`: only members that record pay for it. */
   private records: TokenBucket | null = null;
-  private recordsDropping = false;
-  /** Byte budgets of this member's relays, per target (created on the first relay). */
-  private relayBudgets: Map<SignalingSocket, TokenBucket> | null = null;
-  private relaysDropping = false;
+  /**
+   * Byte budgets of this member's relays, per target, as `[target, budget, target, budget, …]`
+   * (created on the first relay, replaced by an exact-size copy when it grows): a `Map` would cost
+   * about 150 bytes more per socket that has ever chatted.
+   */
+  private relayBudgets: readonly (MemberSink | TokenBucket)[] | null = null;
 
   /** Token bucket refill rate (shared option, not stored per socket). */
   get ratePerMs(): number {
@@ -179,8 +187,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       this.close(CloseCode.slowReader, ErrorCode.slowReader);
       return;
     }
-    if (!this.corked && this.socket !== null) {
-      this.corked = true;
+    if ((this.bits & CORKED) === 0 && this.socket !== null) {
+      this.bits |= CORKED;
       this.socket.cork();
       process.nextTick(uncork, this);
     }
@@ -210,34 +218,40 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   relayTo(target: MemberSink, text: string): boolean {
     const ctx = this.ctx;
     // A target that is closing is no fault of the sender: nothing to deliver, nothing to report.
-    if (ctx === null || !(target instanceof SignalingSocket) || target.readyState !== WebSocket.OPEN) return false;
+    // A member on another instance (Redis) has its buffer checked there, on arrival.
+    const local = target instanceof SignalingSocket;
+    if (ctx === null || (local && target.readyState !== WebSocket.OPEN)) return false;
     const { options, counters } = ctx;
     const bytes = Buffer.byteLength(text);
     const now = ctx.nowMs();
-    if (target.bufferedAmount + bytes <= options.maxBufferedBytes / 2 && takeToken(this.budgetFor(target, now), now, bytes)) {
-      this.relaysDropping = false;
+    if ((!local || target.bufferedAmount + bytes <= options.maxBufferedBytes / 2) && takeToken(this.budgetFor(target, now), now, bytes)) {
+      this.bits &= ~RELAYS_DROPPING;
       target.deliver(text, bytes);
       return true;
     }
     counters.relaysDropped += 1;
     counters.traffic.rejected['relay-dropped'] += 1;
-    if (!this.relaysDropping) this.reply(ctx, { code: ErrorCode.rateLimited });
-    this.relaysDropping = true;
+    if ((this.bits & RELAYS_DROPPING) === 0) this.reply(ctx, { code: ErrorCode.rateLimited });
+    this.bits |= RELAYS_DROPPING;
     return false;
   }
 
   /** The relay budget toward `target`; forgets closed targets and refilled buckets (same as new). */
-  private budgetFor(target: SignalingSocket, nowMs: number): TokenBucket {
+  private budgetFor(target: MemberSink, nowMs: number): TokenBucket {
     const options = this.ctx?.options;
-    this.relayBudgets ??= new Map();
-    let budget = this.relayBudgets.get(target);
-    if (budget === undefined) {
-      if (this.relayBudgets.size >= 4) {
-        for (const [t, b] of this.relayBudgets) if (t.readyState !== WebSocket.OPEN || bucketFull(b, nowMs)) this.relayBudgets.delete(t);
+    let list = this.relayBudgets ?? [];
+    for (let i = 0; i < list.length; i += 2) if (list[i] === target) return list[i + 1] as TokenBucket;
+    if (list.length >= 8) {
+      const kept: (MemberSink | TokenBucket)[] = [];
+      for (let i = 0; i < list.length; i += 2) {
+        const t = list[i] as MemberSink;
+        const b = list[i + 1] as TokenBucket;
+        if (!((t instanceof SignalingSocket && t.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs))) kept.push(t, b);
       }
-      budget = createBucket(options?.relayBytesPerSecond ?? 0, options?.relayBurstBytes ?? 0, nowMs);
-      this.relayBudgets.set(target, budget);
+      list = kept;
     }
+    const budget = createBucket(options?.relayBytesPerSecond ?? 0, options?.relayBurstBytes ?? 0, nowMs);
+    this.relayBudgets = list.length === 0 ? [target, budget] : [...list, target, budget];
     return budget;
   }
 
@@ -251,7 +265,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   /** Join-timeout sweep: true (and the socket closed with 4010) when it held no lobby in time. */
   expireIfIdle(nowMs: number): boolean {
     const ctx = this.ctx;
-    if (ctx === null || this.membership !== null || this.joinDeadlineMs === 0 || nowMs < this.joinDeadlineMs) return false;
+    if (ctx === null || this.membership !== null || this.joinDeadlineMs <= 0 || nowMs < this.joinDeadlineMs) return false;
     this.joinDeadlineMs = 0;
     ctx.counters.closedJoinTimeout += 1;
     this.reply(ctx, { code: ErrorCode.joinTimeout });
@@ -308,15 +322,16 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     switch (message.kind) {
       case 'create':
       case 'join': {
-        if (this.membership !== null) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
+        if (this.membership !== null || this.joinDeadlineMs === -1) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {}, this.address)
           : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin, message.replace !== false);
-        if (message.kind === 'join' && message.rejoin !== undefined) {
+        if (message.kind === 'join' && message.rejoin !== undefined && result !== null) {
           if (result.ok) counters.rejoins += 1;
           else if (result.error.code === ErrorCode.badRejoin) counters.rejoinsRefused += 1;
         }
-        if (result.ok) {
+        if (result === null) this.joinDeadlineMs = -1; // answered later: `admitted` or `refused`
+        else if (result.ok) {
           this.membership = result.value;
           this.joinDeadlineMs = 0;
         } else this.reply(ctx, result.error);
@@ -372,13 +387,29 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     if (!takeToken(this.records, ctx.nowMs())) {
       counters.recordsDropped += 1;
       counters.traffic.rejected['record-dropped'] += 1;
-      if (!this.recordsDropping) this.reply(ctx, { code: ErrorCode.rateLimited });
-      this.recordsDropping = true;
+      if ((this.bits & RECORDS_DROPPING) === 0) this.reply(ctx, { code: ErrorCode.rateLimited });
+      this.bits |= RECORDS_DROPPING;
       return;
     }
-    this.recordsDropping = false;
+    this.bits &= ~RECORDS_DROPPING;
     counters.recordsRelayed += 1;
     ctx.registry.record(membership, data);
+  }
+
+  /** A pending join or create succeeded (Redis registry): false when this socket closed meanwhile. */
+  admitted(membership: Membership): boolean {
+    if (this.ctx === null || this.joinDeadlineMs !== -1) return false;
+    this.membership = membership;
+    this.joinDeadlineMs = 0;
+    return true;
+  }
+
+  /** A pending join or create was refused: the join timeout runs again. */
+  refused(refusal: Refusal): void {
+    const ctx = this.ctx;
+    if (ctx === null || this.joinDeadlineMs !== -1) return;
+    this.joinDeadlineMs = ctx.nowMs() + ctx.options.joinTimeoutMs;
+    this.reply(ctx, refusal);
   }
 
   /** The socket closed: leave the lobby and stop counting it. */

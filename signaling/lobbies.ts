@@ -20,7 +20,7 @@ import { randomId } from './random-ids.ts';
 /** Where a member's messages go (its connection). */
 export interface MemberSink {
   /** A message of the server's own; a reader that cannot take it is closed (slow reader). */
-  deliver(text: string): void;
+  deliver(text: string, bytes?: number): void;
   /** Closes the member's socket because every other member reported it silent (`report`). */
   dropByPeers(): void;
   /**
@@ -28,6 +28,13 @@ export interface MemberSink {
    * target's buffer is past its relay watermark or this member's byte budget toward it is spent.
    */
   relayTo(target: MemberSink, text: string): boolean;
+  /**
+   * A join or create the registry finished later (the Redis registry): the sink now holds
+   * `membership`; false when it closed meanwhile (the registry then removes the member again).
+   */
+  admitted?(membership: Membership): boolean;
+  /** A pending join or create was refused. */
+  refused?(refusal: Refusal): void;
   /**
    * Another socket resumed this membership with its rejoin token: close this one (4014) without
    * leaving the lobby again (the registry has already moved the membership).
@@ -47,8 +54,11 @@ export interface Member {
   /** PeerJS id (public within the lobby) and token (secret to this member); empty without PeerJS. */
   readonly peerId: string;
   readonly peerToken: string;
-  /** sha256 of the member's rejoin token (the token itself is only ever sent to the member). */
-  readonly tokenHash: Buffer;
+  /**
+   * sha256 of the member's rejoin token, base64url (the token itself is only ever sent to the member).
+   * A 43-character string: a `Buffer` would cost about 120 bytes more per member.
+   */
+  readonly tokenHash: string;
   readonly sink: MemberSink;
 }
 
@@ -56,7 +66,7 @@ export interface Member {
 export interface AwaySlot {
   readonly id: MemberId;
   readonly name: string;
-  readonly tokenHash: Buffer;
+  readonly tokenHash: string;
   readonly sinceMs: number;
 }
 
@@ -90,7 +100,7 @@ export interface Membership {
 }
 
 /** A member as the registry stores it: also its own `Membership`, which saves an object per member. */
-class LobbyMember implements Member, Membership {
+export class LobbyMember implements Member, Membership {
   ready = false;
   constructor(
     readonly lobby: Lobby,
@@ -98,7 +108,7 @@ class LobbyMember implements Member, Membership {
     readonly name: string,
     readonly peerId: string,
     readonly peerToken: string,
-    readonly tokenHash: Buffer,
+    readonly tokenHash: string,
     readonly sink: MemberSink,
   ) {}
 
@@ -107,7 +117,8 @@ class LobbyMember implements Member, Membership {
   }
 }
 
-function findMember(lobby: Lobby, id: MemberId): Member | undefined {
+/** The member of `lobby` with `id`. */
+export function findMember(lobby: Lobby, id: MemberId): Member | undefined {
   for (const member of lobby.members) if (member.id === id) return member;
   return undefined;
 }
@@ -117,16 +128,19 @@ interface Resumed {
   readonly id: MemberId;
   readonly name: string;
   readonly token: string;
-  readonly tokenHash: Buffer;
+  readonly tokenHash: string;
 }
 
-const sha256 = (token: string): Buffer => createHash('sha256').update(token).digest();
+/** sha256 of a rejoin token, base64url (43 characters). */
+export const sha256 = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** The index of `hash` in `entries` (-1: none); every entry is compared, each in constant time. */
-function hashIndex(entries: readonly { readonly tokenHash: Buffer }[], hash: Buffer): number {
+function hashIndex(entries: readonly { readonly tokenHash: string }[], hash: string): number {
   let found = -1;
+  const wanted = Buffer.from(hash);
   entries.forEach((entry, i) => {
-    if (timingSafeEqual(entry.tokenHash, hash)) found = i;
+    const held = Buffer.from(entry.tokenHash);
+    if (held.length === wanted.length && timingSafeEqual(held, wanted)) found = i;
   });
   return found;
 }
@@ -134,6 +148,42 @@ function hashIndex(entries: readonly { readonly tokenHash: Buffer }[], hash: Buf
 /** Why a request was refused: a code only (its text is the fixed `ERROR_TEXT`). */
 export interface Refusal {
   readonly code: ErrorCode;
+}
+
+/**
+ * What a connection needs from a lobby registry: the in-process `LobbyRegistry`, or the Redis-backed
+ * one (signaling/cluster/). `create` and `join` answer null when the answer comes later, through the
+ * sink's `admitted` or `refused`.
+ */
+export interface LobbyService {
+  readonly size: number;
+  lookupPeer(peerId: string): Membership | undefined;
+  create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> | null;
+  join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string, replace?: boolean): Result<Membership, Refusal> | null;
+  leave(membership: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat?: boolean): void;
+  setReady(membership: Membership, ready: boolean): void;
+  chat(membership: Membership, rawText: string): Result<void, Refusal>;
+  record(membership: Membership, data: string): void;
+  report(membership: Membership, target: MemberId, nowMs: number): Result<void, Refusal>;
+  signal(membership: Membership, to: MemberId, data: unknown): Result<boolean, Refusal>;
+  start(membership: Membership): Result<void, Refusal>;
+  reopen(membership: Membership): Result<void, Refusal>;
+  close(): void;
+}
+
+/**
+ * Counts `reporter`'s silence report on `target` (a member of `lobby` other than the reporter):
+ * true when every other member has now reported it within `REPORT_TTL_MS` (its reports are cleared).
+ */
+export function countReport(lobby: Lobby, reporter: MemberId, target: Member, nowMs: number): boolean {
+  lobby.reports ??= new Map();
+  const by = lobby.reports.get(target.id) ?? new Map<MemberId, number>();
+  lobby.reports.set(target.id, by);
+  by.set(reporter, nowMs);
+  for (const [who, at] of by) if (nowMs - at > REPORT_TTL_MS) by.delete(who);
+  if (!lobby.members.every((m) => m === target || by.has(m.id))) return false;
+  lobby.reports.delete(target.id);
+  return true;
 }
 
 /** What the registry needs from the server. */
@@ -156,9 +206,9 @@ export interface RegistryDeps {
 /** Codes of expired lobbies remembered (to answer `expired-lobby` rather than `unknown-lobby`). */
 const EXPIRED_MEMORY = 10_000;
 
-const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok: false, error: { code } });
+export const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok: false, error: { code } });
 /** Lobby codes appear in logs shortened: the full code is a capability. */
-const logLabel = (code: string): string => code.slice(0, 6);
+export const logLabel = (code: string): string => code.slice(0, 6);
 
 /** The public view of a member. */
 export function memberInfo(member: Member): MemberInfo {
@@ -166,7 +216,7 @@ export function memberInfo(member: Member): MemberInfo {
 }
 
 /** All lobbies of one server. */
-export class LobbyRegistry {
+export class LobbyRegistry implements LobbyService {
   private readonly lobbies = new Map<string, Lobby>();
   private readonly expired = new Map<string, true>();
   private readonly peers = new Map<string, Membership>();
@@ -330,13 +380,7 @@ export class LobbyRegistry {
     if (reported === member) return refuse(ErrorCode.notMember);
     // Already gone (its departure crossed our report): nothing to do, and nothing worth an error.
     if (reported === undefined) return { ok: true, value: undefined };
-    lobby.reports ??= new Map();
-    const by = lobby.reports.get(target) ?? new Map<MemberId, number>();
-    lobby.reports.set(target, by);
-    by.set(member.id, nowMs);
-    for (const [who, at] of by) if (nowMs - at > REPORT_TTL_MS) by.delete(who);
-    if (lobby.members.every((m) => m === reported || by.has(m.id))) {
-      lobby.reports.delete(target);
+    if (countReport(lobby, member.id, reported, nowMs)) {
       this.log?.({ event: 'member-dropped-by-peers', lobby: logLabel(lobby.code), member: target });
       reported.sink.dropByPeers();
     }

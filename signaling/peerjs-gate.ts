@@ -80,6 +80,11 @@ export interface PeerGateDeps {
   readonly nowMs: () => number;
   readonly lookup: (peerId: string) => Membership | undefined;
   readonly counters: PeerGateCounters;
+  /**
+   * With Redis: hands a checked relay for a member on another instance to Redis (true), or leaves it
+   * to the local `peer` package (false).
+   */
+  readonly forward?: (to: Membership, src: string, message: PeerMessage) => boolean;
 }
 
 interface Pending {
@@ -170,6 +175,7 @@ export class PeerGate {
       counters.peerDropped += 1;
       return null;
     }
+    if (this.deps.forward?.(to, ws.peerId, message) === true) return null;
     const target = this.sockets.get(message.dst);
     if (target !== undefined && target.readyState === WebSocket.OPEN) {
       // Past the whole bound, what fills the target's buffer is the `peer` package's own messages:
@@ -187,6 +193,18 @@ export class PeerGate {
       return encoded;
     }
     return this.queue(message.dst, encoded);
+  }
+
+  /**
+   * A frame from a member on another instance (Redis) for local id `dst`: sent when its socket is open
+   * here (dropped, counted, past the relay watermark); false when it has not connected here.
+   */
+  deliverRemote(dst: string, frame: string): boolean {
+    const target = this.sockets.get(dst);
+    if (target === undefined || target.readyState !== WebSocket.OPEN) return false;
+    if (target.bufferedAmount + frame.length > this.deps.maxBufferedBytes / 2) this.deps.counters.peerDropped += 1;
+    else target.send(frame);
+    return true;
   }
 
   /** The relay byte budget of `ws` toward `dst`; forgets refilled buckets (same as new) and gone peers. */

@@ -37,6 +37,8 @@ export interface PeerMountDeps extends Omit<PeerGateDeps, 'queueExpiryMs'> {
   readonly lookup: (peerId: string) => Membership | undefined;
   /** Called for each accepted PeerJS socket (heartbeat). */
   readonly onSocket: (ws: PeerSocket) => void;
+  /** With Redis: frames from other instances that arrived before this id connected. */
+  readonly takeQueued?: (peerId: string) => readonly string[];
 }
 
 /** The mounted PeerJS server. */
@@ -54,6 +56,8 @@ export interface PeerMount {
   revoke(peerId: string): void;
   /** Closes every PeerJS socket with `code`. */
   close(code: number, reason: string): void;
+  /** A frame for local id `dst` from another instance; false when `dst` is not connected here. */
+  deliverRemote(dst: string, frame: string): boolean;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -110,6 +114,8 @@ export function mountPeerServer(server: Server, deps: PeerMountDeps): PeerMount 
     ws.on('close', onPeerClose);
     deps.onSocket(ws);
     socketServer.emit('connection', ws, req);
+    // After the package's OPEN: what members on other instances sent before this id connected.
+    for (const frame of deps.takeQueued?.(id) ?? []) if (ws.readyState === ws.OPEN) ws.send(frame);
   };
 
   return {
@@ -118,7 +124,8 @@ export function mountPeerServer(server: Server, deps: PeerMountDeps): PeerMount 
       const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
       const id = params.get('id') ?? '';
       const membership = deps.lookup(id);
-      if (params.get('key') !== PEERJS_KEY || membership === undefined || !sameSecret(params.get('token') ?? '', membership.member.peerToken)) {
+      // A member on another instance has no token here (''): its PeerJS socket belongs on its own instance.
+      if (params.get('key') !== PEERJS_KEY || membership === undefined || membership.member.peerToken === '' || !sameSecret(params.get('token') ?? '', membership.member.peerToken)) {
         deps.logger({ event: 'peerjs-refused', reason: 'unknown id or token' });
         rejectUpgrade(socket, 403, 'Forbidden');
         return false;
@@ -135,5 +142,6 @@ export function mountPeerServer(server: Server, deps: PeerMountDeps): PeerMount 
     close: (code, reason) => {
       for (const ws of socketServer.clients) ws.close(code, reason);
     },
+    deliverRemote: (dst, frame) => gate.deliverRemote(dst, frame),
   };
 }

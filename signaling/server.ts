@@ -14,8 +14,11 @@ import { resolveOptions } from './config.ts';
 import type { ResolvedOptions, SignalingServerOptions } from './config.ts';
 import { attachConnection, sendError, SignalingSocket } from './connection.ts';
 import type { ConnectionContext, ConnectionCounters } from './connection.ts';
+import { RedisLobbies } from './cluster/redis-lobbies.ts';
+import type { RedisCounters, RedisStatus } from './cluster/redis-lobbies.ts';
 import { LobbyRegistry } from './lobbies.ts';
 import { createServerMetrics, createTrafficCounters } from './metrics.ts';
+import type { LobbyService, RegistryDeps } from './lobbies.ts';
 import type { PeerGateCounters } from './peerjs-gate.ts';
 import { mountPeerServer, PEERJS_SOCKET_PATH, rejectUpgrade } from './peerjs.ts';
 import type { PeerMount } from './peerjs.ts';
@@ -59,6 +62,14 @@ export interface SignalingStats {
   readonly peerClosedForAbuse: number;
   /** Addresses holding a TCP socket, a connection or a lobby. */
   readonly addresses: number;
+  /** Redis (`redisUrl`): 'off' without it. Its counters stay 0 without it. */
+  readonly redis: 'off' | RedisStatus;
+  readonly redisBadMessages: number;
+  readonly redisRelaysOut: number;
+  readonly redisRelaysIn: number;
+  readonly redisRelaysDropped: number;
+  readonly redisErrors: number;
+  readonly redisReaped: number;
 }
 
 /** A running signaling server. */
@@ -111,7 +122,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   let turnCredentialsIssued = 0;
   let peer: PeerMount | null = null;
   const addresses = new AddressBook(opts);
-  const registry = new LobbyRegistry({
+  const registryDeps: RegistryDeps = {
     emptyLobbyTtlMs: opts.emptyLobbyTtlMs,
     maxLobbies: opts.maxLobbies,
     iceServers: opts.iceServers,
@@ -123,7 +134,14 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     onMemberRemoved: (member) => peer?.revoke(member.peerId),
     reserveLobby: (owner) => addresses.reserveLobby(owner, Date.now()),
     releaseLobby: (owner) => addresses.releaseLobby(owner),
+  };
+  // With Redis, lobbies are shared with every instance on it; without, they live in this process.
+  const cluster = opts.redisUrl === null ? null : new RedisLobbies({
+    ...registryDeps, redisUrl: opts.redisUrl, maxMessageBytes: opts.maxMessageBytes, maxBufferedBytes: opts.maxBufferedBytes,
   });
+  const registry: LobbyService = cluster ?? new LobbyRegistry(registryDeps);
+  const noRedis: RedisCounters = { redisBadMessages: 0, redisRelaysOut: 0, redisRelaysIn: 0, redisRelaysDropped: 0, redisErrors: 0, redisReaped: 0 };
+  const redisStatus = (): 'off' | RedisStatus => cluster?.redisStatus ?? 'off';
   // ws closes a socket sending a frame above maxPayload (1009); smaller oversize ones get `too-large`.
   const maxPayload = opts.maxMessageBytes * 4;
   // Our own client set: ws's tracking adds a closure (and its context) to every socket.
@@ -141,6 +159,8 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     deadDropped,
     turnCredentialsIssued,
     addresses: addresses.size,
+    redis: redisStatus(),
+    ...(cluster?.counters ?? noRedis),
   });
   const metrics = createServerMetrics({
     traffic: counters.traffic,
@@ -153,15 +173,18 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     }),
     peerRejected: () => ({ 'peerjs-bad-message': peerCounters.peerBadMessages, 'peerjs-dropped': peerCounters.peerDropped }),
     turnCredentialsIssued: () => turnCredentialsIssued,
-    redisStatus: opts.redisStatus,
+    // With REDIS_URL, the cluster's own link state; otherwise what the caller says (default 'off').
+    redisStatus: cluster ? redisStatus : opts.redisStatus,
   }, opts.metricsToken);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
     if (pathname === '/healthz') {
       const s = stats();
-      const body = JSON.stringify({ ok: true, lobbies: s.lobbies, connections: s.connections + s.peerConnections, uptimeS: s.uptimeS });
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      // Redis down: 503 and ok false (a load balancer sends new players elsewhere); 'off' without Redis.
+      const healthy = s.redis !== 'down';
+      const body = JSON.stringify({ ok: healthy, lobbies: s.lobbies, connections: s.connections + s.peerConnections, uptimeS: s.uptimeS, redis: s.redis });
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(body);
     } else if (pathname === '/metrics') {
       metrics.handle(req, res);
@@ -243,6 +266,10 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
       nowMs: Date.now,
       counters: peerCounters,
       lookup: (peerId) => registry.lookupPeer(peerId),
+      ...(cluster === null ? {} : {
+        forward: (to, src, message) => cluster.forwardPeer(to, src, message),
+        takeQueued: (peerId) => cluster.takePeerQueue(peerId),
+      }),
       onSocket: (ws) => {
         track(ws);
         // Checked below the cap just before the upgrade; counted now that it is open.
@@ -256,12 +283,20 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     });
   }
 
+  if (cluster !== null && peer !== null) {
+    const mount = peer;
+    cluster.setPeerSink((dst, frame) => mount.deliverRemote(dst, frame));
+  }
+
   const originAllowed = (req: IncomingMessage): boolean =>
     opts.allowedOrigins.length === 0 || opts.allowedOrigins.includes(req.headers.origin ?? '');
 
   // Long-lived listeners are created outside the 'upgrade' handler's scope: a closure made there
   // would keep the whole request (headers and all) alive for the life of the connection.
-  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: Date.now, clients, addresses };
+  // Connection times count from the server's start: small integers, which V8 keeps in the objects'
+  // fields, where epoch milliseconds need a 16-byte number box per field per socket and relay budget.
+  const connectionClock = (): number => Date.now() - startedMs;
+  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: connectionClock, clients, addresses };
   const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
     const address = addresses.clientAddress(req);
     // Refusals after the upgrade, so that a browser can read the reason. A refused socket is not in
@@ -306,6 +341,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     }
   });
 
+  await cluster?.ready(2_000);
   await new Promise<void>((resolvePromise, reject) => {
     httpServer.once('error', (error) => {
       wss.close();
@@ -338,7 +374,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
 
   // Lobby sockets holding no lobby past their deadline are closed (4010).
   const sweep = setInterval(() => {
-    const now = Date.now();
+    const now = connectionClock();
     for (const ws of clients) if (ws instanceof SignalingSocket) ws.expireIfIdle(now);
   }, Math.max(50, Math.min(1_000, opts.joinTimeoutMs / 4)));
 
