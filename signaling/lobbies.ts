@@ -210,6 +210,28 @@ export const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok:
 /** Lobby codes appear in logs shortened: the full code is a capability. */
 export const logLabel = (code: string): string => code.slice(0, 6);
 
+/**
+ * A chat line to every member of the lobby, the sender included (the echo confirms order); to the
+ * others it is relayed traffic (`relayTo`: dropped for a member that is not reading). Shared by the
+ * in-process registry and the Redis one (a remote member's sink crosses instances).
+ */
+export function relayChat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
+  const text = validateChat(rawText);
+  if (!text.ok) return refuse(ErrorCode.badMessage);
+  const encoded = encodeMessage({ kind: 'chat', from: member.id, text: text.value });
+  for (const other of lobby.members) {
+    if (other === member) other.sink.deliver(encoded);
+    else member.sink.relayTo(other.sink, encoded);
+  }
+  return { ok: true, value: undefined };
+}
+
+/** A notary record to every other member; `from` comes from the sender's membership. */
+export function relayRecord({ lobby, member }: Membership, data: string): void {
+  const text = encodeMessage({ kind: 'record', from: member.id, data });
+  for (const other of lobby.members) if (other !== member) member.sink.relayTo(other.sink, text);
+}
+
 /** The public view of a member. */
 export function memberInfo(member: Member): MemberInfo {
   return { id: member.id, name: member.name, ready: member.ready, peerId: member.peerId };
@@ -353,21 +375,13 @@ export class LobbyRegistry implements LobbyService {
    * Relays a chat line to every member, the sender included (the echo confirms order); to the others
    * it is relayed traffic (`relayTo`: dropped for a member that is not reading).
    */
-  chat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
-    const text = validateChat(rawText);
-    if (!text.ok) return refuse(ErrorCode.badMessage);
-    const encoded = encodeMessage({ kind: 'chat', from: member.id, text: text.value });
-    for (const other of lobby.members) {
-      if (other === member) other.sink.deliver(encoded);
-      else member.sink.relayTo(other.sink, encoded);
-    }
-    return { ok: true, value: undefined };
+  chat(m: Membership, rawText: string): Result<void, Refusal> {
+    return relayChat(m, rawText);
   }
 
   /** Relays a notary record to every other member; `from` comes from the sender's membership. */
-  record({ lobby, member }: Membership, data: string): void {
-    const text = encodeMessage({ kind: 'record', from: member.id, data });
-    for (const other of lobby.members) if (other !== member) member.sink.relayTo(other.sink, text);
+  record(m: Membership, data: string): void {
+    relayRecord(m, data);
   }
 
   /**

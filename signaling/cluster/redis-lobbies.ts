@@ -20,13 +20,13 @@
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
-  ErrorCode, isLobbyCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
+  ErrorCode, isLobbyCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateName,
 } from '../../src/lobby/protocol.ts';
 import * as v from 'valibot';
 import { encodeMessage, parseBoundedJson, parseServerMessage, validateSettings } from '../../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../../src/lobby/protocol.ts';
 import { errorMessage, SignalingSocket } from '../connection.ts';
-import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, sha256 } from '../lobbies.ts';
+import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord, sha256 } from '../lobbies.ts';
 import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from '../lobbies.ts';
 import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
@@ -256,20 +256,12 @@ export class RedisLobbies implements LobbyService {
     this.run(this.cmd.rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
   }
 
-  chat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
-    const text = validateChat(rawText);
-    if (!text.ok) return refuse(ErrorCode.badMessage);
-    const encoded = encodeMessage({ kind: 'chat', from: member.id, text: text.value });
-    for (const other of lobby.members) {
-      if (other === member) other.sink.deliver(encoded);
-      else member.sink.relayTo(other.sink, encoded);
-    }
-    return { ok: true, value: undefined };
+  chat(m: Membership, rawText: string): Result<void, Refusal> {
+    return relayChat(m, rawText);
   }
 
-  record({ lobby, member }: Membership, data: string): void {
-    const text = encodeMessage({ kind: 'record', from: member.id, data });
-    for (const other of lobby.members) if (other !== member) member.sink.relayTo(other.sink, text);
+  record(m: Membership, data: string): void {
+    relayRecord(m, data);
   }
 
   report({ lobby, member }: Membership, target: MemberId, nowMs: number): Result<void, Refusal> {
