@@ -80,6 +80,8 @@ describeE2E('lobby seats that survive the page (Chromium)', () => {
     expect(await memberId(second.page)).not.toBe(freshId);
     await alice.page.waitForFunction(() => window.rollbackPong?.online?.members.length === 3);
     expect(await memberId(fresh.page)).toBe(freshId);
+    // The first tab's member list refreshes on its own clock: wait for it rather than race it.
+    await fresh.page.waitForFunction(() => window.rollbackPong?.online?.members.length === 3, undefined, { timeout: 5000 });
     expect((await names(fresh.page)).sort()).toEqual(['Alice', 'Bob', 'Bobby']);
     expect(alice.errors).toEqual([]);
     await context.close();
