@@ -2,55 +2,13 @@
 // code, member list, chat, signal relay with a server-set `from`, capacity, unknown and expired
 // codes, host handover, names, ready flags, start/reopen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { startSignalingServer } from '../../signaling/server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
-import { createSignalingClient } from '../../src/lobby/signaling-client.ts';
-import type { SignalingClient, SignalingEvent, SignalingEventKind, SignalingEventOf } from '../../src/lobby/signaling-client.ts';
 import type { LobbySettings } from '../../src/lobby/protocol.ts';
+import { connectClient } from '../support/lobby-clients.ts';
 
-const KINDS: readonly SignalingEventKind[] = [
-  'joined', 'member-joined', 'member-left', 'member-updated', 'host-changed', 'signal', 'chat', 'error',
-  'lobby-started', 'lobby-reopened', 'pong', 'closed', 'invalid-message',
-];
-
-/** A client plus a queue of everything it received, consumed in order by kind. */
-interface TestClient {
-  readonly client: SignalingClient;
-  take<K extends SignalingEventKind>(kind: K, timeoutMs?: number): Promise<SignalingEventOf<K>>;
-  /** Round trip through the server: everything sent to us before now has arrived after this. */
-  sync(): Promise<void>;
-  pending(kind: SignalingEventKind): number;
-}
-
-let nonce = 0;
-async function connect(server: SignalingServer): Promise<TestClient> {
-  const client = createSignalingClient({ WebSocket });
-  const events: SignalingEvent[] = [];
-  let wake: (() => void) | null = null;
-  for (const kind of KINDS) client.on(kind, (event) => { events.push(event); wake?.(); });
-  const opened = await client.connect(server.wsUrl);
-  expect(opened).toEqual({ ok: true, value: undefined });
-  const take = async <K extends SignalingEventKind>(kind: K, timeoutMs = 3000): Promise<SignalingEventOf<K>> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = events.findIndex((e) => e.kind === kind);
-      if (i >= 0) return events.splice(i, 1)[0] as SignalingEventOf<K>;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${kind} within ${timeoutMs} ms; queued: ${events.map((e) => e.kind).join(',')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        wake = () => { clearTimeout(timer); resolve(); };
-      });
-    }
-  };
-  const sync = async (): Promise<void> => {
-    nonce += 1;
-    client.send({ kind: 'ping', nonce });
-    expect((await take('pong')).nonce).toBe(nonce);
-  };
-  return { client, take, sync, pending: (kind) => events.filter((e) => e.kind === kind).length };
-}
+/** A client plus a queue of everything it received, consumed in order by kind (test/support/lobby-clients.ts). */
+const connect = (server: SignalingServer) => connectClient(server.wsUrl);
 
 async function create(server: SignalingServer, name: string, settings?: Partial<LobbySettings>) {
   const c = await connect(server);
