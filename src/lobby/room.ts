@@ -36,6 +36,8 @@ import { bufferedRelay } from './early-signals.ts';
 export interface MeshLink extends PeerLink {
   connect(member: MemberInfo): void;
   disconnect(memberId: PeerId): void;
+  /** After the lobby membership resumed: register with the transport's server again (PeerJS). */
+  reconnect?(): void;
 }
 
 /** What a transport factory gets. */
@@ -461,6 +463,7 @@ export class Room {
   private onResumed(joined: Joined): void {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
+    this.link.reconnect?.();
     for (const m of this.members) {
       if (m.id === this.localId) continue;
       this.link.disconnect(m.id);
