@@ -20,6 +20,8 @@ export interface SimSpectatorOptions {
   readonly link?: LinkConditions;
   /** How long the lobby's word that a player left takes to reach the spectators (default 200 ms). */
   readonly leftNoticeMs?: number;
+  /** Every spectator asks this player first (default: spectator i asks player i mod players). */
+  readonly firstFeeder?: number;
 }
 
 /** One spectator's outcome. */
@@ -71,7 +73,8 @@ export class SimSpectators {
         net.setLink(id, ids[p] as string, o.link ?? playerLink(0, p === 0 ? 1 : p));
         net.setLink(ids[p] as string, id, o.link ?? playerLink(p === 0 ? 1 : 0, 0));
       }
-      const feeders = Array.from({ length: players }, (_, k) => ids[(i + k) % players] as string);
+      const first = o.firstFeeder ?? i;
+      const feeders = Array.from({ length: players }, (_, k) => ids[(first + k) % players] as string);
       const session = new SpectatorSession<GameState>({
         players,
         sessionId,
@@ -173,7 +176,7 @@ export class SimSpectators {
   }
 
   private feedersOf(w: Watcher): string[] {
-    const i = this.watchers.indexOf(w);
+    const i = this.o.firstFeeder ?? this.watchers.indexOf(w);
     const n = this.ids.length;
     const out: string[] = [];
     for (let k = 0; k < n; k++) {
