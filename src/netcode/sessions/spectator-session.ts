@@ -27,6 +27,11 @@ export const SPECTATE_REQUEST_EVERY_MS = 100;
 export const FAILOVER_MS = 1000;
 /** The confirmed frame not moving for this long raises `stalled`. */
 export const STALL_MS = 500;
+/**
+ * A transfer with a gap to the inputs held restarts the match only when nothing moved for this long:
+ * before, it is a late answer to an earlier request (the feeds go on), not a feeder that lost `next`.
+ */
+export const RESTART_AFTER_MS = 250;
 /** Frames of inputs kept (10 s at 60 Hz): a `ConfirmedTrack` reading within it finds every input. */
 export const SPECTATOR_WINDOW = 600;
 
@@ -194,7 +199,7 @@ export class SpectatorSession<S> {
     const m = r.packet.message;
     if (m.kind !== 'spectate-feed') return void this.drop('kind');
     const before = this.next;
-    if (!this.take(m.body)) return;
+    if (!this.take(m.body, nowMs)) return;
     this.counts.feeds++;
     this.lastHeardMs = nowMs;
     // Ack (ask for more) only when this feed brought frames or more are waiting: an idle keep-alive
@@ -203,8 +208,8 @@ export class SpectatorSession<S> {
   }
 
   /** Applies a feed; false (counted) when it is dropped. */
-  private take(body: SpectateFeedBody): boolean {
-    if (body.kind === 'transfer') return this.transfer(body.payload);
+  private take(body: SpectateFeedBody, nowMs: number): boolean {
+    if (body.kind === 'transfer') return this.transfer(body.payload, nowMs);
     if (this.begin === undefined) return this.drop('unexpected');
     if (body.inputs.length > 0 && (body.inputs[0] as readonly number[]).length !== this.players) return this.drop('players');
     if (body.startFrame > this.next) return this.drop('gap');
@@ -236,7 +241,7 @@ export class SpectatorSession<S> {
     return true;
   }
 
-  private transfer(payload: Uint8Array): boolean {
+  private transfer(payload: Uint8Array, nowMs: number): boolean {
     const t = decodeTransfer(payload);
     if (!t.ok) return this.drop('decode');
     const tr = t.transfer;
@@ -264,6 +269,8 @@ export class SpectatorSession<S> {
       // A fresh transfer with no gap (a failover): only its inputs past `next` are new.
       return this.append(tr.frame, rows) && this.counted();
     }
+    // A gap while the feeds go on: a late answer to an earlier request.
+    if (this.begin !== undefined && nowMs - (this.movedAtMs ?? nowMs) < RESTART_AFTER_MS) return this.drop('stale');
     const state = this.o.decodeState(tr.state);
     if (state === undefined) return this.drop('state');
     if (this.o.checksum(state) >>> 0 !== tr.checksum) return this.drop('checksum');
