@@ -89,9 +89,10 @@ export class SpectatorMatch {
       sessionId: o.start.sessionId,
       socket: this.lag,
       feeders: o.feeders ?? o.start.order,
-      decodeState: (b) => {
+      // A feeder's state must be of this match's shape and of the transfer's frame (the track steps it).
+      decodeState: (b, frame) => {
         const r = decodeState(b);
-        return r.ok ? r.state : undefined;
+        return r.ok && r.state.frame === frame && r.state.config.players === o.start.order.length ? r.state : undefined;
       },
       checksum,
       departedInput: InputBits.absent,

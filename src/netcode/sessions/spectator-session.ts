@@ -47,8 +47,11 @@ export interface SpectatorSessionOptions<S> {
   readonly socket: PeerSocket;
   /** Players to ask, in failover order (the first reachable one feeds). */
   readonly feeders: readonly PeerId[];
-  /** Decodes a transferred state; undefined when invalid. */
-  decodeState(bytes: Uint8Array): S | undefined;
+  /**
+   * Decodes a transferred state; undefined when invalid — also when it does not fit the match being
+   * watched (another player count, or not the state of `frame`, the transfer's frame).
+   */
+  decodeState(bytes: Uint8Array, frame: Frame): S | undefined;
   /** The game's checksum of a state (the transfer's claim is checked against it). */
   checksum(state: S): number;
   /** The input of a departed player (pads a transfer's shorter input list of a departed player; default 0). */
@@ -271,7 +274,7 @@ export class SpectatorSession<S> {
     }
     // A gap while the feeds go on: a late answer to an earlier request.
     if (this.begin !== undefined && nowMs - (this.movedAtMs ?? nowMs) < RESTART_AFTER_MS) return this.drop('stale');
-    const state = this.o.decodeState(tr.state);
+    const state = this.o.decodeState(tr.state, tr.frame);
     if (state === undefined) return this.drop('state');
     if (this.o.checksum(state) >>> 0 !== tr.checksum) return this.drop('checksum');
     const restart = this.begin !== undefined;
