@@ -17,10 +17,9 @@ import { P2PSession, Simulation, SpectatorSession, FrameClock, type GameAdapter 
 import { RandomBot } from '../src/sim/bot.ts';
 import { runSimMatch } from '../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../src/transport/link-model.ts';
-import { loadNodeWebRtc } from '../src/transport/node-webrtc.ts';
-import { createMemoryRelayHub } from '../src/transport/signal-relay.ts';
 import { SimNetwork } from '../src/transport/sim-network.ts';
-import { createSimplePeerLink, type SimplePeerLink } from '../src/transport/simple-peer-link.ts';
+import type { SimplePeerLink } from '../src/transport/simple-peer-link.ts';
+import { openSimplePeerMesh, until } from '../test/support/webrtc-mesh.ts';
 
 const TICK = 1000 / 60;
 const GAME: GameAdapter<GameState> = { step, checksum };
@@ -76,25 +75,10 @@ function playerFrameUs(count: number, frames: number): { mean: number; p99: numb
   return { mean: round1(us.reduce((a, b) => a + b, 0) / us.length), p99: round1(pct(us, 0.99)) };
 }
 
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return true;
-}
-
 /** Real WebRTC: ms from the spectator's first request to its first frame rendered, per round. */
 async function catchupMs(rounds: number): Promise<number[]> {
-  const wrtc = loadNodeWebRtc();
-  const hub = createMemoryRelayHub();
-  const ids = ['pa', 'pb', 'sa'];
-  const links: SimplePeerLink[] = ids.map((id) => createSimplePeerLink({ localId: id, relay: hub.relay(id), wrtc }));
+  const links = await openSimplePeerMesh(['pa', 'pb', 'sa']);
   try {
-    let opened = 0;
-    for (const l of links) for (const other of ids) if (other !== l.localId) l.connect(other);
-    if (!(await until(() => (opened += links.reduce((n, l) => n + l.drainEvents().filter((e) => e.kind === 'open').length, 0)) >= 6, 15_000))) throw new Error('mesh not open');
     const out: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const setup = { players: 2, pointsToWin: 99, inputDelay: 2, maxPrediction: 8 };
@@ -121,16 +105,15 @@ async function catchupMs(rounds: number): Promise<number[]> {
           }
         }
       };
-      await until(() => (drive(), now() >= 1000), 5000);
+      await until('the match running', () => (drive(), now() >= 1000), 5000);
       (links[2] as SimplePeerLink).unreliable.receiveAll(); // nothing from earlier rounds
       const match = new SpectatorMatch({ link: links[2] as SimplePeerLink, start: { seed, sessionId, order: ['pa', 'pb'], setup }, names: ['A', 'B'], now });
       const asked = now();
-      const ok = await until(() => {
+      await until('the spectator started', () => {
         drive();
         match.update(now());
         return match.started;
       }, 5000);
-      if (!ok) throw new Error('spectator did not start');
       out.push(now() - asked);
     }
     return out;
