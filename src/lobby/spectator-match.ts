@@ -177,6 +177,11 @@ export class SpectatorMatch {
     }
     if (behind > due) due += Math.min(MAX_CATCH_UP_FRAMES, behind - due);
     this.delayed.limit = target - 1;
+    // Fallen behind the inputs the session keeps (a long pause): start over from a fresh transfer.
+    if (this.session.confirmedInputs(track.frame) === undefined) {
+      this.session.resync();
+      return 0;
+    }
     return track.advance(this.delayed, due);
   }
 

@@ -69,6 +69,17 @@ describe('SpectatorMatch', () => {
     expect(match.stats().behind).toBeLessThanOrEqual(match.delayFrames + 3);
   });
 
+  it('after a pause longer than the inputs kept (10 s) starts over from a fresh transfer', () => {
+    const { match, tick, tracks } = setup();
+    for (let t = 0; t < 200; t++) tick(t);
+    for (let t = 200; t < 1000; t++) tick(t, t % 60 === 0); // about one update a second: it falls far behind
+    expect(match.stats().behind).toBeGreaterThan(600);
+    for (let t = 1000; t < 1100; t++) tick(t);
+    expect(match.drainEvents().map((e) => e.kind)).toContain('restarted');
+    expect(match.stats().behind).toBeLessThanOrEqual(match.delayFrames + 3);
+    expect(match.track?.at(match.frame)?.checksum).toBe(tracks[0]?.at(match.frame)?.checksum);
+  });
+
   it('refuses a transferred state of another shape or frame, with a valid checksum (a hostile feeder)', () => {
     const mesh = createLoopbackMesh(['p0', 'sa']);
     const feeder = mesh.get('p0');

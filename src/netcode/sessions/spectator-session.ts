@@ -93,6 +93,8 @@ export class SpectatorSession<S> {
   private lastHeardMs: number | undefined;
   private lastRequestMs = Number.NEGATIVE_INFINITY;
   private ackDue = false;
+  /** Asking for a fresh transfer (`resync`): the next checked one restarts the match. */
+  private resyncing = false;
   private movedAtMs: number | undefined;
   private stallReported = false;
   private readonly events: SpectatorEvent[] = [];
@@ -152,6 +154,16 @@ export class SpectatorSession<S> {
     this.switched();
   }
 
+  /**
+   * Asks for a fresh transfer: the caller fell behind the inputs kept (`SPECTATOR_WINDOW`, e.g. a tab
+   * in the background for longer than that), so the match restarts from the feeder's latest state.
+   */
+  resync(): void {
+    if (this.begin === undefined || this.resyncing) return;
+    this.resyncing = true;
+    this.ackDue = true;
+  }
+
   /** Receives, fails over when due, and asks the feeder. */
   poll(nowMs: number): void {
     this.lastHeardMs ??= nowMs;
@@ -176,7 +188,7 @@ export class SpectatorSession<S> {
     this.ackDue = false;
     this.lastRequestMs = nowMs;
     this.counts.requests++;
-    this.o.socket.send(feeder, encodePacket({ sessionId: this.o.sessionId, message: { kind: 'spectate-request', next: this.begin === undefined ? 0 : this.next } }));
+    this.o.socket.send(feeder, encodePacket({ sessionId: this.o.sessionId, message: { kind: 'spectate-request', next: this.begin === undefined || this.resyncing ? 0 : this.next } }));
   }
 
   /** Events since the last call. */
@@ -268,16 +280,17 @@ export class SpectatorSession<S> {
       if (row.length < this.players) break;
       rows.push(row);
     }
-    if (this.begin !== undefined && tr.frame <= this.next) {
+    if (this.begin !== undefined && tr.frame <= this.next && !this.resyncing) {
       // A fresh transfer with no gap (a failover): only its inputs past `next` are new.
       return this.append(tr.frame, rows) && this.counted();
     }
     // A gap while the feeds go on: a late answer to an earlier request.
-    if (this.begin !== undefined && nowMs - (this.movedAtMs ?? nowMs) < RESTART_AFTER_MS) return this.drop('stale');
+    if (this.begin !== undefined && !this.resyncing && nowMs - (this.movedAtMs ?? nowMs) < RESTART_AFTER_MS) return this.drop('stale');
     const state = this.o.decodeState(tr.state, tr.frame);
     if (state === undefined) return this.drop('state');
     if (this.o.checksum(state) >>> 0 !== tr.checksum) return this.drop('checksum');
     const restart = this.begin !== undefined;
+    this.resyncing = false;
     this.begin = { frame: tr.frame, state };
     this.next = tr.frame;
     this.held = 0;
