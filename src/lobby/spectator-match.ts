@@ -70,6 +70,7 @@ export class SpectatorMatch {
   private readonly tickMs: number;
   private readonly initialConfig: MatchConfig;
   private current: ConfirmedTrack | undefined;
+  private waiting: GameState | undefined;
   private lastMs: number | undefined;
   private owedMs = 0;
   private readonly events: SpectatorEvent[] = [];
@@ -122,7 +123,7 @@ export class SpectatorMatch {
 
   /** The state to render (the initial state until the transfer came). */
   get state(): GameState {
-    return this.current?.state ?? initialState(this.initialConfig);
+    return this.current?.state ?? (this.waiting ??= initialState(this.initialConfig));
   }
 
   /** Frame of the rendered state (-1 until the transfer came). */
