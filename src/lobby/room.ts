@@ -89,6 +89,8 @@ export const REJOIN_TIMEOUT_MS = 15_000;
 const REJOIN_HELLO_EVERY_MS = 500;
 /** A member's link that closed is built again this much later, while the member is still listed. */
 const REDIAL_AFTER_MS = 1_000;
+/** The longest pause between two redials of one member. */
+const REDIAL_MAX_MS = 10_000;
 /** After our lobby socket resumed mid-match with our links alive, the peers' answers count this long. */
 const PROBE_MS = 5_000;
 
@@ -132,8 +134,9 @@ export class Room {
   private closed = false;
   /** Set while our seat, resumed into a running match, fetches that match (see "Rejoin" in `update`). */
   private returning: Returning | undefined;
-  /** Members whose link closed, and when to dial them again. */
+  /** Members whose link closed during a match, and when to dial them again (and the last delay). */
   private readonly redial = new Map<PeerId, number>();
+  private readonly redialDelay = new Map<PeerId, number>();
   /** Until then, a peer's `rj-match` means it dropped us while our lobby socket was away (`onResumed`). */
   private probeUntilMs = Number.NEGATIVE_INFINITY;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
@@ -319,14 +322,20 @@ export class Room {
     for (const e of this.link.drainEvents()) {
       if (e.kind === 'open') {
         this.open.add(e.peer);
+        this.redialDelay.delete(e.peer);
         if (this.returning !== undefined) this.control.send(e.peer, { t: 'rj-hello' });
       }
       else if (e.kind === 'close') {
         this.open.delete(e.peer);
         this.handshake?.peerLeft(e.peer, nowMs);
-        // A member still listed: its link died (a network outage, a peer that started over). Build a
-        // new one after a pause (a member that left is no longer listed by then, and is not redialled).
-        this.redial.set(e.peer, nowMs + REDIAL_AFTER_MS);
+        // During a match, a member still listed whose link died (a network outage, a peer that started
+        // over) gets a new one after a pause, longer after each failure (a member that left is no
+        // longer listed by then, and is not redialled).
+        if (this.match !== undefined || this.returning !== undefined) {
+          const delayMs = Math.min(REDIAL_MAX_MS, (this.redialDelay.get(e.peer) ?? REDIAL_AFTER_MS / 2) * 2);
+          this.redialDelay.set(e.peer, delayMs);
+          this.redial.set(e.peer, nowMs + delayMs);
+        }
       } else this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
       if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
     }
@@ -335,6 +344,7 @@ export class Room {
       this.redial.delete(peer);
       const member = this.members.find((m) => m.id === peer);
       if (member !== undefined && !this.open.has(peer)) this.link.connect(member);
+      else if (member === undefined) this.redialDelay.delete(peer);
     }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
     if (this.returning !== undefined) this.updateReturning(nowMs);

@@ -47,6 +47,9 @@ export function launchFirefox(): Promise<Browser> {
     headless: true,
     protocol: 'webDriverBiDi',
     extraPrefsFirefox: { ...FIREFOX_PREFS },
+    // Pages keep the window's own size: `setViewport` (and the default viewport) also sends
+    // `emulation.setScreenOrientationOverride`, which Firefox ESR 140 does not know (153 does).
+    defaultViewport: null,
     timeout: 60_000,
   });
 }

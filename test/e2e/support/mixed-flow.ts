@@ -49,7 +49,7 @@ export async function chromiumPage(browser: PlaywrightBrowser, name: string): Pr
 export async function firefoxPage(browser: PuppeteerBrowser, name: string): Promise<AnyPage> {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
-  await page.setViewport(ONLINE_VIEWPORT);
+  // Its window's own size (see `launchFirefox`: no `setViewport` on Firefox ESR 140).
   const errors: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
