@@ -26,7 +26,7 @@ import * as v from 'valibot';
 import { encodeMessage, parseBoundedJson, parseServerMessage, validateSettings } from '../../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../../src/lobby/protocol.ts';
 import { errorMessage, SignalingSocket } from '../connection.ts';
-import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord, sha256 } from '../lobbies.ts';
+import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord, sha256, withoutMember } from '../lobbies.ts';
 import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from '../lobbies.ts';
 import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
@@ -523,7 +523,7 @@ export class RedisLobbies implements LobbyService {
     const replaced = (m: Member): boolean => ev.e === 'left' && ev.replaced === true && ev.id === m.id;
     const kept = (m: Member): boolean => (isLocal(m) && !replaced(m)) || (ev.e === 'restored' && m instanceof RemoteMember && m.inst !== ev.id);
     for (const m of before) if (kept(m) && !next.includes(m)) next.splice(this.position(next, m), 0, m);
-    lobby.members = next;
+    lobby.members = next.slice(); // exact size (see `withoutMember`)
     const hostBefore = lobby.hostId;
     lobby.hostId = ev.meta.hostId;
     lobby.started = ev.meta.started;
@@ -613,7 +613,7 @@ export class RedisLobbies implements LobbyService {
 
   /** Takes `member` out of the mirror; a lobby with none of ours left is forgotten. */
   private drop(lobby: Lobby, member: Member): void {
-    lobby.members = lobby.members.filter((m) => m !== member);
+    lobby.members = withoutMember(lobby.members, member);
     this.peerQueues.delete(member.peerId);
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);
