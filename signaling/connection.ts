@@ -127,6 +127,17 @@ class RelayBudget implements TokenBucket {
   }
 }
 
+/** `list` without the budgets toward closed targets and the refilled ones (null when none is left). */
+function keptBudgets(list: RelayBudget | null, options: ResolvedOptions, nowMs: number): RelayBudget | null {
+  const spent = (b: RelayBudget): boolean => (b.target instanceof SignalingSocket && b.target.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs);
+  let any = false;
+  for (let b = list; b !== null && !any; b = b.next) any = spent(b);
+  if (!any) return list; // the usual case: nothing to copy
+  let kept: RelayBudget | null = null;
+  for (let b = list; b !== null; b = b.next) if (!spent(b)) kept = new RelayBudget(b.target, options, b.tokens, b.lastMs, kept);
+  return kept;
+}
+
 /**
  * The signaling server's WebSocket class (ws option `WebSocket`): one object per connection holds the
  * ws state, the rate limiter's bucket and the lobby membership, and it is its member's `MemberSink`.
@@ -281,21 +292,25 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     return false;
   }
 
-  /** The relay budget toward `target`; forgets closed targets and refilled buckets (same as new). */
+  /** The relay budget toward `target`; past `MAX_RELAY_BUDGETS`, the closed targets and refilled ones are forgotten first. */
   private budgetFor(target: MemberSink, options: ResolvedOptions, nowMs: number): TokenBucket {
     let count = 0;
     for (let b = this.relayBudgets; b !== null; b = b.next, count++) if (b.target === target) return b;
-    if (count >= MAX_RELAY_BUDGETS) {
-      let kept: RelayBudget | null = null;
-      for (let b = this.relayBudgets; b !== null; b = b.next) {
-        const t = b.target;
-        if (!((t instanceof SignalingSocket && t.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs))) kept = new RelayBudget(t, options, b.tokens, b.lastMs, kept);
-      }
-      this.relayBudgets = kept;
-    }
+    if (count >= MAX_RELAY_BUDGETS) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs);
     const budget = new RelayBudget(target, options, options.relayBurstBytes, nowMs, this.relayBudgets);
     this.relayBudgets = budget;
     return budget;
+  }
+
+  /**
+   * Sweep (about every second): forgets the relay budgets and the record bucket that refilled (a
+   * fresh one is the same), so that a member that has gone quiet holds none of them.
+   */
+  forgetRefilled(nowMs: number): void {
+    const options = this.ctx?.options;
+    if (options === undefined) return;
+    if (this.records !== null && bucketFull(this.records, nowMs)) this.records = null;
+    if (this.relayBudgets !== null) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs);
   }
 
   private reply(ctx: ConnectionContext, refusal: Refusal): void {

@@ -375,10 +375,12 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     }
   }, opts.heartbeatMs);
 
-  // Lobby sockets holding no lobby past their deadline are closed (4010).
+  // Lobby sockets holding no lobby past their deadline are closed (4010); refilled buckets are forgotten.
   const sweep = setInterval(() => {
     const now = connectionClock();
-    for (const ws of clients) if (ws instanceof SignalingSocket) ws.expireIfIdle(now);
+    for (const ws of clients) {
+      if (ws instanceof SignalingSocket && !ws.expireIfIdle(now)) ws.forgetRefilled(now);
+    }
   }, Math.max(50, Math.min(1_000, opts.joinTimeoutMs / 4)));
 
   httpServer.on('error', (error) => opts.logger({ event: 'http-error', message: error.message }));
