@@ -130,10 +130,6 @@ class RemoteMember implements Member, MemberSink, Membership {
 }
 
 const isLocal = (member: Member): member is LobbyMember => member instanceof LobbyMember;
-/** Relays per `rpRelay` at most (a larger batch is sent at once and a new one started). */
-const RELAY_BATCH = 64;
-/** Module-level so that `process.nextTick` needs no closure per batch. */
-const flushRelays = (lobbies: RedisLobbies): void => lobbies.flushRelays();
 const NO_HASH = '';
 
 /** The Redis-backed lobby registry of one instance. */
@@ -149,9 +145,6 @@ export class RedisLobbies implements LobbyService {
   /** Leaves Redis did not take (it was down): retried after the reconnect's restore. */
   private readonly unsent: { code: string; id: MemberId; seat: boolean }[] = [];
   private readonly peerQueues = new Map<string, { atMs: number; frames: string[] }>();
-  /** Relays queued this tick, per target instance: `[<code>/<member>, text, …]` (see `relay`). */
-  private readonly outbox = new Map<string, string[]>();
-  private flushQueued = false;
   /** Our stream is new (a fresh instance id): read it from its start. */
   private lastId = '0';
   private closed = false;
@@ -226,7 +219,7 @@ export class RedisLobbies implements LobbyService {
     const code = randomId(16, 'base64url');
     const entry = this.expect(sink, code, name.value, owner, undefined);
     const id = entry.id;
-    this.redis().rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
+    this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
       JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, sha256(entry.pending.token))
       .then((answer) => this.answered(id, answer === 'ok' ? null : ErrorCode.serverFull), () => this.answered(id, ErrorCode.serverFull));
     return null;
@@ -240,7 +233,7 @@ export class RedisLobbies implements LobbyService {
     const text = name.ok ? name.value : '';
     const entry = this.expect(sink, code, text, '', rejoin);
     const id = entry.id;
-    this.redis().rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
+    this.cmd.rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
       name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, sha256(entry.pending.token), rejoin === undefined ? '' : sha256(rejoin),
       replace ? '1' : '0', this.deps.emptyLobbyTtlMs)
       .then((answer) => this.answered(id, answer === 'ok' ? null : refusalCode(answer)), () => this.answered(id, ErrorCode.serverFull));
@@ -260,7 +253,7 @@ export class RedisLobbies implements LobbyService {
   }
 
   setReady({ lobby, member }: Membership, ready: boolean): void {
-    this.run(this.redis().rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
+    this.run(this.cmd.rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
   }
 
   chat(m: Membership, rawText: string): Result<void, Refusal> {
@@ -290,13 +283,13 @@ export class RedisLobbies implements LobbyService {
   start({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
     if (lobby.started) return refuse(ErrorCode.inProgress);
-    this.run(this.redis().rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'start'), member);
+    this.run(this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'start'), member);
     return { ok: true, value: undefined };
   }
 
   reopen({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
-    this.run(this.redis().rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'reopen'), member);
+    this.run(this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'reopen'), member);
     return { ok: true, value: undefined };
   }
 
@@ -306,7 +299,6 @@ export class RedisLobbies implements LobbyService {
    */
   close(): void {
     if (this.closed) return;
-    this.flushRelays();
     this.closed = true;
     clearInterval(this.heartbeat);
     for (const p of this.pending.values()) if (p.timer !== null) clearTimeout(p.timer);
@@ -324,9 +316,6 @@ export class RedisLobbies implements LobbyService {
   /**
    * Relayed traffic (the server message `text`) for member `to` of lobby `code` on instance `inst`:
    * an entry of its own shape, `r <code>/<to> x <text>`, so that the hot path encodes no envelope.
-   * Relays are queued for the rest of the tick (an offer and its candidates arrive together) and
-   * appended by one `rpRelay` per instance; any other command first sends what is queued
-   * (`redis()`), so entries keep the order of the calls that made them.
    */
   relay(inst: string, code: string, to: MemberId, text: string): void {
     this.counters.redisRelaysOut += 1;
@@ -334,41 +323,7 @@ export class RedisLobbies implements LobbyService {
       this.counters.redisRelaysDropped += 1;
       return;
     }
-    let batch = this.outbox.get(inst);
-    if (batch === undefined) {
-      batch = [];
-      this.outbox.set(inst, batch);
-    }
-    batch.push(`${code}/${to}`, text);
-    if (batch.length >= 2 * RELAY_BATCH) this.flushRelays();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      process.nextTick(flushRelays, this);
-    }
-  }
-
-  /** Sends the queued relays, one `rpRelay` per instance. */
-  flushRelays(): void {
-    this.flushQueued = false;
-    if (this.outbox.size === 0) return;
-    for (const [inst, batch] of this.outbox) {
-      const count = batch.length / 2;
-      this.cmd.rpRelay(streamKey(inst), ...batch).then((added) => {
-        if (added !== count) this.relaysLost(count - (typeof added === 'number' ? added : 0), false);
-      }, () => this.relaysLost(count, true));
-    }
-    this.outbox.clear();
-  }
-
-  /** The command connection, once the queued relays are on it (they came first). */
-  private redis(): Redis & ScriptCommands {
-    if (this.outbox.size > 0) this.flushRelays();
-    return this.cmd;
-  }
-
-  private relaysLost(count: number, error: boolean): void {
-    if (error) this.counters.redisErrors += 1;
-    this.counters.redisRelaysDropped += count;
+    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'r', `${code}/${to}`, 'x', text).catch(this.relayFailed);
   }
 
   private readonly relayFailed = (): void => {
@@ -383,7 +338,7 @@ export class RedisLobbies implements LobbyService {
       if (relay) this.counters.redisRelaysDropped += 1;
       return;
     }
-    this.redis().xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? this.relayFailed : this.failed);
+    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? this.relayFailed : this.failed);
   }
 
   private readonly failed = (): void => {
@@ -696,7 +651,7 @@ export class RedisLobbies implements LobbyService {
       if (this.unsent.length < 10_000) this.unsent.push({ code, id, seat });
     };
     if (this.status !== 'up') return retry();
-    this.redis().rpLeave(lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
+    this.cmd.rpLeave(lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
   }
 
   /** Runs a state script for `member`; a refusal (the mirror was behind) is sent to the member as an error. */
@@ -748,7 +703,7 @@ export class RedisLobbies implements LobbyService {
     const mine = lobby.members.filter(isLocal).map((m) => ({
       id: m.id, name: m.name, key: nameKey(m.name), ready: m.ready, peerId: m.peerId, seq: this.seqs.get(m) ?? 0, th: m.tokenHash,
     }));
-    return this.redis().rpRestore(lobbyKey(lobby.code), codeKey(lobby.code), lobby.code, this.instanceId, JSON.stringify(lobby.settings),
+    return this.cmd.rpRestore(lobbyKey(lobby.code), codeKey(lobby.code), lobby.code, this.instanceId, JSON.stringify(lobby.settings),
       lobby.started ? '1' : '0', lobby.hostId ?? '', JSON.stringify(mine), LOBBY_TTL_MS, CODE_TTL_MS);
   }
 
@@ -783,7 +738,7 @@ export class RedisLobbies implements LobbyService {
       const inst = insts[i];
       if (inst === undefined || alive[i] !== 0) continue;
       for (const code of byInstance.get(inst) ?? []) {
-        const removed = await this.redis().rpReap(lobbyKey(code), code, inst, this.deps.emptyLobbyTtlMs);
+        const removed = await this.cmd.rpReap(lobbyKey(code), code, inst, this.deps.emptyLobbyTtlMs);
         if (typeof removed === 'number') this.counters.redisReaped += removed;
         // None left in Redis (lost with a Redis restart, or reaped by another instance): what our
         // mirror still holds of that instance goes now (a reap event in flight finds them gone).

@@ -250,20 +250,6 @@ emit(ARGV[1], meta, keep, '"e":"restored","id":' .. cjson.encode(ARGV[2]), ARGV[
 return 'ok'
 `;
 
-/**
- * KEYS stream; ARGV `<code>/<member>`, text, `<code>/<member>`, text, …: the relays one instance
- * queued for another within one tick, appended as one `r … x …` entry each (the entry a lone XADD
- * writes): one command instead of one per relay, and nothing new for the reader. Stops at a missing stream.
- */
-const RELAY = `
-local n = 0
-for i = 1, #ARGV, 2 do
-  if not redis.call('XADD', KEYS[1], 'NOMKSTREAM', 'MAXLEN', '~', '${STREAM_MAXLEN}', '*', 'r', ARGV[i], 'x', ARGV[i + 1]) then return n end
-  n = n + 1
-end
-return n
-`;
-
 /** Script sources by the command name ioredis defines for each, with their key counts. */
 export const SCRIPTS = {
   rpCreate: { numberOfKeys: 2, lua: CREATE },
@@ -273,7 +259,6 @@ export const SCRIPTS = {
   rpReady: { numberOfKeys: 1, lua: READY },
   rpStart: { numberOfKeys: 1, lua: START },
   rpRestore: { numberOfKeys: 2, lua: RESTORE },
-  rpRelay: { numberOfKeys: 1, lua: RELAY },
 } as const;
 
 /** The client methods `defineCommand` adds (keys first, then arguments). */
