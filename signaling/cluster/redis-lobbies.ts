@@ -459,7 +459,7 @@ export class RedisLobbies implements LobbyService {
       this.counters.redisRelaysDropped += 1;
       return true;
     }
-    sink.deliver(text);
+    sink.deliver(text, bytes);
     return true;
   }
 
