@@ -67,6 +67,12 @@ export interface AwaySlot {
   readonly id: MemberId;
   readonly name: string;
   readonly tokenHash: string;
+  /**
+   * Its PeerJS id and token (empty without PeerJS), given back on resume: a page whose PeerJS socket
+   * dropped with its lobby socket reconnects its `Peer` under the same id, and its links heal.
+   */
+  readonly peerId: string;
+  readonly peerToken: string;
   readonly sinceMs: number;
 }
 
@@ -131,12 +137,14 @@ export function findMember(lobby: Lobby, id: MemberId): Member | undefined {
   return undefined;
 }
 
-/** What a resumed member keeps: its id, name and token. */
+/** What a resumed member keeps: its id, name, token and PeerJS credentials. */
 interface Resumed {
   readonly id: MemberId;
   readonly name: string;
   readonly token: string;
   readonly tokenHash: string;
+  readonly peerId: string;
+  readonly peerToken: string;
 }
 
 /** sha256 of a rejoin token, base64url (43 characters). */
@@ -314,7 +322,7 @@ export class LobbyRegistry implements LobbyService {
    * listed (its old socket not known dead yet), which is then replaced (unless `replace` is false:
    * `bad-rejoin`): its socket is closed (4014) and the others get its `member-left` (`disconnected`)
    * first. The seat is its own, so neither a started lobby nor a full one refuses it; same id and
-   * name, a fresh PeerJS id, `rejoined: true`.
+   * name, its own PeerJS id and token (see `AwaySlot`), `rejoined: true`.
    */
   private resume(lobby: Lobby, sink: MemberSink, token: string, nowMs: number, replace: boolean): Result<Membership, Refusal> {
     const hash = sha256(token);
@@ -329,7 +337,7 @@ export class LobbyRegistry implements LobbyService {
     const slot = away[hashIndex(away, hash)];
     if (slot === undefined) return refuse(ErrorCode.badRejoin);
     lobby.away = away.filter((s) => s !== slot);
-    return { ok: true, value: this.admit(lobby, sink, slot.name, { id: slot.id, name: slot.name, token, tokenHash: slot.tokenHash }) };
+    return { ok: true, value: this.admit(lobby, sink, slot.name, { id: slot.id, name: slot.name, token, tokenHash: slot.tokenHash, peerId: slot.peerId, peerToken: slot.peerToken }) };
   }
 
   /** Forgets away seats older than `emptyLobbyTtlMs`. */
@@ -350,7 +358,7 @@ export class LobbyRegistry implements LobbyService {
       // members + away ≤ capacity holds (a fresh join counts both), so the slice never drops a seat:
       // it writes the bound down.
       const away = (lobby.away ?? []).slice(-(lobby.settings.capacity - 1));
-      lobby.away = [...away, { id: member.id, name: member.name, tokenHash: member.tokenHash, sinceMs: nowMs }];
+      lobby.away = [...away, { id: member.id, name: member.name, tokenHash: member.tokenHash, peerId: member.peerId, peerToken: member.peerToken, sinceMs: nowMs }];
     }
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);
@@ -453,9 +461,9 @@ export class LobbyRegistry implements LobbyService {
     let id = resumed?.id ?? randomId(6, 'base64url');
     while (resumed === null && taken(id)) id = randomId(6, 'base64url');
     // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits. A resumed member
-    // gets a fresh one (the old one was revoked when it dropped).
-    const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
-    const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
+    // gets its own back (revoked while it was away: nobody could use it meanwhile).
+    const peerId = this.deps.peerjs ? (resumed?.peerId || randomId(16, 'hex')) : '';
+    const peerToken = this.deps.peerjs ? (resumed?.peerToken || randomId(16, 'hex')) : '';
     // 256 bits, sent to this member only; the registry keeps its hash.
     const token = resumed?.token ?? randomId(32, 'base64url');
     const member = new LobbyMember(lobby, id, name, peerId, peerToken, resumed?.tokenHash ?? sha256(token), sink);
