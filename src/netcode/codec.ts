@@ -13,6 +13,7 @@
  */
 import { assertNever, LIMITS, MessageKind, PROTOCOL_VERSION } from './protocol.ts';
 import type { DecodeError, DecodeResult, InputMessage, Message, Packet, PlayerStatus } from './protocol.ts';
+import { check, checkFrame, encodeFeed, isIntIn, readFeed } from './codec-feed.ts';
 import { ByteReader, writeF64, writeU32, writeVarint, zigzagDecode, zigzagEncode } from './varint.ts';
 
 /** First byte of every datagram: not ASCII, so text, JSON and most foreign traffic fail at byte 0. */
@@ -33,15 +34,6 @@ const reader = new ByteReader();
 // Inputs of the message being decoded (copied out when it is complete).
 const inputScratch: number[] = [];
 
-function check(ok: boolean, what: string): void {
-  if (!ok) throw new RangeError(`encodePacket: invalid ${what}`);
-}
-function isIntIn(value: number, min: number, max: number): boolean {
-  return Number.isInteger(value) && value >= min && value <= max;
-}
-function checkFrame(frame: number, what: string, min = 0): void {
-  check(isIntIn(frame, min, MAX_FRAME), what);
-}
 
 /** Number of maximal runs of identical values in `inputs`. */
 function countRuns(inputs: readonly number[]): number {
@@ -148,6 +140,11 @@ function writeBody(message: Message, out: Uint8Array, pos: number): number {
       p = writeVarint(out, p, message.payload.length);
       out.set(message.payload, p);
       return p + message.payload.length;
+    case 'spectate-request':
+      checkFrame(message.next, 'next');
+      return writeVarint(out, p, message.next);
+    case 'spectate-feed':
+      return encodeFeed(message, out, p);
     default:
       return assertNever(message);
   }
@@ -166,6 +163,8 @@ const KIND_BYTE: Readonly<Record<Message['kind'], MessageKind>> = {
   'state-reply': MessageKind.stateReply,
   'rejoin-request': MessageKind.rejoinRequest,
   'rejoin-transfer': MessageKind.rejoinTransfer,
+  'spectate-request': MessageKind.spectateRequest,
+  'spectate-feed': MessageKind.spectateFeed,
 };
 
 /** Encodes into the shared scratch buffer; returns the byte length. */
@@ -333,13 +332,19 @@ function readBody(kind: MessageKind): Message | null {
       const payload = reader.copy(length);
       return payload === null ? null : { kind: 'rejoin-transfer', payload };
     }
+    case MessageKind.spectateRequest: {
+      const next = reader.varint(MAX_FRAME);
+      return next < 0 ? null : { kind: 'spectate-request', next };
+    }
+    case MessageKind.spectateFeed:
+      return readFeed(reader);
     default:
       return assertNever(kind);
   }
 }
 
 function isMessageKind(byte: number): byte is MessageKind {
-  return byte >= MessageKind.syncRequest && byte <= MessageKind.rejoinTransfer;
+  return byte >= MessageKind.syncRequest && byte <= MessageKind.spectateFeed;
 }
 
 /**
@@ -350,8 +355,10 @@ function isMessageKind(byte: number): byte is MessageKind {
  * The session id is returned, not checked: dropping other sessions is the endpoint's job.
  */
 export function decodePacket(bytes: Uint8Array): DecodeResult {
-  // Only a rejoin transfer (once per return of a player) may be larger than a datagram's usual bound.
-  const limit = bytes[2] === MessageKind.rejoinTransfer ? LIMITS.maxTransferDatagramBytes : LIMITS.maxDatagramBytes;
+  // Only a transfer (a rejoin's, or a spectator's, within its byte budget) may be larger than a
+  // datagram's usual bound.
+  const large = bytes[2] === MessageKind.rejoinTransfer || bytes[2] === MessageKind.spectateFeed;
+  const limit = large ? LIMITS.maxTransferDatagramBytes : LIMITS.maxDatagramBytes;
   if (bytes.length > limit) return { ok: false, error: 'too-long' };
   if (bytes.length < HEADER_BYTES) return { ok: false, error: 'too-short' };
   reader.reset(bytes, 0);

@@ -42,8 +42,8 @@ describe('round trip', () => {
   it('covers every message kind with a kind byte of its own', () => {
     const kinds = new Map<string, number>();
     for (const m of fc.sample(message, { numRuns: 2000, seed: 7 })) kinds.set(m.kind, encodePacket({ sessionId: 0, message: m })[2] ?? -1);
-    expect(kinds.size).toBe(12);
-    expect(new Set(kinds.values()).size).toBe(12);
+    expect(kinds.size).toBe(14);
+    expect(new Set(kinds.values()).size).toBe(14);
   });
 
   it('encodePacketInto writes the same bytes at an offset', () => {
@@ -101,6 +101,13 @@ describe('golden vectors (hand-computed in docs/protocol.md)', () => {
       'b7 01 02 00 00 00 01 00 00 00 07 3f f8 00 00 00 00 00 00 40 00 00 00 00 00 00 00 40 8f 42 00 00 00 00 00',
     ],
     ['quality-report', { sessionId: 1, message: { kind: 'quality-report', frameAdvantage: -3, senderFrame: 127 } }, 'b7 01 05 00 00 00 01 fd 7f'],
+    ['spectate-request 300', { sessionId: 1, message: { kind: 'spectate-request', next: 300 } }, 'b7 01 0d 00 00 00 01 ac 02'],
+    [
+      'spectate-feed batch',
+      { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 302, inputs: [[1, 0], [1, 0]] } } },
+      'b7 01 0e 00 00 00 01 01 ac 02 01 02 02 01 01 01 01 01 00',
+    ],
+    ['spectate-feed keep-alive', { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 299, inputs: [] } } }, 'b7 01 0e 00 00 00 01 01 ac 02 00 00'],
     [
       'checksum-report',
       {
@@ -171,7 +178,7 @@ describe('rejections (each with its precise reason)', () => {
     ['another magic', with_(steady, 0, 0x7b), 'bad-magic'],
     ['another version', with_(steady, 1, PROTOCOL_VERSION + 1), 'bad-version'],
     ['kind 0', header(0), 'unknown-kind'],
-    ['kind 13', header(13), 'unknown-kind'],
+    ['kind 15', header(15), 'unknown-kind'],
     ['an empty rejoin transfer', [...header(12), 0], 'out-of-range'],
     ['a rejoin transfer past its bound', [...header(12), 0xa1, 0x1f], 'out-of-range'],
     ['an input packet cut short', steady.subarray(0, steady.length - 1), 'truncated'],
