@@ -5,7 +5,9 @@
  *
  * - `signaling_pairings_per_s`: 2-player pairings per second, 64 at a time. A pairing = two fresh
  *   WebSockets, `create`, `join` by code, then one offer, one answer and 4 + 4 ICE candidates relayed
- *   (the PeerJS-server baseline measured 1,859/s with the same exchange).
+ *   (the PeerJS-server baseline measured 1,859/s with the same exchange). On 2 cores the load
+ *   generator (this process, one thread, validating every server message) is the bottleneck: a CPU
+ *   profile of the measured run has the server idle 60–70 % of it (docs/performance.md, "Signaling").
  * - `signaling_join_p50_ms` / `signaling_join_p99_ms`: joiner's WebSocket connect to its `joined`.
  * - `signaling_pairing_p99_ms`: the whole pairing, first connect to last candidate.
  * - `signaling_server_cpu_us_per_pairing`: the server process's CPU time (user + system) per pairing,
@@ -13,7 +15,8 @@
  * - Load run: 1,000 concurrent connections in 500 lobbies, every member chats once and must hear
  *   both lines of its lobby; `signaling_load_errors` counts anything else (must be 0).
  * - `signaling_bytes_per_idle_conn`: server heap growth (after GC) per idle joined connection, over
- *   those 1,000; `signaling_external_bytes_per_idle_conn` the same for off-heap (Buffer) memory.
+ *   those 1,000 (each has chatted once; it includes code compiled during the load run, about 250 kB
+ *   in all); `signaling_external_bytes_per_idle_conn` the same for off-heap (Buffer) memory.
  * - `signaling_peerjs_pairings_per_s`: the same exchange through a stock `peer` (PeerJS) server,
  *   measured right after ours on the same machine: this machine is shared, so absolute rates swing
  *   with its load and the ratio of the two is the fairer comparison. Likewise

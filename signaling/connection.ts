@@ -58,6 +58,8 @@ export interface ConnectionContext {
   /** Open signaling sockets (ws's own client tracking is off: it costs a closure per socket). */
   readonly clients: Set<WebSocket>;
   readonly addresses: AddressBook;
+  /** The server's 'close' listener on every TCP socket (releases its `openSocket` count). */
+  readonly onTcpClose: (this: Socket) => void;
 }
 
 function rawText(data: RawData): string {
@@ -82,6 +84,8 @@ export function sendError(ws: WebSocket, counters: ConnectionCounters, refusal: 
   ws.send(errorMessage(refusal.code));
 }
 
+const EMPTY_PAYLOAD = Buffer.alloc(0);
+
 /** `SignalingSocket.bits`: writes corked until the next tick; in a run of dropped records; of dropped relays. */
 const CORKED = 1;
 const RECORDS_DROPPING = 2;
@@ -103,6 +107,35 @@ function onSocketError(this: WebSocket, error: Error): void {
 }
 function onSocketClose(this: WebSocket): void {
   if (this instanceof SignalingSocket) this.closed();
+}
+
+/** Relay budgets a member keeps before it forgets the closed targets and refilled ones among them. */
+const MAX_RELAY_BUDGETS = 4;
+
+/**
+ * A member's byte budget toward one relay target: a token bucket (plain fields: getters here made
+ * `takeToken` several times slower), linked to the member's next one.
+ */
+class RelayBudget implements TokenBucket {
+  readonly ratePerMs: number;
+  readonly burst: number;
+  tokens: number;
+  constructor(readonly target: MemberSink, options: ResolvedOptions, tokens: number, public lastMs: number, readonly next: RelayBudget | null) {
+    this.ratePerMs = options.relayBytesPerSecond / 1000;
+    this.burst = options.relayBurstBytes;
+    this.tokens = tokens;
+  }
+}
+
+/** `list` without the budgets toward closed targets and the refilled ones (null when none is left). */
+function keptBudgets(list: RelayBudget | null, options: ResolvedOptions, nowMs: number): RelayBudget | null {
+  const spent = (b: RelayBudget): boolean => (b.target instanceof SignalingSocket && b.target.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs);
+  let any = false;
+  for (let b = list; b !== null && !any; b = b.next) any = spent(b);
+  if (!any) return list; // the usual case: nothing to copy
+  let kept: RelayBudget | null = null;
+  for (let b = list; b !== null; b = b.next) if (!spent(b)) kept = new RelayBudget(b.target, options, b.tokens, b.lastMs, kept);
+  return kept;
 }
 
 /**
@@ -131,11 +164,11 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   /** Created on the first `record`: only members that record pay for it. */
   private records: TokenBucket | null = null;
   /**
-   * Byte budgets of this member's relays, per target, as `[target, budget, target, budget, …]`
-   * (created on the first relay, replaced by an exact-size copy when it grows): a `Map` would cost
-   * about 150 bytes more per socket that has ever chatted.
+   * Byte budgets of this member's relays, one per target, as a list (created on the first relay): a
+   * `Map` would cost about 230 bytes more per socket that has ever chatted, an array of
+   * `[target, bucket, …]` about 50.
    */
-  private relayBudgets: readonly (MemberSink | TokenBucket)[] | null = null;
+  private relayBudgets: RelayBudget | null = null;
 
   /** Token bucket refill rate (shared option, not stored per socket). */
   get ratePerMs(): number {
@@ -155,6 +188,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.tokens = ctx.options.messageBurst;
     this.lastMs = ctx.nowMs();
     this.joinDeadlineMs = this.lastMs + ctx.options.joinTimeoutMs;
+    // The TCP socket's count is released by `closed` (ws's 'close' follows the TCP socket's).
+    socket.removeListener('close', ctx.onTcpClose);
     this.on('message', onSocketMessage);
     this.on('error', onSocketError);
     this.on('close', onSocketClose);
@@ -179,14 +214,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
   deliver(text: string, bytes = Buffer.byteLength(text)): void {
     if (this.readyState !== WebSocket.OPEN) return;
     const ctx = this.ctx;
-    // A reader that cannot take even the server's own messages must not make the server hold them
-    // without limit (relayed traffic stops at the watermark, half of this: see `relayTo`).
-    if (ctx !== null && this.bufferedAmount + bytes > ctx.options.maxBufferedBytes) {
-      ctx.counters.closedSlowReaders += 1;
-      ctx.options.logger({ event: 'connection-closed', reason: ErrorCode.slowReader });
-      this.close(CloseCode.slowReader, ErrorCode.slowReader);
-      return;
-    }
+    if (ctx !== null && this.closedAsSlowReader(ctx, bytes)) return;
     if ((this.bits & CORKED) === 0 && this.socket !== null) {
       this.bits |= CORKED;
       this.socket.cork();
@@ -194,6 +222,34 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     }
     if (ctx !== null) ctx.counters.traffic.messagesOut[outKind(text)] += 1;
     this.send(text);
+  }
+
+  /**
+   * A reader that cannot take even the server's own messages (or pongs) must not make the server hold
+   * them without limit (relayed traffic stops at the watermark, half of this: see `relayTo`): true,
+   * and the socket closed (4009), when `bytes` more would pass `maxBufferedBytes`.
+   */
+  private closedAsSlowReader(ctx: ConnectionContext, bytes: number): boolean {
+    if (this.bufferedAmount + bytes <= ctx.options.maxBufferedBytes) return false;
+    ctx.counters.closedSlowReaders += 1;
+    ctx.options.logger({ event: 'connection-closed', reason: ErrorCode.slowReader });
+    this.close(CloseCode.slowReader, ErrorCode.slowReader);
+    return true;
+  }
+
+  /**
+   * ws's `autoPong` is off (it costs a closure and three fields per socket): a ping from the client
+   * is answered here, as RFC 6455 asks, unless the pong would pass `maxBufferedBytes` (a client that
+   * pings without reading is closed, 4009, where ws would close it after 60 unread pongs).
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'ping' && this.readyState === WebSocket.OPEN) {
+      const data = args[0];
+      const ctx = this.ctx;
+      const payload = Buffer.isBuffer(data) ? data : EMPTY_PAYLOAD;
+      if (ctx === null || !this.closedAsSlowReader(ctx, payload.length + 2)) this.pong(payload, false);
+    }
+    return super.emit(event, ...args);
   }
 
   /** Every other member of the lobby reported us silent: close (the close handler leaves the lobby). */
@@ -224,7 +280,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     const { options, counters } = ctx;
     const bytes = Buffer.byteLength(text);
     const now = ctx.nowMs();
-    if ((!local || target.bufferedAmount + bytes <= options.maxBufferedBytes / 2) && takeToken(this.budgetFor(target, now), now, bytes)) {
+    if ((!local || target.bufferedAmount + bytes <= options.maxBufferedBytes / 2) && takeToken(this.budgetFor(target, options, now), now, bytes)) {
       this.bits &= ~RELAYS_DROPPING;
       target.deliver(text, bytes);
       return true;
@@ -236,23 +292,25 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     return false;
   }
 
-  /** The relay budget toward `target`; forgets closed targets and refilled buckets (same as new). */
-  private budgetFor(target: MemberSink, nowMs: number): TokenBucket {
-    const options = this.ctx?.options;
-    let list = this.relayBudgets ?? [];
-    for (let i = 0; i < list.length; i += 2) if (list[i] === target) return list[i + 1] as TokenBucket;
-    if (list.length >= 8) {
-      const kept: (MemberSink | TokenBucket)[] = [];
-      for (let i = 0; i < list.length; i += 2) {
-        const t = list[i] as MemberSink;
-        const b = list[i + 1] as TokenBucket;
-        if (!((t instanceof SignalingSocket && t.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs))) kept.push(t, b);
-      }
-      list = kept;
-    }
-    const budget = createBucket(options?.relayBytesPerSecond ?? 0, options?.relayBurstBytes ?? 0, nowMs);
-    this.relayBudgets = list.length === 0 ? [target, budget] : [...list, target, budget];
+  /** The relay budget toward `target`; past `MAX_RELAY_BUDGETS`, the closed targets and refilled ones are forgotten first. */
+  private budgetFor(target: MemberSink, options: ResolvedOptions, nowMs: number): TokenBucket {
+    let count = 0;
+    for (let b = this.relayBudgets; b !== null; b = b.next, count++) if (b.target === target) return b;
+    if (count >= MAX_RELAY_BUDGETS) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs);
+    const budget = new RelayBudget(target, options, options.relayBurstBytes, nowMs, this.relayBudgets);
+    this.relayBudgets = budget;
     return budget;
+  }
+
+  /**
+   * Sweep (about every second): forgets the relay budgets and the record bucket that refilled (a
+   * fresh one is the same), so that a member that has gone quiet holds none of them.
+   */
+  forgetRefilled(nowMs: number): void {
+    const options = this.ctx?.options;
+    if (options === undefined) return;
+    if (this.records !== null && bucketFull(this.records, nowMs)) this.records = null;
+    if (this.relayBudgets !== null) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs);
   }
 
   private reply(ctx: ConnectionContext, refusal: Refusal): void {
@@ -419,6 +477,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.ctx = null;
     ctx.clients.delete(this);
     ctx.addresses.closeConnection(this.address);
+    // The TCP peer's address (cached by node since `openSocket` read it), as `onTcpClose` would.
+    ctx.addresses.closeSocket(this.socket?.remoteAddress);
     if (this.membership !== null) ctx.registry.leave(this.membership, 'disconnected', ctx.nowMs());
     this.membership = null;
   }

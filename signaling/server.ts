@@ -146,7 +146,8 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   const maxPayload = opts.maxMessageBytes * 4;
   // Our own client set: ws's tracking adds a closure (and its context) to every socket.
   const clients = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, WebSocket: SignalingSocket });
+  // autoPong off: ws's own answering costs a closure per socket; `SignalingSocket` answers pings itself.
+  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, autoPong: false, WebSocket: SignalingSocket });
   const serveStatic = opts.staticDir === null ? null : createStaticHandler(opts.staticDir);
   const connectionCount = (): number => clients.size + (peer?.clients.size ?? 0);
   const stats = (): SignalingStats => ({
@@ -218,6 +219,8 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
 
   // Every TCP socket counts against its address from the moment it connects, before any byte is
   // read (`maxSocketsPerAddress`): one address cannot hold file descriptors by the thousand.
+  // A signaling socket takes this over when it opens (`SignalingSocket.attach`): a second 'close'
+  // listener on the TCP socket would cost a listener array per connection.
   const onTcpClose = function (this: Socket): void {
     addresses.closeSocket(this.remoteAddress);
   };
@@ -296,7 +299,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   // Connection times count from the server's start: small integers, which V8 keeps in the objects'
   // fields, where epoch milliseconds need a 16-byte number box per field per socket and relay budget.
   const connectionClock = (): number => Date.now() - startedMs;
-  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: connectionClock, clients, addresses };
+  const connectionContext: ConnectionContext = { options: opts, registry, counters, nowMs: connectionClock, clients, addresses, onTcpClose };
   const acceptSignaling = (ws: SignalingSocket, req: IncomingMessage): void => {
     const address = addresses.clientAddress(req);
     // Refusals after the upgrade, so that a browser can read the reason. A refused socket is not in
@@ -372,10 +375,12 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     }
   }, opts.heartbeatMs);
 
-  // Lobby sockets holding no lobby past their deadline are closed (4010).
+  // Lobby sockets holding no lobby past their deadline are closed (4010); refilled buckets are forgotten.
   const sweep = setInterval(() => {
     const now = connectionClock();
-    for (const ws of clients) if (ws instanceof SignalingSocket) ws.expireIfIdle(now);
+    for (const ws of clients) {
+      if (ws instanceof SignalingSocket && !ws.expireIfIdle(now)) ws.forgetRefilled(now);
+    }
   }, Math.max(50, Math.min(1_000, opts.joinTimeoutMs / 4)));
 
   httpServer.on('error', (error) => opts.logger({ event: 'http-error', message: error.message }));

@@ -26,7 +26,7 @@ import * as v from 'valibot';
 import { encodeMessage, parseBoundedJson, parseServerMessage, validateSettings } from '../../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../../src/lobby/protocol.ts';
 import { errorMessage, SignalingSocket } from '../connection.ts';
-import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord, sha256 } from '../lobbies.ts';
+import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord, sha256, withoutMember } from '../lobbies.ts';
 import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from '../lobbies.ts';
 import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
@@ -79,6 +79,8 @@ interface Pending {
   readonly sink: MemberSink;
   /** The rejoin token this member gets in `joined` (a fresh one, or the one it resumed with). */
   readonly token: string;
+  /** Its sha256 (what Redis and the member keep), computed once. */
+  readonly tokenHash: string;
   readonly code: string;
   readonly name: string;
   readonly peerId: string;
@@ -220,7 +222,7 @@ export class RedisLobbies implements LobbyService {
     const entry = this.expect(sink, code, name.value, owner, undefined);
     const id = entry.id;
     this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
-      JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, sha256(entry.pending.token))
+      JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, entry.pending.tokenHash)
       .then((answer) => this.answered(id, answer === 'ok' ? null : ErrorCode.serverFull), () => this.answered(id, ErrorCode.serverFull));
     return null;
   }
@@ -234,7 +236,7 @@ export class RedisLobbies implements LobbyService {
     const entry = this.expect(sink, code, text, '', rejoin);
     const id = entry.id;
     this.cmd.rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
-      name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, sha256(entry.pending.token), rejoin === undefined ? '' : sha256(rejoin),
+      name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, entry.pending.tokenHash, rejoin === undefined ? '' : sha256(rejoin),
       replace ? '1' : '0', this.deps.emptyLobbyTtlMs)
       .then((answer) => this.answered(id, answer === 'ok' ? null : refusalCode(answer)), () => this.answered(id, ErrorCode.serverFull));
     return null;
@@ -352,7 +354,7 @@ export class RedisLobbies implements LobbyService {
     while (this.pending.has(id)) id = randomId(6, 'base64url');
     const peerjs = this.deps.peerjs;
     const token = rejoin ?? randomId(32, 'base64url');
-    const pending: Pending = { sink, token, code, name, peerId: peerjs ? randomId(16, 'hex') : '', peerToken: peerjs ? randomId(16, 'hex') : '', owner, timer: null };
+    const pending: Pending = { sink, token, tokenHash: sha256(token), code, name, peerId: peerjs ? randomId(16, 'hex') : '', peerToken: peerjs ? randomId(16, 'hex') : '', owner, timer: null };
     this.pending.set(id, pending);
     return { id, pending };
   }
@@ -459,7 +461,7 @@ export class RedisLobbies implements LobbyService {
       this.counters.redisRelaysDropped += 1;
       return true;
     }
-    sink.deliver(text);
+    sink.deliver(text, bytes);
     return true;
   }
 
@@ -511,7 +513,7 @@ export class RedisLobbies implements LobbyService {
         next.push(this.remote(lobby, record));
       } else if (joining !== undefined && record.id === ev.id) {
         // The name from Redis: a resumed member keeps its own.
-        joined = new LobbyMember(lobby, record.id, record.name, joining.peerId, joining.peerToken, sha256(joining.token), joining.sink);
+        joined = new LobbyMember(lobby, record.id, record.name, joining.peerId, joining.peerToken, joining.tokenHash, joining.sink);
         this.seqs.set(joined, record.seq);
         if (joined.peerId !== '') this.peers.set(joined.peerId, joined);
         next.push(joined);
@@ -523,7 +525,7 @@ export class RedisLobbies implements LobbyService {
     const replaced = (m: Member): boolean => ev.e === 'left' && ev.replaced === true && ev.id === m.id;
     const kept = (m: Member): boolean => (isLocal(m) && !replaced(m)) || (ev.e === 'restored' && m instanceof RemoteMember && m.inst !== ev.id);
     for (const m of before) if (kept(m) && !next.includes(m)) next.splice(this.position(next, m), 0, m);
-    lobby.members = next;
+    lobby.members = next.slice(); // exact size (see `withoutMember`)
     const hostBefore = lobby.hostId;
     lobby.hostId = ev.meta.hostId;
     lobby.started = ev.meta.started;
@@ -613,7 +615,7 @@ export class RedisLobbies implements LobbyService {
 
   /** Takes `member` out of the mirror; a lobby with none of ours left is forgotten. */
   private drop(lobby: Lobby, member: Member): void {
-    lobby.members = lobby.members.filter((m) => m !== member);
+    lobby.members = withoutMember(lobby.members, member);
     this.peerQueues.delete(member.peerId);
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);

@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { LOBBY_LIMITS } from '../../src/lobby/protocol.ts';
-import { LobbySettingsSchema, parseBoundedJson } from '../../src/lobby/protocol-schema.ts';
+import { LobbySettingsSchema, parseBoundedJson, variantParser } from '../../src/lobby/protocol-schema.ts';
 import type { Result } from '../../src/lobby/protocol.ts';
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
@@ -66,10 +66,12 @@ export const StreamMessageSchema = v.variant('t', [
 export type StreamMessage = v.InferOutput<typeof StreamMessageSchema>;
 export type StateMessage = v.InferOutput<typeof StateSchema>;
 
+const streamMessage = variantParser(StreamMessageSchema);
+
 /** Parses one stream entry's text. */
 export function parseStreamMessage(text: string): Result<StreamMessage> {
   const json = parseBoundedJson(text, 8 * LOBBY_LIMITS.maxMessageBytes);
   if (!json.ok) return { ok: false, error: json.error };
-  const parsed = v.safeParse(StreamMessageSchema, json.value);
+  const parsed = streamMessage(json.value);
   return parsed.success ? { ok: true, value: parsed.output } : { ok: false, error: 'schema' };
 }

@@ -127,6 +127,27 @@ describe('lobbies across instances on Redis', () => {
     expect(await cid.r.take('member-left')).toMatchObject({ memberId: host.joined.memberId, reason: 'disconnected' });
   });
 
+  it('relays sent together cross in order, and before a leave sent right after them', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const host = track(await createLobby(a.wsUrl, 'Ann'));
+    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
+    await host.r.take('member-joined');
+    const to = host.joined.memberId;
+    // One WebSocket write: the server reads the frames in one go, so the relays share a tick.
+    const frames = [0, 1, 2, 3, 4].map((i) => JSON.stringify({ kind: 'signal', to, data: { candidate: `c${i}` } }));
+    frames.push(JSON.stringify({ kind: 'chat', text: 'bye' }), JSON.stringify({ kind: 'leave' }));
+    const tcp = (bob.r.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    tcp.cork();
+    for (const frame of frames) bob.r.send(frame);
+    tcp.uncork();
+    await host.r.take('member-left');
+    const seen = host.r.queue.map((m) => (m.kind === 'signal' ? (m.data as { candidate: string }).candidate : m.kind));
+    expect(seen).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'chat']);
+    expect(b.stats().redisRelaysOut).toBe(6);
+    expect(a.stats().redisRelaysIn).toBe(6);
+    expect(a.stats().redisRelaysDropped + b.stats().redisRelaysDropped).toBe(0);
+  });
+
   it('lobby codes are reserved across instances with SET NX', async () => {
     const [a, b] = [await instance(), await instance()];
     const codes = new Set<string>();

@@ -224,6 +224,24 @@ describe('hostile lobby clients: refused and raw sockets', () => {
       for (const x of sockets) x.tcp.destroy();
     }
   });
+
+  it('a lobby socket gives its TCP socket count back when it closes, however it closes', async () => {
+    const s = await start({ maxSocketsPerAddress: 3, maxConnectionsPerAddress: 3, joinTimeoutMs: 300 });
+    for (let round = 0; round < 3; round++) {
+      // At the cap each round: a socket not given back would get the next round's third one refused.
+      const sockets = [await raw(s.wsUrl, from('127.0.0.4')), await raw(s.wsUrl, from('127.0.0.4')), await raw(s.wsUrl, from('127.0.0.4'))];
+      for (const [i, r] of sockets.entries()) {
+        r.send({ kind: 'ping', nonce: i });
+        expect(await r.take('pong')).toMatchObject({ nonce: i });
+      }
+      expect(s.stats().addresses).toBe(1);
+      sockets[0]?.ws.close(); // a clean close
+      sockets[1]?.ws.terminate(); // a dropped TCP socket
+      expect((await sockets[2]?.closed(3000))?.code).toBe(4010); // closed by the server (no lobby in time)
+      await until(() => s.stats().addresses === 0 || null, 'the address released', 3000);
+    }
+    await expectHealthy(s);
+  });
 });
 
 describe('hostile lobby clients: idle and slow sockets', () => {

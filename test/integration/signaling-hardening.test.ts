@@ -156,6 +156,28 @@ describe('signaling server: operations', () => {
     await server.close();
   });
 
+  it('answers a client ping frame with its payload; a client that pings without reading is closed (4009), not buffered without bound', async () => {
+    const server = await startSignalingServer({ port: 0, peerjs: false, maxBufferedBytes: 64 * 1024 });
+    const r = await raw(server.wsUrl);
+    const echoed = new Promise<Buffer>((resolve) => r.ws.once('pong', resolve));
+    r.ws.ping(Buffer.from('probe'));
+    expect((await echoed).toString()).toBe('probe');
+    const flooder = await raw(server.wsUrl);
+    const tcp = (flooder.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause(); // its pongs fill the kernel buffers, then the server's
+    const payload = Buffer.alloc(125, 0x61);
+    for (let i = 0; i < 200_000 && server.stats().closedSlowReaders === 0; i++) {
+      flooder.ws.ping(payload);
+      if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(server.stats().closedSlowReaders).toBe(1);
+    tcp.resume();
+    expect((await flooder.closed(10_000)).code).toBe(4009);
+    send(r, { kind: 'ping', nonce: 5 }); // the other socket is served all along
+    expect((await r.take('pong')).nonce).toBe(5);
+    await server.close();
+  }, 30_000);
+
   it('serves /healthz as JSON', async () => {
     const server = await startSignalingServer({ port: 0, peerjs: false });
     const { r } = await lobbyOf(server.wsUrl, 'Alice');

@@ -6,8 +6,10 @@ import {
   DEFAULT_SETTINGS, ErrorCode, isLobbyCode, LOBBY_LIMITS, lobbyCodeFromPath, lobbyLinkPath, nameKey, SETTINGS_RANGES,
   validateChat, validateName,
 } from '../../src/lobby/protocol.ts';
+import * as v from 'valibot';
 import {
-  encodeMessage, jsonDepthWithin, parseClientMessage, parseIceServers, parseServerMessage, validateSettings,
+  ClientMessageSchema, encodeMessage, jsonDepthWithin, parseClientMessage, parseIceServers, parseServerMessage, ServerMessageSchema,
+  validateSettings, variantParser,
 } from '../../src/lobby/protocol-schema.ts';
 import type { ClientMessage, LobbySettings, ServerMessage } from '../../src/lobby/protocol.ts';
 
@@ -83,6 +85,23 @@ describe('lobby protocol guards', () => {
       expect(typeof client.ok).toBe('boolean');
       expect(typeof server.ok).toBe('boolean');
     }), { numRuns: 2000 });
+  });
+
+  it('pick the variant option by its kind, with exactly the result (output or issues) of the whole variant', () => {
+    const fast = { client: variantParser(ClientMessageSchema), server: variantParser(ServerMessageSchema) };
+    const input = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }), clientMessage, serverMessage,
+      nearMessage([...CLIENT_KINDS, ...SERVER_KINDS, 'report', 'toString', '__proto__']).map((text) => JSON.parse(text) as unknown),
+    );
+    fc.assert(fc.property(input, (value) => {
+      for (const [side, schema] of [['client', ClientMessageSchema], ['server', ServerMessageSchema]] as const) {
+        const expected = v.safeParse(schema, value);
+        const got = fast[side](value);
+        expect(got.success).toBe(expected.success);
+        if (expected.success) expect(got.output).toEqual(expected.output);
+        else expect(got.issues?.map((i) => [v.getDotPath(i), i.message])).toEqual(expected.issues?.map((i) => [v.getDotPath(i), i.message]));
+      }
+    }), { numRuns: 3000 });
   });
 
   it('round-trip every valid client message', () => {
