@@ -2,16 +2,19 @@
  * Lobby registry: creation, joining by code, member list, host handover, chat and signal relay,
  * start/reopen, expiry of empty lobbies, and resumption: a member whose socket closed (not `leave`)
  * keeps an "away" seat (id, name, sha256 of its rejoin token) that a `join` with the token resumes.
+ * Watchers (`join` with `watch`, at most `LOBBY_LIMITS.maxWatchers`) are kept apart from the members:
+ * they get the lobby's news and chat, signal players only, never play, never host, hold no seat
+ * (no rejoin token), and may `take-seat` in an open lobby with a free one.
  * Knows nothing of WebSockets: a member is reached through its `MemberSink`, and refusals are
  * returned as values for the connection to report.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
-  ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
+  ErrorCode, LOBBY_LIMITS, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
 } from '../src/lobby/protocol.ts';
 import { encodeMessage, validateSettings } from '../src/lobby/protocol-schema.ts';
 import type {
-  IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage,
+  IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage, WatcherInfo,
 } from '../src/lobby/protocol.ts';
 import { silentLogger } from './config.ts';
 import type { SignalingLogger } from './config.ts';
@@ -60,6 +63,8 @@ export interface Member {
    */
   readonly tokenHash: string;
   readonly sink: MemberSink;
+  /** A watcher (in `Lobby.watchers`, not `members`): no seat, no token (`tokenHash` empty). */
+  readonly watcher?: boolean;
 }
 
 /** The seat of a member whose socket closed: resumable with its token until `emptyLobbyTtlMs` after `sinceMs`. */
@@ -91,6 +96,8 @@ export interface Lobby {
    * against `capacity` (members + away ≤ capacity), so at most `capacity` of them exist.
    */
   away?: readonly AwaySlot[];
+  /** Watchers in join order, at most `LOBBY_LIMITS.maxWatchers`; created on the first one. */
+  watchers?: readonly Member[];
 }
 
 /** A member and its lobby. */
@@ -102,6 +109,7 @@ export interface Membership {
 /** A member as the registry stores it: also its own `Membership`, which saves an object per member. */
 export class LobbyMember implements Member, Membership {
   ready = false;
+  watcher = false;
   constructor(
     readonly lobby: Lobby,
     readonly id: MemberId,
@@ -121,6 +129,16 @@ export class LobbyMember implements Member, Membership {
 export function findMember(lobby: Lobby, id: MemberId): Member | undefined {
   for (const member of lobby.members) if (member.id === id) return member;
   return undefined;
+}
+
+/** The member or watcher of `lobby` with `id`. */
+export function findMemberOrWatcher(lobby: Lobby, id: MemberId): Member | undefined {
+  return findMember(lobby, id) ?? lobby.watchers?.find((w) => w.id === id);
+}
+
+/** Everyone the lobby's news goes to: its members, then its watchers. */
+export function audience(lobby: Lobby): readonly Member[] {
+  return lobby.watchers === undefined || lobby.watchers.length === 0 ? lobby.members : [...lobby.members, ...lobby.watchers];
 }
 
 /** What a resumed member keeps: its id, name and token. */
@@ -160,9 +178,14 @@ export interface LobbyService {
   lookupPeer(peerId: string): Membership | undefined;
   create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> | null;
   join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string, replace?: boolean): Result<Membership, Refusal> | null;
+  /** Joins as a watcher (`join` with `watch`). */
+  watch(sink: MemberSink, code: string, rawName: string, nowMs: number): Result<Membership, Refusal> | null;
+  /** A watcher takes a free seat in an open lobby: its membership as a (new) member. */
+  takeSeat(membership: Membership, nowMs: number): Result<Membership, Refusal> | null;
   leave(membership: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat?: boolean): void;
   setReady(membership: Membership, ready: boolean): void;
-  chat(membership: Membership, rawText: string): Result<void, Refusal>;
+  /** `watchersOnly`: a player's in-game line, for the watchers only (no echo). */
+  chat(membership: Membership, rawText: string, watchersOnly?: boolean): Result<void, Refusal>;
   record(membership: Membership, data: string): void;
   report(membership: Membership, target: MemberId, nowMs: number): Result<void, Refusal>;
   signal(membership: Membership, to: MemberId, data: unknown): Result<boolean, Refusal>;
@@ -211,15 +234,16 @@ export const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok:
 export const logLabel = (code: string): string => code.slice(0, 6);
 
 /**
- * A chat line to every member of the lobby, the sender included (the echo confirms order); to the
- * others it is relayed traffic (`relayTo`: dropped for a member that is not reading). Shared by the
- * in-process registry and the Redis one (a remote member's sink crosses instances).
+ * A chat line to every member and watcher of the lobby, the sender included (the echo confirms
+ * order); to the others it is relayed traffic (`relayTo`: dropped for one that is not reading).
+ * `watchersOnly` (a player's in-game line, which the players get peer to peer): to the watchers only,
+ * no echo. Shared by the in-process registry and the Redis one (a remote member's sink crosses instances).
  */
-export function relayChat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
+export function relayChat({ lobby, member }: Membership, rawText: string, watchersOnly = false): Result<void, Refusal> {
   const text = validateChat(rawText);
   if (!text.ok) return refuse(ErrorCode.badMessage);
   const encoded = encodeMessage({ kind: 'chat', from: member.id, text: text.value });
-  for (const other of lobby.members) {
+  for (const other of watchersOnly ? lobby.watchers ?? [] : audience(lobby)) {
     if (other === member) other.sink.deliver(encoded);
     else member.sink.relayTo(other.sink, encoded);
   }
@@ -235,6 +259,11 @@ export function relayRecord({ lobby, member }: Membership, data: string): void {
 /** The public view of a member. */
 export function memberInfo(member: Member): MemberInfo {
   return { id: member.id, name: member.name, ready: member.ready, peerId: member.peerId };
+}
+
+/** The public view of a watcher. */
+export function watcherInfo(watcher: Member): WatcherInfo {
+  return { id: watcher.id, name: watcher.name, peerId: watcher.peerId };
 }
 
 /** All lobbies of one server. */
@@ -295,10 +324,76 @@ export class LobbyRegistry implements LobbyService {
     const name = validateName(rawName);
     if (!name.ok) return refuse(ErrorCode.badName);
     const key = nameKey(name.value);
-    for (const other of [...lobby.members, ...(lobby.away ?? [])]) {
-      if (nameKey(other.name) === key) return refuse(ErrorCode.nameTaken);
-    }
+    if (this.nameTaken(lobby, key)) return refuse(ErrorCode.nameTaken);
     return { ok: true, value: this.admit(lobby, sink, name.value, null) };
+  }
+
+  /**
+   * Adds `sink` as a watcher of the lobby with `code`, in any state (open, full, started), at most
+   * `LOBBY_LIMITS.maxWatchers`; names are unique across members, away seats and watchers.
+   */
+  watch(sink: MemberSink, code: string, rawName: string, nowMs: number): Result<Membership, Refusal> {
+    const lobby = this.lobbies.get(code);
+    if (lobby === undefined) return refuse(this.expired.has(code) ? ErrorCode.expiredLobby : ErrorCode.unknownLobby);
+    // Nobody connected (the lobby awaits expiry): nothing to watch, and no host to name in `joined`.
+    if (lobby.hostId === null) return refuse(ErrorCode.expiredLobby);
+    this.pruneAway(lobby, nowMs);
+    if ((lobby.watchers?.length ?? 0) >= LOBBY_LIMITS.maxWatchers) return refuse(ErrorCode.tooManyWatchers);
+    const name = validateName(rawName);
+    if (!name.ok) return refuse(ErrorCode.badName);
+    if (this.nameTaken(lobby, nameKey(name.value))) return refuse(ErrorCode.nameTaken);
+    const id = this.freshId(lobby);
+    const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
+    const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
+    const watcher = new LobbyMember(lobby, id, name.value, peerId, peerToken, '', sink);
+    watcher.watcher = true;
+    this.broadcast(lobby, { kind: 'watcher-joined', watcher: watcherInfo(watcher) });
+    lobby.watchers = [...(lobby.watchers ?? []), watcher];
+    if (peerId !== '') this.peers.set(peerId, watcher);
+    sink.deliver(encodeMessage({
+      ...this.lobbyView(lobby, id),
+      peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
+      role: 'watcher',
+    }));
+    this.log?.({ event: 'watcher-joined', lobby: logLabel(lobby.code), member: id, watchers: lobby.watchers.length });
+    return { ok: true, value: watcher };
+  }
+
+  /**
+   * A watcher takes a free seat: the lobby is open (not started) and its members and away seats are
+   * below capacity. The others get `watcher-left` (`seated`) and `member-joined` (a fresh id); the
+   * new member gets its `joined` (role member, with a rejoin token).
+   */
+  takeSeat({ lobby, member }: Membership, nowMs: number): Result<Membership, Refusal> {
+    if (member.watcher !== true || lobby.watchers?.includes(member) !== true) return refuse(ErrorCode.notWatching);
+    if (lobby.started) return refuse(ErrorCode.inProgress);
+    this.pruneAway(lobby, nowMs);
+    if (lobby.members.length + (lobby.away?.length ?? 0) >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull);
+    this.dropWatcher(lobby, member, true);
+    return { ok: true, value: this.admit(lobby, member.sink, member.name, null) };
+  }
+
+  private nameTaken(lobby: Lobby, key: string): boolean {
+    for (const other of [...lobby.members, ...(lobby.away ?? []), ...(lobby.watchers ?? [])]) if (nameKey(other.name) === key) return true;
+    return false;
+  }
+
+  /** A member id not held in `lobby` by a member, an away seat or a watcher. */
+  private freshId(lobby: Lobby): MemberId {
+    const taken = (id: MemberId): boolean => findMemberOrWatcher(lobby, id) !== undefined || lobby.away?.some((s) => s.id === id) === true;
+    let id = randomId(6, 'base64url');
+    while (taken(id)) id = randomId(6, 'base64url');
+    return id;
+  }
+
+  /** Removes a watcher and tells everyone; it never touches the members, the host or the match. */
+  private dropWatcher(lobby: Lobby, watcher: Member, seated: boolean): void {
+    lobby.watchers = (lobby.watchers ?? []).filter((w) => w !== watcher);
+    if (watcher.peerId !== '') this.peers.delete(watcher.peerId);
+    this.deps.onMemberRemoved(watcher);
+    if (this.closed) return;
+    this.broadcast(lobby, seated ? { kind: 'watcher-left', watcherId: watcher.id, seated: true } : { kind: 'watcher-left', watcherId: watcher.id });
+    this.log?.({ event: 'watcher-left', lobby: logLabel(lobby.code), member: watcher.id, seated, watchers: lobby.watchers.length });
   }
 
   /**
@@ -336,6 +431,10 @@ export class LobbyRegistry implements LobbyService {
    * away), keeps an away seat, resumable with its token.
    */
   leave({ lobby, member }: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat = reason === 'disconnected'): void {
+    if (member.watcher === true) {
+      if (lobby.watchers?.includes(member) === true) this.dropWatcher(lobby, member, false);
+      return;
+    }
     if (!lobby.members.includes(member)) return;
     lobby.members = lobby.members.filter((m) => m !== member);
     if (keepSeat && !this.closed) {
@@ -375,8 +474,8 @@ export class LobbyRegistry implements LobbyService {
    * Relays a chat line to every member, the sender included (the echo confirms order); to the others
    * it is relayed traffic (`relayTo`: dropped for a member that is not reading).
    */
-  chat(m: Membership, rawText: string): Result<void, Refusal> {
-    return relayChat(m, rawText);
+  chat(m: Membership, rawText: string, watchersOnly = false): Result<void, Refusal> {
+    return relayChat(m, rawText, watchersOnly);
   }
 
   /** Relays a notary record to every other member; `from` comes from the sender's membership. */
@@ -402,12 +501,13 @@ export class LobbyRegistry implements LobbyService {
   }
 
   /**
-   * Relays an opaque signal to one other member; `from` comes from the sender's membership. The
-   * value says whether it was delivered (not dropped by `relayTo`).
+   * Relays an opaque signal to one other member, or between a member and a watcher (never between
+   * two watchers); `from` comes from the sender's membership. The value says whether it was
+   * delivered (not dropped by `relayTo`).
    */
   signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<boolean, Refusal> {
-    const target = findMember(lobby, to);
-    if (target === undefined || target === member) return refuse(ErrorCode.notMember);
+    const target = findMemberOrWatcher(lobby, to);
+    if (target === undefined || target === member || (member.watcher === true && target.watcher === true)) return refuse(ErrorCode.notMember);
     return { ok: true, value: member.sink.relayTo(target.sink, encodeMessage({ kind: 'signal', from: member.id, data })) };
   }
 
@@ -439,11 +539,25 @@ export class LobbyRegistry implements LobbyService {
     this.peers.clear();
   }
 
+  /** The `joined` fields every joiner gets: the lobby as it is now, seen by `id`. */
+  private lobbyView(lobby: Lobby, id: MemberId) {
+    return {
+      kind: 'joined',
+      memberId: id,
+      code: lobby.code,
+      linkPath: lobbyLinkPath(lobby.code),
+      members: lobby.members.map(memberInfo),
+      hostId: lobby.hostId ?? id, // null only while empty: `admit` sets it first, `watch` refuses
+      settings: lobby.settings,
+      started: lobby.started,
+      iceServers: this.deps.iceServersFor?.(id) ?? this.deps.iceServers,
+      ...(lobby.watchers === undefined || lobby.watchers.length === 0 ? {} : { watchers: lobby.watchers.map(watcherInfo) }),
+    } as const;
+  }
+
   /** Adds a member (a new one, or one `resumed` with its id, name and token) and tells everyone. */
   private admit(lobby: Lobby, sink: MemberSink, name: string, resumed: Resumed | null): Membership {
-    const taken = (id: MemberId): boolean => findMember(lobby, id) !== undefined || lobby.away?.some((s) => s.id === id) === true;
-    let id = resumed?.id ?? randomId(6, 'base64url');
-    while (resumed === null && taken(id)) id = randomId(6, 'base64url');
+    const id = resumed?.id ?? this.freshId(lobby);
     // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits. A resumed member
     // gets a fresh one (the old one was revoked when it dropped).
     const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
@@ -462,17 +576,10 @@ export class LobbyRegistry implements LobbyService {
     lobby.hostId ??= id;
     if (peerId !== '') this.peers.set(peerId, member);
     sink.deliver(encodeMessage({
-      kind: 'joined',
-      memberId: id,
-      code: lobby.code,
-      linkPath: lobbyLinkPath(lobby.code),
-      members: lobby.members.map(memberInfo),
-      hostId: lobby.hostId,
-      settings: lobby.settings,
-      started: lobby.started,
-      iceServers: this.deps.iceServersFor?.(id) ?? this.deps.iceServers,
+      ...this.lobbyView(lobby, id),
       peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
       rejoinToken: token,
+      role: 'member',
     }));
     this.log?.({ event: resumed === null ? 'member-joined' : 'member-rejoined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
     return member;
@@ -495,8 +602,9 @@ export class LobbyRegistry implements LobbyService {
     lobby.expiry.unref();
   }
 
+  /** The lobby's news, to its members and its watchers. */
   private broadcast(lobby: Lobby, message: ServerMessage): void {
     const text = encodeMessage(message);
-    for (const member of lobby.members) member.sink.deliver(text);
+    for (const member of audience(lobby)) member.sink.deliver(text);
   }
 }

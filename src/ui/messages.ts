@@ -36,6 +36,10 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'dropped-by-peers': 'The other players lost their connection to you and the match went on without you.',
   'bad-rejoin': 'Your place in this lobby is gone (it expired or was never yours). Join it again as a new player.',
   'replaced': 'This lobby was opened in another tab or window, which took your place.',
+  'too-many-watchers': 'This lobby already has 16 watchers, as many as it admits.',
+  'watcher-not-allowed': 'Watchers cannot do that: take a free seat first.',
+  'not-watching': 'Only a watcher can take a seat.',
+  'watching-unavailable': 'Watching is not available on this lobby server.',
 };
 
 /** The message for a server error code. */
