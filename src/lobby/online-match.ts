@@ -177,6 +177,16 @@ export class OnlineMatch {
     return this.session.rejoin(peer);
   }
 
+  /** `peer` watches (the lobby server said so): feed it the match within its budget (`P2PSession.watch`). */
+  watch(peer: PeerId): void {
+    this.session.watch(peer);
+  }
+
+  /** `peer` stopped watching (left, or took a seat). */
+  unwatch(peer: PeerId): void {
+    this.session.unwatch(peer);
+  }
+
   /** Whether `replay()` holds the whole match (not for a match resumed mid-way). */
   get replayAvailable(): boolean {
     return this.firstFrame === 0;

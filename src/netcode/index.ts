@@ -21,3 +21,5 @@ export * from './types.ts';
 export * from './rejoin-transfer.ts';
 export * from './sessions/rejoin-client.ts';
 export { HOLD_FRAMES } from './sessions/rejoins.ts';
+export { SPECTATOR_LIMITS } from './sessions/spectator-feed.ts';
+export * from './sessions/spectator-session.ts';

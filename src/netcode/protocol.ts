@@ -28,6 +28,8 @@ export const LIMITS = {
   maxTransferBytes: 4000,
   /** Largest rejoin-transfer datagram (the only kind allowed past `maxDatagramBytes`). */
   maxTransferDatagramBytes: 4096,
+  /** Frames of final inputs in one `spectate-feed` batch. */
+  maxSpectateFrames: 64,
 } as const;
 
 /** Message kinds, as sent on the wire (one byte). */
@@ -44,6 +46,8 @@ export const MessageKind = {
   stateReply: 10,
   rejoinRequest: 11,
   rejoinTransfer: 12,
+  spectateRequest: 13,
+  spectateFeed: 14,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
@@ -141,6 +145,33 @@ export interface RejoinTransfer {
   readonly payload: Uint8Array;
 }
 
+/**
+ * A spectator asks a player for the match (sessions/spectator-session.ts): `next` is the first input
+ * frame it still needs, 0 when it has nothing yet (then the answer is a transfer). Repeated every
+ * ~100 ms and right after each feed (the ack).
+ */
+export interface SpectateRequest {
+  readonly kind: 'spectate-request';
+  readonly next: number;
+}
+/** What a player feeds a spectator: a transfer (the rejoin payload) or a batch of final inputs. */
+export type SpectateFeedBody =
+  | { readonly kind: 'transfer'; readonly payload: Uint8Array }
+  | {
+      readonly kind: 'inputs';
+      /** Frame of `inputs[0]` (the spectator's `next`). */
+      readonly startFrame: number;
+      /** Last input frame final at the feeder (≥ the batch's last frame): how far the spectator may go. */
+      readonly finalFrame: number;
+      /** Per frame, every player's final input (0..255); 0..`LIMITS.maxSpectateFrames` frames. */
+      readonly inputs: readonly (readonly number[])[];
+    };
+/** The feed (sessions/spectator-feed.ts): only frames final at the feeder, so a spectator never rolls back. */
+export interface SpectateFeed {
+  readonly kind: 'spectate-feed';
+  readonly body: SpectateFeedBody;
+}
+
 /** Every message body. */
 export type Message =
   | SyncRequest
@@ -154,7 +185,9 @@ export type Message =
   | StateRequest
   | StateReply
   | RejoinRequest
-  | RejoinTransfer;
+  | RejoinTransfer
+  | SpectateRequest
+  | SpectateFeed;
 
 /** A message with its header fields. */
 export interface Packet {
@@ -210,6 +243,8 @@ export const REJECT_REASONS = [
   'record-gap',
   /** A rejoin request, transfer or hold out of turn (nobody held for a return, another epoch, a second hold). */
   'rejoin-unexpected',
+  /** A spectator's message from a player of the match (players neither watch nor feed each other). */
+  'spectate-unexpected',
 ] as const;
 /** One of `REJECT_REASONS`. */
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -154,4 +154,27 @@ export interface SessionStats {
   /** Packets from peer ids that are not in the session (always set by a session). */
   readonly unknownPeerPackets?: number;
   readonly peers: readonly PeerStats[];
+  /** The spectators this player feeds (always set by a session). */
+  readonly spectators?: SpectatorFeedStats;
+}
+
+/**
+ * Why a spectator's datagram got no answer from a player (sessions/spectator-feed.ts): a request from a
+ * peer not admitted, a `watch` beyond `maxFed`, undecodable, another session, not a request, within
+ * `minReplyMs` of the last reply, over the byte budget, `next` far ahead of the final frame, no state saved.
+ */
+export const SPECTATOR_FEED_DROPS = ['not-admitted', 'capacity', 'decode', 'session', 'kind', 'rate', 'budget', 'ahead', 'no-state'] as const;
+/** One of `SPECTATOR_FEED_DROPS`. */
+export type SpectatorFeedDrop = (typeof SPECTATOR_FEED_DROPS)[number];
+
+/** What a player's spectator feed did. */
+export interface SpectatorFeedStats {
+  /** Spectators admitted now. */
+  readonly watching: number;
+  /** Feeds sent (transfers and batches). */
+  readonly replies: number;
+  readonly transfers: number;
+  /** Bytes of every feed datagram sent. */
+  readonly bytesOut: number;
+  readonly dropped: Readonly<Record<SpectatorFeedDrop, number>>;
 }

@@ -33,6 +33,8 @@ export class Inbound<S> {
     // A departed player coming back asks for the match (only while we hold it: rejoins.ts).
     if (m.kind === 'rejoin-request') return this.rejoinRequest(e, nowMs);
     if (m.kind === 'rejoin-transfer') return e.reject('rejoin-unexpected');
+    // Players neither watch nor feed each other (spectators are not endpoints: spectator-feed.ts).
+    if (m.kind === 'spectate-request' || m.kind === 'spectate-feed') return e.reject('spectate-unexpected');
     if (e.state === 'disconnected') return e.reject('departed');
     this.view.senderPlayer = e.player;
     const broken = checkMessage(m, this.view);
@@ -82,6 +84,8 @@ export class Inbound<S> {
         break;
       case 'rejoin-request':
       case 'rejoin-transfer':
+      case 'spectate-request':
+      case 'spectate-feed':
         break; // handled before (see `datagram`)
       default:
         assertNever(m);

@@ -30,6 +30,7 @@ import { Inbound } from './inbound.ts';
 import { MAX_INPUT_DELAY, MAX_PREDICTION, sessionRuleView } from './packet-rules.ts';
 import { checkRange, resolveOptions, type P2PSessionOptions } from './session-config.ts';
 import { SilenceWatch } from './silence-watch.ts';
+import { SpectatorFeed } from './spectator-feed.ts';
 
 export type { StateForensics } from './checksum-exchange.ts';
 export { SESSION_DEFAULTS, type P2PSessionOptions, type ResumePoint } from './session-config.ts';
@@ -73,6 +74,7 @@ export class P2PSession<S> {
   private factor = 1;
   private nowMs: number;
   private readonly inbound: Inbound<S>;
+  private readonly spectators: SpectatorFeed;
 
   constructor(options: P2PSessionOptions<S>) {
     const o = resolveOptions(options);
@@ -129,6 +131,11 @@ export class P2PSession<S> {
     const bound = (frames: number): FinalityBound => ({ frames, ms: 2 * o.checksumInterval * o.tickMs + o.disconnectAfterMs });
     this.finalityBounds = { notary: bound(slack + RECORD_EVERY_FRAMES), gossip: bound(slack + Math.ceil(o.disconnectAfterMs / o.tickMs)) };
     const encodeState = options.encodeState ?? options.forensics?.encode;
+    const savedState = (frame: Frame): { bytes: Uint8Array; checksum: number } | undefined => {
+      const cell = sync.saved(frame);
+      return cell?.state === undefined || encodeState === undefined ? undefined : { bytes: encodeState(cell.state), checksum: cell.checksum };
+    };
+    this.spectators = new SpectatorFeed({ players, sessionId: options.sessionId, socket: options.socket, queues: sync.queues, finalFrame: () => this.finalInputFrame, savedState });
     this.rejoins = new Rejoins({
       players,
       localPlayer,
@@ -141,10 +148,7 @@ export class P2PSession<S> {
       expelled: (p) => this.departures.wasExpelled(p),
       coverage: (p) => this.notary.coverage(p),
       publish: (record) => this.notary.publish(record),
-      savedState: (frame) => {
-        const cell = sync.saved(frame);
-        return cell?.state === undefined || encodeState === undefined ? undefined : { bytes: encodeState(cell.state), checksum: cell.checksum };
-      },
+      savedState,
       reopen: (p, frame) => this.reopen(p, frame),
     });
     this.inbound = new Inbound<S>(options.sessionId, view, sync.queues, this.checksums, this.departures, this.notary, this.rejoins);
@@ -203,6 +207,20 @@ export class P2PSession<S> {
   rejoin(peer: PeerId): boolean {
     const e = this.byPeer.get(peer);
     return e !== undefined && this.rejoins.begin(e.player);
+  }
+
+  /**
+   * Admits `peer` as a spectator (the lobby server said it watches; the caller decides): its
+   * `spectate-request`s are answered within the per-spectator budget (spectator-feed.ts). A player of
+   * the match, or a 17th spectator, is not admitted.
+   */
+  watch(peer: PeerId): void {
+    if (!this.byPeer.has(peer)) this.spectators.watch(peer, this.nowMs);
+  }
+
+  /** Stops feeding `peer` (it left, or took a seat). */
+  unwatch(peer: PeerId): void {
+    this.spectators.unwatch(peer);
   }
 
   /** The frame the next `advance` request will simulate (= frame of the caller's current state). */
@@ -393,6 +411,7 @@ export class P2PSession<S> {
       rejected,
       unknownPeerPackets: this.counters.unknownPeer,
       peers: this.endpoints.map((e) => e.stats(this.sync.queue(e.player).lastReceivedFrame)),
+      spectators: this.spectators.stats(),
     };
   }
 
@@ -435,8 +454,12 @@ export class P2PSession<S> {
   private receive(nowMs: number): void {
     for (const d of this.opts.socket.receiveAll()) {
       const endpoint = this.byPeer.get(d.from);
-      if (endpoint === undefined) this.counters.unknownPeer++;
-      else this.inbound.datagram(endpoint, d.bytes, nowMs);
+      if (endpoint !== undefined) this.inbound.datagram(endpoint, d.bytes, nowMs);
+      else if (this.spectators.admitted(d.from)) this.spectators.datagram(d.from, d.bytes, nowMs);
+      else {
+        this.counters.unknownPeer++;
+        this.spectators.stranger(d.bytes);
+      }
     }
   }
 

@@ -96,6 +96,8 @@ export function checkMessage(m: Message, v: RuleView): RejectReason | undefined 
     case 'state-reply':
     case 'rejoin-request':
     case 'rejoin-transfer':
+    case 'spectate-request':
+    case 'spectate-feed':
     case 'sync-request':
     case 'sync-reply':
     case 'keep-alive':
