@@ -160,7 +160,8 @@ export class SpectatorMatch {
       this.events.push(e);
     }
     const track = this.current;
-    const elapsed = this.lastMs === undefined ? 0 : Math.max(0, Math.min(1000, nowMs - this.lastMs));
+    // After a pause (a background tab) the time owed is dropped: the catch-up below plays it back gently.
+    const elapsed = this.lastMs === undefined ? 0 : Math.max(0, Math.min(4 * this.tickMs, nowMs - this.lastMs));
     this.lastMs = nowMs;
     if (track === undefined) return 0;
     this.owedMs += elapsed;

@@ -13,6 +13,7 @@ import { MessageKind, P2PSession, RejoinClient, Simulation, FrameClock, type Gam
 import { SimNetwork } from '../transport/sim-network.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import { RandomBot } from './bot.ts';
+import { SimSpectators, type SimSpectatorOptions, type SimSpectatorResult } from './sim-spectators.ts';
 
 /** What to simulate. */
 export interface SimMatchOptions {
@@ -55,6 +56,8 @@ export interface SimMatchOptions {
   readonly rejoin?: { readonly player: number; readonly atFrame: number; readonly awayMs: number; readonly times?: number };
   /** The departed input (see `P2PSessionOptions.departedInput`; default `InputBits.absent`, as online play). */
   readonly departedInput?: number;
+  /** Spectators joining mid-match (sim-spectators.ts): each must end on the players' confirmed states. */
+  readonly spectators?: SimSpectatorOptions;
 }
 
 /** One peer's outcome. */
@@ -87,6 +90,9 @@ export interface SimMatchResult {
   readonly rejoins: readonly { readonly ms: number; readonly transferBytes: number; readonly frame: number }[];
   /** Drops of the `rejoin` scenario that happened (a later one may fall after the match's end). */
   readonly rejoinDrops: number;
+  /** Every spectator ended on the players' final state, matching their confirmed replay at every frame it reached. */
+  readonly spectatorsInSync: boolean;
+  readonly spectators: readonly SimSpectatorResult[];
   readonly failure?: string;
 }
 
@@ -174,6 +180,8 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
     clock.start(0);
     return { player, session, sim: new Simulation(o.gameFor?.(player) ?? GAME, initialState(config)), clock, bot: new RandomBot(o.seed * 31 + player), events: [], confirmed: [], socket, gone: false };
   });
+  const linkOf = (from: number, to: number): LinkConditions => (typeof o.link === 'function' ? o.link(from, to) : o.link);
+  const watchers = o.spectators === undefined || o.spectators.count === 0 ? undefined : new SimSpectators(o.spectators, net, ids, sessionId, linkOf);
   const rejoins: { ms: number; transferBytes: number; frame: number }[] = [];
   let returning: Returning | undefined;
   let rejoinsLeft = o.rejoin?.times ?? 1;
@@ -209,6 +217,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       const peer = peers[rj.player] as Peer;
       if (!peer.gone && backAtMs === undefined && peer.session.currentFrame >= rj.atFrame + (peer.resumedAt ?? 0)) {
         peer.gone = true;
+        watchers?.playerLeft(peer.player, now);
         rejoinDrops++;
         backAtMs = now + rj.awayMs;
         inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes: undefined });
@@ -250,6 +259,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       if (o.leave && o.leave.player === peer.player && peer.session.currentFrame >= o.leave.atFrame) {
         if (o.leave.how === 'notice') peer.session.leave(now);
         peer.gone = true;
+        watchers?.playerLeft(peer.player, now);
         if (o.notary !== undefined) {
           // The final record goes out on leaving; a silent peer's socket closes and the server says so.
           for (const bytes of peer.session.takeRecords()) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
@@ -263,13 +273,21 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
         for (const bytes of o.recordFilter?.(peer.player, records, now) ?? records) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
       }
     }
+    watchers?.step(now, peers.map((p) => (p.gone ? undefined : p.session)));
     const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
-    if (returning === undefined && backAtMs === undefined && live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
+    const watched = watchers === undefined || watchers.caughtUp(o.frames - 1);
+    if (returning === undefined && backAtMs === undefined && watched && live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
       settled = true;
       break;
     }
   }
-  return { ...summarize(o, config, peers, settled, inputPacketBytes, now, rejoins), rejoinDrops };
+  const result = summarize(o, config, peers, settled, inputPacketBytes, now, rejoins);
+  if (watchers === undefined) return { ...result, rejoinDrops, spectatorsInSync: true, spectators: [] };
+  const whole = peers.find((p) => !p.gone && p.player !== o.hostilePlayer && p.resumedAt === undefined);
+  const wrong = whole === undefined ? 'no player holds the whole match' : watchers.check(config, whole.confirmed, checksum(whole.sim.state));
+  const failure = result.failure ?? (wrong !== undefined ? `spectators: ${wrong}` : undefined);
+  const { failure: _, ...rest } = result;
+  return { ...rest, rejoinDrops, spectatorsInSync: settled && wrong === undefined, spectators: watchers.results(), ...(failure !== undefined ? { failure } : {}) };
 }
 
 function runPeer(peer: Peer, now: number, target: number): void {
@@ -294,7 +312,7 @@ function runPeer(peer: Peer, now: number, target: number): void {
   }
 }
 
-function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number, rejoins: SimMatchResult['rejoins']): Omit<SimMatchResult, 'rejoinDrops'> {
+function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number, rejoins: SimMatchResult['rejoins']): Omit<SimMatchResult, 'rejoinDrops' | 'spectatorsInSync' | 'spectators'> {
   const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
   const results: SimPeerResult[] = live.map((p) => ({
     player: p.player,

@@ -38,6 +38,24 @@ export const inputMessage: fc.Arbitrary<Message> = fc
   .record({ player, startFrame: frame, inputs, ackFrame: frameOrNone, senderFrame: frame, senderTimeMs: u32, status })
   .map((m) => ({ kind: 'input' as const, ...m, startFrame: Math.min(m.startFrame, MAX_FRAME - m.inputs.length + 1) }));
 
+/** A batch of final inputs for a spectator: 2-4 players, 0-64 frames, `finalFrame` at or past its end. */
+const feedInputs: fc.Arbitrary<Message> = fc
+  .record({
+    players: fc.integer({ min: 2, max: LIMITS.maxPlayers }),
+    count: fc.integer({ min: 0, max: LIMITS.maxSpectateFrames }),
+    startFrame: frame,
+    slack: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: MAX_FRAME })),
+    held: fc.boolean(),
+    values: fc.array(inputByte, { minLength: LIMITS.maxSpectateFrames * LIMITS.maxPlayers, maxLength: LIMITS.maxSpectateFrames * LIMITS.maxPlayers }),
+  })
+  .map(({ players, count, startFrame, slack, held, values }) => {
+    const start = Math.min(startFrame, MAX_FRAME - count + 1);
+    // Held buttons (runs) or anything at all.
+    const rows = Array.from({ length: count }, (_, f) => Array.from({ length: players }, (_, p) => (held ? (values[p] ?? 0) & (f < count / 2 ? 3 : 1) : (values[f * players + p] ?? 0))));
+    const last = start + count - 1;
+    return { kind: 'spectate-feed' as const, body: { kind: 'inputs' as const, startFrame: start, finalFrame: Math.min(MAX_FRAME, last + slack), inputs: rows } };
+  });
+
 /** Every message kind, each with valid fields. */
 export const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ kind: fc.constant('sync-request' as const), nonce: u32, t0: finite }),
@@ -55,6 +73,9 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ kind: fc.constant('state-reply' as const), frame, state: fc.uint8Array({ maxLength: LIMITS.maxStateBytes }) }),
   fc.constant({ kind: 'rejoin-request' as const }),
   fc.record({ kind: fc.constant('rejoin-transfer' as const), payload: fc.uint8Array({ minLength: 1, maxLength: LIMITS.maxTransferBytes }) }),
+  fc.record({ kind: fc.constant('spectate-request' as const), next: frame }),
+  fc.record({ kind: fc.constant('spectate-feed' as const), body: fc.record({ kind: fc.constant('transfer' as const), payload: fc.uint8Array({ minLength: 1, maxLength: LIMITS.maxTransferBytes }) }) }),
+  feedInputs,
 );
 
 /** A valid packet of any kind. */

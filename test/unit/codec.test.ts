@@ -42,8 +42,8 @@ describe('round trip', () => {
   it('covers every message kind with a kind byte of its own', () => {
     const kinds = new Map<string, number>();
     for (const m of fc.sample(message, { numRuns: 2000, seed: 7 })) kinds.set(m.kind, encodePacket({ sessionId: 0, message: m })[2] ?? -1);
-    expect(kinds.size).toBe(12);
-    expect(new Set(kinds.values()).size).toBe(12);
+    expect(kinds.size).toBe(14);
+    expect(new Set(kinds.values()).size).toBe(14);
   });
 
   it('encodePacketInto writes the same bytes at an offset', () => {
@@ -171,7 +171,7 @@ describe('rejections (each with its precise reason)', () => {
     ['another magic', with_(steady, 0, 0x7b), 'bad-magic'],
     ['another version', with_(steady, 1, PROTOCOL_VERSION + 1), 'bad-version'],
     ['kind 0', header(0), 'unknown-kind'],
-    ['kind 13', header(13), 'unknown-kind'],
+    ['kind 15', header(15), 'unknown-kind'],
     ['an empty rejoin transfer', [...header(12), 0], 'out-of-range'],
     ['a rejoin transfer past its bound', [...header(12), 0xa1, 0x1f], 'out-of-range'],
     ['an input packet cut short', steady.subarray(0, steady.length - 1), 'truncated'],

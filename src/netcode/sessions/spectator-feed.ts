@@ -108,9 +108,10 @@ export class SpectatorFeed {
     // Token bucket: refilled with time, spent by what we send; an answer that does not fit is not sent.
     w.tokens = Math.min(SPECTATOR_LIMITS.burstBytes, w.tokens + ((nowMs - w.tokensAtMs) * SPECTATOR_LIMITS.bytesPerSecond) / 1000);
     w.tokensAtMs = nowMs;
+    // Over budget or not, the next attempt waits `minReplyMs`: a flood costs at most one encode per slot.
+    w.lastReplyMs = nowMs;
     if (out.length > w.tokens) return this.drop('budget');
     w.tokens -= out.length;
-    w.lastReplyMs = nowMs;
     this.counts.replies++;
     this.counts.bytesOut += out.length;
     if (body.kind === 'transfer') this.counts.transfers++;

@@ -208,14 +208,15 @@ export class SpectatorSession<S> {
     if (this.begin === undefined) return this.drop('unexpected');
     if (body.inputs.length > 0 && (body.inputs[0] as readonly number[]).length !== this.players) return this.drop('players');
     if (body.startFrame > this.next) return this.drop('gap');
-    const end = body.startFrame + body.inputs.length;
-    if (body.inputs.length > 0 && end <= this.next) return this.drop('stale');
     if (!this.append(body.startFrame, body.inputs)) return false;
     this.feederFinal = body.finalFrame;
     return true;
   }
 
-  /** Appends rows from `startFrame` (≤ next); rows overlapping held frames must equal them. */
+  /**
+   * Appends rows from `startFrame` (≤ next). Rows overlapping held frames must equal them (a final
+   * input never changes: a feeder saying otherwise lies); a batch with nothing new is stale.
+   */
   private append(startFrame: Frame, rows: readonly (readonly number[])[]): boolean {
     const oldest = this.next - this.held;
     for (let f = Math.max(startFrame, oldest); f < Math.min(this.next, startFrame + rows.length); f++) {
@@ -223,6 +224,7 @@ export class SpectatorSession<S> {
       const row = rows[f - startFrame] as readonly number[];
       for (let p = 0; p < this.players; p++) if (held[p] !== row[p]) return this.drop('changed');
     }
+    if (rows.length > 0 && startFrame + rows.length <= this.next) return this.drop('stale');
     for (let f = this.next; f < startFrame + rows.length; f++) {
       const row = rows[f - startFrame] as readonly number[];
       this.ring.set(row, (f % SPECTATOR_WINDOW) * this.players);
@@ -260,7 +262,6 @@ export class SpectatorSession<S> {
     }
     if (this.begin !== undefined && tr.frame <= this.next) {
       // A fresh transfer with no gap (a failover): only its inputs past `next` are new.
-      if (tr.frame + rows.length <= this.next) return this.drop('stale');
       return this.append(tr.frame, rows) && this.counted();
     }
     const state = this.o.decodeState(tr.state);
