@@ -134,3 +134,14 @@ export function joinNames(names: readonly string[]): string {
   if (names.length <= 1) return names[0] ?? '';
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
 }
+
+/** The watch screen's banner. */
+export function watchingBanner(players: number, started: boolean): string {
+  return started ? `Watching — ${players} players` : `Watching — ${players} players (waiting for the match state…)`;
+}
+
+/** A watcher's status line in the lobby screen (`following`: a match is on screen). */
+export function watcherStatus(room: { readonly started: boolean; readonly freeSeat: boolean }, following: boolean): string {
+  if (room.started) return following ? 'You are watching the match.' : 'The match is on: waiting for the players to send it…';
+  return room.freeSeat ? 'You are watching. A seat is free: take it to play the next match.' : 'You are watching. The players are in the lobby.';
+}

@@ -9,19 +9,13 @@ import type { WatchRoom, WatchRoomEvent } from '../lobby/watch-room.ts';
 import { createChat, type Chat } from './chat.ts';
 import { startDriver, type Driver } from './driver.ts';
 import { createLobbyView, type LobbyView } from './lobby-view.ts';
-import { peerErrorMessage, serverErrorMessage, signalingClosedMessage } from './messages.ts';
+import { peerErrorMessage, serverErrorMessage, signalingClosedMessage, watcherStatus } from './messages.ts';
 import type { OnlineHub } from './online.ts';
 import { playerColour } from './palette.ts';
 import { testHook, type OnlineHookInfo, type OnlineMemberInfo } from './test-hook.ts';
 import { createWatchView, type WatchView } from './watch-view.ts';
 
 const LOBBY_REFRESH_MS = 200;
-
-/** The watcher's status line in the lobby screen. */
-export function watcherStatus(room: Pick<WatchRoom, 'started' | 'freeSeat' | 'members'>, following: boolean): string {
-  if (room.started) return following ? 'You are watching the match.' : 'The match is on: waiting for the players to send it…';
-  return room.freeSeat ? 'You are watching. A seat is free: take it to play the next match.' : 'You are watching. The players are in the lobby.';
-}
 
 /** Runs a watcher's room on the page until destroyed; `onSeated` gets the player's room after take-seat. Returns the cleanup. */
 export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub, hook: OnlineHookInfo, onSeated: (room: Room) => void): () => void {

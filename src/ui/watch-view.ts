@@ -7,7 +7,7 @@
 import { checksum, formatChecksum } from '../game/index.ts';
 import type { SpectatorMatch } from '../lobby/spectator-match.ts';
 import { h } from './dom.ts';
-import { endScreenText } from './messages.ts';
+import { endScreenText, watchingBanner } from './messages.ts';
 import { labelOf, scoresLine, standingOf } from './outcome.ts';
 import { playerColour } from './palette.ts';
 import { createRenderer, type PongRenderer } from './render/index.ts';
@@ -35,11 +35,6 @@ export interface WatchView {
   /** A line under the banner (e.g. every player left). */
   note(text: string): void;
   destroy(): void;
-}
-
-/** The banner's text. */
-export function watchingBanner(players: number, started: boolean): string {
-  return started ? `Watching — ${players} players` : `Watching — ${players} players (waiting for the match state…)`;
 }
 
 /** Mounts the watch screen into `host`. */

@@ -1,8 +1,7 @@
 // The watcher's page texts: the watchers line of the lobby screen, the watcher's status, the banner.
 import { describe, expect, it } from 'vitest';
 import { watchersLine } from '../../../src/ui/lobby-view.ts';
-import { watcherStatus } from '../../../src/ui/watch-page.ts';
-import { watchingBanner } from '../../../src/ui/watch-view.ts';
+import { watcherStatus, watchingBanner } from '../../../src/ui/messages.ts';
 
 describe('watcher texts', () => {
   it('lists watchers by name with their count, nothing when none', () => {
@@ -11,10 +10,10 @@ describe('watcher texts', () => {
   });
 
   it('says what the watcher waits for, and offers the seat only in an open lobby with one', () => {
-    expect(watcherStatus({ started: true, freeSeat: false, members: [] }, true)).toBe('You are watching the match.');
-    expect(watcherStatus({ started: true, freeSeat: false, members: [] }, false)).toMatch(/waiting for the players/);
-    expect(watcherStatus({ started: false, freeSeat: true, members: [] }, false)).toMatch(/A seat is free/);
-    expect(watcherStatus({ started: false, freeSeat: false, members: [] }, false)).not.toMatch(/seat/);
+    expect(watcherStatus({ started: true, freeSeat: false }, true)).toBe('You are watching the match.');
+    expect(watcherStatus({ started: true, freeSeat: false }, false)).toMatch(/waiting for the players/);
+    expect(watcherStatus({ started: false, freeSeat: true }, false)).toMatch(/A seat is free/);
+    expect(watcherStatus({ started: false, freeSeat: false }, false)).not.toMatch(/seat/);
   });
 
   it('names the players watched in the banner', () => {
