@@ -156,7 +156,11 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   let game: GameView | undefined;
   let matchNumber = 0;
   let startTimer: ReturnType<typeof setTimeout> | undefined;
-  const colourOf = (id: string): string => playerColour(Math.max(0, room.members.findIndex((m) => m.id === id))).css;
+  // A watcher's lines keep the page's text colour: the player colours belong to the players.
+  const colourOf = (id: string): { colour?: string } => {
+    const i = room.members.findIndex((m) => m.id === id);
+    return i < 0 ? {} : { colour: playerColour(i).css };
+  };
   const lobby: LobbyView = createLobbyView(root, {
     onReady: (ready) => {
       error = '';
@@ -251,10 +255,11 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         const watching = new Map(room.watchers.list.map((w) => [w.id, w.name]));
         for (const [id, name] of watching) if (!knownWatchers.has(id)) chat.add({ text: `${name} is watching` });
         knownWatchers = watching;
+        hook.watchers = room.watchers.list.map((w) => ({ id: w.id, name: w.name })); // also during a match (no refresh then)
         return;
       }
       case 'chat':
-        chat.add({ from: e.name, text: e.text, colour: colourOf(e.from) });
+        chat.add({ from: e.name, text: e.text, ...colourOf(e.from) });
         return;
       case 'mesh-ready':
         return;

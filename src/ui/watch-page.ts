@@ -26,7 +26,11 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
   let matchNumber = 0;
   let seating = false;
   let done = false;
-  const colourOf = (id: string): string => playerColour(Math.max(0, room.members.findIndex((m) => m.id === id))).css;
+  // A watcher's lines keep the page's text colour: the player colours belong to the players.
+  const colourOf = (id: string): { colour?: string } => {
+    const i = room.members.findIndex((m) => m.id === id);
+    return i < 0 ? {} : { colour: playerColour(i).css };
+  };
 
   const leave = (): void => {
     hub.leave();
@@ -87,7 +91,7 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
       case 'members-changed':
         return;
       case 'chat':
-        return chat.add({ from: e.name, text: e.text, colour: colourOf(e.from) });
+        return chat.add({ from: e.name, text: e.text, ...colourOf(e.from) });
       case 'watching-started': {
         view?.destroy();
         matchNumber++;
