@@ -35,6 +35,7 @@ import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.
 import type { SignalingClient } from './signaling-client.ts';
 import { enterLobby, type EnterFailure } from './enter.ts';
 import { sameMatch, WatcherFeeds } from './watching.ts';
+import { LobbyPresence } from './lobby-presence.ts';
 
 /** A transport's mesh as the room uses it. */
 export interface MeshLink extends PeerLink {
@@ -102,13 +103,7 @@ interface Returning {
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
 /** One player's view of a lobby. */
-export class Room {
-  readonly localId: PeerId;
-  readonly code: string;
-  readonly linkPath: string;
-  readonly settings: LobbySettings;
-  hostId: PeerId;
-  members: MemberInfo[];
+export class Room extends LobbyPresence {
   readonly rtt = new Map<PeerId, number>();
   match: OnlineMatch | undefined;
   handshake: ReadyHandshake | undefined;
@@ -117,7 +112,6 @@ export class Room {
   readonly watchers: WatcherFeeds;
   private readonly events: RoomEvent[] = [];
   private readonly open = new Set<PeerId>();
-  private readonly departedNames = new Map<PeerId, string>();
   private readonly unsubscribe: (() => void)[] = [];
   private round = 1;
   private wantReady = false;
@@ -136,12 +130,7 @@ export class Room {
     joined: Joined,
     readonly link: MeshLink,
   ) {
-    this.localId = joined.memberId;
-    this.code = joined.code;
-    this.linkPath = joined.linkPath;
-    this.settings = joined.settings;
-    this.hostId = joined.hostId;
-    this.members = [...joined.members];
+    super(joined);
     this.control = new ControlChannel(link.reliable);
     this.watchers = new WatcherFeeds(link, this.control, joined.watchers ?? []);
     const s = o.signaling;
@@ -235,8 +224,8 @@ export class Room {
     return this.members.length >= 2 && this.members.every((m) => m.id === this.localId || this.open.has(m.id));
   }
 
-  nameOf(id: PeerId): string {
-    return this.members.find((m) => m.id === id)?.name ?? this.watchers.list.find((w) => w.id === id)?.name ?? this.departedNames.get(id) ?? id;
+  protected watcherName(id: PeerId): string | undefined {
+    return this.watchers.list.find((w) => w.id === id)?.name;
   }
 
   /** Drains events. */
@@ -495,15 +484,6 @@ export class Room {
   private failReturn(reason: string): void {
     this.returning = undefined;
     this.events.push({ kind: 'rejoin-failed', reason });
-  }
-
-  /** A departing member or watcher keeps its name for the messages about its departure (the abort reason, chat). */
-  private rememberName(id: PeerId): void {
-    const name = this.members.find((m) => m.id === id)?.name ?? this.watchers.list.find((w) => w.id === id)?.name;
-    if (name === undefined) return;
-    this.departedNames.set(id, name);
-    const oldest = this.departedNames.keys().next();
-    if (this.departedNames.size > 32 && oldest.done !== true) this.departedNames.delete(oldest.value);
   }
 
   private onMembers(change: () => void, left?: PeerId): void {

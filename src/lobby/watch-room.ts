@@ -18,7 +18,8 @@ import type { PeerId } from '../netcode/socket.ts';
 import { ControlChannel } from './control.ts';
 import { ControlGuard } from './control-guard.ts';
 import { enterLobby, type EnterFailure } from './enter.ts';
-import type { ErrorCode, LobbySettings, MemberInfo, WatcherInfo } from './protocol.ts';
+import type { ErrorCode, WatcherInfo } from './protocol.ts';
+import { LobbyPresence } from './lobby-presence.ts';
 import { Room, type MeshLink, type RoomOptions } from './room.ts';
 import type { JoinedMessage } from './signaling-client.ts';
 import { SpectatorMatch } from './spectator-match.ts';
@@ -52,13 +53,7 @@ export interface WatchRoomStats {
 }
 
 /** One watcher's view of a lobby. */
-export class WatchRoom {
-  readonly localId: PeerId;
-  readonly code: string;
-  readonly linkPath: string;
-  readonly settings: LobbySettings;
-  hostId: PeerId;
-  members: MemberInfo[];
+export class WatchRoom extends LobbyPresence {
   watchers: WatcherInfo[];
   /** Whether the lobby's match has started (no seat can be taken then). */
   started: boolean;
@@ -68,7 +63,6 @@ export class WatchRoom {
   private readonly guard = new ControlGuard();
   private readonly events: WatchRoomEvent[] = [];
   private readonly open = new Set<PeerId>();
-  private readonly departedNames = new Map<PeerId, string>();
   private readonly unsubscribe: (() => void)[] = [];
   /** Words about a match other than the followed one, by sender, and when the first came. */
   private readonly words = new Map<PeerId, MatchWord>();
@@ -77,12 +71,7 @@ export class WatchRoom {
   private closed = false;
 
   private constructor(private readonly o: RoomOptions, joined: JoinedMessage, readonly link: MeshLink) {
-    this.localId = joined.memberId;
-    this.code = joined.code;
-    this.linkPath = joined.linkPath;
-    this.settings = joined.settings;
-    this.hostId = joined.hostId;
-    this.members = [...joined.members];
+    super(joined);
     this.watchers = [...(joined.watchers ?? [])];
     this.started = joined.started;
     this.control = new ControlChannel(link.reliable);
@@ -105,7 +94,7 @@ export class WatchRoom {
         changed();
       }),
       s.on('watcher-left', (m) => {
-        this.remember(m.watcherId, this.watchers.find((w) => w.id === m.watcherId)?.name);
+        this.rememberName(m.watcherId);
         this.watchers = this.watchers.filter((w) => w.id !== m.watcherId);
         changed();
       }),
@@ -150,8 +139,8 @@ export class WatchRoom {
     return !this.started && this.members.length < this.settings.capacity;
   }
 
-  nameOf(id: PeerId): string {
-    return this.members.find((m) => m.id === id)?.name ?? this.watchers.find((w) => w.id === id)?.name ?? this.departedNames.get(id) ?? id;
+  protected watcherName(id: PeerId): string | undefined {
+    return this.watchers.find((w) => w.id === id)?.name;
   }
 
   drainEvents(): WatchRoomEvent[] {
@@ -239,6 +228,7 @@ export class WatchRoom {
       names: first.order.map((id) => this.nameOf(id)),
       now: this.o.now,
       feeders: this.feeders(first.order),
+      ...(this.o.lag !== undefined ? { lag: this.o.lag } : {}), // a tester's `?lag=` on the watcher's page
     });
     this.events.push({ kind: 'watching-started', match: this.match });
   }
@@ -248,7 +238,7 @@ export class WatchRoom {
   }
 
   private memberLeft(id: PeerId): void {
-    this.remember(id, this.members.find((m) => m.id === id)?.name);
+    this.rememberName(id);
     this.members = this.members.filter((m) => m.id !== id);
     this.link.disconnect(id);
     this.open.delete(id);
@@ -261,13 +251,6 @@ export class WatchRoom {
       if (feeders.length === 0) this.events.push({ kind: 'watching-ended' });
     }
     this.events.push({ kind: 'members-changed' });
-  }
-
-  private remember(id: PeerId, name: string | undefined): void {
-    if (name === undefined) return;
-    this.departedNames.set(id, name);
-    const oldest = this.departedNames.keys().next();
-    if (this.departedNames.size > 32 && oldest.done !== true) this.departedNames.delete(oldest.value);
   }
 
   private close(sendLeave: boolean): void {

@@ -2,29 +2,12 @@
 // sending player-only messages, flooding, signaling another watcher, a 17th watcher, take-seat when
 // full or started, names across members and watchers, and a watcher leaving. After each: the players'
 // lobby is untouched and the server is healthy (`expectHealthy`). Every loop is bounded.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSignalingServer } from '../../signaling/server.ts';
+import { describe, expect, it } from 'vitest';
 import type { SignalingServer } from '../../signaling/server.ts';
-import type { SignalingServerOptions } from '../../signaling/config.ts';
 import { LOBBY_LIMITS } from '../../src/lobby/protocol.ts';
-import { createLobby, expectHealthy, from, joinLobby, raw } from './server-hostile-helpers.ts';
-import type { Raw } from './server-hostile-helpers.ts';
+import { createLobby, expectHealthy, from, hostileServer, joinLobby, raw } from './server-hostile-helpers.ts';
 
-let server: SignalingServer | null = null;
-const opened: Raw[] = [];
-async function start(options: SignalingServerOptions = {}): Promise<SignalingServer> {
-  server = await startSignalingServer({ port: 0, peerjs: false, ...options });
-  return server;
-}
-afterEach(async () => {
-  for (const r of opened.splice(0)) r.ws.terminate();
-  await server?.close();
-  server = null;
-});
-const track = <T extends { r: Raw } | Raw>(x: T): T => {
-  opened.push('r' in x ? x.r : x);
-  return x;
-};
+const { start, track } = hostileServer();
 
 async function watchLobby(url: string, code: string, name: string, options = {}) {
   const r = track(await raw(url, options));
