@@ -21,6 +21,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'latency', module: './latency.ts', fn: 'benchLatency' },
   { name: 'replays', module: './replays.ts', fn: 'benchReplays' },
   { name: 'rejoin', module: './rejoin.ts', fn: 'benchRejoin' },
+  { name: 'spectator', module: './spectator.ts', fn: 'benchSpectator' },
 ];
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * `npm run simulate -- --matches N --seed S [--players 2-4] [--rtt MIN-MAX] [--jitter MIN-MAX]
- *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--notary] [--rejoin P] [--save-failures DIR] [--json]`
+ *  [--loss MIN-MAX] [--dup P] [--reorder P] [--suspend P] [--frames N] [--notary] [--rejoin P] [--spectators N] [--save-failures DIR] [--json]`
  *
  * Runs full matches between in-process peers over the seeded network simulator and prints a summary.
  * Each match draws its player count, RTT, jitter and loss from the given ranges with a generator seeded
@@ -9,7 +9,9 @@
  * trusted in-memory notary relaying input records (20-150 ms latency, drawn per match) and record
  * finality. With `--rejoin P` a match, with probability P, has a player whose page closes and who opens
  * the link again 1-4 s later, rejoining by state transfer (implies `--notary`); the summary reports the
- * rejoin times (virtual ms from the link reopened to playing again) and transfer sizes.
+ * rejoin times (virtual ms from the link reopened to playing again) and transfer sizes. With
+ * `--spectators N` (0-16) N spectators join every match a third of the way in and must end on the
+ * players' confirmed states; the summary reports their catch-up time and feed rate.
  * With `--json` the last line is a JSON object.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,11 +36,12 @@ interface Args {
   json: boolean;
   notary: boolean;
   rejoin: number;
+  spectators: number;
 }
 
 const USAGE = `usage: npm run simulate -- [--matches N] [--seed S] [--players 2-4] [--rtt 0-250] [--jitter 0-50]
                         [--loss 0-0.2] [--dup P] [--reorder P] [--suspend P] [--frames N]
-                        [--notary] [--rejoin P] [--save-failures DIR] [--json]
+                        [--notary] [--rejoin P] [--spectators N] [--save-failures DIR] [--json]
   ranges are MIN-MAX (or one value); rtt and jitter in ms, loss/dup/reorder/suspend as probabilities 0..1`;
 
 function fail(message: string): never {
@@ -56,7 +59,7 @@ function range(name: string, v: string, lo: number, hi: number, integer: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false, notary: false, rejoin: 0 };
+  const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false, notary: false, rejoin: 0, spectators: 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--json') { a.json = true; continue; }
@@ -75,6 +78,7 @@ function parseArgs(argv: string[]): Args {
       case '--reorder': a.reorder = range('reorder', v, 0, 1, false)[0]; break;
       case '--suspend': a.suspend = range('suspend', v, 0, 1, false)[0]; break;
       case '--rejoin': a.rejoin = range('rejoin', v, 0, 1, false)[0]; a.notary = true; break;
+      case '--spectators': a.spectators = range('spectators', v, 0, 16, true)[0]; break;
       case '--frames': a.frames = range('frames', v, 60, 1_000_000, true)[0]; break;
       case '--save-failures': a.saveFailures = v; break;
       default: fail(`unknown option ${flag}`);
@@ -114,10 +118,19 @@ function main(): void {
   const payload: number[] = [];
   const rejoinMs: number[] = [];
   const transferBytes: number[] = [];
+  const catchupMs: number[] = [];
+  const spectatorKbps: number[] = [];
+  let spectatorFailures = 0;
   const started = Date.now();
+  const joinAtMs = Math.round((args.frames * 1000) / 60 / 3);
   for (let i = 0; i < args.matches; i++) {
     const p = matchParams(args, i);
-    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}), ...(args.notary ? { notary: { latencyMs: p.notaryLatencyMs } } : {}), ...(p.rejoin ? { rejoin: p.rejoin, timeLimitMs: args.frames * 70 + 60_000 } : {}) });
+    const r: SimMatchResult = runSimMatch({ players: p.players, seed: p.seed, frames: args.frames, link: p.link, ...(p.suspend ? { suspend: p.suspend } : {}), ...(args.notary ? { notary: { latencyMs: p.notaryLatencyMs } } : {}), ...(p.rejoin ? { rejoin: p.rejoin, timeLimitMs: args.frames * 70 + 60_000 } : {}), ...(args.spectators > 0 ? { spectators: { count: args.spectators, joinAtMs } } : {}) });
+    for (const s of r.spectators) {
+      if (s.catchupMs !== undefined) catchupMs.push(s.catchupMs);
+      spectatorKbps.push((s.stats.bytesIn * 8) / Math.max(1, r.virtualMs - joinAtMs));
+    }
+    if (!r.spectatorsInSync) spectatorFailures++;
     for (const x of r.rejoins) {
       rejoinMs.push(x.ms);
       transferBytes.push(x.transferBytes);
@@ -135,10 +148,10 @@ function main(): void {
       peer.stats.rollbackHistogram.forEach((n, d) => (depthHistogram[d] = (depthHistogram[d] ?? 0) + n));
     }
     if (i < 50) payload.push(...r.inputPacketBytes.slice(0, 2000));
-    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0 && accusations === 0 && !missingRejoins;
+    const ok = r.completed && r.inSync && r.replaysVerify && r.falseDesyncReports === 0 && accusations === 0 && !missingRejoins && r.spectatorsInSync;
     if (!ok) {
       failures++;
-      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? (accusations > 0 ? 'false accusation' : missingRejoins ? 'a rejoin did not happen' : 'false desync report')}`);
+      console.log(`match ${i} FAILED (players=${p.players} link=${JSON.stringify(p.link)} suspend=${JSON.stringify(p.suspend)}): ${r.failure ?? (accusations > 0 ? 'false accusation' : missingRejoins ? 'a rejoin did not happen' : !r.spectatorsInSync ? 'a spectator differs' : 'false desync report')}`);
       const first = r.peers[0];
       if (args.saveFailures !== undefined && first !== undefined) {
         mkdirSync(args.saveFailures, { recursive: true });
@@ -153,6 +166,8 @@ function main(): void {
   payload.sort((a, b) => a - b);
   rejoinMs.sort((a, b) => a - b);
   transferBytes.sort((a, b) => a - b);
+  catchupMs.sort((a, b) => a - b);
+  spectatorKbps.sort((a, b) => a - b);
   const summary = {
     matches: args.matches,
     completed,
@@ -171,11 +186,17 @@ function main(): void {
     rejoinMsP50: percentile(rejoinMs, 0.5),
     rejoinMsMax: rejoinMs[rejoinMs.length - 1] ?? 0,
     transferBytesMax: transferBytes[transferBytes.length - 1] ?? 0,
+    spectators: args.spectators,
+    spectatorFailures,
+    spectatorCatchupMsP50: percentile(catchupMs, 0.5),
+    spectatorCatchupMsMax: catchupMs[catchupMs.length - 1] ?? 0,
+    spectatorKbpsMax: Math.round((spectatorKbps[spectatorKbps.length - 1] ?? 0) * 100) / 100,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   console.log(`${summary.completed}/${summary.matches} matches completed, ${summary.desyncs} desyncs, ${summary.falseDesyncReports} false desync reports, ${summary.falseAccusations} false accusations${args.notary ? ' (notary)' : ''}, ` +
     `rollback depth p50 ${summary.p50RollbackFrames} max ${summary.maxRollbackFrames}, ${summary.stalls} stalls, input packet p50 ${summary.inputPayloadBytesP50} B, ` +
-    (summary.rejoins > 0 ? `${summary.rejoins} rejoins (p50 ${summary.rejoinMsP50} ms, max ${summary.rejoinMsMax} ms, transfer ≤ ${summary.transferBytesMax} B), ` : '') + `${summary.seconds} s`);
+    (summary.rejoins > 0 ? `${summary.rejoins} rejoins (p50 ${summary.rejoinMsP50} ms, max ${summary.rejoinMsMax} ms, transfer ≤ ${summary.transferBytesMax} B), ` : '') +
+    (args.spectators > 0 ? `${args.spectators} spectators a match (${spectatorFailures} matches where one differs; catch-up p50 ${summary.spectatorCatchupMsP50} ms, max ${summary.spectatorCatchupMsMax} ms; feed ≤ ${summary.spectatorKbpsMax} kbit/s), ` : '') + `${summary.seconds} s`);
   if (args.json) console.log(JSON.stringify(summary));
   process.exit(failures === 0 ? 0 : 1);
 }

@@ -25,12 +25,14 @@ import type { AwaySlot, Lobby, LobbyService, Member, MemberSink, Membership, Ref
 
 export * from './lobby-model.ts';
 
-/** What a resumed member keeps: its id, name and token. */
+/** What a resumed member keeps: its id, name, token and PeerJS credentials. */
 interface Resumed {
   readonly id: MemberId;
   readonly name: string;
   readonly token: string;
   readonly tokenHash: string;
+  readonly peerId: string;
+  readonly peerToken: string;
 }
 
 /** The index of `hash` in `entries` (-1: none); every entry is compared, each in constant time. */
@@ -181,7 +183,7 @@ export class LobbyRegistry implements LobbyService {
    * listed (its old socket not known dead yet), which is then replaced (unless `replace` is false:
    * `bad-rejoin`): its socket is closed (4014) and the others get its `member-left` (`disconnected`)
    * first. The seat is its own, so neither a started lobby nor a full one refuses it; same id and
-   * name, a fresh PeerJS id, `rejoined: true`.
+   * name, its own PeerJS id and token (see `AwaySlot`), `rejoined: true`.
    */
   private resume(lobby: Lobby, sink: MemberSink, token: string, nowMs: number, replace: boolean): Result<Membership, Refusal> {
     const hash = sha256(token);
@@ -196,7 +198,7 @@ export class LobbyRegistry implements LobbyService {
     const slot = away[hashIndex(away, hash)];
     if (slot === undefined) return refuse(ErrorCode.badRejoin);
     lobby.away = away.filter((s) => s !== slot);
-    return { ok: true, value: this.admit(lobby, sink, slot.name, { id: slot.id, name: slot.name, token, tokenHash: slot.tokenHash }) };
+    return { ok: true, value: this.admit(lobby, sink, slot.name, { id: slot.id, name: slot.name, token, tokenHash: slot.tokenHash, peerId: slot.peerId, peerToken: slot.peerToken }) };
   }
 
   /** Forgets away seats older than `emptyLobbyTtlMs`. */
@@ -221,7 +223,7 @@ export class LobbyRegistry implements LobbyService {
       // members + away ≤ capacity holds (a fresh join counts both), so the slice never drops a seat:
       // it writes the bound down.
       const away = (lobby.away ?? []).slice(-(lobby.settings.capacity - 1));
-      lobby.away = [...away, { id: member.id, name: member.name, tokenHash: member.tokenHash, sinceMs: nowMs }];
+      lobby.away = [...away, { id: member.id, name: member.name, tokenHash: member.tokenHash, peerId: member.peerId, peerToken: member.peerToken, sinceMs: nowMs }];
     }
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);
@@ -339,9 +341,9 @@ export class LobbyRegistry implements LobbyService {
   private admit(lobby: Lobby, sink: MemberSink, name: string, resumed: Resumed | null): Membership {
     const id = resumed?.id ?? this.freshId(lobby);
     // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits. A resumed member
-    // gets a fresh one (the old one was revoked when it dropped).
-    const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
-    const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
+    // gets its own back (revoked while it was away: nobody could use it meanwhile).
+    const peerId = this.deps.peerjs ? (resumed?.peerId || randomId(16, 'hex')) : '';
+    const peerToken = this.deps.peerjs ? (resumed?.peerToken || randomId(16, 'hex')) : '';
     // 256 bits, sent to this member only; the registry keeps its hash.
     const token = resumed?.token ?? randomId(32, 'base64url');
     const member = new LobbyMember(lobby, id, name, peerId, peerToken, resumed?.tokenHash ?? sha256(token), sink);

@@ -63,6 +63,12 @@ export interface AwaySlot {
   readonly id: MemberId;
   readonly name: string;
   readonly tokenHash: string;
+  /**
+   * Its PeerJS id and token (empty without PeerJS), given back on resume: a page whose PeerJS socket
+   * dropped with its lobby socket reconnects its `Peer` under the same id, and its links heal.
+   */
+  readonly peerId: string;
+  readonly peerToken: string;
   readonly sinceMs: number;
 }
 

@@ -194,6 +194,9 @@ export class OnlineMatch {
 
   /** The lobby server says `peer` left or lost its socket: drop it from the match now (see `P2PSession.peerLeft`). */
   peerLeft(peer: PeerId, reason: 'left' | 'lost' = 'left'): void {
+    // The server's own word: nothing to report (a report sent later, once the player is back in the
+    // lobby, would have the server drop the returning player).
+    this.reported.add(peer);
     this.session.peerLeft(peer, reason);
   }
 
@@ -234,7 +237,11 @@ export class OnlineMatch {
         this.report(peer);
       }
     }
-    for (const e of this.session.drainEvents()) this.events.push(e);
+    for (const e of this.session.drainEvents()) {
+      // Back in the match: a later silence of this player is worth a report again.
+      if (e.kind === 'rejoined') this.reported.delete(this.start.order[e.player] ?? '');
+      this.events.push(e);
+    }
     const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);
     for (let f = this.firstFrame + this.confirmed.length; f <= last; f++) {
       const inputs = this.session.confirmedInputs(f);

@@ -41,6 +41,8 @@ import { LobbyPresence } from './lobby-presence.ts';
 export interface MeshLink extends PeerLink {
   connect(member: MemberInfo): void;
   disconnect(memberId: PeerId): void;
+  /** After the lobby membership resumed: register with the transport's server again (PeerJS). */
+  reconnect?(): void;
 }
 
 /** What a transport factory gets. */
@@ -88,10 +90,14 @@ const PING_EVERY_MS = 1000;
 const MAX_HELD_RECORDS = 256;
 /** A returning player gives up fetching the running match after this long (the others play on). */
 export const REJOIN_TIMEOUT_MS = 15_000;
+/** A returning player asks the peers that have not answered this often (each hello is one small message). */
+const REJOIN_HELLO_EVERY_MS = 500;
 
 /** A returning player: the peers' word on the match, then the fetch of its state. */
 interface Returning {
   readonly sinceMs: number;
+  /** When we last asked the peers that have not answered (a peer still counting down answers later). */
+  lastHelloMs: number;
   readonly answers: Map<PeerId, ControlOf<'rj-match'>>;
   /** Notary records relayed meanwhile (handed to the match once it exists). */
   readonly records: { readonly from: PeerId; readonly data: string }[];
@@ -178,7 +184,7 @@ export class Room extends LobbyPresence {
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
     // A started lobby admits only a resumed seat: the match runs without us, and we go back into it.
     if (joined.started) {
-      this.returning = { sinceMs: o.now(), answers: new Map(), records: [] };
+      this.returning = { sinceMs: o.now(), lastHelloMs: o.now(), answers: new Map(), records: [] };
       this.events.push({ kind: 'rejoining' });
     }
   }
@@ -425,6 +431,11 @@ export class Room extends LobbyPresence {
     if (r.client === undefined) {
       const others = this.members.filter((m) => m.id !== this.localId);
       if (others.length === 0) return this.failReturn('nobody is left in the match');
+      // Ask again now and then: a peer still in the countdown (or not holding us yet) answers later.
+      if (nowMs - r.lastHelloMs >= REJOIN_HELLO_EVERY_MS) {
+        r.lastHelloMs = nowMs;
+        for (const m of others) if (this.open.has(m.id) && !r.answers.has(m.id)) this.control.send(m.id, { t: 'rj-hello' });
+      }
       if (!others.every((m) => r.answers.has(m.id))) return;
       const first = r.answers.get(others[0]?.id ?? '') as ControlOf<'rj-match'>;
       if (![...r.answers.values()].every((a) => sameMatch(a, first))) return this.failReturn('the other players disagree about the match');
@@ -450,7 +461,7 @@ export class Room extends LobbyPresence {
     this.returning = undefined;
     const start = { ...r.start, localStartMs: nowMs };
     this.committed = start;
-    this.match = this.newMatch(start, { state: got.state, point: got.resume });
+    this.match = this.newMatch(start, { state: got.state, point: { ...got.resume, sender: start.order.indexOf(got.from) } });
     for (const m of r.records) this.match.receiveRecord(m.from, m.data);
     this.watchers.matchStarted(this.match, this.round);
     this.events.push({ kind: 'match-started', match: this.match });
@@ -464,6 +475,7 @@ export class Room extends LobbyPresence {
   private onResumed(joined: Joined): void {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
+    this.link.reconnect?.();
     for (const m of this.members) {
       if (m.id === this.localId) continue;
       this.link.disconnect(m.id);
@@ -475,7 +487,7 @@ export class Room extends LobbyPresence {
     if (this.match !== undefined && joined.started) {
       this.match = undefined;
       this.committed = undefined;
-      this.returning = { sinceMs: this.o.now(), answers: new Map(), records: [] };
+      this.returning = { sinceMs: this.o.now(), lastHelloMs: this.o.now(), answers: new Map(), records: [] };
       this.events.push({ kind: 'rejoining' });
     }
     this.events.push({ kind: 'members-changed' });

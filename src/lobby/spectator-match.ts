@@ -70,6 +70,7 @@ export class SpectatorMatch {
   private readonly tickMs: number;
   private readonly initialConfig: MatchConfig;
   private current: ConfirmedTrack | undefined;
+  private waiting: GameState | undefined;
   private lastMs: number | undefined;
   private owedMs = 0;
   private readonly events: SpectatorEvent[] = [];
@@ -89,9 +90,10 @@ export class SpectatorMatch {
       sessionId: o.start.sessionId,
       socket: this.lag,
       feeders: o.feeders ?? o.start.order,
-      decodeState: (b) => {
+      // A feeder's state must be of this match's shape and of the transfer's frame (the track steps it).
+      decodeState: (b, frame) => {
         const r = decodeState(b);
-        return r.ok ? r.state : undefined;
+        return r.ok && r.state.frame === frame && r.state.config.players === o.start.order.length ? r.state : undefined;
       },
       checksum,
       departedInput: InputBits.absent,
@@ -121,7 +123,7 @@ export class SpectatorMatch {
 
   /** The state to render (the initial state until the transfer came). */
   get state(): GameState {
-    return this.current?.state ?? initialState(this.initialConfig);
+    return this.current?.state ?? (this.waiting ??= initialState(this.initialConfig));
   }
 
   /** Frame of the rendered state (-1 until the transfer came). */
@@ -176,6 +178,11 @@ export class SpectatorMatch {
     }
     if (behind > due) due += Math.min(MAX_CATCH_UP_FRAMES, behind - due);
     this.delayed.limit = target - 1;
+    // Fallen behind the inputs the session keeps (a long pause): start over from a fresh transfer.
+    if (this.session.confirmedInputs(track.frame) === undefined) {
+      this.session.resync();
+      return 0;
+    }
     return track.advance(this.delayed, due);
   }
 

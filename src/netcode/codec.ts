@@ -12,7 +12,8 @@
  * against `LIMITS`. The encoder throws a RangeError on an invalid message (a caller bug).
  */
 import { assertNever, LIMITS, MessageKind, PROTOCOL_VERSION } from './protocol.ts';
-import type { DecodeError, DecodeResult, InputMessage, Message, Packet, PlayerStatus, SpectateFeed } from './protocol.ts';
+import type { DecodeError, DecodeResult, InputMessage, Message, Packet, PlayerStatus } from './protocol.ts';
+import { check, checkFrame, encodeFeed, isIntIn, readFeed } from './codec-feed.ts';
 import { ByteReader, writeF64, writeU32, writeVarint, zigzagDecode, zigzagEncode } from './varint.ts';
 
 /** First byte of every datagram: not ASCII, so text, JSON and most foreign traffic fail at byte 0. */
@@ -33,15 +34,6 @@ const reader = new ByteReader();
 // Inputs of the message being decoded (copied out when it is complete).
 const inputScratch: number[] = [];
 
-function check(ok: boolean, what: string): void {
-  if (!ok) throw new RangeError(`encodePacket: invalid ${what}`);
-}
-function isIntIn(value: number, min: number, max: number): boolean {
-  return Number.isInteger(value) && value >= min && value <= max;
-}
-function checkFrame(frame: number, what: string, min = 0): void {
-  check(isIntIn(frame, min, MAX_FRAME), what);
-}
 
 /** Number of maximal runs of identical values in `inputs`. */
 function countRuns(inputs: readonly number[]): number {
@@ -85,55 +77,6 @@ function encodeInput(m: InputMessage, out: Uint8Array, pos: number): number {
   for (const s of m.status) {
     checkFrame(s.lastFrame, 'status lastFrame', -1);
     p = writeVarint(out, p, zigzagEncode(s.lastFrame - m.startFrame) * 2 + (s.disconnected ? 1 : 0));
-  }
-  return p;
-}
-
-/** Feed tags: a transfer, or a batch of final inputs. */
-const FEED_TRANSFER = 0;
-const FEED_INPUTS = 1;
-
-function encodeFeed(m: SpectateFeed, out: Uint8Array, pos: number): number {
-  let p = pos;
-  const b = m.body;
-  if (b.kind === 'transfer') {
-    check(b.payload.length >= 1 && b.payload.length <= LIMITS.maxTransferBytes, 'payload length');
-    out[p++] = FEED_TRANSFER;
-    p = writeVarint(out, p, b.payload.length);
-    out.set(b.payload, p);
-    return p + b.payload.length;
-  }
-  const count = b.inputs.length;
-  const players = count === 0 ? 0 : (b.inputs[0] as readonly number[]).length;
-  check(count <= LIMITS.maxSpectateFrames, 'feed frames');
-  check(count === 0 || (players >= 2 && players <= LIMITS.maxPlayers), 'feed players');
-  checkFrame(b.startFrame, 'startFrame');
-  check(b.startFrame + count - 1 <= MAX_FRAME, 'last feed frame');
-  check(isIntIn(b.finalFrame, b.startFrame + count - 1, MAX_FRAME), 'finalFrame');
-  out[p++] = FEED_INPUTS;
-  p = writeVarint(out, p, b.startFrame);
-  p = writeVarint(out, p, b.finalFrame - (b.startFrame + count - 1));
-  out[p++] = count;
-  if (count === 0) return p;
-  out[p++] = players;
-  for (let pl = 0; pl < players; pl++) {
-    // One column per player, run-length encoded like an input message's inputs.
-    const runsAt = p++;
-    let runs = 0;
-    let i = 0;
-    while (i < count) {
-      const row = b.inputs[i] as readonly number[];
-      check(row.length === players, 'feed row length');
-      const value = row[pl] as number;
-      check(isIntIn(value, 0, 255), 'feed input value');
-      let end = i + 1;
-      while (end < count && (b.inputs[end] as readonly number[])[pl] === value) end++;
-      out[p++] = end - i - 1;
-      out[p++] = value;
-      runs++;
-      i = end;
-    }
-    out[runsAt] = runs;
   }
   return p;
 }
@@ -319,48 +262,6 @@ function failNull(error: DecodeError): null {
   return null;
 }
 
-function readFeed(): SpectateFeed | null {
-  const tag = reader.u8();
-  if (tag < 0) return null;
-  if (tag === FEED_TRANSFER) {
-    const length = reader.varint(LIMITS.maxTransferBytes);
-    if (reader.error !== null) return null;
-    if (length === 0) return failNull('out-of-range');
-    const payload = reader.copy(length);
-    return payload === null ? null : { kind: 'spectate-feed', body: { kind: 'transfer', payload } };
-  }
-  if (tag !== FEED_INPUTS) return failNull('out-of-range');
-  const startFrame = reader.varint(MAX_FRAME);
-  const slack = reader.varint(MAX_FRAME + 1);
-  const count = reader.u8();
-  if (reader.error !== null) return null;
-  const finalFrame = startFrame + count - 1 + slack;
-  if (count > LIMITS.maxSpectateFrames || finalFrame > MAX_FRAME) return failNull('out-of-range');
-  if (count === 0) return { kind: 'spectate-feed', body: { kind: 'inputs', startFrame, finalFrame, inputs: [] } };
-  const players = reader.u8();
-  if (players < 0) return null;
-  if (players < 2 || players > LIMITS.maxPlayers) return failNull('out-of-range');
-  const inputs: number[][] = Array.from({ length: count }, () => new Array<number>(players).fill(0));
-  for (let pl = 0; pl < players; pl++) {
-    const runs = reader.u8();
-    if (runs < 0) return null;
-    let at = 0;
-    let previous = -1;
-    for (let r = 0; r < runs; r++) {
-      const length = reader.u8() + 1;
-      const value = reader.u8();
-      if (value < 0) return null;
-      // Canonical: maximal runs that fill the column exactly.
-      if (value === previous || at + length > count) return failNull('out-of-range');
-      for (let k = 0; k < length; k++) (inputs[at + k] as number[])[pl] = value;
-      at += length;
-      previous = value;
-    }
-    if (at !== count) return failNull('out-of-range');
-  }
-  return { kind: 'spectate-feed', body: { kind: 'inputs', startFrame, finalFrame, inputs } };
-}
-
 function readBody(kind: MessageKind): Message | null {
   switch (kind) {
     case MessageKind.syncRequest: {
@@ -436,7 +337,7 @@ function readBody(kind: MessageKind): Message | null {
       return next < 0 ? null : { kind: 'spectate-request', next };
     }
     case MessageKind.spectateFeed:
-      return readFeed();
+      return readFeed(reader);
     default:
       return assertNever(kind);
   }

@@ -80,9 +80,9 @@ export class SimSpectators {
         sessionId,
         socket: net.createSocket(id),
         feeders,
-        decodeState: (b) => {
+        decodeState: (b, frame) => {
           const r = decodeState(b);
-          return r.ok ? r.state : undefined;
+          return r.ok && r.state.frame === frame && r.state.config.players === players ? r.state : undefined;
         },
         checksum,
         departedInput: InputBits.absent,

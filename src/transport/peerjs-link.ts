@@ -84,12 +84,18 @@ export interface PeerJsLink extends PeerLink {
   stats(): MeshStats;
   /** The selected candidate pair to a member (its connection's public `peerConnection.getStats()`). */
   pathInfo(remoteMemberId: PeerId): Promise<IcePath | undefined>;
+  /**
+   * Registers our PeerJS id with the server again after our PeerJS socket dropped (call it once the
+   * lobby membership is back: the server holds the id for the member while it is away). No-op while
+   * registered. Dials made meanwhile wait for the registration.
+   */
+  reconnect(): void;
 }
 
 interface ConnState {
   readonly entry: MeshEntry;
   readonly peerJsId: string;
-  readonly watch: IceWatch;
+  watch: IceWatch;
   conn: DataConnection | null;
   input: RTCDataChannel | null;
   timer: ReturnType<typeof setTimeout> | null;
@@ -99,6 +105,9 @@ interface ConnState {
 interface LinkMetadata {
   readonly memberId: string;
 }
+
+/** A dial the remote side's server did not know yet is tried again this much later. */
+const REDIAL_MS = 500;
 
 const isLinkMetadata = (m: unknown): m is LinkMetadata =>
   typeof m === 'object' && m !== null && typeof (m as { memberId?: unknown }).memberId === 'string';
@@ -175,11 +184,16 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   const attach = (state: ConnState, conn: DataConnection): void => {
     state.conn = conn;
     const { entry } = state;
-    conn.on('open', () => mesh.channelOpen(entry, 'reliable'));
-    conn.on('data', (data: unknown) => mesh.deliver(entry, 'reliable', data));
-    conn.on('close', () => fail(state));
-    conn.on('error', (err: unknown) => failExplained(state, errorText(err, 'type')));
-    state.watch.observe(conn.peerConnection, (reason) => fail(state, relayError(reason)));
+    // Callbacks of a connection given up for a redial (see `redial`) are ignored.
+    const live = (): boolean => state.conn === conn;
+    const failHere = (error?: string): void => {
+      if (live()) fail(state, error);
+    };
+    conn.on('open', () => live() && mesh.channelOpen(entry, 'reliable'));
+    conn.on('data', (data: unknown) => live() && mesh.deliver(entry, 'reliable', data));
+    conn.on('close', () => failHere());
+    conn.on('error', (err: unknown) => live() && failExplained(state, errorText(err, 'type')));
+    state.watch.observe(conn.peerConnection, (reason) => failHere(relayError(reason)));
     let input: RTCDataChannel;
     try {
       input = conn.peerConnection.createDataChannel(INPUT_CHANNEL_LABEL, inputChannelInit());
@@ -189,14 +203,32 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     }
     state.input = input;
     input.binaryType = 'arraybuffer';
-    input.onopen = () => mesh.channelOpen(entry, 'unreliable');
-    input.onmessage = (ev: MessageEvent<unknown>) => mesh.deliver(entry, 'unreliable', ev.data);
-    input.onclose = () => fail(state);
-    input.onerror = () => fail(state, 'input channel error');
+    input.onopen = () => live() && mesh.channelOpen(entry, 'unreliable');
+    input.onmessage = (ev: MessageEvent<unknown>) => live() && mesh.deliver(entry, 'unreliable', ev.data);
+    input.onclose = () => failHere();
+    input.onerror = () => failHere('input channel error');
+  };
+
+  /** Drops a dial the remote side's server did not know, and dials again in `REDIAL_MS` (while it waits). */
+  const redial = (state: ConnState): void => {
+    const old = state.conn;
+    state.conn = null;
+    state.input = null;
+    state.watch = new IceWatch(policy, turnConfigured);
+    old?.close();
+    setTimeout(() => {
+      if (conns.get(state.entry.peer) !== state || state.conn !== null || state.timer === null) return;
+      if (opened) dial(state);
+      else waiting.push(state);
+    }, REDIAL_MS);
   };
 
   const dial = (state: ConnState): void => {
     if (!mesh.isLive(state.entry)) return;
+    if (!opened) {
+      waiting.push(state); // our PeerJS socket is down: dial once `reconnect` registered us again
+      return;
+    }
     try {
       const meta: LinkMetadata = { memberId: localId };
       attach(state, peer.connect(state.peerJsId, { reliable: true, serialization: 'raw', metadata: meta }));
@@ -208,6 +240,11 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   let settle: (r: PeerJsReady) => void = () => {};
   const ready = new Promise<PeerJsReady>((resolve) => {
     settle = resolve;
+  });
+
+  // Our PeerJS socket dropped (an outage): new dials wait until `reconnect` registers us again.
+  peer.on('disconnected', () => {
+    opened = false;
   });
 
   peer.on('open', () => {
@@ -243,12 +280,15 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
       for (const state of [...conns.values()]) fail(state, text);
       return;
     }
-    // "Could not connect to peer <id>": the server does not know that PeerJS id.
+    // "Could not connect to peer <id>": the server does not know that PeerJS id (yet: a member back
+    // from an outage registers again a little after its lobby socket resumed). Dial again until the
+    // connect timeout gives up.
     const type = (err as { type?: unknown }).type;
     if (type === 'peer-unavailable') {
       for (const state of [...conns.values()]) {
         if (state.conn !== null && !mesh.connectedPeers().includes(state.entry.peer) && text.endsWith(` ${state.peerJsId}`)) {
-          fail(state, text);
+          if (state.timer === null) fail(state, text);
+          else redial(state);
         }
       }
     }
@@ -273,6 +313,9 @@ export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
     drainEvents: () => mesh.drainEvents(),
     stats: () => mesh.stats(),
     connect,
+    reconnect() {
+      if (!mesh.isClosed() && peer.disconnected && !peer.destroyed) peer.reconnect();
+    },
     disconnect(remoteMemberId) {
       const state = conns.get(remoteMemberId);
       if (state !== undefined) fail(state);

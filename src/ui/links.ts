@@ -53,7 +53,7 @@ export function toRtcIceServers(servers: readonly IceServer[]): RTCIceServer[] {
 }
 
 /** A `MeshLink` view of a transport's link plus how it connects to a lobby member. */
-export function asMeshLink(link: PeerLink, connect: (member: MemberInfo) => void, disconnect: (id: PeerId) => void): MeshLink {
+export function asMeshLink(link: PeerLink, connect: (member: MemberInfo) => void, disconnect: (id: PeerId) => void, reconnect?: () => void): MeshLink {
   return {
     localId: link.localId,
     unreliable: link.unreliable,
@@ -63,6 +63,7 @@ export function asMeshLink(link: PeerLink, connect: (member: MemberInfo) => void
     close: () => link.close(),
     ...(link.stats === undefined ? {} : { stats: link.stats.bind(link) }),
     ...(link.pathInfo === undefined ? {} : { pathInfo: link.pathInfo.bind(link) }),
+    ...(reconnect === undefined ? {} : { reconnect }),
     connect,
     disconnect,
   };
@@ -130,7 +131,7 @@ export function browserTransport(kind: TransportKind, loc: PageLocation, relayOn
         link.close();
         throw new Error(`PeerJS: ${ready.error}`);
       }
-      return asMeshLink(link, (m) => link.connect(m.id, m.peerId), (id) => link.disconnect(id));
+      return asMeshLink(link, (m) => link.connect(m.id, m.peerId), (id) => link.disconnect(id), () => link.reconnect());
     },
   };
 }

@@ -4,7 +4,8 @@
  * or leaves its peer-to-peer links, and its lobby socket goes silent behind a proxy that then refuses
  * connections. The others drop it and play on. When the network comes back, its lobby socket resumes the
  * membership (heartbeat, back-off, rejoin token), the links are rebuilt through the signaling server,
- * and it goes back into the running match by state transfer: one state everywhere again.
+ * and it goes back into the running match by state transfer: one state everywhere again. On PeerJS the
+ * page's PeerJS socket drops too, and registers its id again once the membership is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
@@ -30,15 +31,16 @@ describe('an outage heals (real WebRTC)', () => {
     await server.close();
   });
 
-  // (Not PeerJS yet: a resumed membership gets a new PeerJS id, and the page's PeerJS link keeps the old one.)
-  it.each([[2, 'simple-peer'], [3, 'simple-peer']] as const)('%i players (%s): a 20 s outage of one player, then the match is whole again', async (n, transport) => {
+  // PeerJS: the page's PeerJS socket goes through the proxy too, and registers again once resumed.
+  it.each([[2, 'simple-peer'], [3, 'simple-peer'], [2, 'peerjs'], [3, 'peerjs']] as const)('%i players (%s): a 20 s outage of one player, then the match is whole again', async (n, transport) => {
     const all = Array.from({ length: n }, (_, i) => new Browser(i === 0 ? 'host' : `p${i}`, 70 + i));
     browsers.push(...all);
     const cut = all[n - 1] as Browser;
     const viaProxy = server.wsUrl.replace(`:${new URL(server.url).port}/`, `:${proxy.port}/`);
+    const httpViaProxy = server.url.replace(`:${new URL(server.url).port}`, `:${proxy.port}`);
     const resume = { heartbeatMs: 500, silenceMs: 1500, baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 100 };
     const host = await (all[0] as Browser).open(server, transport, undefined, n);
-    for (const b of all.slice(1)) await b.open(server, transport, host.code, n, b === cut ? { wsUrl: viaProxy, resume } : {});
+    for (const b of all.slice(1)) await b.open(server, transport, host.code, n, b === cut ? { wsUrl: viaProxy, httpUrl: httpViaProxy, resume } : {});
     expect(await run(all, () => all.every((b) => b.room?.meshReady === true && b.room.members.length === n), 10_000, 0)).toBe(true);
     for (const b of all) b.room?.setReady(true);
     expect(await run(all, () => all.every((b) => (b.match?.session.currentFrame ?? 0) >= 150), 15_000, 150)).toBe(true);

@@ -9,35 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum, initialState, makeConfig, type GameState } from '../../src/game/index.ts';
 import { FrameClock, P2PSession, Simulation, type SessionEvent } from '../../src/netcode/index.ts';
 import { RandomBot } from '../../src/sim/bot.ts';
-import { loadNodeWebRtc } from '../../src/transport/node-webrtc.ts';
-import { createMemoryRelayHub } from '../../src/transport/signal-relay.ts';
-import { createSimplePeerLink, type SimplePeerLink } from '../../src/transport/simple-peer-link.ts';
+import type { SimplePeerLink } from '../../src/transport/simple-peer-link.ts';
 import { HostileSocket, type Attack } from '../support/hostile-peer.ts';
 import { GAME, TICK_MS } from '../support/netcode.ts';
+import { openSimplePeerMesh, until } from '../support/webrtc-mesh.ts';
 
 const ids = ['pa', 'pb', 'ph'];
 const HOSTILE = 2;
 const FRAMES = 240;
 const links: SimplePeerLink[] = [];
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 4));
-  }
-}
-
 beforeAll(async () => {
-  const wrtc = loadNodeWebRtc();
-  const hub = createMemoryRelayHub();
-  for (const id of ids) links.push(createSimplePeerLink({ localId: id, relay: hub.relay(id), wrtc }));
-  const opened = new Map<SimplePeerLink, number>();
-  for (const l of links) for (const other of ids) if (other !== l.localId) l.connect(other);
-  await until('mesh open', () => {
-    for (const l of links) opened.set(l, (opened.get(l) ?? 0) + l.drainEvents().filter((e) => e.kind === 'open').length);
-    return links.every((l) => opened.get(l) === ids.length - 1);
-  }, 15_000);
+  links.push(...(await openSimplePeerMesh(ids)));
 }, 20_000);
 
 afterAll(() => {

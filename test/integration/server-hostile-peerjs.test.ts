@@ -247,4 +247,21 @@ describe('hostile PeerJS clients', () => {
     expect(s.stats().refusedPerAddress).toBe(1);
     await expectHealthy(s);
   });
+
+  it('a member away keeps its PeerJS id: refused while away, given back (same id and token) on resume', async () => {
+    const s = await start();
+    const { a, b, peerB } = await pair(s);
+    await open(s, peerB);
+    b.r.ws.terminate(); // the page's network dies: no goodbye, the seat is held
+    await a.r.take('member-left');
+    expect(await peerSocket(s, peerB)).toEqual({ status: 403 }); // revoked while away: nobody can use it
+    const back = await raw(s.wsUrl);
+    opened.push(back);
+    back.send({ kind: 'join', code: a.joined.code, name: 'Bob', rejoin: b.joined.rejoinToken });
+    const joined = await back.take('joined');
+    expect(joined.memberId).toBe(b.joined.memberId);
+    expect(joined.peer).toEqual(peerB);
+    expect((await a.r.take('member-joined')).member.peerId).toBe(peerB.id);
+    await open(s, peerB); // the page's Peer registers again under its id
+  });
 });

@@ -40,15 +40,16 @@ export class Browser {
 
   /**
    * Opens a page: creates the lobby (`code` undefined) or opens its link. `net.wsUrl` reaches the
-   * signaling server another way (a proxy the test can cut); `net.resume` keeps the lobby socket alive.
+   * signaling server another way (a proxy the test can cut), `net.httpUrl` its PeerJS server;
+   * `net.resume` keeps the lobby socket alive; `net.countdownMs` (default 0) is the start countdown.
    */
-  async open(server: SignalingServer, transport: TransportKind, code?: string, capacity = 4, net: { readonly wsUrl?: string; readonly resume?: ResumeOptions } = {}): Promise<Room> {
+  async open(server: SignalingServer, transport: TransportKind, code?: string, capacity = 4, net: { readonly wsUrl?: string; readonly httpUrl?: string; readonly resume?: ResumeOptions; readonly countdownMs?: number } = {}): Promise<Room> {
     const signaling = createSignalingClient({ WebSocket: WebSocket as unknown as WebSocketConstructorLike, rejoinStore: this.store, ...(net.resume !== undefined ? { resume: net.resume } : {}) });
     const c = await signaling.connect(net.wsUrl ?? server.wsUrl);
     if (!c.ok) throw new Error(`signaling: ${c.error}`);
-    const factory = await nodeLinkFactory(transport, server.url);
+    const factory = await nodeLinkFactory(transport, net.httpUrl ?? server.url);
     const createLink = async (ctx: Parameters<typeof factory>[0]): Promise<MeshLink> => this.cuttable(await factory(ctx));
-    const options: RoomOptions = { signaling, createLink, now: () => performance.now(), random: testRandom, countdownMs: 0, lag: LAG, disconnectAfterMs: 2500 };
+    const options: RoomOptions = { signaling, createLink, now: () => performance.now(), random: testRandom, countdownMs: net.countdownMs ?? 0, lag: LAG, disconnectAfterMs: 2500 };
     const r = code === undefined ? await Room.create(options, this.name, { capacity }) : await Room.join(options, code, this.name);
     if (!r.ok) throw new Error(`lobby: ${r.error}`);
     this.signaling = signaling;

@@ -101,6 +101,13 @@ describe('golden vectors (hand-computed in docs/protocol.md)', () => {
       'b7 01 02 00 00 00 01 00 00 00 07 3f f8 00 00 00 00 00 00 40 00 00 00 00 00 00 00 40 8f 42 00 00 00 00 00',
     ],
     ['quality-report', { sessionId: 1, message: { kind: 'quality-report', frameAdvantage: -3, senderFrame: 127 } }, 'b7 01 05 00 00 00 01 fd 7f'],
+    ['spectate-request 300', { sessionId: 1, message: { kind: 'spectate-request', next: 300 } }, 'b7 01 0d 00 00 00 01 ac 02'],
+    [
+      'spectate-feed batch',
+      { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 302, inputs: [[1, 0], [1, 0]] } } },
+      'b7 01 0e 00 00 00 01 01 ac 02 01 02 02 01 01 01 01 01 00',
+    ],
+    ['spectate-feed keep-alive', { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 299, inputs: [] } } }, 'b7 01 0e 00 00 00 01 01 ac 02 00 00'],
     [
       'checksum-report',
       {

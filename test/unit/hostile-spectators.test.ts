@@ -138,11 +138,14 @@ describe('hostile feeders (the spectator side)', () => {
     const raw = (id: string): PeerSocket => mesh.get(id) as PeerSocket;
     const spec = new SpectatorSession<GameState>({ players: 2, sessionId: SESSION, socket: raw('spec'), feeders: ['f0', 'f1'], decodeState: decodeGame, checksum, departedInput: InputBits.absent });
     // A real transfer, fetched from p0 by a real spectator request.
-    socket('s0').send('p0', packet({ kind: 'spectate-request', next: 0 }));
-    p0.session.poll(at(300));
-    const real = feedsOf(socket('s0'))[0];
-    if (real?.kind !== 'spectate-feed' || real.body.kind !== 'transfer') throw new Error('no transfer');
-    return { spec, raw, transfer: real.body.payload, p0 };
+    const fetchTransfer = (ms: number): Uint8Array => {
+      socket('s0').send('p0', packet({ kind: 'spectate-request', next: 0 }));
+      p0.session.poll(ms);
+      const real = feedsOf(socket('s0'))[0];
+      if (real?.kind !== 'spectate-feed' || real.body.kind !== 'transfer') throw new Error('no transfer');
+      return real.body.payload;
+    };
+    return { spec, raw, transfer: fetchTransfer(at(300)), p0, peers, fetchTransfer };
   }
   const feed = (from: PeerSocket, body: Extract<Message, { kind: 'spectate-feed' }>['body'], sessionId = SESSION): void => from.send('spec', packet({ kind: 'spectate-feed', body }, sessionId));
 
@@ -189,6 +192,24 @@ describe('hostile feeders (the spectator side)', () => {
     expect(spec.confirmedInputs(next + 7)).toBeUndefined();
     expect(spec.stats().dropped).toMatchObject({ gap: 1, players: 1, changed: 1, stale: 1 });
     void p0;
+  });
+
+  it('a later transfer with a gap restarts the match only once the feeds stopped (not for a late answer)', () => {
+    const { spec, raw, transfer, peers, fetchTransfer } = watcher();
+    feed(raw('f0'), { kind: 'transfer', payload: transfer });
+    spec.poll(0);
+    const first = spec.start?.frame ?? -1;
+    play(peers, 300, 400);
+    const later = fetchTransfer(at(400));
+    feed(raw('f0'), { kind: 'transfer', payload: later });
+    spec.poll(100);
+    expect(spec.start?.frame).toBe(first);
+    expect(spec.stats().dropped.stale).toBe(1);
+    feed(raw('f0'), { kind: 'transfer', payload: later });
+    spec.poll(400); // nothing moved for 400 ms: this feeder no longer holds `next`
+    expect(spec.start?.frame).toBeGreaterThan(first + 90);
+    expect(spec.stats().restarts).toBe(1);
+    expect(spec.drainEvents().map((e) => e.kind)).toEqual(['started', 'restarted']);
   });
 
   it('random bytes from a feeder never throw and never start a match', () => {

@@ -5,7 +5,9 @@
  * players' confirmed ones.
  */
 import { describe, expect, it } from 'vitest';
-import { checksum, encodeState, InputBits, makeConfig } from '../../src/game/index.ts';
+import { checksum, encodeState, initialState, InputBits, makeConfig, step } from '../../src/game/index.ts';
+import { encodePacket, encodeTransfer } from '../../src/netcode/index.ts';
+import { createLoopbackMesh } from '../../src/transport/loopback.ts';
 import { ConfirmedTrack } from '../../src/lobby/confirmed-track.ts';
 import { SpectatorMatch } from '../../src/lobby/spectator-match.ts';
 import type { PeerLink } from '../../src/transport/link.ts';
@@ -65,5 +67,42 @@ describe('SpectatorMatch', () => {
     expect(stepped).toBeLessThanOrEqual(5);
     for (let t = 325; t < 500; t++) tick(t);
     expect(match.stats().behind).toBeLessThanOrEqual(match.delayFrames + 3);
+  });
+
+  it('after a pause longer than the inputs kept (10 s) starts over from a fresh transfer', () => {
+    const { match, tick, tracks } = setup();
+    for (let t = 0; t < 200; t++) tick(t);
+    for (let t = 200; t < 1000; t++) tick(t, t % 60 === 0); // about one update a second: it falls far behind
+    expect(match.stats().behind).toBeGreaterThan(600);
+    for (let t = 1000; t < 1100; t++) tick(t);
+    expect(match.drainEvents().map((e) => e.kind)).toContain('restarted');
+    expect(match.stats().behind).toBeLessThanOrEqual(match.delayFrames + 3);
+    expect(match.track?.at(match.frame)?.checksum).toBe(tracks[0]?.at(match.frame)?.checksum);
+  });
+
+  it('refuses a transferred state of another shape or frame, with a valid checksum (a hostile feeder)', () => {
+    const mesh = createLoopbackMesh(['p0', 'sa']);
+    const feeder = mesh.get('p0');
+    const socket = mesh.get('sa');
+    if (feeder === undefined || socket === undefined) throw new Error('no socket');
+    const link: PeerLink = { localId: 'sa', unreliable: socket, reliable: socket, connectedPeers: () => ['p0'], drainEvents: () => [], close: () => undefined };
+    const match = new SpectatorMatch({ link, start: { seed: 1, sessionId: 9, order: ['p0', 'p1'], setup: { players: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 } }, names: [], now: () => 0 });
+    const none = { departedAfter: -1, coverage: -1, inputs: [] };
+    const send = (state: ReturnType<typeof initialState>, frame: number): void => {
+      const payload = encodeTransfer({ sessionId: 9, epoch: 0, frame, resumeFrame: 0, checksum: checksum(state), state: encodeState(state), players: [none, none] });
+      if (payload === undefined) throw new Error('no payload');
+      feeder.send('sa', encodePacket({ sessionId: 9, message: { kind: 'spectate-feed', body: { kind: 'transfer', payload } } }));
+    };
+    const four = initialState(makeConfig({ players: 4, seed: 1, pointsToWin: 5 }));
+    send(four, 0); // four players in a two-player match
+    const two = step(initialState(makeConfig({ players: 2, seed: 1, pointsToWin: 5 })), [0, 0]);
+    send(two, 5); // the state of frame 1, claimed as frame 5's
+    match.update(0);
+    expect(match.started).toBe(false);
+    expect(match.stats().session.dropped.state).toBe(2);
+    send(two, 1);
+    match.update(10);
+    expect(match.started).toBe(true);
+    expect(match.frame).toBe(1);
   });
 });

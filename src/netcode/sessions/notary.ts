@@ -65,6 +65,8 @@ export class Notary {
   private ended = false;
   /** Our records never reach back before this frame (a session resumed by a rejoin, see `resume`). */
   private floor: Frame = 0;
+  /** A resumed session: the transfer sender's final records ending here or before are stale (see `resume`). */
+  private staleFinal: { readonly player: number; readonly upTo: Frame } | undefined;
 
   constructor(
     private readonly host: NotaryHost,
@@ -86,12 +88,15 @@ export class Notary {
 
   /**
    * A session resumed from a rejoin transfer: the others' records reach `coverage[p]` (the sender's
-   * view); ours continue from `localFrom`, the frame our input counts again.
+   * view); ours continue from `localFrom`, the frame our input counts again. `sender` (the transfer's
+   * sender) was present when it sent it: a final record of its own that the transfer's coverage already
+   * reaches ended a stream it reopened for us (alone while we were away), so it ends nothing here.
    */
-  resume(coverage: readonly Frame[], localFrom: Frame): void {
+  resume(coverage: readonly Frame[], localFrom: Frame, sender?: number): void {
     for (let p = 0; p < this.host.players; p++) if (p !== this.host.localPlayer) this.covered[p] = coverage[p] ?? NULL_FRAME;
     this.emittedUpTo = localFrom - 1;
     this.floor = localFrom;
+    if (sender !== undefined && sender !== this.host.localPlayer) this.staleFinal = { player: sender, upTo: this.covered[sender] ?? NULL_FRAME };
   }
 
   /** Last frame of `player`'s records received contiguously (our own: produced), -1 when none. */
@@ -155,7 +160,7 @@ export class Notary {
     // every honest peer expels the player at the same frame (the end of its coverage so far).
     if (this.compareOld(player, startFrame, inputs, q)) return h.expel(player);
     if (end > covered) this.extend(player, covered, startFrame, inputs, q);
-    if (r.record.final === true) h.ended(player);
+    if (r.record.final === true && !(this.staleFinal?.player === player && end <= this.staleFinal.upTo)) h.ended(player);
   }
 
   private extend(player: number, covered: Frame, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {

@@ -167,7 +167,7 @@ export class P2PSession<S> {
       // Our own input: the departed one until it counts again (as every remaining peer agreed).
       if (p === this.localPlayer) for (let f = q.lastReceivedFrame + 1; f < r.resumeFrame; f++) q.addConfirmed(f, departedInput);
     }
-    this.notary.resume(r.players.map((t) => t.coverage), r.resumeFrame);
+    this.notary.resume(r.players.map((t) => t.coverage), r.resumeFrame, r.sender);
     for (const e of this.endpoints) {
       // Every peer holds our input up to the frame before it counts again.
       e.remoteAck = r.resumeFrame - 1;

@@ -51,6 +51,12 @@ export interface ResumePoint {
   readonly frame: Frame;
   readonly resumeFrame: Frame;
   readonly players: readonly TransferPlayer[];
+  /**
+   * The player whose transfer it is. Alone while we were away, its record stream had ended (a final
+   * record); it reopened the stream for our return, so its final records up to its transfer's
+   * coverage, relayed to us before or while we resumed, are stale and end nothing.
+   */
+  readonly sender?: number;
 }
 
 /** Validated defaults. */

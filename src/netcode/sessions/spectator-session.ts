@@ -27,6 +27,11 @@ export const SPECTATE_REQUEST_EVERY_MS = 100;
 export const FAILOVER_MS = 1000;
 /** The confirmed frame not moving for this long raises `stalled`. */
 export const STALL_MS = 500;
+/**
+ * A transfer with a gap to the inputs held restarts the match only when nothing moved for this long:
+ * before, it is a late answer to an earlier request (the feeds go on), not a feeder that lost `next`.
+ */
+export const RESTART_AFTER_MS = 250;
 /** Frames of inputs kept (10 s at 60 Hz): a `ConfirmedTrack` reading within it finds every input. */
 export const SPECTATOR_WINDOW = 600;
 
@@ -42,8 +47,11 @@ export interface SpectatorSessionOptions<S> {
   readonly socket: PeerSocket;
   /** Players to ask, in failover order (the first reachable one feeds). */
   readonly feeders: readonly PeerId[];
-  /** Decodes a transferred state; undefined when invalid. */
-  decodeState(bytes: Uint8Array): S | undefined;
+  /**
+   * Decodes a transferred state; undefined when invalid — also when it does not fit the match being
+   * watched (another player count, or not the state of `frame`, the transfer's frame).
+   */
+  decodeState(bytes: Uint8Array, frame: Frame): S | undefined;
   /** The game's checksum of a state (the transfer's claim is checked against it). */
   checksum(state: S): number;
   /** The input of a departed player (pads a transfer's shorter input list of a departed player; default 0). */
@@ -85,6 +93,8 @@ export class SpectatorSession<S> {
   private lastHeardMs: number | undefined;
   private lastRequestMs = Number.NEGATIVE_INFINITY;
   private ackDue = false;
+  /** Asking for a fresh transfer (`resync`): the next checked one restarts the match. */
+  private resyncing = false;
   private movedAtMs: number | undefined;
   private stallReported = false;
   private readonly events: SpectatorEvent[] = [];
@@ -144,6 +154,16 @@ export class SpectatorSession<S> {
     this.switched();
   }
 
+  /**
+   * Asks for a fresh transfer: the caller fell behind the inputs kept (`SPECTATOR_WINDOW`, e.g. a tab
+   * in the background for longer than that), so the match restarts from the feeder's latest state.
+   */
+  resync(): void {
+    if (this.begin === undefined || this.resyncing) return;
+    this.resyncing = true;
+    this.ackDue = true;
+  }
+
   /** Receives, fails over when due, and asks the feeder. */
   poll(nowMs: number): void {
     this.lastHeardMs ??= nowMs;
@@ -168,7 +188,7 @@ export class SpectatorSession<S> {
     this.ackDue = false;
     this.lastRequestMs = nowMs;
     this.counts.requests++;
-    this.o.socket.send(feeder, encodePacket({ sessionId: this.o.sessionId, message: { kind: 'spectate-request', next: this.begin === undefined ? 0 : this.next } }));
+    this.o.socket.send(feeder, encodePacket({ sessionId: this.o.sessionId, message: { kind: 'spectate-request', next: this.begin === undefined || this.resyncing ? 0 : this.next } }));
   }
 
   /** Events since the last call. */
@@ -194,7 +214,7 @@ export class SpectatorSession<S> {
     const m = r.packet.message;
     if (m.kind !== 'spectate-feed') return void this.drop('kind');
     const before = this.next;
-    if (!this.take(m.body)) return;
+    if (!this.take(m.body, nowMs)) return;
     this.counts.feeds++;
     this.lastHeardMs = nowMs;
     // Ack (ask for more) only when this feed brought frames or more are waiting: an idle keep-alive
@@ -203,8 +223,8 @@ export class SpectatorSession<S> {
   }
 
   /** Applies a feed; false (counted) when it is dropped. */
-  private take(body: SpectateFeedBody): boolean {
-    if (body.kind === 'transfer') return this.transfer(body.payload);
+  private take(body: SpectateFeedBody, nowMs: number): boolean {
+    if (body.kind === 'transfer') return this.transfer(body.payload, nowMs);
     if (this.begin === undefined) return this.drop('unexpected');
     if (body.inputs.length > 0 && (body.inputs[0] as readonly number[]).length !== this.players) return this.drop('players');
     if (body.startFrame > this.next) return this.drop('gap');
@@ -236,7 +256,7 @@ export class SpectatorSession<S> {
     return true;
   }
 
-  private transfer(payload: Uint8Array): boolean {
+  private transfer(payload: Uint8Array, nowMs: number): boolean {
     const t = decodeTransfer(payload);
     if (!t.ok) return this.drop('decode');
     const tr = t.transfer;
@@ -260,14 +280,17 @@ export class SpectatorSession<S> {
       if (row.length < this.players) break;
       rows.push(row);
     }
-    if (this.begin !== undefined && tr.frame <= this.next) {
+    if (this.begin !== undefined && tr.frame <= this.next && !this.resyncing) {
       // A fresh transfer with no gap (a failover): only its inputs past `next` are new.
       return this.append(tr.frame, rows) && this.counted();
     }
-    const state = this.o.decodeState(tr.state);
+    // A gap while the feeds go on: a late answer to an earlier request.
+    if (this.begin !== undefined && !this.resyncing && nowMs - (this.movedAtMs ?? nowMs) < RESTART_AFTER_MS) return this.drop('stale');
+    const state = this.o.decodeState(tr.state, tr.frame);
     if (state === undefined) return this.drop('state');
     if (this.o.checksum(state) >>> 0 !== tr.checksum) return this.drop('checksum');
     const restart = this.begin !== undefined;
+    this.resyncing = false;
     this.begin = { frame: tr.frame, state };
     this.next = tr.frame;
     this.held = 0;
