@@ -30,7 +30,7 @@ export interface WatchViewOptions {
 export interface WatchView {
   readonly element: HTMLElement;
   readonly chatSlot: HTMLElement;
-  /** Advances the playback; draws when `render`. */
+  /** Shows the playback as the room's `update` left it; draws when `render`. */
   tick(nowMs: number, render: boolean): void;
   /** A line under the banner (e.g. every player left). */
   note(text: string): void;
@@ -100,9 +100,9 @@ export function createWatchView(host: HTMLElement, o: WatchViewOptions): WatchVi
   return {
     element,
     chatSlot,
-    tick(nowMs: number, render: boolean): void {
+    tick(_nowMs: number, render: boolean): void {
       if (destroyed) return;
-      match.update(nowMs);
+      // The room's `update` already advanced the playback (it owns the loop): this only shows it.
       const state = match.state;
       banner.textContent = watchingBanner(players, match.started);
       scores.textContent = match.started ? standingOf(state, match.names) ?? scoresLine(state, match.names) : '';
