@@ -14,6 +14,7 @@
  *
  * Driven by `update(nowMs)`; what it learns is queued as `WatchRoomEvent`s.
  */
+import type { SpectatorEvent } from '../netcode/index.ts';
 import type { PeerId } from '../netcode/socket.ts';
 import { ControlChannel } from './control.ts';
 import { ControlGuard } from './control-guard.ts';
@@ -38,6 +39,8 @@ export type WatchRoomEvent =
   | { readonly kind: 'watching-ended' }
   /** The players' words about the match disagreed: it is not followed (counted in `stats().disagreed`). */
   | { readonly kind: 'watching-refused' }
+  /** What the followed match's feed reported (started, restarted, feeder changed, stalled). */
+  | { readonly kind: 'feed'; readonly event: SpectatorEvent }
   | { readonly kind: 'peer-error'; readonly peer: PeerId; readonly message: string }
   | { readonly kind: 'server-error'; readonly code: ErrorCode; readonly message: string }
   | { readonly kind: 'signaling-closed'; readonly reason: string };
@@ -192,7 +195,9 @@ export class WatchRoom extends LobbyPresence {
       this.onWord(from, message, nowMs);
     }
     this.decide(nowMs);
-    this.match?.update(nowMs);
+    if (this.match === undefined) return;
+    this.match.update(nowMs);
+    for (const event of this.match.drainEvents()) this.events.push({ kind: 'feed', event });
   }
 
   private onWord(from: PeerId, word: MatchWord, nowMs: number): void {

@@ -100,6 +100,10 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
         view.chatSlot.append(chat.element);
         return;
       }
+      case 'feed':
+        // Shown until the playback moves again (a feeder's failover takes about a second).
+        if (e.event.kind === 'stalled') view?.stalled();
+        return;
       case 'watching-ended':
         return view?.note('Every player left the match.');
       case 'watching-refused':

@@ -34,6 +34,8 @@ export interface WatchView {
   tick(nowMs: number, render: boolean): void;
   /** A line under the banner (e.g. every player left). */
   note(text: string): void;
+  /** The feed stalled: says so until the playback moves again. */
+  stalled(): void;
   destroy(): void;
 }
 
@@ -63,6 +65,8 @@ export function createWatchView(host: HTMLElement, o: WatchViewOptions): WatchVi
   let renderer: PongRenderer | undefined;
   let destroyed = false;
   let ended = false;
+  /** Playback frame when the feed stalled (-1: not stalled). */
+  let stalledAt = -1;
   void createRenderer(stage).then((r) => {
     if (destroyed) return r.destroy();
     renderer = r;
@@ -104,6 +108,10 @@ export function createWatchView(host: HTMLElement, o: WatchViewOptions): WatchVi
       if (destroyed) return;
       // The room's `update` already advanced the playback (it owns the loop): this only shows it.
       const state = match.state;
+      if (stalledAt >= 0 && match.frame > stalledAt) {
+        stalledAt = -1;
+        note.textContent = '';
+      }
       banner.textContent = watchingBanner(players, match.started);
       scores.textContent = match.started ? standingOf(state, match.names) ?? scoresLine(state, match.names) : '';
       if (!ended && match.winner >= 0) showEnd();
@@ -123,7 +131,12 @@ export function createWatchView(host: HTMLElement, o: WatchViewOptions): WatchVi
       hook.checksum = match.started ? formatChecksum(checksum(state)) : '';
     },
     note(text: string): void {
+      stalledAt = -1;
       note.textContent = text;
+    },
+    stalled(): void {
+      stalledAt = match.frame;
+      note.textContent = 'Waiting for the players’ inputs…';
     },
     destroy(): void {
       destroyed = true;
