@@ -90,8 +90,17 @@ export const ControlMessageSchema = v.variant('t', [
   /** Lobby ping between members (RTT shown in the member list). */
   msg({ t: v.literal('ping'), nonce: u32, t0: clockMs }),
   msg({ t: v.literal('pong'), nonce: u32, t0: clockMs }),
-  /** A player back in a running match (its seat resumed) asks which match it is (room.ts, "Rejoin"). */
-  msg({ t: v.literal('rj-hello') }),
+  /**
+   * A player back in a running match (its seat resumed) asks which match it is (room.ts, "Rejoin").
+   * `have`: it still runs that match (its lobby socket resumed while its links lived): only a peer
+   * that dropped it answers, and that answer sends it back through the rejoin.
+   */
+  msg({
+    t: v.literal('rj-hello'),
+    have: v.optional(v.boolean()),
+    /** With `have`: per player, the last frame of its notarised records the sender holds (-1: none). */
+    cov: v.optional(v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(-1), v.maxValue(2 ** 31))), v.maxLength(SETTINGS_RANGES.capacity.max), v.readonly())),
+  }),
   /** The answer of a peer in that match: what the returning player needs to start its session. */
   msg({ t: v.literal('rj-match'), ...runningMatch }),
   /** A player to a watcher (watching.ts): the match that runs now, to follow with a `SpectatorMatch`. */

@@ -66,6 +66,12 @@ export class OnlineMatch {
   private readonly sendRecord: ((data: string) => void) | undefined;
   private readonly report: ((peer: PeerId) => void) | undefined;
   private readonly reported = new Set<PeerId>();
+  /** Players dropped for their silence while the notary was down (see `cutOff`), until they return. */
+  private readonly lostWhileAlone = new Set<number>();
+  /** The lobby server is gone for good (see `serverGone`). */
+  private arbiterGone = false;
+  /** The last update found the match cut off. */
+  private paused = false;
   /** The first frame this match holds (0, or where a resumed match starts). */
   readonly firstFrame: number;
   /** The state it started from (frame 0's, or a resumed match's transferred one: final either way). */
@@ -122,11 +128,37 @@ export class OnlineMatch {
     return this.start.localStartMs - nowMs;
   }
 
+  /**
+   * Cut off on the minority side of a partition (issue #11): with the lobby server out of reach (no
+   * notary to arbitrate), the players this match lost to silence outnumber the ones still here (a tie
+   * goes to the side holding the lowest slot, the host's usually). Such a match stops advancing —
+   * playing on alone would only diverge from the majority's match and hand out a forfeit win — and
+   * goes back into the majority's match once the lobby socket resumes (room.ts, `onResumed`).
+   */
+  get cutOff(): boolean {
+    if (this.lostWhileAlone.size === 0 || this.session.notaryUp || this.arbiterGone) return false;
+    const dropped = new Set(this.session.droppedPeers().map((id) => this.start.order.indexOf(id)));
+    const lost = [...this.lostWhileAlone].filter((p) => dropped.has(p));
+    if (lost.length === 0) return false;
+    const here = this.start.order.map((_, p) => p).filter((p) => !dropped.has(p));
+    if (lost.length !== here.length) return lost.length > here.length;
+    return Math.min(...lost) < Math.min(...here);
+  }
+
   /** Runs the frames due at `nowMs` with the local input; returns how many were simulated. */
   update(nowMs: number, localInput: number): number {
+    if (this.cutOff) {
+      this.hold(nowMs);
+      this.paused = true;
+      return 0;
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.clock.start(nowMs); // no burst of catch-up frames for the time spent cut off
+    }
     if (nowMs < this.start.localStartMs) {
       this.session.poll(nowMs);
-      this.collect();
+      this.collect(nowMs);
       return 0;
     }
     if (this.startedAtMs === undefined) {
@@ -142,7 +174,7 @@ export class OnlineMatch {
       this.session.addLocalInput(localInput);
       this.sim.execute(this.session.advanceFrame(nowMs));
     }
-    this.collect();
+    this.collect(nowMs);
     return this.session.currentFrame - before;
   }
 
@@ -152,7 +184,7 @@ export class OnlineMatch {
    */
   hold(nowMs: number): void {
     this.sim.execute(this.session.advanceFrame(nowMs, false));
-    this.collect();
+    this.collect(nowMs);
   }
 
   /** Events since the last call (network notices, desyncs, stalls). */
@@ -212,6 +244,15 @@ export class OnlineMatch {
     if (this.sendRecord !== undefined) this.session.setNotary(up);
   }
 
+  /**
+   * The lobby socket closed for good (no resume): nobody can arbitrate a partition any more, so a
+   * cut-off match plays on with whoever it still reaches (the match goes on peer to peer, as always
+   * without the server).
+   */
+  serverGone(): void {
+    this.arbiterGone = true;
+  }
+
   /** Leaves the match (tells the peers). */
   leave(nowMs: number): void {
     this.session.leave(nowMs);
@@ -228,8 +269,8 @@ export class OnlineMatch {
     return this.firstFrame + this.confirmed.length;
   }
 
-  private collect(): void {
-    if (this.sendRecord !== undefined) for (const r of this.session.takeRecords()) this.sendRecord(recordToData(r));
+  private collect(nowMs: number): void {
+    if (this.sendRecord !== undefined) for (const r of this.session.takeRecords(nowMs)) this.sendRecord(recordToData(r));
     if (this.report !== undefined && this.reported.size < this.start.order.length - 1) {
       for (const peer of this.session.droppedPeers()) {
         if (this.reported.has(peer)) continue;
@@ -239,7 +280,10 @@ export class OnlineMatch {
     }
     for (const e of this.session.drainEvents()) {
       // Back in the match: a later silence of this player is worth a report again.
-      if (e.kind === 'rejoined') this.reported.delete(this.start.order[e.player] ?? '');
+      if (e.kind === 'rejoined') {
+        this.reported.delete(this.start.order[e.player] ?? '');
+        this.lostWhileAlone.delete(e.player);
+      } else if (e.kind === 'disconnected' && e.reason === 'lost' && !this.session.notaryUp) this.lostWhileAlone.add(e.player);
       this.events.push(e);
     }
     const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);

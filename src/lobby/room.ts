@@ -92,6 +92,10 @@ const MAX_HELD_RECORDS = 256;
 export const REJOIN_TIMEOUT_MS = 15_000;
 /** A returning player asks the peers that have not answered this often (each hello is one small message). */
 const REJOIN_HELLO_EVERY_MS = 500;
+/** A member's link that closed is built again this much later, while the member is still listed. */
+const REDIAL_AFTER_MS = 1_000;
+/** After our lobby socket resumed mid-match with our links alive, the peers' answers count this long. */
+const PROBE_MS = 5_000;
 
 /** A returning player: the peers' word on the match, then the fetch of its state. */
 interface Returning {
@@ -128,6 +132,10 @@ export class Room extends LobbyPresence {
   private closed = false;
   /** Set while our seat, resumed into a running match, fetches that match (see "Rejoin" in `update`). */
   private returning: Returning | undefined;
+  /** Members whose link closed, and when to dial them again. */
+  private readonly redial = new Map<PeerId, number>();
+  /** Until then, a peer's `rj-match` means it dropped us while our lobby socket was away (`onResumed`). */
+  private probeUntilMs = Number.NEGATIVE_INFINITY;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
   earlySignalsDropped = 0;
 
@@ -178,6 +186,7 @@ export class Room extends LobbyPresence {
       s.on('resumed', (m) => this.onResumed(m.joined)),
       s.on('closed', (m) => {
         this.match?.setNotary(false);
+        this.match?.serverGone();
         this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` });
       }),
     );
@@ -319,11 +328,21 @@ export class Room extends LobbyPresence {
       else if (e.kind === 'close') {
         this.open.delete(e.peer);
         this.handshake?.peerLeft(e.peer, nowMs);
+        // A member still listed: its link died (a network outage, a peer that started over). Build a
+        // new one after a pause (a member that left is no longer listed by then, and is not redialled).
+        this.redial.set(e.peer, nowMs + REDIAL_AFTER_MS);
       } else this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
       if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
     }
+    for (const [peer, atMs] of this.redial) {
+      if (atMs > nowMs) continue;
+      this.redial.delete(peer);
+      const member = this.members.find((m) => m.id === peer);
+      if (member !== undefined && !this.open.has(peer)) this.link.connect(member);
+    }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
     if (this.returning !== undefined) this.updateReturning(nowMs);
+    else if (this.match !== undefined) this.updateNotary(this.match);
     if (this.returning === undefined && this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
       this.startRound(this.round);
     }
@@ -393,9 +412,10 @@ export class Room extends LobbyPresence {
         if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
       case 'rj-hello':
-        return this.onRejoinHello(from);
+        return this.onRejoinHello(from, m.have === true, m.cov);
       case 'rj-match':
         if (this.returning !== undefined && this.returning.client === undefined) this.returning.answers.set(from, m);
+        else if (this.match !== undefined && nowMs < this.probeUntilMs && m.sessionId === this.match.start.sessionId) this.backToMatch(from, m);
         return;
       default: {
         if (!isHandshakeMessage(m)) return;
@@ -413,9 +433,18 @@ export class Room extends LobbyPresence {
    * A member asks which match runs (its seat resumed mid-match, its link to us open): when it is a
    * player of ours, tell it, and hold it for its return (`OnlineMatch.rejoin`).
    */
-  private onRejoinHello(from: PeerId): void {
+  private onRejoinHello(from: PeerId, have: boolean, cov: readonly number[] | undefined): void {
     const match = this.match;
     if (match === undefined || !match.start.order.includes(from) || match.countdownMs(this.o.now()) > 0) return;
+    // Cut off ourselves, our match is not the one to go back into.
+    if (match.cutOff) return;
+    if (have && !match.session.droppedPeers().includes(from)) {
+      // Still in our match, its lobby socket back: our records it missed go out again (only ours:
+      // its word about what it holds can make us repeat ourselves, nothing else).
+      const mine = cov?.[match.start.localPlayer];
+      if (mine !== undefined) match.session.republishRecords(mine + 1);
+      return;
+    }
     const { seed, sessionId, order, setup } = match.start;
     this.control.send(from, { t: 'rj-match', round: this.round, seed, sessionId, order: [...order], setup });
     match.rejoin(from);
@@ -427,10 +456,11 @@ export class Room extends LobbyPresence {
    */
   private updateReturning(nowMs: number): void {
     const r = this.returning as Returning;
-    if (nowMs - r.sinceMs > REJOIN_TIMEOUT_MS) return this.failReturn('the other players did not send the match in time');
+    const others = this.members.filter((m) => m.id !== this.localId);
+    if (nowMs - r.sinceMs > REJOIN_TIMEOUT_MS) return this.failReturn(others.length === 0 ? 'nobody is left in the match' : 'the other players did not send the match in time');
     if (r.client === undefined) {
-      const others = this.members.filter((m) => m.id !== this.localId);
-      if (others.length === 0) return this.failReturn('nobody is left in the match');
+      // Nobody else in the lobby yet: after an outage the others' lobby sockets may resume after ours.
+      if (others.length === 0) return;
       // Ask again now and then: a peer still in the countdown (or not holding us yet) answers later.
       if (nowMs - r.lastHelloMs >= REJOIN_HELLO_EVERY_MS) {
         r.lastHelloMs = nowMs;
@@ -476,6 +506,22 @@ export class Room extends LobbyPresence {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
     this.link.reconnect?.();
+    const match = this.match;
+    // Our lobby socket was gone (the lobby server out of reach) but our match is not cut off: it goes
+    // on, with the links to every player still in it alive; the players it dropped come back to it
+    // (links to them are built again). Ask the peers anyway: one that dropped us answers, and we go
+    // back through the rejoin (`backToMatch`); each re-sends its records from where ours of it end
+    // (those sent into the dead socket are lost). The notary comes back once every player still in
+    // the match is a member again (`updateNotary`).
+    const dropped = match?.session.droppedPeers() ?? [];
+    if (match !== undefined && joined.started && !match.cutOff && match.start.order.every((id) => id === this.localId || dropped.includes(id) || this.open.has(id))) {
+      this.probeUntilMs = this.o.now() + PROBE_MS;
+      const cov = match.start.order.map((_, p) => match.session.recordCoverage(p));
+      for (const id of this.open) this.control.send(id, { t: 'rj-hello', have: true, cov });
+      for (const m of this.members) if (m.id !== this.localId && !this.open.has(m.id)) this.link.connect(m);
+      this.events.push({ kind: 'members-changed' });
+      return;
+    }
     for (const m of this.members) {
       if (m.id === this.localId) continue;
       this.link.disconnect(m.id);
@@ -491,6 +537,28 @@ export class Room extends LobbyPresence {
       this.events.push({ kind: 'rejoining' });
     }
     this.events.push({ kind: 'members-changed' });
+  }
+
+  /** A peer answered our probe (`onResumed`): it dropped us, so our match is stale; rejoin its match. */
+  private backToMatch(from: PeerId, answer: ControlOf<'rj-match'>): void {
+    const now = this.o.now();
+    this.match = undefined;
+    this.committed = undefined;
+    this.probeUntilMs = Number.NEGATIVE_INFINITY;
+    this.returning = { sinceMs: now, lastHelloMs: now, answers: new Map([[from, answer]]), records: [] };
+    for (const id of this.open) if (id !== from) this.control.send(id, { t: 'rj-hello' });
+    this.events.push({ kind: 'rejoining' });
+  }
+
+  /**
+   * The notary (records relayed by the lobby server) is back once our lobby socket is and every
+   * player of the match still in it is a lobby member again: records relayed while one of them is away
+   * would never reach it (a gap that stalls its finality for good), so they wait until then.
+   */
+  private updateNotary(match: OnlineMatch): void {
+    if (match.session.notaryUp || this.o.signaling.state !== 'open') return;
+    const dropped = match.session.droppedPeers();
+    if (match.start.order.every((id) => id === this.localId || dropped.includes(id) || this.members.some((m) => m.id === id))) match.setNotary(true);
   }
 
   private failReturn(reason: string): void {

@@ -38,6 +38,8 @@ export class Departures {
   private readonly saidGoodbye = new Set<number>();
   /** Players expelled for conflicting records (see `closeStream`). */
   private readonly expelled = new Set<number>();
+  /** Players dropped while the notary was down (see `notaryBack`). */
+  private readonly droppedWhileDown = new Set<number>();
   /** What `status` returns, reused (see there). */
   private readonly statusScratch: { disconnected: boolean; lastFrame: Frame }[] = [];
 
@@ -72,8 +74,22 @@ export class Departures {
   drop(e: PeerEndpoint, lastFrame: Frame, reason: DepartureReason): void {
     if (reason === 'left') this.saidGoodbye.add(e.player);
     if (reason === 'expelled') this.expelled.add(e.player);
+    if (!this.records.up) this.droppedWhileDown.add(e.player);
     this.queue(e.player).disconnectAfter(this.records.up ? this.records.coverage(e.player) : lastFrame);
     e.state = 'disconnected';
+  }
+
+  /**
+   * The notary is back. A player dropped while it was down left at the frame gossip agreed on, and its
+   * records stopped reaching us with the lobby socket: its stream ends there (else it would hold the
+   * finality, which now needs every open stream, for good; and it could not return, see rejoins.ts).
+   */
+  notaryBack(): void {
+    for (const player of this.droppedWhileDown) {
+      const e = this.endpoints.find((x) => x.player === player);
+      if (e !== undefined && e.state === 'disconnected') this.streamClosed.add(player);
+    }
+    this.droppedWhileDown.clear();
   }
 
   /**

@@ -27,6 +27,17 @@ export const RECORD_EVERY_FRAMES = 30;
 export const RECORD_OVERLAP_FRAMES = RECORD_EVERY_FRAMES;
 /** Early (partial) records while stalled or waiting go out at most this often, within the server's rate. */
 export const MIN_FLUSH_MS = 250;
+/**
+ * How fast records leave (`Notary.take` with a time): under the lobby server's own limit for records
+ * (10 per second, bursts of 20, per member; signaling/config.ts). A match makes 2 a second, more when
+ * stalled (a flush every `MIN_FLUSH_MS`).
+ */
+export const RECORD_PACE = { perSecond: 8, burst: 12 } as const;
+/**
+ * A rewind (`Notary.rewind`) reaches back at most this many frames: with the record's overlap, within
+ * what an input queue holds (256 frames).
+ */
+const MAX_REWIND_FRAMES = 200;
 /** Records kept while the notary is down (about 4 minutes of play); older ones are dropped. */
 const MAX_BACKLOG = 512;
 
@@ -43,6 +54,8 @@ export interface NotaryHost {
   reject(player: number, reason: RejectReason): void;
   /** Our current frame. */
   frame(): Frame;
+  /** Last input frame final here (see `receive`: a gap in a stream that is final anyway). */
+  finalFrame(): Frame;
   /** Is the state of `frame` still saved (can a correction of it still roll back)? */
   canRollBackTo(frame: Frame): boolean;
   /** A dropped player whose records are no longer taken (see `Departures.closed`). */
@@ -65,6 +78,9 @@ export class Notary {
   private ended = false;
   /** Our records never reach back before this frame (a session resumed by a rejoin, see `resume`). */
   private floor: Frame = 0;
+  /** Pacing of `take` (a token bucket). */
+  private tokens: number = RECORD_PACE.burst;
+  private paceMs = 0;
   /** A resumed session: the transfer sender's final records ending here or before are stale (see `resume`). */
   private staleFinal: { readonly player: number; readonly upTo: Frame } | undefined;
 
@@ -131,15 +147,39 @@ export class Notary {
     } while (final && !this.ended);
   }
 
+  /**
+   * Our records from `frame` on go out again (at most `MAX_REWIND_FRAMES` back): a member whose
+   * lobby socket was away says where its copy of our stream ends, and records sent into a dead
+   * socket are lost. Receivers take repeated frames as they take a record's overlap.
+   */
+  rewind(frame: Frame): void {
+    if (this.ended || !Number.isInteger(frame)) return;
+    const last = (this.host.queues[this.host.localPlayer] as InputQueue).lastReceivedFrame;
+    // Only frames our input queue still holds (with the record's overlap before them); an older gap
+    // is final by gossip at the receiver, which then skips it (see `receive`).
+    const from = Math.max(this.floor, frame, last - MAX_REWIND_FRAMES + 1);
+    if (from - 1 < this.emittedUpTo) this.emittedUpTo = from - 1;
+  }
+
   /** Queues another kind of notarised record of ours (a rejoin hold). */
   publish(bytes: Uint8Array): void {
     this.backlog.push(bytes);
     if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
   }
 
-  /** Records to broadcast, in order (none while the notary is down: they wait, bounded). */
-  take(): Uint8Array[] {
-    return this.up ? this.backlog.splice(0, this.backlog.length) : [];
+  /**
+   * Records to broadcast, in order (none while the notary is down: they wait, bounded). With `nowMs`,
+   * paced below the lobby server's record rate (`RECORD_PACE`): the backlog of an outage goes out over
+   * a few seconds instead of in one burst the server would cut (a gap in our stream for everyone).
+   */
+  take(nowMs?: number): Uint8Array[] {
+    if (!this.up) return [];
+    if (nowMs === undefined) return this.backlog.splice(0, this.backlog.length);
+    this.tokens = Math.min(RECORD_PACE.burst, this.tokens + (Math.max(0, nowMs - this.paceMs) * RECORD_PACE.perSecond) / 1000);
+    this.paceMs = nowMs;
+    const n = Math.min(this.backlog.length, Math.floor(this.tokens));
+    this.tokens -= n;
+    return this.backlog.splice(0, n);
   }
 
   /** A record relayed by the notary from `player` (as the server says). Never throws. */
@@ -154,8 +194,16 @@ export class Notary {
     const covered = this.covered[player] ?? NULL_FRAME;
     const end = startFrame + inputs.length - 1;
     const q = h.queues[player] as InputQueue;
-    // A gap in the stream, or frames no honest player can have produced yet.
-    if (startFrame > covered + 1 || end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
+    // Frames no honest player can have produced yet.
+    if (end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
+    if (startFrame > covered + 1) {
+      // A gap in the stream. With the notary up, nothing past the coverage is final; a gap of frames
+      // already final here was final by gossip while the notary was down (records sent into a dead
+      // lobby socket are lost): no record can change those frames any more, so the stream goes on.
+      if (startFrame - 1 > h.finalFrame()) return h.reject(player, 'record-gap');
+      this.covered[player] = startFrame - 1;
+      return this.receive(player, bytes);
+    }
     // Two records of one player disagreeing: every member sees this same pair in the same order, so
     // every honest peer expels the player at the same frame (the end of its coverage so far).
     if (this.compareOld(player, startFrame, inputs, q)) return h.expel(player);

@@ -109,6 +109,7 @@ export class P2PSession<S> {
         peerOf,
         reject: (player, reason) => endpointOf(player)?.reject(reason),
         frame: () => sync.frame,
+        finalFrame: () => this.finalInputFrame,
         canRollBackTo: (frame) => sync.saved(frame) !== undefined,
         closed: (player) => this.departures.closed(player),
         ended: (player) => {
@@ -321,10 +322,11 @@ export class P2PSession<S> {
 
   /**
    * Input records of the local player to broadcast through the notary, in order (empty while the notary
-   * is down or off; records produced meanwhile wait, a few minutes' worth at most).
+   * is down or off; records produced meanwhile wait, a few minutes' worth at most). With `nowMs`,
+   * paced under the lobby server's record rate (see `RECORD_PACE`).
    */
-  takeRecords(): Uint8Array[] {
-    return this.notary.take();
+  takeRecords(nowMs?: number): Uint8Array[] {
+    return this.notary.take(nowMs);
   }
 
   /**
@@ -344,7 +346,25 @@ export class P2PSession<S> {
    * wait). Call with false when the lobby connection is lost, true when it is back.
    */
   setNotary(up: boolean): void {
+    const back = up && !this.notary.up;
     this.notary.up = up;
+    if (back) {
+      this.departures.notaryBack();
+      this.rejoins.recheck();
+    }
+  }
+
+  /** Last frame of `player`'s notarised records held here (ours: produced), -1 when none. */
+  recordCoverage(player: number): Frame {
+    return this.notary.coverage(player);
+  }
+
+  /**
+   * Our records from `frame` on go out again (a member whose lobby socket was away lost some: it says
+   * where its copy ends). Bounded to what the input queue still holds; nothing else changes.
+   */
+  republishRecords(frame: Frame): void {
+    this.notary.rewind(frame);
   }
 
   /** Whether the notary is up. */
