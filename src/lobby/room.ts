@@ -519,6 +519,7 @@ export class Room extends LobbyPresence {
       const cov = match.start.order.map((_, p) => match.session.recordCoverage(p));
       for (const id of this.open) this.control.send(id, { t: 'rj-hello', have: true, cov });
       for (const m of this.members) if (m.id !== this.localId && !this.open.has(m.id)) this.link.connect(m);
+      this.watchers.sync(joined.watchers ?? [], match);
       this.events.push({ kind: 'members-changed' });
       return;
     }

@@ -100,6 +100,12 @@ export class WatcherFeeds {
     for (const peer of this.open) this.feed(peer, match, round);
   }
 
+  /** Our lobby socket resumed with our links alive: the server's list now (those gone unwatched, new ones linked). */
+  sync(watchers: readonly WatcherInfo[], match: OnlineMatch | undefined): void {
+    for (const w of [...this.list]) if (!watchers.some((x) => x.id === w.id)) this.remove(w.id, match);
+    for (const w of watchers) this.add(w);
+  }
+
   /** Our links were rebuilt (our lobby socket resumed): reconnect every watcher. */
   reconnect(watchers: readonly WatcherInfo[]): void {
     for (const w of [...this.list]) this.remove(w.id, undefined);
