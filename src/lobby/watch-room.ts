@@ -162,14 +162,16 @@ export class WatchRoom extends LobbyPresence {
   /**
    * Takes the free seat (at a rematch): this room closes its links first (the new membership's
    * transport must be the only one answering the players' signals), then the player's `Room` of the
-   * new membership is returned. On a refusal (`lobby-full`, `in-progress`: someone was faster) we
-   * leave the lobby too; the caller may watch again.
+   * new membership is returned. On a refusal (`lobby-full`: an away seat, or someone was faster;
+   * `in-progress`) we watch again, as a new watcher with fresh links (`watching`, when that worked).
    */
-  async takeSeat(): Promise<{ ok: true; room: Room } | EnterFailure> {
+  async takeSeat(): Promise<{ ok: true; room: Room } | (EnterFailure & { readonly watching?: WatchRoom })> {
     this.close(false);
     const r = await Room.takeSeat(this.o);
-    if (!r.ok) this.o.signaling.send({ kind: 'leave' });
-    return r;
+    if (r.ok) return r;
+    this.o.signaling.send({ kind: 'leave' });
+    const again = await WatchRoom.watch(this.o, this.code, this.nameOf(this.localId));
+    return again.ok ? { ...r, watching: again.room } : r;
   }
 
   /** Leaves the lobby and closes every connection. */

@@ -61,12 +61,12 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
   const joinHost = h('div', { class: 'join-host' });
   root.append(joinHost);
 
-  const enterRoom = (room: Room | WatchRoom): void => {
+  const enterRoom = (room: Room | WatchRoom, note?: string): void => {
     joinHost.remove();
     cleanup = room instanceof Room
       ? runRoom(root, room, hub, hook, scriptedBits)
-      // A watcher who takes the free seat goes on as a player, on the same page.
-      : runWatchRoom(root, room, hub, hook, (seated) => (cleanup = runRoom(root, seated, hub, hook, scriptedBits)));
+      // A watcher who takes the free seat goes on as a player, on the same page (or watches again, refused).
+      : runWatchRoom(root, room, hub, hook, enterRoom, note);
   };
   // `?watch=1`: the link was shared to watch; the form's main button then watches.
   const watchFirst = new URLSearchParams(env.search).get('watch') === '1';

@@ -67,16 +67,19 @@ export class OnlineHub {
   }
 
   /**
-   * Our watcher takes the free seat: the new membership's `Room` replaces it. On a refusal we are out
-   * of the lobby (watch.ts `takeSeat`): the caller may watch again.
+   * Our watcher takes the free seat: the new membership's `Room` replaces it. On a refusal we watch
+   * again under a new `WatchRoom` (`watching`), which replaces the old one (watch-room.ts `takeSeat`).
    */
-  async takeSeat(watching: WatchRoom): Promise<EnterResult> {
+  async takeSeat(watching: WatchRoom): Promise<EnterResult | { readonly ok: false; readonly error: string; readonly watching?: WatchRoom }> {
     const current = this.current;
     if (current === undefined || current.room !== watching) return { ok: false, error: 'not watching this lobby' };
     const r = await watching.takeSeat();
-    if (!r.ok) return { ok: false, error: joinFailureMessage(r), ...(r.code !== undefined ? { code: r.code } : {}) };
-    current.room = r.room;
-    return r;
+    if (r.ok) {
+      current.room = r.room;
+      return r;
+    }
+    if (r.watching !== undefined) current.room = r.watching;
+    return { ok: false, error: joinFailureMessage(r), ...(r.watching !== undefined ? { watching: r.watching } : {}) };
   }
 
   /** The room for `code`, if this page is in that lobby (as a player, or as a watcher). */

@@ -17,10 +17,13 @@ import { createWatchView, type WatchView } from './watch-view.ts';
 
 const LOBBY_REFRESH_MS = 200;
 
-/** Runs a watcher's room on the page until destroyed; `onSeated` gets the player's room after take-seat. Returns the cleanup. */
-export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub, hook: OnlineHookInfo, onSeated: (room: Room) => void): () => void {
+/**
+ * Runs a watcher's room on the page until destroyed; `onReplaced` gets the room that goes on after a
+ * take-seat: the player's `Room`, or (refused) a new `WatchRoom` with a note why. Returns the cleanup.
+ */
+export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub, hook: OnlineHookInfo, onReplaced: (room: Room | WatchRoom, note?: string) => void, note = ''): () => void {
   const env = hub.env;
-  let error = '';
+  let error = note;
   let lastRefresh = -Infinity;
   let view: WatchView | undefined;
   let matchNumber = 0;
@@ -44,7 +47,10 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
       if (done) return;
       if (r.ok) {
         stop(false);
-        onSeated(r.room);
+        onReplaced(r.room);
+      } else if ('watching' in r && r.watching !== undefined) {
+        stop(false);
+        onReplaced(r.watching, `The seat could not be taken: ${r.error}`);
       } else showError(`${r.error} Reload the page to watch again.`);
     });
   };

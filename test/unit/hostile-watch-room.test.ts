@@ -125,6 +125,27 @@ describe('a watcher against hostile peers', () => {
     expect(seen.some((e) => e.kind === 'watching-ended')).toBe(true);
   });
 
+  it('a refused take-seat (lobby-full) watches again with fresh links; nothing was left half-open', async () => {
+    const { room, emit, sent } = await watcher();
+    const taking = room.takeSeat();
+    expect(sent.at(-1)).toEqual({ kind: 'take-seat' });
+    emit({ kind: 'error', code: 'lobby-full', message: 'the lobby is full' });
+    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent.slice(-2)).toEqual([{ kind: 'leave' }, { kind: 'join', code: CODE, name: 'Wat', watch: true }]);
+    emit({
+      kind: 'joined', memberId: 'w3', code: CODE, linkPath: '/lobby/' + CODE, hostId: 'm1', settings: DEFAULT_SETTINGS, started: false, iceServers: [], peer: null,
+      members: [{ id: 'm1', name: 'Ann', ready: false, peerId: '' }], role: 'watcher',
+    });
+    const r = await taking;
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.code).toBe('lobby-full');
+    expect(r.watching?.localId).toBe('w3');
+    room.update(5000); // the old room is closed: it does nothing any more
+    expect(room.drainEvents()).toEqual([]);
+  });
+
   it('feederOrder spreads watchers over the players and keeps slot order after the rotation', () => {
     const order = ['a', 'b', 'c'];
     const firsts = new Set(Array.from({ length: 30 }, (_, i) => feederOrder(order, () => true, `w${i}`)[0]));
