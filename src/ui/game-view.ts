@@ -25,6 +25,9 @@ import { CorrectionSmoother, createRenderer, oldTimeline, paddleOrigin, position
 import { publishState, testHook, type ConfirmedPointInfo, type OnlineHookInfo, type SettleResult } from './test-hook.ts';
 
 const HUD_EVERY_MS = 250;
+/** Shown while this page is on the minority side of a partition (see `OnlineMatch.cutOff`). */
+const CUT_OFF_NOTICE = 'Cut off from the other players: waiting for the network to come back…';
+
 /** How often the HUD's ICE path (selected candidate pair, `getStats`) is read per peer. */
 const PATH_EVERY_MS = 1000;
 /** Notices kept in the test hook's log. */
@@ -334,6 +337,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
         const bits = o.scripted(s.currentFrame) ?? input?.sample() ?? 0;
         simulate(nowMs, () => match.update(nowMs, bits));
         for (const e of match.drainEvents()) onEvent(e, nowMs);
+        // The minority side of a partition waits instead of playing alone (OnlineMatch.cutOff).
+        if (match.cutOff) notices.add(CUT_OFF_NOTICE, nowMs, { key: 'cut-off', ttlMs: Number.POSITIVE_INFINITY });
+        else notices.remove('cut-off');
       }
       profile?.end('session');
       track.advance(s);
