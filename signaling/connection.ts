@@ -42,6 +42,8 @@ export interface ConnectionCounters {
   recordsDropped: number;
   /** Relays to another member dropped (its buffer past the relay watermark, or the pair's byte budget spent). */
   relaysDropped: number;
+  /** Watchers' messages refused because only a member may send them (`watcher-not-allowed`). */
+  watcherRefusals: number;
   /** `join`s with a rejoin token that resumed a membership, and that got `bad-rejoin`. */
   rejoins: number;
   rejoinsRefused: number;
@@ -85,6 +87,8 @@ export function sendError(ws: WebSocket, counters: ConnectionCounters, refusal: 
 }
 
 const EMPTY_PAYLOAD = Buffer.alloc(0);
+/** What a watcher may send once in its lobby (anything else: `watcher-not-allowed`). */
+const WATCHER_MAY: ReadonlySet<ClientMessage['kind']> = new Set(['leave', 'signal', 'chat', 'take-seat']);
 
 /** `SignalingSocket.bits`: writes corked until the next tick; in a run of dropped records; of dropped relays. */
 const CORKED = 1;
@@ -383,7 +387,10 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         if (this.membership !== null || this.joinDeadlineMs === -1) return this.reply(ctx, { code: ErrorCode.alreadyInLobby });
         const result = message.kind === 'create'
           ? registry.create(this, message.name, message.settings ?? {}, this.address)
-          : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin, message.replace !== false);
+          : message.watch === true
+            // The join must say `watch` itself: a refused `lobby-full` never turns into watching.
+            ? registry.watch(this, message.code, message.name, ctx.nowMs())
+            : registry.join(this, message.code, message.name, ctx.nowMs(), message.rejoin, message.replace !== false);
         if (message.kind === 'join' && message.rejoin !== undefined && result !== null) {
           if (result.ok) counters.rejoins += 1;
           else if (result.error.code === ErrorCode.badRejoin) counters.rejoinsRefused += 1;
@@ -405,12 +412,17 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       case 'reopen':
       case 'record':
       case 'report':
+      case 'take-seat':
         break;
       default:
         assertNever(message);
     }
     const membership = this.membership;
     if (membership === null) return this.reply(ctx, { code: ErrorCode.notInLobby });
+    if (membership.member.watcher === true && !WATCHER_MAY.has(message.kind)) {
+      counters.watcherRefusals += 1;
+      return this.reply(ctx, { code: ErrorCode.watcherNotAllowed });
+    }
     switch (message.kind) {
       case 'leave':
         this.membership = null;
@@ -422,7 +434,8 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         return this.done(ctx, result);
       }
       case 'chat':
-        return this.done(ctx, registry.chat(membership, message.text));
+        // A watcher's line goes to everyone; `watchersOnly` is a player's in-game line (peer to peer to the players).
+        return this.done(ctx, registry.chat(membership, message.text, message.watchersOnly === true && membership.member.watcher !== true));
       case 'set-ready':
         return registry.setReady(membership, message.ready);
       case 'start-notice':
@@ -433,6 +446,12 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         return this.record(ctx, membership, message.data);
       case 'report':
         return this.done(ctx, registry.report(membership, message.member, ctx.nowMs()));
+      case 'take-seat': {
+        const result = registry.takeSeat(membership, ctx.nowMs());
+        if (result === null || !result.ok) return this.done(ctx, result ?? { ok: false, error: { code: ErrorCode.watchingUnavailable } });
+        this.membership = result.value;
+        return;
+      }
       default:
         assertNever(message);
     }

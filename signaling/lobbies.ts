@@ -2,140 +2,28 @@
  * Lobby registry: creation, joining by code, member list, host handover, chat and signal relay,
  * start/reopen, expiry of empty lobbies, and resumption: a member whose socket closed (not `leave`)
  * keeps an "away" seat (id, name, sha256 of its rejoin token) that a `join` with the token resumes.
+ * Watchers (`join` with `watch`, at most `LOBBY_LIMITS.maxWatchers`) are kept apart from the members:
+ * they get the lobby's news and chat, signal players only, never play, never host, hold no seat
+ * (no rejoin token), and may `take-seat` in an open lobby with a free one.
  * Knows nothing of WebSockets: a member is reached through its `MemberSink`, and refusals are
  * returned as values for the connection to report.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
-  ErrorCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateChat, validateName,
+  ErrorCode, LOBBY_LIMITS, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateName,
 } from '../src/lobby/protocol.ts';
 import { encodeMessage, validateSettings } from '../src/lobby/protocol-schema.ts';
-import type {
-  IceServer, LobbySettings, MemberId, MemberInfo, Result, ServerMessage,
-} from '../src/lobby/protocol.ts';
+import type { LobbySettings, MemberId, Result, ServerMessage } from '../src/lobby/protocol.ts';
 import { silentLogger } from './config.ts';
 import type { SignalingLogger } from './config.ts';
 import { randomId } from './random-ids.ts';
+import {
+  audience, countReport, findMember, findMemberOrWatcher, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord,
+  sha256, watcherInfo, withoutMember,
+} from './lobby-model.ts';
+import type { AwaySlot, Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from './lobby-model.ts';
 
-/** Where a member's messages go (its connection). */
-export interface MemberSink {
-  /** A message of the server's own; a reader that cannot take it is closed (slow reader). */
-  deliver(text: string, bytes?: number): void;
-  /** Closes the member's socket because every other member reported it silent (`report`). */
-  dropByPeers(): void;
-  /**
-   * Traffic of this member for `target` (signal, chat, record): false when dropped, because the
-   * target's buffer is past its relay watermark or this member's byte budget toward it is spent.
-   */
-  relayTo(target: MemberSink, text: string): boolean;
-  /**
-   * A join or create the registry finished later (the Redis registry): the sink now holds
-   * `membership`; false when it closed meanwhile (the registry then removes the member again).
-   */
-  admitted?(membership: Membership): boolean;
-  /** A pending join or create was refused. */
-  refused?(refusal: Refusal): void;
-  /**
-   * Another socket resumed this membership with its rejoin token: close this one (4014) without
-   * leaving the lobby again (the registry has already moved the membership).
-   */
-  replaced(): void;
-}
-
-/** A silence report counts this long; older ones are forgotten. */
-export const REPORT_TTL_MS = 60_000;
-
-/** A lobby member, as the server keeps it. */
-export interface Member {
-  readonly id: MemberId;
-  /** Unique in the lobby by `nameKey` (case-insensitive; computed on join, not stored). */
-  readonly name: string;
-  ready: boolean;
-  /** PeerJS id (public within the lobby) and token (secret to this member); empty without PeerJS. */
-  readonly peerId: string;
-  readonly peerToken: string;
-  /**
-   * sha256 of the member's rejoin token, base64url (the token itself is only ever sent to the member).
-   * A 43-character string: a `Buffer` would cost about 120 bytes more per member.
-   */
-  readonly tokenHash: string;
-  readonly sink: MemberSink;
-}
-
-/** The seat of a member whose socket closed: resumable with its token until `emptyLobbyTtlMs` after `sinceMs`. */
-export interface AwaySlot {
-  readonly id: MemberId;
-  readonly name: string;
-  readonly tokenHash: string;
-  /**
-   * Its PeerJS id and token (empty without PeerJS), given back on resume: a page whose PeerJS socket
-   * dropped with its lobby socket reconnects its `Peer` under the same id, and its links heal.
-   */
-  readonly peerId: string;
-  readonly peerToken: string;
-  readonly sinceMs: number;
-}
-
-/**
- * A lobby. `members` is in join order, which decides host handover. It is replaced, never mutated,
- * on join and leave: an exact-size array of at most 4 is far lighter than a `Map` (~200 bytes).
- */
-export interface Lobby {
-  readonly code: string;
-  /** The creator's address (per-address lobby limit). */
-  readonly owner: string;
-  readonly settings: LobbySettings;
-  members: readonly Member[];
-  /** Null only while the lobby is empty. */
-  hostId: MemberId | null;
-  started: boolean;
-  expiry: ReturnType<typeof setTimeout> | null;
-  /** Silence reports: reported member → reporter → when (ms). Created on the first report. */
-  reports?: Map<MemberId, Map<MemberId, number>>;
-  /**
-   * Seats of members whose socket closed, oldest first; created on the first drop. They count
-   * against `capacity` (members + away ≤ capacity), so at most `capacity` of them exist.
-   */
-  away?: readonly AwaySlot[];
-}
-
-/** A member and its lobby. */
-export interface Membership {
-  readonly lobby: Lobby;
-  readonly member: Member;
-}
-
-/** A member as the registry stores it: also its own `Membership`, which saves an object per member. */
-export class LobbyMember implements Member, Membership {
-  ready = false;
-  constructor(
-    readonly lobby: Lobby,
-    readonly id: MemberId,
-    readonly name: string,
-    readonly peerId: string,
-    readonly peerToken: string,
-    readonly tokenHash: string,
-    readonly sink: MemberSink,
-  ) {}
-
-  get member(): Member {
-    return this;
-  }
-}
-
-/**
- * `list` without `member`, as an exact-size array: `filter` (like a spread or `push`) leaves a
- * backing store of 17 slots behind, 130 bytes more per lobby than the members it holds.
- */
-export function withoutMember<M>(list: readonly M[], member: M): M[] {
-  return list.filter((m) => m !== member).slice();
-}
-
-/** The member of `lobby` with `id`. */
-export function findMember(lobby: Lobby, id: MemberId): Member | undefined {
-  for (const member of lobby.members) if (member.id === id) return member;
-  return undefined;
-}
+export * from './lobby-model.ts';
 
 /** What a resumed member keeps: its id, name, token and PeerJS credentials. */
 interface Resumed {
@@ -146,9 +34,6 @@ interface Resumed {
   readonly peerId: string;
   readonly peerToken: string;
 }
-
-/** sha256 of a rejoin token, base64url (43 characters). */
-export const sha256 = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** The index of `hash` in `entries` (-1: none); every entry is compared, each in constant time. */
 function hashIndex(entries: readonly { readonly tokenHash: string }[], hash: string): number {
@@ -161,97 +46,8 @@ function hashIndex(entries: readonly { readonly tokenHash: string }[], hash: str
   return found;
 }
 
-/** Why a request was refused: a code only (its text is the fixed `ERROR_TEXT`). */
-export interface Refusal {
-  readonly code: ErrorCode;
-}
-
-/**
- * What a connection needs from a lobby registry: the in-process `LobbyRegistry`, or the Redis-backed
- * one (signaling/cluster/). `create` and `join` answer null when the answer comes later, through the
- * sink's `admitted` or `refused`.
- */
-export interface LobbyService {
-  readonly size: number;
-  lookupPeer(peerId: string): Membership | undefined;
-  create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> | null;
-  join(sink: MemberSink, code: string, rawName: string, nowMs: number, rejoin?: string, replace?: boolean): Result<Membership, Refusal> | null;
-  leave(membership: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat?: boolean): void;
-  setReady(membership: Membership, ready: boolean): void;
-  chat(membership: Membership, rawText: string): Result<void, Refusal>;
-  record(membership: Membership, data: string): void;
-  report(membership: Membership, target: MemberId, nowMs: number): Result<void, Refusal>;
-  signal(membership: Membership, to: MemberId, data: unknown): Result<boolean, Refusal>;
-  start(membership: Membership): Result<void, Refusal>;
-  reopen(membership: Membership): Result<void, Refusal>;
-  close(): void;
-}
-
-/**
- * Counts `reporter`'s silence report on `target` (a member of `lobby` other than the reporter):
- * true when every other member has now reported it within `REPORT_TTL_MS` (its reports are cleared).
- */
-export function countReport(lobby: Lobby, reporter: MemberId, target: Member, nowMs: number): boolean {
-  lobby.reports ??= new Map();
-  const by = lobby.reports.get(target.id) ?? new Map<MemberId, number>();
-  lobby.reports.set(target.id, by);
-  by.set(reporter, nowMs);
-  for (const [who, at] of by) if (nowMs - at > REPORT_TTL_MS) by.delete(who);
-  if (!lobby.members.every((m) => m === target || by.has(m.id))) return false;
-  lobby.reports.delete(target.id);
-  return true;
-}
-
-/** What the registry needs from the server. */
-export interface RegistryDeps {
-  readonly emptyLobbyTtlMs: number;
-  readonly maxLobbies: number;
-  readonly iceServers: readonly IceServer[];
-  /** A member's own `iceServers` (fresh TURN credentials), computed when it is admitted; default `iceServers`. */
-  readonly iceServersFor?: (memberId: MemberId) => readonly IceServer[];
-  readonly peerjs: boolean;
-  readonly logger: SignalingLogger;
-  /** Called once a member has left, after its PeerJS id was revoked. */
-  readonly onMemberRemoved: (member: Member) => void;
-  /** Counts a new lobby against its creator's address; a code when a per-address limit refuses it. */
-  readonly reserveLobby: (owner: string) => ErrorCode | null;
-  /** A lobby reserved for `owner` is gone. */
-  readonly releaseLobby: (owner: string) => void;
-}
-
 /** Codes of expired lobbies remembered (to answer `expired-lobby` rather than `unknown-lobby`). */
 const EXPIRED_MEMORY = 10_000;
-
-export const refuse = (code: ErrorCode): { ok: false; error: Refusal } => ({ ok: false, error: { code } });
-/** Lobby codes appear in logs shortened: the full code is a capability. */
-export const logLabel = (code: string): string => code.slice(0, 6);
-
-/**
- * A chat line to every member of the lobby, the sender included (the echo confirms order); to the
- * others it is relayed traffic (`relayTo`: dropped for a member that is not reading). Shared by the
- * in-process registry and the Redis one (a remote member's sink crosses instances).
- */
-export function relayChat({ lobby, member }: Membership, rawText: string): Result<void, Refusal> {
-  const text = validateChat(rawText);
-  if (!text.ok) return refuse(ErrorCode.badMessage);
-  const encoded = encodeMessage({ kind: 'chat', from: member.id, text: text.value });
-  for (const other of lobby.members) {
-    if (other === member) other.sink.deliver(encoded);
-    else member.sink.relayTo(other.sink, encoded);
-  }
-  return { ok: true, value: undefined };
-}
-
-/** A notary record to every other member; `from` comes from the sender's membership. */
-export function relayRecord({ lobby, member }: Membership, data: string): void {
-  const text = encodeMessage({ kind: 'record', from: member.id, data });
-  for (const other of lobby.members) if (other !== member) member.sink.relayTo(other.sink, text);
-}
-
-/** The public view of a member. */
-export function memberInfo(member: Member): MemberInfo {
-  return { id: member.id, name: member.name, ready: member.ready, peerId: member.peerId };
-}
 
 /** All lobbies of one server. */
 export class LobbyRegistry implements LobbyService {
@@ -311,10 +107,75 @@ export class LobbyRegistry implements LobbyService {
     const name = validateName(rawName);
     if (!name.ok) return refuse(ErrorCode.badName);
     const key = nameKey(name.value);
-    for (const other of [...lobby.members, ...(lobby.away ?? [])]) {
-      if (nameKey(other.name) === key) return refuse(ErrorCode.nameTaken);
-    }
+    if (this.nameTaken(lobby, key)) return refuse(ErrorCode.nameTaken);
     return { ok: true, value: this.admit(lobby, sink, name.value, null) };
+  }
+
+  /**
+   * Adds `sink` as a watcher of the lobby with `code`, in any state (open, full, started), at most
+   * `LOBBY_LIMITS.maxWatchers`; names are unique across members, away seats and watchers.
+   */
+  watch(sink: MemberSink, code: string, rawName: string, nowMs: number): Result<Membership, Refusal> {
+    const lobby = this.lobbies.get(code);
+    if (lobby === undefined) return refuse(this.expired.has(code) ? ErrorCode.expiredLobby : ErrorCode.unknownLobby);
+    // Nobody connected (the lobby awaits expiry): nothing to watch, and no host to name in `joined`.
+    if (lobby.hostId === null) return refuse(ErrorCode.expiredLobby);
+    this.pruneAway(lobby, nowMs);
+    if ((lobby.watchers?.length ?? 0) >= LOBBY_LIMITS.maxWatchers) return refuse(ErrorCode.tooManyWatchers);
+    const name = validateName(rawName);
+    if (!name.ok) return refuse(ErrorCode.badName);
+    if (this.nameTaken(lobby, nameKey(name.value))) return refuse(ErrorCode.nameTaken);
+    const id = this.freshId(lobby);
+    const peerId = this.deps.peerjs ? randomId(16, 'hex') : '';
+    const peerToken = this.deps.peerjs ? randomId(16, 'hex') : '';
+    const watcher = new LobbyMember(lobby, id, name.value, peerId, peerToken, '', sink);
+    this.broadcast(lobby, { kind: 'watcher-joined', watcher: watcherInfo(watcher) });
+    lobby.watchers = [...(lobby.watchers ?? []), watcher];
+    if (peerId !== '') this.peers.set(peerId, watcher);
+    sink.deliver(encodeMessage({
+      ...this.lobbyView(lobby, id),
+      peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
+      role: 'watcher',
+    }));
+    this.log?.({ event: 'watcher-joined', lobby: logLabel(lobby.code), member: id, watchers: lobby.watchers.length });
+    return { ok: true, value: watcher };
+  }
+
+  /**
+   * A watcher takes a free seat: the lobby is open (not started) and its members and away seats are
+   * below capacity. The others get `watcher-left` (`seated`) and `member-joined` (a fresh id); the
+   * new member gets its `joined` (role member, with a rejoin token).
+   */
+  takeSeat({ lobby, member }: Membership, nowMs: number): Result<Membership, Refusal> {
+    if (member.watcher !== true || lobby.watchers?.includes(member) !== true) return refuse(ErrorCode.notWatching);
+    if (lobby.started) return refuse(ErrorCode.inProgress);
+    this.pruneAway(lobby, nowMs);
+    if (lobby.members.length + (lobby.away?.length ?? 0) >= lobby.settings.capacity) return refuse(ErrorCode.lobbyFull);
+    this.dropWatcher(lobby, member, true);
+    return { ok: true, value: this.admit(lobby, member.sink, member.name, null) };
+  }
+
+  private nameTaken(lobby: Lobby, key: string): boolean {
+    for (const other of [...lobby.members, ...(lobby.away ?? []), ...(lobby.watchers ?? [])]) if (nameKey(other.name) === key) return true;
+    return false;
+  }
+
+  /** A member id not held in `lobby` by a member, an away seat or a watcher. */
+  private freshId(lobby: Lobby): MemberId {
+    const taken = (id: MemberId): boolean => findMemberOrWatcher(lobby, id) !== undefined || lobby.away?.some((s) => s.id === id) === true;
+    let id = randomId(6, 'base64url');
+    while (taken(id)) id = randomId(6, 'base64url');
+    return id;
+  }
+
+  /** Removes a watcher and tells everyone; it never touches the members, the host or the match. */
+  private dropWatcher(lobby: Lobby, watcher: Member, seated: boolean): void {
+    lobby.watchers = (lobby.watchers ?? []).filter((w) => w !== watcher);
+    if (watcher.peerId !== '') this.peers.delete(watcher.peerId);
+    this.deps.onMemberRemoved(watcher);
+    if (this.closed) return;
+    this.broadcast(lobby, seated ? { kind: 'watcher-left', watcherId: watcher.id, seated: true } : { kind: 'watcher-left', watcherId: watcher.id });
+    this.log?.({ event: 'watcher-left', lobby: logLabel(lobby.code), member: watcher.id, seated, watchers: lobby.watchers.length });
   }
 
   /**
@@ -352,6 +213,10 @@ export class LobbyRegistry implements LobbyService {
    * away), keeps an away seat, resumable with its token.
    */
   leave({ lobby, member }: Membership, reason: 'left' | 'disconnected', nowMs: number, keepSeat = reason === 'disconnected'): void {
+    if (member.watcher === true) {
+      if (lobby.watchers?.includes(member) === true) this.dropWatcher(lobby, member, false);
+      return;
+    }
     if (!lobby.members.includes(member)) return;
     lobby.members = withoutMember(lobby.members, member);
     if (keepSeat && !this.closed) {
@@ -391,8 +256,8 @@ export class LobbyRegistry implements LobbyService {
    * Relays a chat line to every member, the sender included (the echo confirms order); to the others
    * it is relayed traffic (`relayTo`: dropped for a member that is not reading).
    */
-  chat(m: Membership, rawText: string): Result<void, Refusal> {
-    return relayChat(m, rawText);
+  chat(m: Membership, rawText: string, watchersOnly = false): Result<void, Refusal> {
+    return relayChat(m, rawText, watchersOnly);
   }
 
   /** Relays a notary record to every other member; `from` comes from the sender's membership. */
@@ -418,12 +283,13 @@ export class LobbyRegistry implements LobbyService {
   }
 
   /**
-   * Relays an opaque signal to one other member; `from` comes from the sender's membership. The
-   * value says whether it was delivered (not dropped by `relayTo`).
+   * Relays an opaque signal to one other member, or between a member and a watcher (never between
+   * two watchers); `from` comes from the sender's membership. The value says whether it was
+   * delivered (not dropped by `relayTo`).
    */
   signal({ lobby, member }: Membership, to: MemberId, data: unknown): Result<boolean, Refusal> {
-    const target = findMember(lobby, to);
-    if (target === undefined || target === member) return refuse(ErrorCode.notMember);
+    const target = findMemberOrWatcher(lobby, to);
+    if (target === undefined || target === member || (member.watcher === true && target.watcher === true)) return refuse(ErrorCode.notMember);
     return { ok: true, value: member.sink.relayTo(target.sink, encodeMessage({ kind: 'signal', from: member.id, data })) };
   }
 
@@ -455,11 +321,25 @@ export class LobbyRegistry implements LobbyService {
     this.peers.clear();
   }
 
+  /** The `joined` fields every joiner gets: the lobby as it is now, seen by `id`. */
+  private lobbyView(lobby: Lobby, id: MemberId) {
+    return {
+      kind: 'joined',
+      memberId: id,
+      code: lobby.code,
+      linkPath: lobbyLinkPath(lobby.code),
+      members: lobby.members.map(memberInfo),
+      hostId: lobby.hostId ?? id, // null only while empty: `admit` sets it first, `watch` refuses
+      settings: lobby.settings,
+      started: lobby.started,
+      iceServers: this.deps.iceServersFor?.(id) ?? this.deps.iceServers,
+      ...(lobby.watchers === undefined || lobby.watchers.length === 0 ? {} : { watchers: lobby.watchers.map(watcherInfo) }),
+    } as const;
+  }
+
   /** Adds a member (a new one, or one `resumed` with its id, name and token) and tells everyone. */
   private admit(lobby: Lobby, sink: MemberSink, name: string, resumed: Resumed | null): Membership {
-    const taken = (id: MemberId): boolean => findMember(lobby, id) !== undefined || lobby.away?.some((s) => s.id === id) === true;
-    let id = resumed?.id ?? randomId(6, 'base64url');
-    while (resumed === null && taken(id)) id = randomId(6, 'base64url');
+    const id = resumed?.id ?? this.freshId(lobby);
     // PeerJS ids must match /^[A-Za-z0-9]+([ _-][A-Za-z0-9]+)*$/: hex, 128 bits. A resumed member
     // gets its own back (revoked while it was away: nobody could use it meanwhile).
     const peerId = this.deps.peerjs ? (resumed?.peerId || randomId(16, 'hex')) : '';
@@ -478,17 +358,10 @@ export class LobbyRegistry implements LobbyService {
     lobby.hostId ??= id;
     if (peerId !== '') this.peers.set(peerId, member);
     sink.deliver(encodeMessage({
-      kind: 'joined',
-      memberId: id,
-      code: lobby.code,
-      linkPath: lobbyLinkPath(lobby.code),
-      members: lobby.members.map(memberInfo),
-      hostId: lobby.hostId,
-      settings: lobby.settings,
-      started: lobby.started,
-      iceServers: this.deps.iceServersFor?.(id) ?? this.deps.iceServers,
+      ...this.lobbyView(lobby, id),
       peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
       rejoinToken: token,
+      role: 'member',
     }));
     this.log?.({ event: resumed === null ? 'member-joined' : 'member-rejoined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
     return member;
@@ -511,8 +384,9 @@ export class LobbyRegistry implements LobbyService {
     lobby.expiry.unref();
   }
 
+  /** The lobby's news, to its members and its watchers. */
   private broadcast(lobby: Lobby, message: ServerMessage): void {
     const text = encodeMessage(message);
-    for (const member of lobby.members) member.sink.deliver(text);
+    for (const member of audience(lobby)) member.sink.deliver(text);
   }
 }

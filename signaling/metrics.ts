@@ -18,12 +18,12 @@ import type { RedisStatus } from './config.ts';
  * parsing (rate limit, oversize, binary) or not a valid message.
  */
 const IN_KINDS = {
-  create: 0, join: 0, leave: 0, signal: 0, chat: 0, 'set-ready': 0, 'start-notice': 0, reopen: 0, ping: 0, record: 0, report: 0, unparsed: 0,
+  create: 0, join: 0, leave: 0, signal: 0, chat: 0, 'set-ready': 0, 'start-notice': 0, reopen: 0, ping: 0, record: 0, report: 0, 'take-seat': 0, unparsed: 0,
 } satisfies Record<ClientMessageKind | 'unparsed', 0>;
 /** Every server message kind, most frequent first (the order `outKind` tries them in), plus `other`. */
 const OUT_KINDS = {
   signal: 0, pong: 0, record: 0, chat: 0, 'member-updated': 0, 'member-joined': 0, 'member-left': 0, joined: 0, 'host-changed': 0,
-  error: 0, 'lobby-started': 0, 'lobby-reopened': 0, other: 0,
+  error: 0, 'lobby-started': 0, 'lobby-reopened': 0, 'watcher-joined': 0, 'watcher-left': 0, other: 0,
 } satisfies Record<ServerMessageKind | 'other', 0>;
 
 /** Why a message was refused or dropped: its error code, or a relay/record dropped without one. */

@@ -167,7 +167,8 @@ export class PeerGate {
     if (message.type === 'HEARTBEAT') return encoded;
     const from = this.deps.lookup(ws.peerId);
     const to = this.deps.lookup(message.dst);
-    if (from === undefined || to === undefined || from.lobby !== to.lobby || to === from) {
+    // Watchers reach players only (as on the lobby socket's `signal`), never another watcher.
+    if (from === undefined || to === undefined || from.lobby !== to.lobby || to === from || (from.member.watcher === true && to.member.watcher === true)) {
       counters.peerDropped += 1;
       return null;
     }

@@ -53,6 +53,8 @@ export interface SignalingStats {
   /** Memberships resumed with a rejoin token; rejoins refused (`bad-rejoin`). */
   readonly rejoins: number;
   readonly rejoinsRefused: number;
+  /** Watchers' messages refused as player-only (`watcher-not-allowed`). */
+  readonly watcherRefusals: number;
   /** Time-limited TURN credentials handed out (one per admitted member, with `turn` set). */
   readonly turnCredentialsIssued: number;
   /** PeerJS gate: refused frames, dropped relays, slow readers, floods. */
@@ -115,7 +117,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   const startedMs = Date.now();
   const counters: ConnectionCounters = {
     messagesIn: 0, signalsRelayed: 0, errorsSent: 0, closedForAbuse: 0, closedSlowReaders: 0, closedJoinTimeout: 0,
-    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0, rejoins: 0, rejoinsRefused: 0, traffic: createTrafficCounters(),
+    refusedPerAddress: 0, recordsRelayed: 0, recordsDropped: 0, relaysDropped: 0, rejoins: 0, rejoinsRefused: 0, watcherRefusals: 0, traffic: createTrafficCounters(),
   };
   const peerCounters: PeerGateCounters = { peerBadMessages: 0, peerDropped: 0, peerClosedSlowReaders: 0, peerClosedForAbuse: 0 };
   let deadDropped = 0;

@@ -242,6 +242,16 @@ export class RedisLobbies implements LobbyService {
     return null;
   }
 
+  /** Watchers are not shared across instances yet: `watching-unavailable` (docs/lobby-protocol.md). */
+  watch(): Result<Membership, Refusal> {
+    return refuse(ErrorCode.watchingUnavailable);
+  }
+
+  /** No watchers here, so no seat to take from one. */
+  takeSeat(): Result<Membership, Refusal> {
+    return refuse(ErrorCode.watchingUnavailable);
+  }
+
   /** Like the in-process registry: a drop (or `keepSeat`) leaves an away seat, resumable on any instance. */
   leave({ lobby, member }: Membership, reason: 'left' | 'disconnected', _nowMs: number, keepSeat = reason === 'disconnected'): void {
     if (!lobby.members.includes(member)) return;
@@ -258,8 +268,8 @@ export class RedisLobbies implements LobbyService {
     this.run(this.cmd.rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
   }
 
-  chat(m: Membership, rawText: string): Result<void, Refusal> {
-    return relayChat(m, rawText);
+  chat(m: Membership, rawText: string, watchersOnly = false): Result<void, Refusal> {
+    return relayChat(m, rawText, watchersOnly);
   }
 
   record(m: Membership, data: string): void {

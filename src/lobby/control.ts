@@ -48,6 +48,15 @@ const chatText = v.pipe(
   }, 'not a valid chat line (1..280 printable characters, trimmed)'),
 );
 
+/** The fields naming a running match (`rj-match`, `sp-match`). */
+const runningMatch = {
+  round: u32,
+  seed: u32,
+  sessionId: u32,
+  order: v.pipe(v.array(memberId), v.minLength(SETTINGS_RANGES.capacity.min), v.maxLength(SETTINGS_RANGES.capacity.max), v.readonly()),
+  setup: MatchSetupSchema,
+};
+
 const msg = <E extends v.ObjectEntries>(entries: E) => v.pipe(v.object(entries), v.readonly());
 
 /** The control-message family. `round` identifies one handshake (a rematch runs a new round). */
@@ -93,14 +102,9 @@ export const ControlMessageSchema = v.variant('t', [
     cov: v.optional(v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(-1), v.maxValue(2 ** 31))), v.maxLength(SETTINGS_RANGES.capacity.max), v.readonly())),
   }),
   /** The answer of a peer in that match: what the returning player needs to start its session. */
-  msg({
-    t: v.literal('rj-match'),
-    round: u32,
-    seed: u32,
-    sessionId: u32,
-    order: v.pipe(v.array(memberId), v.minLength(SETTINGS_RANGES.capacity.min), v.maxLength(SETTINGS_RANGES.capacity.max), v.readonly()),
-    setup: MatchSetupSchema,
-  }),
+  msg({ t: v.literal('rj-match'), ...runningMatch }),
+  /** A player to a watcher (watching.ts): the match that runs now, to follow with a `SpectatorMatch`. */
+  msg({ t: v.literal('sp-match'), ...runningMatch }),
 ]);
 
 /** Messages on the reliable channel. */

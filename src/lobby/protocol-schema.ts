@@ -126,6 +126,16 @@ export const MemberInfoSchema = v.object({
   peerId: v.pipe(v.string(), v.maxLength(LOBBY_LIMITS.maxIdChars)),
 });
 export type MemberInfo = v.InferOutput<typeof MemberInfoSchema>;
+/** A watcher (spectator) as the lobby sees it: no ready flag, never a player. */
+export const WatcherInfoSchema = v.object({
+  id: IdSchema,
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(LOBBY_LIMITS.maxNameChars * 2)),
+  /** Its PeerJS id (empty string when the server runs without PeerJS). */
+  peerId: v.pipe(v.string(), v.maxLength(LOBBY_LIMITS.maxIdChars)),
+});
+export type WatcherInfo = v.InferOutput<typeof WatcherInfoSchema>;
+const WatchersSchema = v.pipe(v.array(WatcherInfoSchema), v.maxLength(LOBBY_LIMITS.maxWatchers), v.readonly());
+
 /** A lobby member's id, unique within its lobby, assigned by the server. */
 export type MemberId = string;
 
@@ -146,6 +156,8 @@ export const ClientMessageSchema = v.variant('kind', [
   v.object({
     kind: v.literal('join'), code: IdSchema, name: text(256),
     rejoin: v.exactOptional(RejoinTokenSchema), replace: v.exactOptional(v.boolean()),
+    /** Join as a watcher (spectator), in any lobby state; never a player, never host, no rejoin token. */
+    watch: v.exactOptional(v.boolean()),
   }),
   /**
    * `keepSeat: true` (the page is going away, not the Leave button): the others get `member-left`
@@ -154,7 +166,8 @@ export const ClientMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('leave'), keepSeat: v.exactOptional(v.boolean()) }),
   /** `data` is opaque (SDP or ICE candidate), relayed as is. */
   v.object({ kind: v.literal('signal'), to: IdSchema, data: OpaqueSchema }),
-  v.object({ kind: v.literal('chat'), text: text(LOBBY_LIMITS.maxChatChars * 4) }),
+  /** `watchersOnly`: a player's in-game line (the players get it peer to peer) for the watchers only. */
+  v.object({ kind: v.literal('chat'), text: text(LOBBY_LIMITS.maxChatChars * 4), watchersOnly: v.exactOptional(v.boolean()) }),
   v.object({ kind: v.literal('set-ready'), ready: v.boolean() }),
   /** Host only: the match starts; the lobby takes no more joins. */
   v.object({ kind: v.literal('start-notice') }),
@@ -169,6 +182,11 @@ export const ClientMessageSchema = v.variant('kind', [
    * ends its input for everyone (docs/protocol.md, "Hostile peers"). One member's word alone drops nobody.
    */
   v.object({ kind: v.literal('report'), member: IdSchema }),
+  /**
+   * Watcher only: take a free seat (the lobby open, members + away seats below capacity). The others
+   * get `watcher-left` then `member-joined` (a fresh member id); we get a new `joined` (role member).
+   */
+  v.object({ kind: v.literal('take-seat') }),
 ]);
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 export type ClientMessageKind = ClientMessage['kind'];
@@ -192,11 +210,18 @@ export const ServerMessageSchema = v.variant('kind', [
      * always sends it; optional here only so that older scripted servers (tests) still parse.
      */
     rejoinToken: v.exactOptional(RejoinTokenSchema),
+    /** `watcher`: we watch (no seat, no rejoin token). Absent from older servers: `member`. */
+    role: v.exactOptional(v.picklist(['member', 'watcher'])),
+    /** The lobby's watchers (absent from older servers: none). */
+    watchers: v.exactOptional(WatchersSchema),
   }),
   /** `rejoined: true` when an away member resumed its membership (same id and name). */
   v.object({ kind: v.literal('member-joined'), member: MemberInfoSchema, rejoined: v.exactOptional(v.boolean()) }),
   v.object({ kind: v.literal('member-left'), memberId: IdSchema, reason: v.picklist(['left', 'disconnected']) }),
   v.object({ kind: v.literal('member-updated'), member: MemberInfoSchema }),
+  v.object({ kind: v.literal('watcher-joined'), watcher: WatcherInfoSchema }),
+  /** `seated`: it took a free seat (its `member-joined`, under a new id, follows). */
+  v.object({ kind: v.literal('watcher-left'), watcherId: IdSchema, seated: v.exactOptional(v.boolean()) }),
   v.object({ kind: v.literal('host-changed'), hostId: IdSchema }),
   /** `from` is set by the server from the sender's connection, never taken from the client. */
   v.object({ kind: v.literal('signal'), from: IdSchema, data: OpaqueSchema }),

@@ -13,7 +13,7 @@ import type { LobbySettings } from './protocol-schema.ts';
 export { nameKey, validateName } from './names.ts';
 export type {
   ClientMessage, ClientMessageKind, IceServer, LobbySettings, MemberId, MemberInfo, PeerCredentials, ServerMessage,
-  ServerMessageKind,
+  ServerMessageKind, WatcherInfo,
 } from './protocol-schema.ts';
 
 /** Path of the signaling WebSocket on the server. */
@@ -33,6 +33,7 @@ export const LOBBY_LIMITS = {
   maxChatChars: 280, // chat line, code points after trimming
   maxIdChars: 64, // longest id (member, peer, lobby code) the schemas accept
   maxMembers: 4, // members listed in one message
+  maxWatchers: 16, // watchers (spectators) one lobby admits and lists
   maxIceServers: 16, // ICE servers in a `joined` message
   maxRecordChars: 1400, // `record` data: base64 or base64url characters
   rejoinTokenChars: 43, // `joined.rejoinToken` / `join.rejoin`: base64url of 32 random bytes
@@ -79,6 +80,10 @@ export const ErrorCode = {
   droppedByPeers: 'dropped-by-peers',
   badRejoin: 'bad-rejoin',
   replaced: 'replaced',
+  tooManyWatchers: 'too-many-watchers',
+  watcherNotAllowed: 'watcher-not-allowed',
+  notWatching: 'not-watching',
+  watchingUnavailable: 'watching-unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -112,6 +117,10 @@ export const ERROR_TEXT: Readonly<Record<ErrorCode, string>> = {
   'dropped-by-peers': 'every other member of your lobby lost your connection',
   'bad-rejoin': 'this rejoin token holds no place in this lobby (wrong, expired or for another lobby)',
   'replaced': 'your membership was resumed on another connection',
+  'too-many-watchers': 'this lobby has as many watchers as it admits (16)',
+  'watcher-not-allowed': 'watchers cannot do that; take a free seat first',
+  'not-watching': 'only a watcher can take a seat',
+  'watching-unavailable': 'watching is not available on this server',
 };
 
 /** WebSocket close codes the server uses (the close reason is the matching error code, if any). */

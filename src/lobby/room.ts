@@ -14,6 +14,9 @@
  * (`rate-limit.ts`); chat goes through the lobby server's own rule (`validateChat`) both ways; a lobby
  * pong's RTT is measured against our own ping record. What is dropped is counted (`controlStats`).
  * Driven by `update(nowMs)`; everything it learns is queued as `RoomEvent`s.
+ *
+ * Watchers (spectators) are kept by `WatcherFeeds` (watching.ts): their links, the `sp-match` they
+ * get, their admission to the match's spectator feed; they never enter the handshake.
  */
 import { GAME_VERSION } from '../game/config.ts';
 import { checksum, decodeState, type GameState } from '../game/index.ts';
@@ -30,7 +33,9 @@ import { OnlineMatch, type OnlineMatchOptions } from './online-match.ts';
 import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
-import { bufferedRelay } from './early-signals.ts';
+import { enterLobby, type EnterFailure } from './enter.ts';
+import { sameMatch, WatcherFeeds } from './watching.ts';
+import { LobbyPresence } from './lobby-presence.ts';
 
 /** A transport's mesh as the room uses it. */
 export interface MeshLink extends PeerLink {
@@ -110,20 +115,15 @@ interface Returning {
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
 /** One player's view of a lobby. */
-export class Room {
-  readonly localId: PeerId;
-  readonly code: string;
-  readonly linkPath: string;
-  readonly settings: LobbySettings;
-  hostId: PeerId;
-  members: MemberInfo[];
+export class Room extends LobbyPresence {
   readonly rtt = new Map<PeerId, number>();
   match: OnlineMatch | undefined;
   handshake: ReadyHandshake | undefined;
   private readonly control: ControlChannel;
+  /** The lobby's watchers and their feeds (watching.ts). */
+  readonly watchers: WatcherFeeds;
   private readonly events: RoomEvent[] = [];
   private readonly open = new Set<PeerId>();
-  private readonly departedNames = new Map<PeerId, string>();
   private readonly unsubscribe: (() => void)[] = [];
   private round = 1;
   private wantReady = false;
@@ -147,13 +147,9 @@ export class Room {
     joined: Joined,
     readonly link: MeshLink,
   ) {
-    this.localId = joined.memberId;
-    this.code = joined.code;
-    this.linkPath = joined.linkPath;
-    this.settings = joined.settings;
-    this.hostId = joined.hostId;
-    this.members = [...joined.members];
+    super(joined);
     this.control = new ControlChannel(link.reliable);
+    this.watchers = new WatcherFeeds(link, this.control, joined.watchers ?? []);
     const s = o.signaling;
     this.unsubscribe.push(
       s.on('member-joined', (m) => this.onMembers(() => this.members.push(m.member))),
@@ -165,6 +161,15 @@ export class Room {
       }),
       s.on('member-updated', (m) => {
         this.members = this.members.map((x) => (x.id === m.member.id ? m.member : x));
+        this.events.push({ kind: 'members-changed' });
+      }),
+      s.on('watcher-joined', (m) => {
+        this.watchers.add(m.watcher);
+        this.events.push({ kind: 'members-changed' });
+      }),
+      s.on('watcher-left', (m) => {
+        this.rememberName(m.watcherId);
+        this.watchers.remove(m.watcherId, this.match);
         this.events.push({ kind: 'members-changed' });
       }),
       s.on('host-changed', (m) => {
@@ -208,25 +213,18 @@ export class Room {
     return Room.enter(o);
   }
 
-  private static async enter(o: RoomOptions): Promise<{ ok: true; room: Room } | { ok: false; error: string; code?: ErrorCode }> {
-    const r = await o.signaling.next(['joined', 'error']);
-    if (!r.ok) return { ok: false, error: r.error };
-    if (r.value.kind === 'error') return { ok: false, error: r.value.message, code: r.value.code };
-    const joined = r.value;
-    // Members may signal us as soon as `joined` is out, possibly before the transport is ready to
-    // listen (createLink can wait on the network): buffer their signals (bounded) until it subscribes.
-    const { relay, dropped, stop: stopListening } = bufferedRelay(o.signaling);
-    let link: MeshLink;
-    try {
-      link = await o.createLink({ localId: joined.memberId, iceServers: joined.iceServers, peer: joined.peer, relay });
-    } catch (e) {
-      stopListening();
-      o.signaling.send({ kind: 'leave' });
-      return { ok: false, error: `the WebRTC transport could not start: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    const room = new Room(o, joined, link);
-    room.earlySignalsDropped = dropped();
-    room.unsubscribe.push(stopListening);
+  /** A watcher takes a free seat (`take-seat`): the room of its new membership. */
+  static async takeSeat(o: RoomOptions): Promise<{ ok: true; room: Room } | EnterFailure> {
+    o.signaling.send({ kind: 'take-seat' });
+    return Room.enter(o);
+  }
+
+  private static async enter(o: RoomOptions): Promise<{ ok: true; room: Room } | EnterFailure> {
+    const r = await enterLobby(o);
+    if (!r.ok) return r;
+    const room = new Room(o, r.entered.joined, r.entered.link);
+    room.earlySignalsDropped = r.entered.earlySignalsDropped;
+    room.unsubscribe.push(r.entered.stopListening);
     return { ok: true, room };
   }
 
@@ -244,8 +242,8 @@ export class Room {
     return this.members.length >= 2 && this.members.every((m) => m.id === this.localId || this.open.has(m.id));
   }
 
-  nameOf(id: PeerId): string {
-    return this.members.find((m) => m.id === id)?.name ?? this.departedNames.get(id) ?? id;
+  protected watcherName(id: PeerId): string | undefined {
+    return this.watchers.list.find((w) => w.id === id)?.name;
   }
 
   /** Drains events. */
@@ -278,6 +276,8 @@ export class Room {
     if (!this.guard.sendChat(this.o.now())) return { ok: false, error: 'too many messages; slow down' };
     const text = line.value;
     for (const id of this.open) this.control.send(id, { t: 'chat', text });
+    // The watchers have no control channel to us: the lobby server relays the line to them only.
+    if (this.watchers.list.length > 0) this.o.signaling.send({ kind: 'chat', text, watchersOnly: true });
     this.events.push({ kind: 'chat', from: this.localId, name: this.nameOf(this.localId), text, inGame: true });
     return { ok: true, value: undefined };
   }
@@ -320,6 +320,10 @@ export class Room {
   update(nowMs: number): void {
     if (this.closed) return;
     for (const e of this.link.drainEvents()) {
+      if (this.watchers.linkEvent(e.kind, e.peer, this.match, this.round)) {
+        if (e.kind === 'error') this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
+        continue;
+      }
       if (e.kind === 'open') {
         this.open.add(e.peer);
         this.redialDelay.delete(e.peer);
@@ -357,6 +361,7 @@ export class Room {
     if (this.committed !== undefined && this.match === undefined && this.handshake?.phase === 'committed') {
       this.match = this.newMatch(this.committed);
       if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
+      this.watchers.matchStarted(this.match, this.round);
       this.events.push({ kind: 'match-started', match: this.match });
     }
     if (nowMs - this.lastPingMs >= PING_EVERY_MS) {
@@ -473,10 +478,7 @@ export class Room {
       }
       if (!others.every((m) => r.answers.has(m.id))) return;
       const first = r.answers.get(others[0]?.id ?? '') as ControlOf<'rj-match'>;
-      const same = (a: ControlOf<'rj-match'>): boolean =>
-        a.round === first.round && a.seed === first.seed && a.sessionId === first.sessionId && a.order.join() === first.order.join() &&
-        a.setup.players === first.setup.players && a.setup.pointsToWin === first.setup.pointsToWin && a.setup.inputDelay === first.setup.inputDelay && a.setup.maxPrediction === first.setup.maxPrediction;
-      if (![...r.answers.values()].every(same)) return this.failReturn('the other players disagree about the match');
+      if (![...r.answers.values()].every((a) => sameMatch(a, first))) return this.failReturn('the other players disagree about the match');
       const localPlayer = first.order.indexOf(this.localId);
       if (localPlayer < 0 || first.order.length !== first.setup.players) return this.failReturn('this seat is not a player of the running match');
       this.round = first.round;
@@ -501,6 +503,7 @@ export class Room {
     this.committed = start;
     this.match = this.newMatch(start, { state: got.state, point: { ...got.resume, sender: start.order.indexOf(got.from) } });
     for (const m of r.records) this.match.receiveRecord(m.from, m.data);
+    this.watchers.matchStarted(this.match, this.round);
     this.events.push({ kind: 'match-started', match: this.match });
   }
 
@@ -526,6 +529,7 @@ export class Room {
       const cov = match.start.order.map((_, p) => match.session.recordCoverage(p));
       for (const id of this.open) this.control.send(id, { t: 'rj-hello', have: true, cov });
       for (const m of this.members) if (m.id !== this.localId && !this.open.has(m.id)) this.link.connect(m);
+      this.watchers.sync(joined.watchers ?? [], match);
       this.events.push({ kind: 'members-changed' });
       return;
     }
@@ -535,6 +539,7 @@ export class Room {
       this.open.delete(m.id);
       this.link.connect(m);
     }
+    this.watchers.reconnect(joined.watchers ?? []);
     this.handshake = undefined;
     if (this.match !== undefined && joined.started) {
       this.match = undefined;
@@ -573,13 +578,7 @@ export class Room {
   }
 
   private onMembers(change: () => void, left?: PeerId): void {
-    // A departed member keeps its name for the messages about its departure (the abort reason, chat).
-    const leaving = left === undefined ? undefined : this.members.find((m) => m.id === left);
-    if (leaving !== undefined) {
-      this.departedNames.set(leaving.id, leaving.name);
-      const oldest = this.departedNames.keys().next();
-      if (this.departedNames.size > 32 && oldest.done !== true) this.departedNames.delete(oldest.value);
-    }
+    if (left !== undefined) this.rememberName(left);
     change();
     if (left !== undefined) {
       this.link.disconnect(left);

@@ -11,7 +11,12 @@ import { LOBBY_CODE } from './router.ts';
 import { resetTestHook } from './test-hook.ts';
 
 /** An action's outcome: done (the page moves on), or a message for the player. */
-export type ActionResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+export type ActionResult = { readonly ok: true } | {
+  readonly ok: false;
+  readonly error: string;
+  /** The lobby is full or playing: where to watch it instead (`/lobby/<code>?watch=1`). */
+  readonly watchPath?: string;
+};
 
 /** What the landing page's buttons do. */
 export interface LandingActions {
@@ -79,6 +84,7 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
   const code = h('input', { type: 'text', id: 'lobby-code', placeholder: 'Lobby code or link', autocomplete: 'off', 'aria-label': 'lobby code or link' });
   const join = h('button', { type: 'submit', 'data-testid': 'join-lobby', text: 'Join' });
   const message = h('p', { class: 'message', role: 'status', 'data-testid': 'landing-message' });
+  const watch = h('a', { class: 'button', 'data-testid': 'landing-watch', text: 'Watch instead', hidden: true });
   const joinForm = h('form', { class: 'row' }, code, join);
   const page = h('main', { class: 'page landing' },
     h('header', { class: 'hero' }, h('h1', { text: 'Rollback Pong' }), h('p', { class: 'tagline', text: 'Peer-to-peer Pong for 2–4 players, with rollback netcode.' })),
@@ -90,7 +96,8 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
       h('details', { class: 'rules', 'data-testid': 'rules' }, h('summary', { text: 'Rules' }), h('ul', {}, ...RULES_TEXT.map((t) => h('li', { text: t })))),
       h('div', { class: 'divider', text: 'or join a friend' }),
       joinForm,
-      message),
+      message,
+      watch),
     h('nav', { class: 'card links' },
       h('a', { href: '/#/practice?players=2', class: 'button', 'data-testid': 'practice-link', text: 'Practice against the computer' }),
       h('a', { href: '/#/replay', class: 'button', 'data-testid': 'replay-link', text: 'Replay viewer' }),
@@ -111,10 +118,15 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
     create.disabled = true;
     join.disabled = true;
     message.textContent = text;
+    watch.hidden = true;
     void run().then((r) => {
       create.disabled = false;
       join.disabled = false;
       message.textContent = r.ok ? '' : r.error;
+      if (!r.ok && r.watchPath !== undefined) {
+        watch.setAttribute('href', r.watchPath);
+        watch.hidden = false;
+      }
     });
   };
   create.addEventListener('click', () => {

@@ -6,7 +6,8 @@
  * `window.rollbackPong.online` current.
  */
 import { validateName } from '../lobby/protocol.ts';
-import type { Room, RoomEvent } from '../lobby/room.ts';
+import { Room, type RoomEvent } from '../lobby/room.ts';
+import type { WatchRoom } from '../lobby/watch-room.ts';
 import { describeLinkConditions, isPerfectLink, type LinkConditions } from '../transport/link-model.ts';
 import { createChat, type Chat } from './chat.ts';
 import { h } from './dom.ts';
@@ -17,17 +18,18 @@ import { savedName, saveName } from './landing.ts';
 import { createLobbyHistory } from './lobby-history.ts';
 import { createLobbyView, type LobbyModel, type LobbyView } from './lobby-view.ts';
 import { handshakeAbortedMessage, isNameProblem, joinNames, peerErrorMessage, serverErrorMessage, signalingClosedMessage } from './messages.ts';
-import type { OnlineHub } from './online.ts';
+import type { EnterResult, OnlineHub } from './online.ts';
 import type { Page } from './page.ts';
 import { playerColour } from './palette.ts';
 import { resetTestHook, testHook, type OnlineHookInfo, type OnlineMemberInfo, type ScriptedInput } from './test-hook.ts';
+import { runWatchRoom } from './watch-page.ts';
 
 const LOBBY_REFRESH_MS = 200;
 
 /** A fresh online hook for lobby `code`. */
 function newOnlineHook(code: string, transport: string): OnlineHookInfo {
   return {
-    view: 'join', code, memberId: '', transport, members: [], meshReady: false, status: '', error: '',
+    view: 'join', code, memberId: '', role: 'member', watchers: [], transport, members: [], meshReady: false, status: '', error: '',
     matchNumber: 0, localPlayer: -1, names: [], frame: -1, checksum: '', confirmedFrame: -1, confirmedUpTo: -1,
     scores: [], winner: -1, startedAt: undefined, scheduledStartAt: undefined, notices: [], noticeLog: [], standing: '', absent: 0, desyncs: 0,
     lag: undefined, replayDownloads: 0,
@@ -59,51 +61,72 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
   const joinHost = h('div', { class: 'join-host' });
   root.append(joinHost);
 
-  const enterRoom = (room: Room): void => {
+  const enterRoom = (room: Room | WatchRoom, note?: string): void => {
     joinHost.remove();
-    cleanup = runRoom(root, room, hub, hook, scriptedBits);
+    cleanup = room instanceof Room
+      ? runRoom(root, room, hub, hook, scriptedBits)
+      // A watcher who takes the free seat goes on as a player, on the same page (or watches again, refused).
+      : runWatchRoom(root, room, hub, hook, enterRoom, note);
   };
+  // `?watch=1`: the link was shared to watch; the form's main button then watches.
+  const watchFirst = new URLSearchParams(env.search).get('watch') === '1';
 
   const existing = hub.roomFor(code);
   if (existing !== undefined) enterRoom(existing);
   else {
     const name = h('input', { type: 'text', id: 'join-name', maxlength: 20, placeholder: 'Your name', autocomplete: 'nickname', value: savedName(), 'data-testid': 'join-name' });
-    const join = h('button', { type: 'submit', class: 'primary', 'data-testid': 'join-submit', text: 'Join lobby' });
+    const join = h('button', { type: 'submit', class: 'primary', 'data-testid': 'join-submit', text: watchFirst ? 'Watch' : 'Join lobby' });
+    const watch = h('button', { type: 'button', 'data-testid': 'join-watch', text: 'Watch', hidden: watchFirst });
     const message = h('p', { class: 'message', role: 'alert', 'data-testid': 'join-message' });
     const form = h('form', { class: 'card' },
       h('h2', { text: 'Join this lobby' }),
       h('div', { class: 'field' }, h('label', { for: 'join-name', text: 'Your name' }), name),
-      h('div', { class: 'row' }, join, h('a', { href: '/', class: 'button subtle', text: 'Home' })),
+      h('div', { class: 'row' }, join, watch, h('a', { href: '/', class: 'button subtle', text: 'Home' })),
       message);
     joinHost.append(h('main', { class: 'page landing' }, h('header', { class: 'hero' }, h('h1', { text: 'Rollback Pong' }), h('p', { class: 'tagline', text: 'You are invited to a match.' })), form));
     name.focus();
-    const joinAs = (value: string): void => {
+    const joinAs = (value: string, watching = false): void => {
       join.disabled = true;
-      message.textContent = 'Joining…';
+      watch.disabled = true;
+      message.textContent = watching ? 'Joining as a watcher…' : 'Joining…';
       hook.view = 'joining';
-      void hub.join(code, value).then((r) => {
+      const entering: Promise<EnterResult<Room | WatchRoom>> = watching ? hub.watch(code, value) : hub.join(code, value);
+      void entering.then((r) => {
         if (destroyed) {
           if (r.ok) hub.leave();
           return;
         }
         join.disabled = false;
+        watch.disabled = false;
         if (r.ok) return enterRoom(r.room);
-        message.textContent = r.error;
+        // A full or running lobby can still be watched: the page offers it (the join must say so itself).
+        const watchable = r.code === 'lobby-full' || r.code === 'in-progress';
+        const text = watchable ? `${r.code === 'lobby-full' ? 'This lobby is full' : 'This lobby is playing'}. You can watch the match instead: press Watch.` : r.error;
+        message.textContent = text;
+        if (watchable) {
+          watch.hidden = false;
+          watch.classList.add('primary');
+          watch.focus();
+        }
         hook.view = 'join';
-        hook.error = r.error;
+        hook.error = text;
         if (r.code !== undefined && isNameProblem(r.code)) name.select();
       });
     };
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
+    const submit = (watching: boolean): void => {
       const valid = validateName(name.value);
       if (!valid.ok) {
         message.textContent = `That name cannot be used: ${valid.error}.`;
         return;
       }
       saveName(valid.value);
-      joinAs(valid.value);
+      joinAs(valid.value, watching);
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      submit(watchFirst);
     });
+    watch.addEventListener('click', () => submit(true));
     // This browser holds a seat in this lobby (a closed tab, a crash): take it back at once, no form
     // (the seat keeps its own name; if it is gone, this joins anew under the saved name).
     const saved = validateName(savedName());
@@ -129,10 +152,15 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   let rejoining = false;
   let lastRefresh = -Infinity;
   let knownMembers = new Map(room.members.map((m) => [m.id, m.name]));
+  let knownWatchers = new Map(room.watchers.list.map((w) => [w.id, w.name]));
   let game: GameView | undefined;
   let matchNumber = 0;
   let startTimer: ReturnType<typeof setTimeout> | undefined;
-  const colourOf = (id: string): string => playerColour(Math.max(0, room.members.findIndex((m) => m.id === id))).css;
+  // A watcher's lines keep the page's text colour: the player colours belong to the players.
+  const colourOf = (id: string): { colour?: string } => {
+    const i = room.members.findIndex((m) => m.id === id);
+    return i < 0 ? {} : { colour: playerColour(i).css };
+  };
   const lobby: LobbyView = createLobbyView(root, {
     onReady: (ready) => {
       error = '';
@@ -152,6 +180,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   });
   chat.add({ text: `You joined lobby ${room.code}. Share the link to invite players.` });
   hook.memberId = room.localId;
+  hook.role = 'member';
   hook.view = 'lobby';
   testHook().page = 'lobby';
 
@@ -184,10 +213,11 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     const model: LobbyModel = {
       code: room.code, shareLink: env.origin + room.linkPath, settings: room.settings, transport: relayOnlyFromSearch(env.search) ? `${env.transport} · relay only` : env.transport,
       lag: isPerfectLink(lag) ? '' : describeLinkConditions(lag), localId: room.localId, members: list,
-      ready: room.ready, meshReady: room.meshReady, status, error,
+      ready: room.ready, meshReady: room.meshReady, status, error, watchers: room.watchers.list.map((w) => w.name),
     };
     lobby.update(model);
     hook.members = list;
+    hook.watchers = room.watchers.list.map((w) => ({ id: w.id, name: w.name }));
     hook.meshReady = room.meshReady;
     hook.status = status;
     hook.error = error;
@@ -222,10 +252,14 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         for (const [id, name] of now) if (!knownMembers.has(id)) chat.add({ text: `${name} joined` });
         for (const [id, name] of knownMembers) if (!now.has(id)) chat.add({ text: `${name} left` });
         knownMembers = now;
+        const watching = new Map(room.watchers.list.map((w) => [w.id, w.name]));
+        for (const [id, name] of watching) if (!knownWatchers.has(id)) chat.add({ text: `${name} is watching` });
+        knownWatchers = watching;
+        hook.watchers = room.watchers.list.map((w) => ({ id: w.id, name: w.name })); // also during a match (no refresh then)
         return;
       }
       case 'chat':
-        chat.add({ from: e.name, text: e.text, colour: colourOf(e.from) });
+        chat.add({ from: e.name, text: e.text, ...colourOf(e.from) });
         return;
       case 'mesh-ready':
         return;

@@ -24,12 +24,19 @@ export interface LobbyModel {
   readonly meshReady: boolean;
   readonly status: string;
   readonly error: string;
+  /** Names of the lobby's watchers, in join order. */
+  readonly watchers: readonly string[];
+  /** We watch: no Ready button; "Take the free seat" while `freeSeat`. */
+  readonly watching?: boolean;
+  readonly freeSeat?: boolean;
 }
 
 /** Callbacks of the lobby screen. */
 export interface LobbyViewActions {
   readonly onReady: (ready: boolean) => void;
   readonly onLeave: () => void;
+  /** A watcher takes the free seat. */
+  readonly onTakeSeat?: () => void;
 }
 
 /** A mounted lobby screen. */
@@ -46,6 +53,11 @@ export function describeSettings(s: LobbySettings, transport: string, lag: strin
   const parts = [`up to ${s.capacity} players`, `first to ${s.pointsToWin}`, `input delay ${s.inputDelay}`, `max prediction ${s.maxPrediction}`, transport];
   if (lag !== '') parts.push(`lag ${lag}`);
   return parts.join(' · ');
+}
+
+/** The watchers line: "Watching (2): Carol, Dave", '' for none. */
+export function watchersLine(names: readonly string[]): string {
+  return names.length === 0 ? '' : `Watching (${names.length}): ${names.join(', ')}`;
 }
 
 /** The text of a member's row (name, markers, ready, ping). */
@@ -70,6 +82,8 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
   const error = h('p', { class: 'message error', role: 'alert', 'data-testid': 'lobby-error' });
   const ready = h('button', { type: 'button', class: 'primary ready-button', 'data-testid': 'ready', 'aria-pressed': 'false', text: 'Ready' });
   const leave = h('button', { type: 'button', class: 'subtle', 'data-testid': 'leave', text: 'Leave' });
+  const watching = h('p', { class: 'muted meta', 'data-testid': 'watchers' });
+  const takeSeat = h('button', { type: 'button', class: 'primary', 'data-testid': 'take-seat', text: 'Take the free seat', hidden: true });
   const chatSlot = h('div', { class: 'chat-slot' });
   const element = h('main', { class: 'page lobby-page', 'data-testid': 'lobby' },
     h('header', { class: 'bar' }, h('a', { href: '/', class: 'brand', text: '← Rollback Pong' }), h('h1', { text: 'Lobby' }), leave),
@@ -81,8 +95,8 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
           code, settings),
         h('section', { class: 'card' },
           h('h2', {}, 'Players ', count),
-          list, status, error,
-          h('div', { class: 'row' }, ready),
+          list, watching, status, error,
+          h('div', { class: 'row' }, ready, takeSeat),
           h('p', { class: 'muted help', text: 'The match starts when everyone is Ready. Keys: W/S or ↑/↓ (A/D, ←/→ on top/bottom). F3 shows network stats.' }))),
       chatSlot));
   host.append(element);
@@ -94,6 +108,7 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
     if (model !== undefined) actions.onReady(!model.ready);
   });
   leave.addEventListener('click', () => actions.onLeave());
+  takeSeat.addEventListener('click', () => actions.onTakeSeat?.());
   copy.addEventListener('click', () => {
     const text = link.value;
     const done = (ok: boolean): void => {
@@ -146,6 +161,10 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
       ready.textContent = m.ready ? 'Not ready' : 'Ready';
       ready.setAttribute('aria-pressed', String(m.ready));
       ready.classList.toggle('primary', !m.ready);
+      const line = watchersLine(m.watchers);
+      if (watching.textContent !== line) watching.textContent = line;
+      ready.hidden = m.watching === true;
+      takeSeat.hidden = m.watching !== true || m.freeSeat !== true;
     },
     destroy(): void {
       if (copiedTimer !== undefined) clearTimeout(copiedTimer);

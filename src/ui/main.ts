@@ -12,6 +12,7 @@ import { browserTransport, relayOnlyFromSearch, signalingUrl, transportFromSearc
 import { mountLobbyPage } from './lobby-page.ts';
 import { mountMatchesPage } from './matches-page.ts';
 import { OnlineHub, type OnlineEnv } from './online.ts';
+import { lobbyLinkPath } from '../lobby/protocol.ts';
 import type { RejoinStore } from '../lobby/signaling-client.ts';
 import type { Page } from './page.ts';
 import { mountPractice } from './practice.ts';
@@ -103,7 +104,12 @@ function start(): void {
   };
   const actions: LandingActions = {
     createLobby: async (name, settings) => enter(await hub.create(name, settings)),
-    joinLobby: async (code, name) => enter(await hub.join(code, name)),
+    joinLobby: async (code, name) => {
+      const r = await hub.join(code, name);
+      // A full or playing lobby can still be watched (the lobby page's Watch, `?watch=1`).
+      if (!r.ok && (r.code === 'lobby-full' || r.code === 'in-progress')) return { ok: false, error: r.error, watchPath: `${lobbyLinkPath(code)}?watch=1` };
+      return enter(r);
+    },
   };
   const mount = (host: HTMLElement, route: Route): Page => {
     switch (route.kind) {

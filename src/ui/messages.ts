@@ -36,6 +36,10 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'dropped-by-peers': 'The other players lost their connection to you and the match went on without you.',
   'bad-rejoin': 'Your place in this lobby is gone (it expired or was never yours). Join it again as a new player.',
   'replaced': 'This lobby was opened in another tab or window, which took your place.',
+  'too-many-watchers': 'This lobby already has 16 watchers, as many as it admits.',
+  'watcher-not-allowed': 'Watchers cannot do that: take a free seat first.',
+  'not-watching': 'Only a watcher can take a seat.',
+  'watching-unavailable': 'Watching is not available on this lobby server.',
 };
 
 /** The message for a server error code. */
@@ -129,4 +133,15 @@ export function replayFileName(code: string, matchNumber: number): string {
 export function joinNames(names: readonly string[]): string {
   if (names.length <= 1) return names[0] ?? '';
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
+}
+
+/** The watch screen's banner. */
+export function watchingBanner(players: number, started: boolean): string {
+  return started ? `Watching — ${players} players` : `Watching — ${players} players (waiting for the match state…)`;
+}
+
+/** A watcher's status line in the lobby screen (`following`: a match is on screen). */
+export function watcherStatus(room: { readonly started: boolean; readonly freeSeat: boolean }, following: boolean): string {
+  if (room.started) return following ? 'You are watching the match.' : 'The match is on: waiting for the players to send it…';
+  return room.freeSeat ? 'You are watching. A seat is free: take it to play the next match.' : 'You are watching. The players are in the lobby.';
 }

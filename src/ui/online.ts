@@ -6,6 +6,7 @@
  */
 import type { ErrorCode, LobbySettings } from '../lobby/protocol.ts';
 import { Room, type LinkContext, type MeshLink, type RoomOptions } from '../lobby/room.ts';
+import { WatchRoom } from '../lobby/watch-room.ts';
 import { createSignalingClient, type RejoinStore, type SignalingClient } from '../lobby/signaling-client.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import type { TransportKind } from './links.ts';
@@ -42,11 +43,11 @@ export interface OnlineEnv {
 }
 
 /** Entering a lobby: the room, or a message for the player. */
-export type EnterResult = { readonly ok: true; readonly room: Room } | { readonly ok: false; readonly error: string; readonly code?: ErrorCode };
+export type EnterResult<R = Room> = { readonly ok: true; readonly room: R } | { readonly ok: false; readonly error: string; readonly code?: ErrorCode };
 
-/** Holds the one lobby this page is in. */
+/** Holds the one lobby this page is in (as a player, or as a watcher). */
 export class OnlineHub {
-  private current: { readonly room: Room; readonly signaling: SignalingClient } | undefined;
+  private current: { room: Room | WatchRoom; readonly signaling: SignalingClient } | undefined;
 
   constructor(readonly env: OnlineEnv) {}
 
@@ -60,8 +61,29 @@ export class OnlineHub {
     return this.enter((o) => Room.join(o, code, name));
   }
 
-  /** The room for `code`, if this page is in that lobby. */
-  roomFor(code: string): Room | undefined {
+  /** Watches a lobby by code (leaving any other one). */
+  watch(code: string, name: string): Promise<EnterResult<WatchRoom>> {
+    return this.enter((o) => WatchRoom.watch(o, code, name));
+  }
+
+  /**
+   * Our watcher takes the free seat: the new membership's `Room` replaces it. On a refusal we watch
+   * again under a new `WatchRoom` (`watching`), which replaces the old one (watch-room.ts `takeSeat`).
+   */
+  async takeSeat(watching: WatchRoom): Promise<EnterResult | { readonly ok: false; readonly error: string; readonly watching?: WatchRoom }> {
+    const current = this.current;
+    if (current === undefined || current.room !== watching) return { ok: false, error: 'not watching this lobby' };
+    const r = await watching.takeSeat();
+    if (r.ok) {
+      current.room = r.room;
+      return r;
+    }
+    if (r.watching !== undefined) current.room = r.watching;
+    return { ok: false, error: joinFailureMessage(r), ...(r.watching !== undefined ? { watching: r.watching } : {}) };
+  }
+
+  /** The room for `code`, if this page is in that lobby (as a player, or as a watcher). */
+  roomFor(code: string): Room | WatchRoom | undefined {
     return this.current?.room.code === code ? this.current.room : undefined;
   }
 
@@ -82,7 +104,7 @@ export class OnlineHub {
     this.current = undefined;
   }
 
-  private async enter(how: (o: RoomOptions) => ReturnType<typeof Room.create>): Promise<EnterResult> {
+  private async enter<R extends Room | WatchRoom>(how: (o: RoomOptions) => Promise<EnterResult<R>>): Promise<EnterResult<R>> {
     this.leave();
     try {
       await this.env.prepareLink();
@@ -102,7 +124,7 @@ export class OnlineHub {
       lag: this.env.lag,
       countdownMs: this.env.countdownMs,
     };
-    let result: Awaited<ReturnType<typeof Room.create>>;
+    let result: EnterResult<R>;
     try {
       result = await how(options);
     } catch (error) {

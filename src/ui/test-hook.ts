@@ -49,7 +49,7 @@ export interface ReplayHookInfo {
 }
 
 /** Where the online page is. */
-export type OnlineView = 'join' | 'joining' | 'lobby' | 'game' | 'ended' | 'closed';
+export type OnlineView = 'join' | 'joining' | 'lobby' | 'game' | 'watching' | 'ended' | 'closed';
 
 /** A lobby member as the online page shows it. */
 export interface OnlineMemberInfo {
@@ -84,6 +84,10 @@ export interface OnlineHookInfo {
   code: string;
   /** Our lobby member id ('' before joining). */
   memberId: string;
+  /** Whether we play (`member`) or watch (`watcher`: `checksumAt` then reads the spectator's confirmed playback). */
+  role: 'member' | 'watcher';
+  /** The lobby's watchers (name and id), in join order. */
+  watchers: readonly { readonly id: string; readonly name: string }[];
   transport: string;
   members: readonly OnlineMemberInfo[];
   meshReady: boolean;

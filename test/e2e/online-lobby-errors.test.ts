@@ -39,6 +39,10 @@ describeE2E('online lobby errors (Chromium)', () => {
     await stranger.page.fill('#lobby-code', link);
     await stranger.page.click('[data-testid=join-lobby]');
     await stranger.page.waitForFunction(() => document.querySelector('[data-testid=landing-message]')?.textContent === 'This lobby is full.');
+    // … and it offers to watch it instead (the lobby page, Watch as its main button).
+    const code = link.slice(link.lastIndexOf('/') + 1);
+    expect(await stranger.page.getAttribute('[data-testid=landing-watch]', 'href')).toBe(`/lobby/${code}?watch=1`);
+    expect(await stranger.page.isVisible('[data-testid=landing-watch]')).toBe(true);
 
     // Alice readies, Bob sees it, Alice un-readies: the round is aborted for both, with the reason.
     await alice.page.click('[data-testid=ready]');

@@ -148,6 +148,20 @@ describe('lobbies across instances on Redis', () => {
     expect(a.stats().redisRelaysDropped + b.stats().redisRelaysDropped).toBe(0);
   });
 
+  it('refuses watching and take-seat with watching-unavailable; the lobby is untouched', async () => {
+    const a = await instance();
+    const host = track(await createLobby(a.wsUrl, 'Host'));
+    const w = track({ r: await raw(a.wsUrl) }).r;
+    w.send({ kind: 'join', code: host.joined.code, name: 'Watcher', watch: true });
+    expect((await w.take('error')).code).toBe('watching-unavailable');
+    w.send({ kind: 'take-seat' });
+    expect((await w.take('error')).code).toBe('not-in-lobby');
+    host.r.send({ kind: 'take-seat' });
+    expect((await host.r.take('error')).code).toBe('watching-unavailable');
+    track(await joinLobby(a.wsUrl, host.joined.code, 'Guest'));
+    expect((await host.r.take('member-joined')).member.name).toBe('Guest');
+  });
+
   it('lobby codes are reserved across instances with SET NX', async () => {
     const [a, b] = [await instance(), await instance()];
     const codes = new Set<string>();

@@ -2,12 +2,14 @@
 // and the check run after every attack: /healthz answers, and an unrelated lobby (from another
 // loopback address) can still be created, joined and chatted in.
 import { request } from 'node:http';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import { parseServerMessage } from '../../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../../src/lobby/protocol.ts';
+import { startSignalingServer } from '../../signaling/server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
+import type { SignalingServerOptions } from '../../signaling/config.ts';
 
 /** A raw socket with a queue of parsed server messages and its close event. */
 export interface Raw {
@@ -103,4 +105,26 @@ export async function expectHealthy(server: SignalingServer, address = `127.0.1.
   expect(await a.r.take('chat')).toMatchObject({ from: b.joined.memberId, text: 'still here?' });
   a.r.ws.close();
   b.r.ws.close();
+}
+
+/**
+ * The per-file fixture of the hostile suites (call at the top level of a test file): `start` runs a
+ * server on a free port (PeerJS off), `track` registers a socket; after each test the tracked sockets
+ * are terminated and the server closed.
+ */
+export function hostileServer(): { start(options?: SignalingServerOptions): Promise<SignalingServer>; track<T extends { r: Raw } | Raw>(x: T): T } {
+  let server: SignalingServer | null = null;
+  const opened: Raw[] = [];
+  afterEach(async () => {
+    for (const r of opened.splice(0)) r.ws.terminate();
+    await server?.close();
+    server = null;
+  });
+  return {
+    start: async (options = {}) => (server = await startSignalingServer({ port: 0, peerjs: false, ...options })),
+    track: (x) => {
+      opened.push('r' in x ? x.r : x);
+      return x;
+    },
+  };
 }

@@ -130,6 +130,30 @@ describe('hostile PeerJS clients', () => {
     await expectHealthy(s);
   });
 
+  it('gives watchers PeerJS ids: a watcher reaches a player, never another watcher; its id is revoked when it leaves', async () => {
+    const s = await start();
+    const { a, peerA } = await pair(s);
+    const watch = async (name: string) => {
+      const r = await raw(s.wsUrl);
+      opened.push(r);
+      r.send({ kind: 'join', code: a.joined.code, name, watch: true });
+      const joined = await r.take('joined');
+      if (joined.peer === null) throw new Error('no PeerJS credentials for a watcher');
+      return { r, peer: joined.peer };
+    };
+    const w1 = await watch('W1');
+    const w2 = await watch('W2');
+    const [pa, p1, p2] = [await open(s, peerA), await open(s, w1.peer), await open(s, w2.peer)];
+    p1.send(offer(peerA.id));
+    await until(() => pa.messages.some((m) => m['type'] === 'OFFER' && m['src'] === w1.peer.id), 'watcher to player');
+    p1.send(offer(w2.peer.id)); // watcher to watcher: dropped, counted
+    await until(() => s.stats().peerDropped === 1, 'dropped watcher relay');
+    expect(p2.messages.filter((m) => m['type'] === 'OFFER')).toEqual([]);
+    w1.r.send({ kind: 'leave' });
+    expect(await p1.closed).toBe(1000);
+    await expectHealthy(s);
+  });
+
   it('bounds the messages queued for a member that never connects its PeerJS socket', async () => {
     const s = await start({ messagesPerSecond: 10_000, messageBurst: 10_000, peerQueueMessages: 32, peerQueueBytes: 64 * 1024 });
     const { peerA, peerB } = await pair(s);

@@ -4,28 +4,11 @@
 // a member that stops reading, record floods and spoofed `from`. After each: the server is up and
 // another lobby works (`expectHealthy`). Every loop is bounded in count and time.
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSignalingServer } from '../../signaling/server.ts';
-import type { SignalingServer } from '../../signaling/server.ts';
-import type { SignalingServerOptions } from '../../signaling/config.ts';
-import { createLobby, expectHealthy, from, joinLobby, raw, until } from './server-hostile-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { createLobby, expectHealthy, from, hostileServer, joinLobby, raw, until } from './server-hostile-helpers.ts';
 import type { Raw } from './server-hostile-helpers.ts';
 
-let server: SignalingServer | null = null;
-const opened: Raw[] = [];
-async function start(options: SignalingServerOptions = {}): Promise<SignalingServer> {
-  server = await startSignalingServer({ port: 0, peerjs: false, ...options });
-  return server;
-}
-afterEach(async () => {
-  for (const r of opened.splice(0)) r.ws.terminate();
-  await server?.close();
-  server = null;
-});
-const track = <T extends { r: Raw } | Raw>(x: T): T => {
-  opened.push('r' in x ? x.r : x);
-  return x;
-};
+const { start, track } = hostileServer();
 
 describe('hostile lobby clients: message shape', () => {
   it('refuses deeply nested signal data with too-deep before parsing it; nothing is relayed', async () => {

@@ -2,25 +2,17 @@
 // died while its lobby socket lives is removed only when EVERY other member reports it, so one hostile
 // member's word drops nobody; the removed member's socket closes with 4012 and the others get its
 // `member-left` (the word that ends its notarised input for everyone). Bad reports are refused.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSignalingServer } from '../../signaling/server.ts';
-import type { SignalingServer } from '../../signaling/server.ts';
-import { createLobby, expectHealthy, joinLobby, type Raw } from './server-hostile-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { createLobby, expectHealthy, hostileServer, joinLobby, type Raw } from './server-hostile-helpers.ts';
 
-let server: SignalingServer | null = null;
-const opened: Raw[] = [];
-afterEach(async () => {
-  for (const r of opened.splice(0)) r.ws.terminate();
-  await server?.close();
-  server = null;
-});
+const { start, track } = hostileServer();
 async function lobbyOf(names: readonly string[]) {
-  server = await startSignalingServer({ port: 0, peerjs: false });
+  const server = await start();
   const first = await createLobby(server.wsUrl, names[0] as string);
   const rest = [];
   for (const name of names.slice(1)) rest.push(await joinLobby(server.wsUrl, first.joined.code, name));
   const all = [first, ...rest];
-  for (const m of all) opened.push(m.r);
+  for (const m of all) track(m);
   return { s: server, all, id: (i: number) => (all[i] as (typeof all)[number]).joined.memberId };
 }
 async function settle(r: Raw): Promise<void> {

@@ -13,13 +13,14 @@ import {
 } from '../../src/lobby/protocol-schema.ts';
 import type { ClientMessage, LobbySettings, ServerMessage } from '../../src/lobby/protocol.ts';
 
-const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping', 'record'] as const;
+const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping', 'record', 'take-seat'] as const;
 const SERVER_KINDS = [
   'joined', 'member-joined', 'member-left', 'member-updated', 'host-changed', 'signal', 'chat', 'error', 'lobby-started',
-  'lobby-reopened', 'pong', 'record',
+  'lobby-reopened', 'pong', 'record', 'watcher-joined', 'watcher-left',
 ] as const;
 const FIELDS = ['name', 'code', 'settings', 'to', 'data', 'text', 'ready', 'nonce', 'member', 'members', 'memberId', 'reason',
-  'hostId', 'from', 'message', 'linkPath', 'started', 'iceServers', 'peer', 'capacity'] as const;
+  'hostId', 'from', 'message', 'linkPath', 'started', 'iceServers', 'peer', 'capacity', 'watch', 'watchers', 'watcher', 'watcherId',
+  'seated', 'role', 'watchersOnly'] as const;
 
 /** Objects with a known kind and random (mostly wrong) fields: they reach every validator. */
 const nearMessage = (kinds: readonly string[]) =>
@@ -41,12 +42,16 @@ const recordData = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 1000 }).map((b) => Buffer.from(b).toString('base64')),
   fc.uint8Array({ minLength: 1, maxLength: 1000 }).map((b) => Buffer.from(b).toString('base64url')),
 );
+const watcher = fc.record({ id, name, peerId: fc.stringMatching(/^[0-9a-f]{0,32}$/) });
 const member = fc.record({ id, name, ready: fc.boolean(), peerId: fc.stringMatching(/^[0-9a-f]{0,32}$/) });
 
 const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
   fc.record({ kind: fc.constant('create' as const), name: fc.string({ maxLength: 40 }) }),
   fc.record({ kind: fc.constant('create' as const), name, settings: fc.record({ capacity: fc.integer(), pointsToWin: fc.integer({ min: -1e6, max: 1e6 }) }, { requiredKeys: [] }) }),
   fc.record({ kind: fc.constant('join' as const), code: id, name: fc.string({ maxLength: 40 }) }),
+  fc.record({ kind: fc.constant('join' as const), code: id, name: fc.string({ maxLength: 40 }), watch: fc.boolean() }),
+  fc.constant({ kind: 'take-seat' as const }),
+  fc.record({ kind: fc.constant('chat' as const), text: fc.string({ maxLength: 280 }), watchersOnly: fc.boolean() }),
   fc.constantFrom({ kind: 'leave' as const }, { kind: 'start-notice' as const }, { kind: 'reopen' as const }),
   fc.record({ kind: fc.constant('signal' as const), to: id, data: nonNullJson }),
   fc.record({ kind: fc.constant('chat' as const), text: fc.string({ maxLength: 280 }) }),
@@ -64,7 +69,11 @@ const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
       fc.record({ urls: fc.constant(['turn:127.0.0.1:3478?transport=udp', 'turns:turn.example:5349']), username: fc.string(), credential: fc.string() }),
     ), { maxLength: 3 }),
     peer: fc.option(fc.record({ id, token: id, path: fc.constant('/peerjs'), key: fc.constant('peerjs') }), { nil: null }),
-  }),
+    role: fc.constantFrom('member' as const, 'watcher' as const),
+    watchers: fc.array(watcher, { maxLength: LOBBY_LIMITS.maxWatchers }),
+  }, { requiredKeys: ['kind', 'memberId', 'code', 'linkPath', 'members', 'hostId', 'settings', 'started', 'iceServers', 'peer'] }),
+  fc.record({ kind: fc.constant('watcher-joined' as const), watcher }),
+  fc.record({ kind: fc.constant('watcher-left' as const), watcherId: id, seated: fc.constant(true) }, { requiredKeys: ['kind', 'watcherId'] }),
   fc.record({ kind: fc.constantFrom('member-joined' as const, 'member-updated' as const), member }),
   fc.record({ kind: fc.constant('member-left' as const), memberId: id, reason: fc.constantFrom('left' as const, 'disconnected' as const) }),
   fc.record({ kind: fc.constant('host-changed' as const), hostId: id }),
@@ -110,6 +119,16 @@ describe('lobby protocol guards', () => {
     }), { numRuns: 1000 });
   });
 
+  it('bound the watcher list of `joined` to LOBBY_LIMITS.maxWatchers', () => {
+    const w = (i: number) => ({ id: `w${i}`, name: `W${i}`, peerId: '' });
+    const joined = (n: number) => encodeMessage({
+      kind: 'joined', memberId: 'w0', code: 'c', linkPath: '/lobby/c', members: [], hostId: 'h', settings: DEFAULT_SETTINGS,
+      started: true, iceServers: [], peer: null, role: 'watcher', watchers: Array.from({ length: n }, (_, i) => w(i)),
+    });
+    expect(parseServerMessage(joined(LOBBY_LIMITS.maxWatchers)).ok).toBe(true);
+    expect(parseServerMessage(joined(LOBBY_LIMITS.maxWatchers + 1)).ok).toBe(false);
+  });
+
   it('round-trip every valid server message', () => {
     fc.assert(fc.property(serverMessage, (message) => {
       expect(parseServerMessage(encodeMessage(message))).toEqual({ ok: true, value: message });
@@ -132,6 +151,8 @@ describe('lobby protocol guards', () => {
       [`{"kind":"record","data":"${'A'.repeat(1401)}"}`, /data/],
       ['{"kind":"record","data":{"toString":1}}', /data/],
       ['{"kind":"record","data":"ab+_"}', /data/], // two alphabets in one string
+      ['{"kind":"join","code":"abc","name":"a","watch":"yes"}', /watch/],
+      ['{"kind":"chat","text":"hi","watchersOnly":1}', /watchersOnly/],
     ];
     for (const [text, pattern] of cases) {
       const result = parseClientMessage(text);
