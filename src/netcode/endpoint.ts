@@ -60,7 +60,11 @@ export class PeerEndpoint {
   private nextNonce = 1;
   private readonly probes = new Int32Array(LOSS_WINDOW); // nonce of each recent probe, 0 = answered
   private probesSent = 0;
+  // Encoded at once and never kept (sockets keep only the bytes): one packet and one input message per
+  // endpoint serve every send, instead of two objects per datagram.
   private readonly inputScratch: number[] = [];
+  private readonly outgoing: { sessionId: number; message: Message };
+  private readonly inputMessage: { -readonly [K in keyof InputMessage]: InputMessage[K] };
   private rateAt: number;
   private rateBase = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 };
   private rates = { kbpsIn: 0, kbpsOut: 0, ppsIn: 0, ppsOut: 0 };
@@ -68,17 +72,20 @@ export class PeerEndpoint {
   constructor(
     readonly peer: PeerId,
     readonly player: number,
-    private readonly sessionId: number,
+    sessionId: number,
     private readonly socket: PeerSocket,
     nowMs: number,
   ) {
     this.lastReceivedMs = nowMs;
     this.rateAt = nowMs;
+    this.inputMessage = { kind: 'input', player: 0, startFrame: 0, inputs: this.inputScratch, ackFrame: NULL_FRAME, senderFrame: 0, senderTimeMs: 0, status: [] };
+    this.outgoing = { sessionId, message: this.inputMessage };
   }
 
   /** Encodes and sends one message. */
   send(message: Message, nowMs: number): number {
-    const bytes = encodePacket({ sessionId: this.sessionId, message });
+    this.outgoing.message = message;
+    const bytes = encodePacket(this.outgoing);
     this.socket.send(this.peer, bytes);
     this.bytesOut += bytes.length;
     this.packetsOut++;
@@ -95,11 +102,16 @@ export class PeerEndpoint {
     const last = local.lastReceivedFrame;
     const start = Math.max(Math.min(this.remoteAck + 1, last + 1), last - LIMITS.maxInputsPerMessage + 1, 0);
     const end = Math.min(last, start + LIMITS.maxInputsPerMessage - 1);
-    // Encoded at once and never kept: one array per endpoint serves every message.
     const inputs = this.inputScratch;
     inputs.length = 0;
     for (let f = start; f <= end; f++) inputs.push(local.confirmedInput(f) ?? 0);
-    const msg: InputMessage = { kind: 'input', player: localPlayer, startFrame: start, inputs, ackFrame, senderFrame, senderTimeMs: Math.floor(nowMs) >>> 0, status };
+    const msg = this.inputMessage;
+    msg.player = localPlayer;
+    msg.startFrame = start;
+    msg.ackFrame = ackFrame;
+    msg.senderFrame = senderFrame;
+    msg.senderTimeMs = Math.floor(nowMs) >>> 0;
+    msg.status = status;
     this.send(msg, nowMs);
   }
 

@@ -124,7 +124,9 @@ export class ByteReader {
       this.fail('truncated');
       return Number.NaN;
     }
-    floatBytes.set(this.bytes.subarray(p, p + 8));
+    // Byte by byte: a `subarray` view to copy from would be a new typed array (~100 bytes) per read.
+    const b = this.bytes;
+    for (let k = 0; k < 8; k++) floatBytes[k] = b[p + k]!;
     this.pos = p + 8;
     const value = floatView.getFloat64(0);
     if (!Number.isFinite(value)) {

@@ -56,11 +56,16 @@ export class DeliveryQueue<T> {
   /** Remove and return every item due at or before `nowMs`, earliest first. */
   popDue(nowMs: number): T[] {
     const out: T[] = [];
-    for (let top = this.heap[0]; top !== undefined && top.atMs <= nowMs; top = this.heap[0]) {
-      out.push(top.item);
-      this.removeTop();
-    }
+    for (let item = this.popNextDue(nowMs); item !== undefined; item = this.popNextDue(nowMs)) out.push(item);
     return out;
+  }
+
+  /** Remove and return the earliest item if it is due at or before `nowMs` (no array per call); undefined when none is (so `T` must not include undefined). */
+  popNextDue(nowMs: number): T | undefined {
+    const top = this.heap[0];
+    if (top === undefined || top.atMs > nowMs) return undefined;
+    this.removeTop();
+    return top.item;
   }
 
   /** Remove and return everything, earliest first. */
@@ -353,8 +358,9 @@ export class SimNetwork {
 
   private receive(peer: PeerId, inbox: DeliveryQueue<InFlight>): Datagram[] {
     if (this.isSuspended(peer)) return [];
-    const out: Datagram[] = [];
-    for (const packet of inbox.popDue(this.nowMs)) {
+    // Mostly one datagram per call: a one-element literal is exact, where `push` onto `[]` reserves 17.
+    let out: Datagram[] | undefined;
+    for (let packet = inbox.popNextDue(this.nowMs); packet !== undefined; packet = inbox.popNextDue(this.nowMs)) {
       const state = this.link(packet.from, peer);
       if (state.outages.length > 0 && onWire(state.outages, packet)) {
         state.counts.outageDroppedPackets++;
@@ -362,9 +368,11 @@ export class SimNetwork {
       }
       state.counts.deliveredPackets++;
       state.counts.deliveredBytes += packet.bytes.byteLength;
-      out.push({ from: packet.from, bytes: packet.bytes });
+      const datagram = { from: packet.from, bytes: packet.bytes };
+      if (out === undefined) out = [datagram];
+      else out.push(datagram);
     }
-    return out;
+    return out ?? [];
   }
 }
 

@@ -30,6 +30,18 @@ describe('DeliveryQueue', () => {
       expect(q.size).toBe(0);
     }), { numRuns: 300 });
   });
+
+  it('popNextDue hands out one due item at a time, in the order popDue would, then undefined', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 100 }), fc.integer({ min: 0, max: 20 }), (times, cut) => {
+      const a = new DeliveryQueue<number>();
+      const b = new DeliveryQueue<number>();
+      times.forEach((t, i) => (a.push(t, i), b.push(t, i)));
+      const one: number[] = [];
+      for (let item = a.popNextDue(cut); item !== undefined; item = a.popNextDue(cut)) one.push(item);
+      expect(one).toEqual(b.popDue(cut));
+      expect(a.size).toBe(b.size);
+    }), { numRuns: 200 });
+  });
 });
 
 describe('SimNetwork basics', () => {

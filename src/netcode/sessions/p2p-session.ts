@@ -64,7 +64,7 @@ export class P2PSession<S> {
   private readonly finalityBounds: { readonly notary: FinalityBound; readonly gossip: FinalityBound };
   private readonly events: SessionEvent[] = [];
   private readonly opts: P2PSessionOptions<S>;
-  private pendingChecksumSaves: Frame[] = [];
+  private readonly pendingChecksumSaves: Frame[] = [];
   private finalInputFrame: Frame = NULL_FRAME;
   private stalled = false;
   private leaving = false;
@@ -466,7 +466,7 @@ export class P2PSession<S> {
       const cell = this.sync.saved(f);
       if (cell?.state !== undefined) this.checksums.saved(f, cell.checksum, cell.state);
     }
-    this.pendingChecksumSaves = [];
+    this.pendingChecksumSaves.length = 0; // emptied in place: no new array per frame
   }
 
   // ---- receiving ---------------------------------------------------------------------------
