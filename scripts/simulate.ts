@@ -21,6 +21,7 @@ import { runSimMatch, type SimMatchResult } from '../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../src/transport/link-model.ts';
 import { SeededRandom, deriveSeed } from '../src/transport/seeded-random.ts';
 import { parseFlags, type FlagSpec } from './cli-args.ts';
+import { quantileOfSorted } from '../src/shared/quantile.ts';
 
 interface Args {
   matches: number;
@@ -116,10 +117,7 @@ export function matchParams(args: Args, index: number) {
   return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index), notaryLatencyMs, rejoin };
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
+const percentile = (sorted: readonly number[], q: number): number => quantileOfSorted(sorted, q, 0);
 
 function main(): void {
   const args = parseSimulateArgs(process.argv.slice(2));
