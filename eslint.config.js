@@ -37,10 +37,19 @@ export default tseslint.config(
   },
   {
     // The deterministic core: no clocks, timers, randomness, float trig, DOM; imports only inward.
-    files: ['src/game/**/*.ts', 'src/netcode/**/*.ts'],
+    files: ['src/game/**/*.ts', 'src/netcode/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...impureGlobals],
       'no-restricted-properties': ['error', ...impureProperties],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/game/**', '**/game', '**/netcode/**', '**/netcode', '**/transport/**', '**/lobby/**', '**/ui/**', '**/sim/**', '**/signaling/**'], message: 'shared is a leaf: every layer may import it, so it imports nothing from the project.' },
+        { group: ['simple-peer', 'peerjs', 'pixi.js', 'ws', 'node:*'], message: 'shared is pure.' },
+      ] }],
     },
   },
   {

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { decodePacket, encodePacket } from '../src/netcode/codec.ts';
 import type { Packet } from '../src/netcode/protocol.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const BATCH = 2_000;
 const BATCHES = 101;
@@ -41,8 +42,7 @@ function medianNs(op: () => number): number {
   }
   // Keeps the calls observable so the optimizer cannot drop them.
   if (sink === -1) console.log(sink);
-  perCall.sort((a, b) => a - b);
-  return perCall[Math.floor(perCall.length / 2)] ?? Number.NaN;
+  return quantile(perCall, 0.5);
 }
 
 /** Encode and decode cost of one steady-state input packet, in ns (median), plus its size. */

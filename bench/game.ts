@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { checksum, fx, initialState, InputBits, makeConfig, step, type GameState } from '../src/game/index.ts';
+import { quantileOfSorted as quantile } from '../src/shared/quantile.ts';
 
 const STEP_BATCH = 40;
 const STEP_BATCHES = 1_000;
@@ -44,10 +45,6 @@ function midMatch(): { states: GameState[]; inputs: number[][] } {
   }
   if (states.length < 256) throw new Error('bench: the match never reached 256 in-play frames');
   return { states, inputs };
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 /** Median microseconds per call of `op` over timed batches. */

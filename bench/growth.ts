@@ -19,6 +19,7 @@ import { freeze } from 'immer';
 import { checksum, fx, initialState, InputBits, makeConfig, step, type GameState } from '../src/game/index.ts';
 import { Simulation, type GameAdapter, type SessionRequest } from '../src/netcode/index.ts';
 import { StateRing } from '../src/netcode/state-ring.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 interface ExtraBall {
   readonly x: number;
@@ -74,8 +75,7 @@ function medianUs(op: () => void, batch: number, batches: number): number {
     for (let i = 0; i < batch; i++) op();
     if (b >= 20) per.push(((performance.now() - t) * 1000) / batch);
   }
-  per.sort((a, b) => a - b);
-  return per[per.length >> 1] ?? Number.NaN;
+  return quantile(per, 0.5);
 }
 
 function fit(xs: readonly number[], ys: readonly number[]): { slope: number; r2: number } {

@@ -32,6 +32,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumUnavailableReason, startAppServer, type AppServer } from '../test/e2e/support/chromium.ts';
 import { closeAll, createLobbyViaUi, joinViaLink, readyAndStart, waitForFrame, waitForMesh, type Player } from '../test/e2e/support/online-flow.ts';
 import type { DrawnFrame } from '../src/ui/render/frame-log.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const DEADLINE_MS = 120_000;
 const TRIALS = Number(process.env.LATENCY_TRIALS ?? 16);
@@ -97,10 +98,7 @@ function latencyOf(press: Press, drawn: { origin: number; frames: readonly Drawn
   return undefined;
 }
 
-function pct(values: readonly number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-}
+const pct = (values: readonly number[], q: number): number => quantile(values, q);
 
 const round = (x: number): number => Math.round(x * 10) / 10;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

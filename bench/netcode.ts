@@ -22,13 +22,11 @@ import { runSimMatch } from '../src/sim/match-harness.ts';
 import { RandomBot } from '../src/sim/bot.ts';
 import { makeLinkConditions } from '../src/transport/link-model.ts';
 import { SimNetwork } from '../src/transport/sim-network.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const TICK = 1000 / 60;
 
-function pct(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-}
+const pct = (values: number[], q: number): number => quantile(values, q, 0);
 
 /** Median input datagram size, 2 players, 60 Hz, 50 ms RTT, no loss, after the first 2 s. */
 function inputPayload(): number {

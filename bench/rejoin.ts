@@ -16,12 +16,12 @@ import { runSimMatch } from '../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../src/transport/link-model.ts';
 import { Browser, run } from '../test/support/rejoin-browser.ts';
 import { startTcpProxy } from '../test/support/tcp-proxy.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const ROUNDS = 5;
 
 function p50(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.floor(s.length / 2)] ?? 0);
+  return Math.round(quantile(xs, 0.5, 0));
 }
 
 async function rejoinOnce(n: number, round: number): Promise<number> {

@@ -13,6 +13,7 @@ import { loadNodeWebRtc } from '../src/transport/node-webrtc.ts';
 import { createMemoryRelayHub } from '../src/transport/signal-relay.ts';
 import { createSimplePeerLink } from '../src/transport/simple-peer-link.ts';
 import { coturnUnavailableReason, startCoturn } from '../test/support/coturn.ts';
+import { quantileOfSorted as quantile } from '../src/shared/quantile.ts';
 
 const TRIALS = 20;
 const PINGS = 200;
@@ -29,7 +30,6 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 async function bothOpen(a: PeerLink, b: PeerLink): Promise<void> {

@@ -17,6 +17,7 @@ import { verifyUpload } from '../signaling/replays/verify.ts';
 import { startSignalingServer } from '../signaling/server.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { makeReplayText } from '../test/support/replay-files.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const DISTINCT_REPLAYS = 20;
 const ADDRESSES = 10; // uploaders: 127.0.0.10 .. 127.0.0.19, so every (file, address) pair is stored
@@ -45,10 +46,7 @@ function get(url: string): Promise<number> {
   });
 }
 
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
+const percentile = (xs: number[], p: number): number => quantile(xs, p / 100);
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
 /** The figures (the PostgreSQL upload rate only where a server can be started here). */

@@ -3,8 +3,10 @@
  * object with all keys as the last line. A section whose module is missing or throws is reported and
  * skipped (its keys are absent), so one broken section never hides the others.
  * `npm run bench -- game smoothing` runs only the named sections; an unknown name is an error (exit 2)
- * that lists the known ones. Every key is described in docs/performance.md.
+ * that lists the known ones, and so is any flag but `--help`. Every key is described in docs/performance.md.
  */
+import { parseFlags } from '../scripts/cli-args.ts';
+
 type Figures = Record<string, number>;
 type Section = { readonly name: string; readonly module: string; readonly fn: string };
 
@@ -26,7 +28,17 @@ const SECTIONS: readonly Section[] = [
 
 async function main(): Promise<void> {
   const all: Figures = {};
-  const only = process.argv.slice(2);
+  const flags = parseFlags(process.argv.slice(2), {});
+  const usage = `usage: npm run bench -- [SECTION...]   sections: ${SECTIONS.map((s) => s.name).join(', ')}`;
+  if (!flags.ok) {
+    console.error(`bench: ${flags.error}\n${usage}`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const only = flags.positionals;
   const unknown = only.filter((name) => !SECTIONS.some((s) => s.name === name));
   if (unknown.length > 0) {
     console.error(`unknown bench section${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${SECTIONS.map((s) => s.name).join(', ')})`);

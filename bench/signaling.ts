@@ -45,6 +45,7 @@ import { startSignalingServer } from '../signaling/server.ts';
 import { startRedis } from '../test/support/redis.ts';
 import { parseServerMessage } from '../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../src/lobby/protocol.ts';
+import { quantileOfSorted } from '../src/shared/quantile.ts';
 
 const CHILD_FLAG = '--signaling-bench-server';
 const PEERJS_CHILD_FLAG = '--peerjs-bench-server';
@@ -73,8 +74,7 @@ type ChildReply =
   | { kind: 'memory'; heapUsed: number; external: number }
   | { kind: 'stats'; connections: number; lobbies: number; cpuUs: number };
 
-const percentile = (sorted: readonly number[], q: number): number =>
-  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
+const percentile = (sorted: readonly number[], q: number): number => quantileOfSorted(sorted, q);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -21,6 +21,7 @@ import { nextRng, rngBelow, seedRng } from '../src/game/rng.ts';
 import { makeLinkConditions } from '../src/transport/link-model.ts';
 import { SimNetwork } from '../src/transport/sim-network.ts';
 import { CorrectionSmoother, oldTimeline, positionsOf, type Positions } from '../src/ui/render/smoother.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const TICK = 1000 / 60;
 const PX_PER_UNIT = 0.6;
@@ -137,10 +138,7 @@ export function benchSmoothing(): Record<string, number> {
   };
 }
 
-function pct(values: readonly number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-}
+const pct = (values: readonly number[], q: number): number => quantile(values, q, 0);
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;

@@ -20,15 +20,13 @@ import { makeLinkConditions } from '../src/transport/link-model.ts';
 import { SimNetwork } from '../src/transport/sim-network.ts';
 import type { SimplePeerLink } from '../src/transport/simple-peer-link.ts';
 import { openSimplePeerMesh, until } from '../test/support/webrtc-mesh.ts';
+import { quantile } from '../src/shared/quantile.ts';
 
 const TICK = 1000 / 60;
 const GAME: GameAdapter<GameState> = { step, checksum };
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
-function pct(values: readonly number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-}
+const pct = (values: readonly number[], q: number): number => quantile(values, q, 0);
 
 /** kbit/s the feeder sends one spectator, max over a few seeds. */
 function feedKbps(players: number): number {

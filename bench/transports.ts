@@ -10,6 +10,7 @@ import { installPeerJsGlobals, loadNodeWebRtc, startPeerJsServer } from '../src/
 import { createPeerJsLink } from '../src/transport/peerjs-link.ts';
 import { createMemoryRelayHub } from '../src/transport/signal-relay.ts';
 import { createSimplePeerLink } from '../src/transport/simple-peer-link.ts';
+import { quantileOfSorted as quantile } from '../src/shared/quantile.ts';
 
 const TRIALS = 5;
 const PINGS = 200;
@@ -23,11 +24,6 @@ async function until(check: () => boolean, what: string): Promise<void> {
     if (performance.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await tick();
   }
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 const median = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);

@@ -28,6 +28,7 @@ import {
   type Replay,
 } from '../src/game/index.ts';
 import { RandomBot, TrackerBot } from '../src/sim/bot.ts';
+import { parseFlags } from './cli-args.ts';
 
 /** Frames a tracker recording goes on after the winning point (the final state stays in the file). */
 export const TRACKER_TAIL_FRAMES = 60;
@@ -134,39 +135,6 @@ export function trackerInputs(config: MatchConfig, maxFrames: number, away: read
   return inputs;
 }
 
-type Flags = { readonly ok: true; readonly values: ReadonlyMap<string, string>; readonly positional: readonly string[]; readonly help: boolean } | { readonly ok: false; readonly error: string };
-
-/** Splits `--name value` / `--name=value` flags from positional arguments; only `allowed` names pass. */
-function parseFlags(args: readonly string[], allowed: readonly string[]): Flags {
-  const values = new Map<string, string>();
-  const positional: string[] = [];
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
-    if (!allowed.includes(name)) return { ok: false, error: `unknown option ${JSON.stringify(arg)}` };
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = args[i + 1];
-      i++;
-    }
-    if (value === undefined) return { ok: false, error: `option --${name} needs a value` };
-    if (values.has(name)) return { ok: false, error: `option --${name} given twice` };
-    values.set(name, value);
-  }
-  return { ok: true, values, positional, help };
-}
-
 /** A decimal integer flag in `lo..hi`, or an error message. */
 function intFlag(values: ReadonlyMap<string, string>, name: string, lo: number, hi: number, fallback?: number): number | string {
   const text = values.get(name);
@@ -199,13 +167,13 @@ function load(io: CliIo, file: string): ReturnType<typeof parseReplay> {
 }
 
 function record(io: CliIo, args: readonly string[]): ExitCode {
-  const flags = parseFlags(args, ['players', 'frames', 'seed', 'out', 'points', 'interval', 'bot', 'rules', 'away', 'forfeit']);
+  const flags = parseFlags(args, { players: 'string', frames: 'string', seed: 'string', out: 'string', points: 'string', interval: 'string', bot: 'string', rules: 'string', away: 'string', forfeit: 'string' });
   if (!flags.ok) return usageError(io, flags.error);
   if (flags.help) {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  if (flags.positional.length > 0) return usageError(io, `record takes no positional arguments, got ${JSON.stringify(flags.positional[0])}`);
+  if (flags.positionals.length > 0) return usageError(io, `record takes no positional arguments, got ${JSON.stringify(flags.positionals[0])}`);
   const v = flags.values;
   const players = intFlag(v, 'players', 2, 4);
   const frames = intFlag(v, 'frames', 0, MAX_REPLAY_FRAMES);
@@ -245,15 +213,15 @@ function record(io: CliIo, args: readonly string[]): ExitCode {
  * file prints `error FILE: reason`), hands the good ones to `each`, and returns the worst exit code.
  */
 function forEachReplay(io: CliIo, args: readonly string[], command: string, each: (file: string, replay: Replay) => ExitCode): ExitCode {
-  const flags = parseFlags(args, []);
+  const flags = parseFlags(args, {});
   if (!flags.ok) return usageError(io, flags.error);
   if (flags.help) {
     io.out(USAGE);
     return ExitCode.ok;
   }
-  if (flags.positional.length === 0) return usageError(io, `${command} needs at least one FILE`);
+  if (flags.positionals.length === 0) return usageError(io, `${command} needs at least one FILE`);
   let worst: ExitCode = ExitCode.ok;
-  for (const file of flags.positional) {
+  for (const file of flags.positionals) {
     const parsed = load(io, file);
     const code = parsed.ok ? each(file, parsed.replay) : (io.out(`error ${file}: ${parsed.error}`), ExitCode.error);
     if (code > worst) worst = code;

@@ -20,6 +20,8 @@ import { encodeReplay } from '../src/game/index.ts';
 import { runSimMatch, type SimMatchResult } from '../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../src/transport/link-model.ts';
 import { SeededRandom, deriveSeed } from '../src/transport/seeded-random.ts';
+import { parseFlags, type FlagSpec } from './cli-args.ts';
+import { quantileOfSorted } from '../src/shared/quantile.ts';
 
 interface Args {
   matches: number;
@@ -50,38 +52,47 @@ function fail(message: string): never {
 }
 
 function range(name: string, v: string, lo: number, hi: number, integer: boolean): [number, number] {
-  const parts = v.split('-').map(Number);
+  const texts = v.split('-');
+  const parts = texts.map(Number);
   const [a, b = a] = parts;
-  if (parts.length > 2 || a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || a > b || a < lo || b > hi || (integer && (!Number.isInteger(a) || !Number.isInteger(b)))) {
+  // An empty part ("-1", "1-") is not a number: Number('') would read it as 0.
+  if (parts.length > 2 || texts.includes('') || a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || a > b || a < lo || b > hi || (integer && (!Number.isInteger(a) || !Number.isInteger(b)))) {
     fail(`--${name} must be MIN-MAX within ${lo}..${hi}, got "${v}"`);
   }
   return [a, b];
 }
 
-function parseArgs(argv: string[]): Args {
+/** The flags `simulate` accepts (see `USAGE`). */
+const FLAGS = {
+  matches: 'string', seed: 'string', players: 'string', rtt: 'string', jitter: 'string', loss: 'string', dup: 'string',
+  reorder: 'string', suspend: 'string', rejoin: 'string', spectators: 'string', frames: 'string', 'save-failures': 'string',
+  json: 'boolean', notary: 'boolean',
+} as const satisfies FlagSpec;
+
+function parseSimulateArgs(argv: readonly string[]): Args {
   const a: Args = { matches: 100, seed: 1, players: [2, 4], rtt: [0, 250], jitter: [0, 50], loss: [0, 0.2], dup: 0.02, reorder: 0.05, suspend: 0.1, frames: 600, saveFailures: undefined, json: false, notary: false, rejoin: 0, spectators: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--json') { a.json = true; continue; }
-    if (flag === '--notary') { a.notary = true; continue; }
-    if (flag === '--help' || flag === '-h') { console.log(USAGE); process.exit(0); }
-    const v = argv[++i];
-    if (v === undefined) fail(`${flag} needs a value`);
+  const flags = parseFlags(argv, FLAGS);
+  if (!flags.ok) fail(flags.error);
+  if (flags.help) { console.log(USAGE); process.exit(0); }
+  if (flags.positionals.length > 0) fail(`unexpected argument ${JSON.stringify(flags.positionals[0])}`);
+  a.json = flags.switches.has('json');
+  a.notary = flags.switches.has('notary');
+  for (const [flag, v] of flags.values) {
     switch (flag) {
-      case '--matches': a.matches = range('matches', v, 1, 100_000, true)[0]; break;
-      case '--seed': a.seed = range('seed', v, 0, 0xffff_ffff, true)[0]; break;
-      case '--players': a.players = range('players', v, 2, 4, true); break;
-      case '--rtt': a.rtt = range('rtt', v, 0, 2000, false); break;
-      case '--jitter': a.jitter = range('jitter', v, 0, 500, false); break;
-      case '--loss': a.loss = range('loss', v, 0, 0.9, false); break;
-      case '--dup': a.dup = range('dup', v, 0, 1, false)[0]; break;
-      case '--reorder': a.reorder = range('reorder', v, 0, 1, false)[0]; break;
-      case '--suspend': a.suspend = range('suspend', v, 0, 1, false)[0]; break;
-      case '--rejoin': a.rejoin = range('rejoin', v, 0, 1, false)[0]; a.notary = true; break;
-      case '--spectators': a.spectators = range('spectators', v, 0, 16, true)[0]; break;
-      case '--frames': a.frames = range('frames', v, 60, 1_000_000, true)[0]; break;
-      case '--save-failures': a.saveFailures = v; break;
-      default: fail(`unknown option ${flag}`);
+      case 'matches': a.matches = range('matches', v, 1, 100_000, true)[0]; break;
+      case 'seed': a.seed = range('seed', v, 0, 0xffff_ffff, true)[0]; break;
+      case 'players': a.players = range('players', v, 2, 4, true); break;
+      case 'rtt': a.rtt = range('rtt', v, 0, 2000, false); break;
+      case 'jitter': a.jitter = range('jitter', v, 0, 500, false); break;
+      case 'loss': a.loss = range('loss', v, 0, 0.9, false); break;
+      case 'dup': a.dup = range('dup', v, 0, 1, false)[0]; break;
+      case 'reorder': a.reorder = range('reorder', v, 0, 1, false)[0]; break;
+      case 'suspend': a.suspend = range('suspend', v, 0, 1, false)[0]; break;
+      case 'rejoin': a.rejoin = range('rejoin', v, 0, 1, false)[0]; a.notary = true; break;
+      case 'spectators': a.spectators = range('spectators', v, 0, 16, true)[0]; break;
+      case 'frames': a.frames = range('frames', v, 60, 1_000_000, true)[0]; break;
+      case 'save-failures': a.saveFailures = v; break;
+      default: fail(`unknown option --${flag}`);
     }
   }
   return a;
@@ -106,13 +117,10 @@ export function matchParams(args: Args, index: number) {
   return { players, link: makeLinkConditions({ latencyMs: rtt / 2, jitterMs, loss, duplicate, reorder }), suspend, seed: deriveSeed(args.seed, 'game', index), notaryLatencyMs, rejoin };
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
+const percentile = (sorted: readonly number[], q: number): number => quantileOfSorted(sorted, q, 0);
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSimulateArgs(process.argv.slice(2));
   let completed = 0, desyncs = 0, falseDesyncReports = 0, falseAccusations = 0, stalls = 0, maxRollback = 0, failures = 0;
   const depthHistogram: number[] = [];
   const payload: number[] = [];

@@ -24,6 +24,7 @@ import { outKind } from './metrics.ts';
 import type { TrafficCounters } from './metrics.ts';
 import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
+import { assertNever } from '../src/shared/assert-never.ts';
 
 /** Counters the server reports in `stats()`. */
 export interface ConnectionCounters {
@@ -68,10 +69,6 @@ function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
   return data.toString('utf8');
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected message: ${JSON.stringify(value)}`);
 }
 
 /** The `error` message of a code, with its fixed text. */
@@ -415,7 +412,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       case 'take-seat':
         break;
       default:
-        assertNever(message);
+        assertNever(message, 'message');
     }
     const membership = this.membership;
     if (membership === null) return this.reply(ctx, { code: ErrorCode.notInLobby });
@@ -453,7 +450,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
         return;
       }
       default:
-        assertNever(message);
+        assertNever(message, 'message');
     }
   }
 

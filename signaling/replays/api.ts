@@ -16,6 +16,7 @@ import type { ReplayConfig } from './config.ts';
 import { crossCheck } from './cross-check.ts';
 import type { VerifyPool } from './verify-pool.ts';
 import type { ReplayRecord, ReplayStore } from './store.ts';
+import { assertNever } from '../../src/shared/assert-never.ts';
 
 /** The API's path prefix. */
 export const REPLAYS_API = '/api/replays';
@@ -204,7 +205,7 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
       case 'verified':
         break;
       default:
-        return assertNever(outcome);
+        return assertNever(outcome, 'outcome');
     }
     const s = outcome.summary;
     const uploader = createHash('sha256').update(`rollback-pong-uploader:${address}`).digest('hex').slice(0, 32);
@@ -315,6 +316,3 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
   });
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled outcome ${JSON.stringify(x)}`);
-}

@@ -4,23 +4,21 @@
  * the rules-2 fields only for rules-2 configs, so rules-1 states keep the checksums old replays record.
  * Equal states give equal checksums on every engine; it is what peers exchange to detect desyncs.
  */
+import { FNV1A_OFFSET, fnv1aMix } from '../shared/fnv1a.ts';
 import type { GameState } from './state.ts';
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 
 /** Feeds the 4 little-endian bytes of an int32/uint32 into an FNV-1a hash. */
 function mix(h: number, word: number): number {
-  h = Math.imul(h ^ (word & 0xff), FNV_PRIME);
-  h = Math.imul(h ^ ((word >>> 8) & 0xff), FNV_PRIME);
-  h = Math.imul(h ^ ((word >>> 16) & 0xff), FNV_PRIME);
-  return Math.imul(h ^ (word >>> 24), FNV_PRIME);
+  h = fnv1aMix(h, word & 0xff);
+  h = fnv1aMix(h, (word >>> 8) & 0xff);
+  h = fnv1aMix(h, (word >>> 16) & 0xff);
+  return fnv1aMix(h, word >>> 24);
 }
 
 /** The state's checksum as an unsigned 32-bit integer. */
 export function checksum(s: GameState): number {
   const c = s.config;
-  let h = FNV_OFFSET;
+  let h = FNV1A_OFFSET;
   h = mix(h, c.players);
   h = mix(h, c.pointsToWin);
   h = mix(h, c.arenaSize);

@@ -13,6 +13,7 @@ import * as v from 'valibot';
 import type { PeerId, PeerSocket } from '../netcode/socket.ts';
 import { ABORT_CODES, MAX_ABORT_MEMBERS } from './handshake-abort.ts';
 import { LOBBY_LIMITS, SETTINGS_RANGES, validateChat } from './protocol.ts';
+import { fnv1aText } from '../shared/fnv1a.ts';
 
 /** Largest control message accepted or sent, UTF-8 bytes. */
 export const MAX_CONTROL_BYTES = 4096;
@@ -147,8 +148,7 @@ export function encodeControlMessage(message: ControlMessage): Uint8Array {
 
 /** Canonical 8-hex-digit FNV-1a hash of a match setup (field order fixed here, not by object keys). */
 export function hashSetup(s: MatchSetup): string {
-  let h = 0x811c9dc5;
-  for (const ch of `${s.players}|${s.pointsToWin}|${s.inputDelay}|${s.maxPrediction}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  const h = fnv1aText(`${s.players}|${s.pointsToWin}|${s.inputDelay}|${s.maxPrediction}`);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 

@@ -7,6 +7,7 @@
  * member make an abort name *another* member: a member's abort is about its sender only (or nobody).
  */
 import type { PeerId } from '../netcode/socket.ts';
+import { assertNever } from '../shared/assert-never.ts';
 
 /** Every reason a round can end before frame 0. */
 export const AbortCode = {
@@ -77,12 +78,8 @@ export function abortText(code: AbortCode, names: readonly string[], detail?: st
     case AbortCode.badStart:
       return names.length === 0 ? `a player refused the host's start time${plus}` : `the host (${who}) proposed an impossible start time${plus}`;
     default:
-      return assertNever(code);
+      return assertNever(code, 'abort code');
   }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unknown abort code ${String(x)}`);
 }
 
 /** An abort as the handshake reports it. */

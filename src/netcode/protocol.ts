@@ -256,7 +256,5 @@ export function emptyRejectCounts(): Record<RejectReason, number> {
   return out;
 }
 
-/** Throws only when a caller broke an invariant (exhaustive switches). */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}
+/** The tree's one exhaustiveness guard (src/shared), re-exported for the netcode's switches. */
+export { assertNever } from '../shared/assert-never.ts';

@@ -9,6 +9,7 @@
  * (one per directed link) come from `deriveSeed`: FNV-1a over the labels, then the murmur3
  * `fmix32` finalizer.
  */
+import { FNV1A_OFFSET, fnv1aMix, fnv1aText } from '../shared/fnv1a.ts';
 
 const TWO_POW_32 = 4_294_967_296;
 
@@ -68,14 +69,11 @@ function fmix32(h: number): number {
  * length-prefixed so that ('ab', 'c') and ('a', 'bc') differ.
  */
 export function deriveSeed(seed: number, ...labels: readonly (string | number)[]): number {
-  let h = 0x811c9dc5 ^ fmix32(seed >>> 0);
+  let h = FNV1A_OFFSET ^ fmix32(seed >>> 0);
   for (const label of labels) {
     const text = typeof label === 'number' ? `#${label}` : label;
     // Length first, so that label boundaries are unambiguous.
-    h = Math.imul(h ^ text.length, 0x01000193);
-    for (let i = 0; i < text.length; i++) {
-      h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    }
+    h = fnv1aText(text, fnv1aMix(h, text.length));
   }
   return fmix32(h);
 }

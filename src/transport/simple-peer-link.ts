@@ -4,8 +4,12 @@
  * Channels per connection: simple-peer's own data channel (reliable, ordered) carries control and
  * chat; the input channel is a second, pre-negotiated RTCDataChannel (`negotiated: true`, fixed id,
  * `ordered: false`, `maxRetransmits: 0`) created on simple-peer's underlying `RTCPeerConnection`
- * (`_pc`) right after construction, on both sides, so it needs no extra signaling round trip. A
- * peer counts as connected (`open`) once simple-peer reports `connect` and the input channel is open.
+ * right after construction, on both sides, so it needs no extra signaling round trip. A peer counts
+ * as connected (`open`) once simple-peer reports `connect` and the input channel is open.
+ *
+ * No private fields: simple-peer gets its WebRTC classes through its public `wrtc` option (wrtc in Node,
+ * the page's own in a browser), wrapped so that the `RTCPeerConnection` it constructs, and the reliable
+ * data channel it creates or receives, are handed to us as they come into being.
  *
  * Who offers: of two peers, the one with the lexicographically smaller id is the initiator, so
  * exactly one side creates the offer even when both call {@link SimplePeerLink.connect}. Signals
@@ -84,19 +88,50 @@ interface PeerState {
   readonly entry: MeshEntry;
   readonly sp: SimplePeer.Instance;
   readonly input: RTCDataChannel | null;
+  /** simple-peer's connection and reliable channel, as {@link capturingWrtc} saw them made. */
+  readonly captured: Captured;
   readonly watch: IceWatch;
   timer: ReturnType<typeof setTimeout> | null;
   /** An offer was applied (the remote side is the initiator). */
   offerSeen: boolean;
 }
 
-/** Internals of simple-peer 9 that are not in its type definitions. */
-interface SimplePeerInternals {
-  _pc?: RTCPeerConnection | null;
-  _channel?: RTCDataChannel | null;
+/** What a {@link capturingWrtc} saw simple-peer make: its connection and its (reliable) data channel. */
+interface Captured {
+  pc: RTCPeerConnection | null;
+  reliable: RTCDataChannel | null;
 }
 
-const internals = (sp: SimplePeer.Instance): SimplePeerInternals => sp as unknown as SimplePeerInternals;
+/** The page's own WebRTC classes, or `undefined` where there are none (simple-peer then says so). */
+function globalWrtc(): WrtcLike | undefined {
+  const g = globalThis as Partial<WrtcLike>;
+  if (g.RTCPeerConnection === undefined || g.RTCSessionDescription === undefined || g.RTCIceCandidate === undefined) return undefined;
+  return { RTCPeerConnection: g.RTCPeerConnection, RTCSessionDescription: g.RTCSessionDescription, RTCIceCandidate: g.RTCIceCandidate };
+}
+
+/**
+ * `base` with an `RTCPeerConnection` that reports itself into `seen` when simple-peer constructs it, and
+ * the reliable channel when simple-peer creates it (initiator) or receives it (answerer). Our own
+ * negotiated input channel (created on the same connection) is not the reliable one.
+ */
+function capturingWrtc(base: WrtcLike, seen: Captured): WrtcLike {
+  class CapturingPeerConnection extends base.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      seen.pc = this;
+      this.addEventListener('datachannel', (ev: RTCDataChannelEvent) => {
+        if (ev.channel.label !== INPUT_CHANNEL_LABEL) seen.reliable ??= ev.channel;
+      });
+    }
+
+    override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      const channel = super.createDataChannel(label, init);
+      if (label !== INPUT_CHANNEL_LABEL) seen.reliable ??= channel;
+      return channel;
+    }
+  }
+  return { RTCPeerConnection: CapturingPeerConnection, RTCSessionDescription: base.RTCSessionDescription, RTCIceCandidate: base.RTCIceCandidate };
+}
 
 /** simple-peer 9's public `getStats(cb)` (flattened reports), missing from @types/simple-peer. */
 interface SimplePeerStats {
@@ -147,13 +182,15 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
   const start = (peer: PeerId): PeerState | undefined => {
     const initiator = localId < peer;
     let sp: SimplePeer.Instance;
+    const captured: Captured = { pc: null, reliable: null };
+    const base = options.wrtc ?? globalWrtc();
     try {
       sp = new Ctor({
         initiator,
         config: rtcConfig,
         iceCompleteTimeout: 200,
         objectMode: true, // one 'data' event per message, never coalesced by the stream
-        ...(options.wrtc !== undefined ? { wrtc: options.wrtc } : {}),
+        ...(base !== undefined ? { wrtc: capturingWrtc(base, captured) } : {}),
       });
     } catch (err) {
       const entry = mesh.add(peer, { send: () => {}, destroy: () => {} });
@@ -161,9 +198,9 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
       return undefined;
     }
     let input: RTCDataChannel | null = null;
-    const pc = internals(sp)._pc;
+    const pc = captured.pc;
     try {
-      if (pc !== null && pc !== undefined) input = pc.createDataChannel(INPUT_CHANNEL_LABEL, inputChannelInit());
+      if (pc !== null) input = pc.createDataChannel(INPUT_CHANNEL_LABEL, inputChannelInit());
     } catch {
       input = null;
     }
@@ -185,14 +222,14 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
         sp.destroy();
       },
     });
-    const state: PeerState = { entry, sp, input, watch: new IceWatch(rtcConfig.iceTransportPolicy ?? 'all', turnConfigured), timer: null, offerSeen: false };
+    const state: PeerState = { entry, sp, input, captured, watch: new IceWatch(rtcConfig.iceTransportPolicy ?? 'all', turnConfigured), timer: null, offerSeen: false };
     peers.set(peer, state);
     if (input === null) {
       fail(state, 'cannot create the input channel');
       return undefined;
     }
-    // simple-peer has no public handle for gathering events: its own `_pc` (used above) it is.
-    if (pc !== null && pc !== undefined) state.watch.observe(pc, (reason) => fail(state, relayError(reason)));
+    // simple-peer has no public handle for gathering events: the connection it made (captured above) has.
+    if (pc !== null) state.watch.observe(pc, (reason) => fail(state, relayError(reason)));
 
     sp.on('signal', (data: SimplePeer.SignalData) => {
       if (mesh.isLive(entry)) relay.send(peer, data);
@@ -274,7 +311,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     channelInfo(peer) {
       const state = peers.get(peer);
       if (state === undefined) return undefined;
-      return { reliable: describeChannel(internals(state.sp)._channel), unreliable: describeChannel(state.input) };
+      return { reliable: describeChannel(state.captured.reliable), unreliable: describeChannel(state.input) };
     },
     close() {
       if (mesh.isClosed()) return;

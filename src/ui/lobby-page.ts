@@ -23,6 +23,7 @@ import type { Page } from './page.ts';
 import { playerColour } from './palette.ts';
 import { resetTestHook, testHook, type OnlineHookInfo, type OnlineMemberInfo, type ScriptedInput } from './test-hook.ts';
 import { runWatchRoom } from './watch-page.ts';
+import { assertNever } from '../shared/assert-never.ts';
 
 const LOBBY_REFRESH_MS = 200;
 
@@ -308,7 +309,7 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         if (game === undefined) hook.view = 'closed';
         return showError(signalingClosedMessage(e.reason));
       default:
-        return assertNever(e);
+        return assertNever(e, 'room event');
     }
   };
 
@@ -332,6 +333,3 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
   };
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled room event ${JSON.stringify(x)}`);
-}

@@ -21,10 +21,7 @@ import { replayFileUrl } from './replays-api.ts';
 import { parseRoute, type Route } from './router.ts';
 import { testHook } from './test-hook.ts';
 import { mountWidgetsDemo } from './widgets-demo.ts';
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled route ${JSON.stringify(x)}`);
-}
+import { assertNever } from '../shared/assert-never.ts';
 
 /** The countdown before frame 0 from `?countdown=<seconds>` (0..9, default 3). */
 function countdownMs(params: URLSearchParams): number {
@@ -121,7 +118,7 @@ function start(): void {
       case 'practice': return mountPractice(host, route.players, route.countdownSeconds);
       case 'widgets': return mountWidgetsDemo(host);
       case 'not-found': return mountNotFound(host, route.path);
-      default: return assertNever(route);
+      default: return assertNever(route, 'route');
     }
   };
   window.addEventListener('hashchange', show);

@@ -4,6 +4,7 @@
  */
 import type { CheatReason, DepartureReason, SessionEvent } from '../netcode/types.ts';
 import { formatChecksum } from '../game/index.ts';
+import { assertNever } from '../shared/assert-never.ts';
 
 /** Names a remote peer (by its peer id) for messages; return e.g. the player's chosen name. */
 export type PeerNamer = (peer: string) => string;
@@ -22,7 +23,7 @@ export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string |
     case 'cheating': return cheatingNotice(nameOf(event.peer), event.reason);
     case 'finality-withheld': return `${nameOf(event.peer)} is holding the match's confirmation back`;
     case 'rejoined': return `${nameOf(event.peer)} rejoined the match`;
-    default: return assertNever(event);
+    default: return assertNever(event, 'event');
   }
 }
 
@@ -31,7 +32,7 @@ function departureNotice(name: string, reason: DepartureReason): string {
     case 'left': return `${name} left the match`;
     case 'lost': return `${name} disconnected`;
     case 'expelled': return `${name} was removed from the match (two different input records: a modified client)`;
-    default: return assertNever(reason);
+    default: return assertNever(reason, 'departure reason');
   }
 }
 
@@ -40,12 +41,8 @@ function cheatingNotice(name: string, reason: CheatReason): string {
     case 'conflicting-records': return `${name} published two different input records (a modified client)`;
     case 'contradicts-record': return `${name} sent you inputs that contradict its own record (a modified client); corrected`;
     case 'unrecoverable': return `${name} sent you inputs that contradict its own record too late to correct: this match is out of sync`;
-    default: return assertNever(reason);
+    default: return assertNever(reason, 'cheat reason');
   }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled event ${JSON.stringify(x)}`);
 }
 
 /** One shown notice. */

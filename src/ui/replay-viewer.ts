@@ -9,6 +9,7 @@ import { createRenderer, type PongRenderer } from './render/index.ts';
 import { ReplayPlayer } from './replay-player.ts';
 import { publishState, resetTestHook, testHook, type ReplayHookInfo } from './test-hook.ts';
 import type { Page } from './page.ts';
+import { assertNever } from '../shared/assert-never.ts';
 
 /** Playback speeds offered (multiples of 60 frames per second). */
 export const SPEEDS = [0.25, 0.5, 1, 2, 4] as const;
@@ -100,7 +101,7 @@ export function mountReplayViewer(root: HTMLElement, source?: { readonly url: st
         status.textContent = `✗ Checksum mismatch at frame ${s.frame}: expected ${formatChecksum(s.expected)}, got ${formatChecksum(s.actual)}`;
         break;
       default:
-        assertNever(s);
+        assertNever(s, 'status');
     }
   };
 
@@ -269,6 +270,3 @@ export function mountReplayViewer(root: HTMLElement, source?: { readonly url: st
   };
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled status ${JSON.stringify(x)}`);
-}

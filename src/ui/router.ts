@@ -4,6 +4,7 @@
  * (`#/replay`, `#/practice`, `#/widgets`); `/replay` and `/practice` paths also work where served.
  * `/replay/<id>` (a replay shared through the server) and `/matches` need the signaling server.
  */
+import { assertNever } from '../shared/assert-never.ts';
 
 /** A parsed route. */
 export type Route =
@@ -68,10 +69,7 @@ export function routeHref(route: Route): string {
     case 'shared-replay': return `/replay/${route.id}`;
     case 'matches': return '/matches';
     case 'not-found': return route.path;
-    default: return assertNever(route);
+    default: return assertNever(route, 'route');
   }
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled route ${JSON.stringify(x)}`);
-}

@@ -4,6 +4,7 @@
  * whenever the players' match is followed. It owns the update loop of the `WatchRoom` and keeps
  * `window.rollbackPong.online` current (`role: 'watcher'`).
  */
+import { assertNever } from '../shared/assert-never.ts';
 import type { Room } from '../lobby/room.ts';
 import type { WatchRoom, WatchRoomEvent } from '../lobby/watch-room.ts';
 import { createChat, type Chat } from './chat.ts';
@@ -123,7 +124,7 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
         if (view === undefined) hook.view = 'closed';
         return showError(signalingClosedMessage(e.reason));
       default:
-        return assertNever(e);
+        return assertNever(e, 'watch room event');
     }
   };
 
@@ -147,8 +148,4 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
     if (leaveLobby) hub.leave();
   };
   return () => stop(true);
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled watch room event ${JSON.stringify(x)}`);
 }

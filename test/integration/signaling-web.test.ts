@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../../signaling/server.ts';
+import { serveStatic } from '../e2e/support/static-server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
 import { parseServerMessage } from '../../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../../src/lobby/protocol.ts';
 
 /** GET/HEAD with the path sent verbatim (no client-side `..` normalization). */
-function get(server: SignalingServer, path: string, method = 'GET'): Promise<{ status: number; type: string; cache: string; body: string }> {
+function get(server: SignalingServer, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; type: string; cache: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { body += chunk; });
@@ -40,6 +41,9 @@ describe('signaling server: static files', () => {
     await writeFile(join(dist, 'assets', 'main-abc123.js'), 'console.log("pong")');
     await writeFile(join(dist, 'assets', 'style.css'), 'body{}');
     await writeFile(join(base, 'secret.txt'), 'TOP SECRET');
+    // A sibling whose name starts with the root's: a prefix check without the separator would let it through.
+    await mkdir(join(base, 'dist-private'));
+    await writeFile(join(base, 'dist-private', 'secret.txt'), 'TOP SECRET');
     server = await startSignalingServer({ port: 0, staticDir: dist, peerjs: false });
   });
   afterAll(async () => {
@@ -68,10 +72,51 @@ describe('signaling server: static files', () => {
     expect((await get(server, '/assets/missing.js')).status).toBe(404);
   });
 
+  it('serves a file added after start, and the new contents of a rewritten one (a rebuild needs no restart)', async () => {
+    expect((await get(server, '/assets/later-1.js')).status).toBe(404);
+    await writeFile(join(base, 'dist', 'assets', 'later-1.js'), 'later');
+    expect(await get(server, '/assets/later-1.js')).toMatchObject({ status: 200, body: 'later' });
+    await writeFile(join(base, 'dist', 'index.html'), '<!doctype html><title>Rollback Pong, rebuilt with a longer title</title>');
+    expect((await get(server, '/lobby/x')).body).toBe('<!doctype html><title>Rollback Pong, rebuilt with a longer title</title>');
+    await writeFile(join(base, 'dist', 'index.html'), '<!doctype html><title>Rollback Pong</title>');
+  });
+
+  it('answers a byte range, a repeated request by its ETag, and sends the whole file for a malformed range', async () => {
+    expect(await get(server, '/assets/main-abc123.js', 'GET', { range: 'bytes=0-6' })).toMatchObject({ status: 206, body: 'console' });
+    for (const range of ['bytes=9-3', 'bytes=abc', 'bytes=-', 'items=0-1', 'bytes=0-1,3-4', `bytes=${'9'.repeat(40)}-`]) {
+      expect(await get(server, '/assets/main-abc123.js', 'GET', { range }), range).toMatchObject({ status: 200, body: 'console.log("pong")' });
+    }
+    const etag = await new Promise<string>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: server.port, path: '/assets/style.css' }, (res) => {
+        res.resume();
+        resolve(String(res.headers.etag ?? ''));
+      }).on('error', reject).end();
+    });
+    expect(etag).not.toBe('');
+    expect((await get(server, '/assets/style.css', 'GET', { 'if-none-match': etag })).status).toBe(304);
+    // The server still answers after all of these.
+    expect((await get(server, '/')).status).toBe(200);
+  });
+
+  it("the e2e tests' static server serves the same way (one handler)", async () => {
+    const web = await serveStatic(join(base, 'dist'));
+    try {
+      const port = Number(new URL(web.url).port);
+      const at = (path: string) => get({ port } as SignalingServer, path);
+      expect(await at(`/lobby/${code}?x=1`)).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', cache: 'no-cache' });
+      expect((await at('/assets/main-abc123.js')).cache).toContain('immutable');
+      expect((await at('/assets/missing.js')).status).toBe(404);
+      expect((await at('/%2e%2e/secret.txt')).body).not.toContain('TOP SECRET');
+    } finally {
+      await web.close();
+    }
+  });
+
   it('never serves a file outside the static root, however the path is encoded', async () => {
     const attempts = [
       '/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt',
       '/%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/%00/../secret.txt', '/%E0%A4%A', `/${'..%2f'.repeat(12)}etc/passwd`,
+      '/../dist-private/secret.txt', '/%2e%2e/dist-private/secret.txt', '/assets/../../dist-private/secret.txt',
     ];
     for (const path of attempts) {
       const res = await get(server, path);

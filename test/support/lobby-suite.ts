@@ -217,27 +217,38 @@ export function describeLobbySuite(transport: TransportKind): void {
       await playAndSettle(lobby, 60, 11);
       // A closed tab: its peer-to-peer links die first, so only the lobby server hears the goodbye.
       p2.link.close();
-      const leftAt = performance.now();
-      p2.leave();
       const rest: Lobby = { rooms: [host, p1], events: lobby.events };
       const matches = rest.rooms.map((r) => r.match as OnlineMatch);
+      // "At once": each match drops the leaver at its first update after the server's word reached it.
+      let tick = 0;
+      const wordAt = matches.map(() => -1);
+      matches.forEach((m, i) => {
+        const serverWord = m.peerLeft.bind(m);
+        m.peerLeft = (peer, reason) => {
+          if (wordAt[i] === -1) wordAt[i] = tick;
+          serverWord(peer, reason);
+        };
+      });
+      p2.leave();
       const drops = matches.map(() => [] as SessionEvent[]);
-      const droppedAt = matches.map(() => Infinity);
+      const droppedAt = matches.map(() => -1);
       const bots = matches.map((_, i) => new RandomBot(40 + i));
-      const seen = await driveLobby(rest, () => droppedAt.every(Number.isFinite), 4000, (now) => {
+      const seen = await driveLobby(rest, () => droppedAt.every((t) => t >= 0), 4000, (now) => {
+        tick++;
         matches.forEach((m, i) => {
           m.update(now, (bots[i] as RandomBot).next());
           for (const e of m.drainEvents()) {
             if (e.kind !== 'disconnected') continue;
             drops[i]?.push(e);
-            droppedAt[i] = now;
+            droppedAt[i] = tick;
           }
         });
       });
       expect(seen).toBe(true);
-      const slowest = Math.max(...droppedAt) - leftAt;
-      console.log(`[lobby ${transport}] goodbye through the server: dropped after ${slowest.toFixed(0)} ms`);
-      expect(slowest).toBeLessThan(2500); // well before the 5 s silence timeout
+      for (const [i, at] of wordAt.entries()) {
+        expect(at, 'the server told every match').toBeGreaterThanOrEqual(0);
+        expect(droppedAt[i], 'dropped at the first update after the server\'s word').toBe(at + 1);
+      }
       for (const d of drops) expect(d).toMatchObject([{ kind: 'disconnected', peer: p2.localId, player: 2, reason: 'left' }]);
       expect(new Set(drops.map((d) => (d[0] as { frame: number } | undefined)?.frame)).size).toBe(1);
       // The two left play on to a common, verified end.

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/game/config.ts';
 import { buildReplay, encodeReplay, parseReplay, verifyReplay } from '../../src/game/replay.ts';
 import { randomInputs, runCli, USAGE, type CliIo } from '../../scripts/replay.ts';
+import { runTsx, type CliRun } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
 const okFile = join(dir, 'ok.json');
@@ -168,24 +168,10 @@ describe('runCli (in process)', () => {
   });
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
 /** Runs the real CLI as a child process (the way `npm run replay` does). */
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join('node_modules', '.bin', 'tsx'), ['scripts/replay.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]): Promise<Run> => runTsx('scripts/replay.ts', args);
 
 describe('the CLI as a process', () => {
   const recorded = join(dir, 'recorded.json');
