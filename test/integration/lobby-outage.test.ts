@@ -7,37 +7,23 @@
  * and it goes back into the running match by state transfer: one state everywhere again. On PeerJS the
  * page's PeerJS socket drops too, and registers its id again once the membership is back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
+import { describe, expect, it } from 'vitest';
 import { checksum, formatChecksum } from '../../src/game/index.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
-import { Browser, run } from '../support/rejoin-browser.ts';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { Browser, pagesFixture, run } from '../support/rejoin-browser.ts';
 
 const OUTAGE_MS = 20_000;
 
 describe('an outage heals (real WebRTC)', () => {
-  let server: SignalingServer;
-  let proxy: TcpProxy;
-  const browsers: Browser[] = [];
-
-  beforeAll(async () => {
-    server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
-    proxy = await startTcpProxy(Number(new URL(server.url).port));
-  });
-  afterAll(async () => {
-    for (const b of browsers) b.room?.leave();
-    await proxy.close();
-    await server.close();
-  });
+  const f = pagesFixture({ proxy: true });
 
   // PeerJS: the page's PeerJS socket goes through the proxy too, and registers again once resumed.
   it.each([[2, 'simple-peer'], [3, 'simple-peer'], [2, 'peerjs'], [3, 'peerjs']] as const)('%i players (%s): a 20 s outage of one player, then the match is whole again', async (n, transport) => {
+    const { server, proxy, browsers } = f;
     const all = Array.from({ length: n }, (_, i) => new Browser(i === 0 ? 'host' : `p${i}`, 70 + i));
     browsers.push(...all);
     const cut = all[n - 1] as Browser;
-    const viaProxy = server.wsUrl.replace(`:${new URL(server.url).port}/`, `:${proxy.port}/`);
-    const httpViaProxy = server.url.replace(`:${new URL(server.url).port}`, `:${proxy.port}`);
+    const [viaProxy, httpViaProxy] = [f.wsViaProxy, f.httpViaProxy];
     const resume = { heartbeatMs: 500, silenceMs: 1500, baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 100 };
     const host = await (all[0] as Browser).open(server, transport, undefined, n);
     for (const b of all.slice(1)) await b.open(server, transport, host.code, n, b === cut ? { wsUrl: viaProxy, httpUrl: httpViaProxy, resume } : {});

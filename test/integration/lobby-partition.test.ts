@@ -7,36 +7,22 @@
  *   majority (2 of 3; of 2, the side with the lowest slot) plays on; the other side stops (no solo
  *   match, no forfeit win) and, once the network is back, goes back into the majority's match.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
+import { describe, expect, it } from 'vitest';
 import { checksum, formatChecksum } from '../../src/game/index.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
-import { Browser, run } from '../support/rejoin-browser.ts';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { Browser, pagesFixture, run } from '../support/rejoin-browser.ts';
 
 const OUTAGE_MS = 8_000;
 const RESUME = { heartbeatMs: 500, silenceMs: 1500, baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 100 };
 
 describe('the lobby server out of reach (real WebRTC)', () => {
-  let server: SignalingServer;
-  let proxy: TcpProxy;
-  const browsers: Browser[] = [];
-
-  beforeAll(async () => {
-    server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
-    proxy = await startTcpProxy(Number(new URL(server.url).port));
-  });
-  afterAll(async () => {
-    for (const b of browsers) b.room?.leave();
-    await proxy.close();
-    await server.close();
-  });
+  const f = pagesFixture({ proxy: true });
 
   /** `n` pages in one started match, every lobby socket through the proxy. */
   async function match(n: number, seed: number): Promise<Browser[]> {
     const all = Array.from({ length: n }, (_, i) => new Browser(i === 0 ? 'host' : `p${i}`, seed + i));
-    browsers.push(...all);
-    const viaProxy = server.wsUrl.replace(`:${new URL(server.url).port}/`, `:${proxy.port}/`);
+    f.browsers.push(...all);
+    const { server, wsViaProxy: viaProxy } = f;
     const host = await (all[0] as Browser).open(server, 'simple-peer', undefined, n, { wsUrl: viaProxy, resume: RESUME });
     for (const b of all.slice(1)) await b.open(server, 'simple-peer', host.code, n, { wsUrl: viaProxy, resume: RESUME });
     expect(await run(all, () => all.every((b) => b.room?.meshReady === true && b.room.members.length === n), 10_000, 0)).toBe(true);
@@ -62,6 +48,7 @@ describe('the lobby server out of reach (real WebRTC)', () => {
   it('3 players, links alive: every lobby socket resumes and the match goes on untouched', async () => {
     const all = await match(3, 110);
     const before = all.map((b) => b.match);
+    const { proxy } = f;
     proxy.freeze();
     await proxy.stop();
     await run(all, () => false, OUTAGE_MS, 100_000);
@@ -83,6 +70,7 @@ describe('the lobby server out of reach (real WebRTC)', () => {
     const stay = all.filter((b) => b !== cut);
     const player = cut.match?.start.localPlayer as number;
     const stale = cut.match as OnlineMatch;
+    const { proxy } = f;
     cut.offline = true;
     proxy.freeze();
     await proxy.stop();

@@ -2,8 +2,9 @@
  * A headless browser for rejoin scenarios (tests and the bench): one player whose rejoin store outlives
  * its page (a `Room` over real WebRTC with its signaling client), driven tick by tick with bot input.
  */
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
-import type { SignalingServer } from '../../signaling/index.ts';
+import { silentLogger, startSignalingServer, type SignalingServer } from '../../signaling/index.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
 import { Room, type RoomEvent, type RoomOptions } from '../../src/lobby/room.ts';
 import { createSignalingClient, type RejoinStore, type ResumeOptions, type SignalingClient, type WebSocketConstructorLike } from '../../src/lobby/signaling-client.ts';
@@ -13,6 +14,7 @@ import type { SessionEvent } from '../../src/netcode/index.ts';
 import { RandomBot } from '../../src/sim/bot.ts';
 import { makeLinkConditions } from '../../src/transport/link-model.ts';
 import { drive, nodeLinkFactory, testRandom, type TransportKind } from './room-driver.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 /** The lag each page injects on its incoming input datagrams. */
 export const LAG = makeLinkConditions({ latencyMs: 30, jitterMs: 5, loss: 0.02 });
@@ -116,4 +118,53 @@ export async function run(browsers: Browser[], done: () => boolean, limitMs: num
   return drive([], done, limitMs, (now) => {
     for (const b of browsers) b.tick(now, frames);
   });
+}
+
+/** What `pagesFixture` gives a describe block (read inside its tests: set in `beforeAll`). */
+export interface PagesFixture {
+  readonly server: SignalingServer;
+  /** A TCP proxy in front of the server (only with `proxy`). */
+  readonly proxy: TcpProxy;
+  /** `server.wsUrl` through the proxy. */
+  readonly wsViaProxy: string;
+  /** `server.url` through the proxy (PeerJS). */
+  readonly httpViaProxy: string;
+  /** Pages of the block: they leave the lobby after it. */
+  readonly browsers: Browser[];
+}
+
+/** A real signaling server on 127.0.0.1 (and a proxy in front, with `proxy`) for one describe block. */
+export function pagesFixture(options: { readonly proxy?: boolean } = {}): PagesFixture {
+  let server: SignalingServer | undefined;
+  let proxy: TcpProxy | undefined;
+  const browsers: Browser[] = [];
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`pagesFixture: no ${what} (outside a test, or without { proxy: true })`);
+    return v;
+  };
+  const port = (): string => new URL(need(server, 'server').url).port;
+  beforeAll(async () => {
+    server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
+    if (options.proxy === true) proxy = await startTcpProxy(Number(port()));
+  });
+  afterAll(async () => {
+    for (const b of browsers) b.room?.leave();
+    await proxy?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      return need(server, 'server');
+    },
+    get proxy() {
+      return need(proxy, 'proxy');
+    },
+    get wsViaProxy() {
+      return need(server, 'server').wsUrl.replace(`:${port()}/`, `:${need(proxy, 'proxy').port}/`);
+    },
+    get httpViaProxy() {
+      return need(server, 'server').url.replace(`:${port()}`, `:${need(proxy, 'proxy').port}`);
+    },
+    browsers,
+  };
 }

@@ -5,30 +5,21 @@
  * its seat, asks its peers which match runs, fetches the state, and plays on in its own slot: every
  * peer ends on the same state (the returning player's score included) with no desync.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
+import { describe, expect, it } from 'vitest';
 import { checksum, formatChecksum } from '../../src/game/index.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
 import type { SessionEvent } from '../../src/netcode/index.ts';
-import { Browser, run } from './rejoin-browser.ts';
+import { Browser, pagesFixture, run } from './rejoin-browser.ts';
 import type { TransportKind } from './room-driver.ts';
 
 /** The rejoin suite for one transport (one file per transport, so vitest runs them in parallel). */
 export function describeRejoin(transport: TransportKind): void {
   describe(`rejoin over real WebRTC (${transport})`, () => {
-    let server: SignalingServer;
-    const browsers: Browser[] = [];
-
-    beforeAll(async () => {
-      server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
-    });
-    afterAll(async () => {
-      for (const b of browsers) b.room?.leave();
-      await server.close();
-    });
+    const f = pagesFixture();
 
     it.each([2, 3])('%i players: a crashed page reopens the link and is back in its slot, in sync', async (n) => {
       const all = Array.from({ length: n }, (_, i) => new Browser(i === 0 ? 'host' : `p${i}`, 40 + i));
+      const { server, browsers } = f;
       browsers.push(...all);
       const host = await (all[0] as Browser).open(server, transport, undefined, n);
       for (const b of all.slice(1)) await b.open(server, transport, host.code);
@@ -94,18 +85,11 @@ const rejoinedAt = (b: Browser, player: number): SessionEvent | undefined => b.m
  */
 export function describeRejoinEdges(transport: TransportKind): void {
   describe(`rejoin at the edges of a match (${transport})`, () => {
-    let server: SignalingServer;
-    const browsers: Browser[] = [];
-    beforeAll(async () => {
-      server = await startSignalingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, staticDir: null });
-    });
-    afterAll(async () => {
-      for (const b of browsers) b.room?.leave();
-      await server.close();
-    });
+    const f = pagesFixture();
 
     it('during the countdown: a page dies before frame 0, reopens, and plays in its slot', async () => {
       const all = [new Browser('host', 81), new Browser('p1', 82)];
+      const { server, browsers } = f;
       browsers.push(...all);
       const [host, gone] = all as [Browser, Browser];
       const room = await host.open(server, transport, undefined, 2, { countdownMs: 2500 });
@@ -128,6 +112,7 @@ export function describeRejoinEdges(transport: TransportKind): void {
 
     it('in a rematch: the second match of the lobby takes its player back', async () => {
       const all = [new Browser('host', 91), new Browser('p1', 92), new Browser('p2', 93)];
+      const { server, browsers } = f;
       browsers.push(...all);
       const [host, , gone] = all as [Browser, Browser, Browser];
       const room = await host.open(server, transport, undefined, 3);
