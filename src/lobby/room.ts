@@ -16,17 +16,16 @@
  * Driven by `update(nowMs)`; everything it learns is queued as `RoomEvent`s.
  *
  * Watchers (spectators) are kept by `WatcherFeeds` (watching.ts): their links, the `sp-match` they
- * get, their admission to the match's spectator feed; they never enter the handshake.
+ * get, their admission to the match's spectator feed; they never enter the handshake. Going back into
+ * a running match (a rejoin, an outage, a partition) is `MatchReturn`'s (match-return.ts).
  */
 import { GAME_VERSION } from '../game/config.ts';
-import { checksum, decodeState, type GameState } from '../game/index.ts';
 import { PROTOCOL_VERSION } from '../netcode/protocol.ts';
-import { RejoinClient } from '../netcode/sessions/rejoin-client.ts';
 import type { PeerId } from '../netcode/socket.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
 import type { SignalRelay } from '../transport/signal-relay.ts';
-import { ControlChannel, isHandshakeMessage, type ControlMessage, type ControlOf, type MatchSetup } from './control.ts';
+import { ControlChannel, isHandshakeMessage, type ControlMessage, type MatchSetup } from './control.ts';
 import { AbortCode, type AbortInfo } from './handshake-abort.ts';
 import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
 import { OnlineMatch, type OnlineMatchOptions } from './online-match.ts';
@@ -34,7 +33,8 @@ import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type 
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
 import { enterLobby, type EnterFailure } from './enter.ts';
-import { sameMatch, WatcherFeeds } from './watching.ts';
+import { WatcherFeeds } from './watching.ts';
+import { MatchReturn } from './match-return.ts';
 import { LobbyPresence } from './lobby-presence.ts';
 
 /** A transport's mesh as the room uses it. */
@@ -86,31 +86,6 @@ export type RoomEvent =
 type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
-/** Records kept for a returning player's match before it exists (a few seconds' worth for 4 players). */
-const MAX_HELD_RECORDS = 256;
-/** A returning player gives up fetching the running match after this long (the others play on). */
-export const REJOIN_TIMEOUT_MS = 15_000;
-/** A returning player asks the peers that have not answered this often (each hello is one small message). */
-const REJOIN_HELLO_EVERY_MS = 500;
-/** A member's link that closed is built again this much later, while the member is still listed. */
-const REDIAL_AFTER_MS = 1_000;
-/** The longest pause between two redials of one member. */
-const REDIAL_MAX_MS = 10_000;
-/** After our lobby socket resumed mid-match with our links alive, the peers' answers count this long. */
-const PROBE_MS = 5_000;
-
-/** A returning player: the peers' word on the match, then the fetch of its state. */
-interface Returning {
-  readonly sinceMs: number;
-  /** When we last asked the peers that have not answered (a peer still counting down answers later). */
-  lastHelloMs: number;
-  readonly answers: Map<PeerId, ControlOf<'rj-match'>>;
-  /** Notary records relayed meanwhile (handed to the match once it exists). */
-  readonly records: { readonly from: PeerId; readonly data: string }[];
-  client?: RejoinClient<GameState>;
-  start?: StartInfo;
-}
-
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
@@ -132,13 +107,8 @@ export class Room extends LobbyPresence {
   private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
-  /** Set while our seat, resumed into a running match, fetches that match (see "Rejoin" in `update`). */
-  private returning: Returning | undefined;
-  /** Members whose link closed during a match, and when to dial them again (and the last delay). */
-  private readonly redial = new Map<PeerId, number>();
-  private readonly redialDelay = new Map<PeerId, number>();
-  /** Until then, a peer's `rj-match` means it dropped us while our lobby socket was away (`onResumed`). */
-  private probeUntilMs = Number.NEGATIVE_INFINITY;
+  /** Going back into a running match, and healing links mid-match (match-return.ts). */
+  private readonly returns: MatchReturn;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
   earlySignalsDropped = 0;
 
@@ -150,6 +120,32 @@ export class Room extends LobbyPresence {
     super(joined);
     this.control = new ControlChannel(link.reliable);
     this.watchers = new WatcherFeeds(link, this.control, joined.watchers ?? []);
+    this.returns = new MatchReturn({
+      localId: this.localId,
+      control: this.control,
+      open: this.open,
+      members: () => this.members,
+      match: () => this.match,
+      round: () => this.round,
+      unreliable: link.unreliable,
+      connect: (m) => link.connect(m),
+      signalingOpen: () => o.signaling.state === 'open',
+      dropMatch: () => {
+        this.match = undefined;
+        this.committed = undefined;
+      },
+      startMatch: (start, resume) => {
+        this.round = start.round;
+        this.committed = start;
+        const match = this.newMatch(start, resume);
+        this.match = match;
+        this.watchers.matchStarted(match, this.round);
+        this.events.push({ kind: 'match-started', match });
+        return match;
+      },
+      rejoining: () => this.events.push({ kind: 'rejoining' }),
+      failed: (reason) => this.events.push({ kind: 'rejoin-failed', reason }),
+    });
     const s = o.signaling;
     this.unsubscribe.push(
       s.on('member-joined', (m) => this.onMembers(() => this.members.push(m.member))),
@@ -180,9 +176,7 @@ export class Room extends LobbyPresence {
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
       s.on('record', (m) => {
         // Returning: the records relayed before our match exists continue the transfer's coverage.
-        if (this.match === undefined && this.returning !== undefined) {
-          if (this.returning.records.length < MAX_HELD_RECORDS) this.returning.records.push(m);
-        } else this.match?.receiveRecord(m.from, m.data);
+        if (!this.returns.holdRecord(m)) this.match?.receiveRecord(m.from, m.data);
       }),
       // Our lobby socket dropped and is being resumed (signaling-client `resume`): records wait meanwhile.
       s.on('reconnecting', () => this.match?.setNotary(false)),
@@ -195,10 +189,7 @@ export class Room extends LobbyPresence {
     );
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
     // A started lobby admits only a resumed seat: the match runs without us, and we go back into it.
-    if (joined.started) {
-      this.returning = { sinceMs: o.now(), lastHelloMs: o.now(), answers: new Map(), records: [] };
-      this.events.push({ kind: 'rejoining' });
-    }
+    if (joined.started) this.returns.begin(o.now());
   }
 
   /** Creates a lobby (the creator is its host). */
@@ -326,34 +317,17 @@ export class Room extends LobbyPresence {
       }
       if (e.kind === 'open') {
         this.open.add(e.peer);
-        this.redialDelay.delete(e.peer);
-        if (this.returning !== undefined) this.control.send(e.peer, { t: 'rj-hello' });
-      }
-      else if (e.kind === 'close') {
+        this.returns.linkEvent('open', e.peer, nowMs);
+      } else if (e.kind === 'close') {
         this.open.delete(e.peer);
         this.handshake?.peerLeft(e.peer, nowMs);
-        // During a match, a member still listed whose link died (a network outage, a peer that started
-        // over) gets a new one after a pause, longer after each failure (a member that left is no
-        // longer listed by then, and is not redialled).
-        if (this.match !== undefined || this.returning !== undefined) {
-          const delayMs = Math.min(REDIAL_MAX_MS, (this.redialDelay.get(e.peer) ?? REDIAL_AFTER_MS / 2) * 2);
-          this.redialDelay.set(e.peer, delayMs);
-          this.redial.set(e.peer, nowMs + delayMs);
-        }
+        this.returns.linkEvent('close', e.peer, nowMs);
       } else this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
       if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
     }
-    for (const [peer, atMs] of this.redial) {
-      if (atMs > nowMs) continue;
-      this.redial.delete(peer);
-      const member = this.members.find((m) => m.id === peer);
-      if (member !== undefined && !this.open.has(peer)) this.link.connect(member);
-      else if (member === undefined) this.redialDelay.delete(peer);
-    }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
-    if (this.returning !== undefined) this.updateReturning(nowMs);
-    else if (this.match !== undefined) this.updateNotary(this.match);
-    if (this.returning === undefined && this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
+    this.returns.update(nowMs);
+    if (!this.returns.active && this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
       this.startRound(this.round);
     }
     this.handshake?.update(nowMs);
@@ -422,11 +396,9 @@ export class Room extends LobbyPresence {
         if (this.guard.admitChat(from, nowMs)) this.events.push({ kind: 'chat', from, name: this.nameOf(from), text: m.text, inGame: true });
         return;
       case 'rj-hello':
-        return this.onRejoinHello(from, m.have === true, m.cov);
+        return this.returns.hello(from, m.have === true, m.cov, nowMs);
       case 'rj-match':
-        if (this.returning !== undefined && this.returning.client === undefined) this.returning.answers.set(from, m);
-        else if (this.match !== undefined && nowMs < this.probeUntilMs && m.sessionId === this.match.start.sessionId) this.backToMatch(from, m);
-        return;
+        return this.returns.answer(from, m, nowMs);
       default: {
         if (!isHandshakeMessage(m)) return;
         const round = this.guard.round(this.round, m, from, from === this.hostId && !this.isHost);
@@ -437,98 +409,18 @@ export class Room extends LobbyPresence {
     }
   }
 
-  // ---- Rejoin: a player whose seat was resumed goes back into the running match ----------------
-
   /**
-   * A member asks which match runs (its seat resumed mid-match, its link to us open): when it is a
-   * player of ours, tell it, and hold it for its return (`OnlineMatch.rejoin`).
-   */
-  private onRejoinHello(from: PeerId, have: boolean, cov: readonly number[] | undefined): void {
-    const match = this.match;
-    if (match === undefined || !match.start.order.includes(from) || match.countdownMs(this.o.now()) > 0) return;
-    // Cut off ourselves, our match is not the one to go back into.
-    if (match.cutOff) return;
-    if (have && !match.session.droppedPeers().includes(from)) {
-      // Still in our match, its lobby socket back: our records it missed go out again (only ours:
-      // its word about what it holds can make us repeat ourselves, nothing else).
-      const mine = cov?.[match.start.localPlayer];
-      if (mine !== undefined) match.session.republishRecords(mine + 1);
-      return;
-    }
-    const { seed, sessionId, order, setup } = match.start;
-    this.control.send(from, { t: 'rj-match', round: this.round, seed, sessionId, order: [...order], setup });
-    match.rejoin(from);
-  }
-
-  /**
-   * Our side of a return: once every other member told us the same match (one peer's word about the
-   * others is not enough when others can be asked), fetch its state (RejoinClient) and resume in it.
-   */
-  private updateReturning(nowMs: number): void {
-    const r = this.returning as Returning;
-    const others = this.members.filter((m) => m.id !== this.localId);
-    if (nowMs - r.sinceMs > REJOIN_TIMEOUT_MS) return this.failReturn(others.length === 0 ? 'nobody is left in the match' : 'the other players did not send the match in time');
-    if (r.client === undefined) {
-      // Nobody else in the lobby yet: after an outage the others' lobby sockets may resume after ours.
-      if (others.length === 0) return;
-      // Ask again now and then: a peer still in the countdown (or not holding us yet) answers later.
-      if (nowMs - r.lastHelloMs >= REJOIN_HELLO_EVERY_MS) {
-        r.lastHelloMs = nowMs;
-        for (const m of others) if (this.open.has(m.id) && !r.answers.has(m.id)) this.control.send(m.id, { t: 'rj-hello' });
-      }
-      if (!others.every((m) => r.answers.has(m.id))) return;
-      const first = r.answers.get(others[0]?.id ?? '') as ControlOf<'rj-match'>;
-      if (![...r.answers.values()].every((a) => sameMatch(a, first))) return this.failReturn('the other players disagree about the match');
-      const localPlayer = first.order.indexOf(this.localId);
-      if (localPlayer < 0 || first.order.length !== first.setup.players) return this.failReturn('this seat is not a player of the running match');
-      this.round = first.round;
-      r.start = { round: first.round, seed: first.seed, sessionId: first.sessionId, order: first.order, localPlayer, setup: first.setup, startAtHostMs: 0, localStartMs: nowMs, clockOffsetMs: 0 };
-      r.client = new RejoinClient<GameState>({
-        players: first.order.length,
-        localPlayer,
-        sessionId: first.sessionId,
-        socket: this.link.unreliable,
-        peers: others.map((m) => m.id).filter((id) => first.order.includes(id)),
-        decodeState: (b) => {
-          const d = decodeState(b);
-          return d.ok ? d.state : undefined;
-        },
-        checksum,
-      });
-    }
-    const got = r.client.poll(nowMs);
-    if (got === undefined || r.start === undefined) return;
-    this.returning = undefined;
-    const start = { ...r.start, localStartMs: nowMs };
-    this.committed = start;
-    this.match = this.newMatch(start, { state: got.state, point: { ...got.resume, sender: start.order.indexOf(got.from) } });
-    for (const m of r.records) this.match.receiveRecord(m.from, m.data);
-    this.watchers.matchStarted(this.match, this.round);
-    this.events.push({ kind: 'match-started', match: this.match });
-  }
-
-  /**
-   * Our lobby socket came back (the membership resumed, same id). Meanwhile the server told the others
-   * we left, so they dropped us from their links and their match: rebuild every link, and if a match
-   * was running, go back into it as a returning player (our own copy of it is stale).
+   * Our lobby socket came back (the membership resumed, same id). A match that is not cut off and whose
+   * links lived goes on (`MatchReturn.resumed`). Otherwise the server has told the others we left, so
+   * they dropped us from their links and their match: rebuild every link, and if a match was running,
+   * go back into it as a returning player (our own copy of it is stale).
    */
   private onResumed(joined: Joined): void {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
     this.link.reconnect?.();
     const match = this.match;
-    // Our lobby socket was gone (the lobby server out of reach) but our match is not cut off: it goes
-    // on, with the links to every player still in it alive; the players it dropped come back to it
-    // (links to them are built again). Ask the peers anyway: one that dropped us answers, and we go
-    // back through the rejoin (`backToMatch`); each re-sends its records from where ours of it end
-    // (those sent into the dead socket are lost). The notary comes back once every player still in
-    // the match is a member again (`updateNotary`).
-    const dropped = match?.session.droppedPeers() ?? [];
-    if (match !== undefined && joined.started && !match.cutOff && match.start.order.every((id) => id === this.localId || dropped.includes(id) || this.open.has(id))) {
-      this.probeUntilMs = this.o.now() + PROBE_MS;
-      const cov = match.start.order.map((_, p) => match.session.recordCoverage(p));
-      for (const id of this.open) this.control.send(id, { t: 'rj-hello', have: true, cov });
-      for (const m of this.members) if (m.id !== this.localId && !this.open.has(m.id)) this.link.connect(m);
+    if (match !== undefined && this.returns.resumed(joined.started, this.o.now())) {
       this.watchers.sync(joined.watchers ?? [], match);
       this.events.push({ kind: 'members-changed' });
       return;
@@ -544,37 +436,9 @@ export class Room extends LobbyPresence {
     if (this.match !== undefined && joined.started) {
       this.match = undefined;
       this.committed = undefined;
-      this.returning = { sinceMs: this.o.now(), lastHelloMs: this.o.now(), answers: new Map(), records: [] };
-      this.events.push({ kind: 'rejoining' });
+      this.returns.begin(this.o.now());
     }
     this.events.push({ kind: 'members-changed' });
-  }
-
-  /** A peer answered our probe (`onResumed`): it dropped us, so our match is stale; rejoin its match. */
-  private backToMatch(from: PeerId, answer: ControlOf<'rj-match'>): void {
-    const now = this.o.now();
-    this.match = undefined;
-    this.committed = undefined;
-    this.probeUntilMs = Number.NEGATIVE_INFINITY;
-    this.returning = { sinceMs: now, lastHelloMs: now, answers: new Map([[from, answer]]), records: [] };
-    for (const id of this.open) if (id !== from) this.control.send(id, { t: 'rj-hello' });
-    this.events.push({ kind: 'rejoining' });
-  }
-
-  /**
-   * The notary (records relayed by the lobby server) is back once our lobby socket is and every
-   * player of the match still in it is a lobby member again: records relayed while one of them is away
-   * would never reach it (a gap that stalls its finality for good), so they wait until then.
-   */
-  private updateNotary(match: OnlineMatch): void {
-    if (match.session.notaryUp || this.o.signaling.state !== 'open') return;
-    const dropped = match.session.droppedPeers();
-    if (match.start.order.every((id) => id === this.localId || dropped.includes(id) || this.members.some((m) => m.id === id))) match.setNotary(true);
-  }
-
-  private failReturn(reason: string): void {
-    this.returning = undefined;
-    this.events.push({ kind: 'rejoin-failed', reason });
   }
 
   private onMembers(change: () => void, left?: PeerId): void {
