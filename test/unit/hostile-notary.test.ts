@@ -175,6 +175,50 @@ describe('the notary against a hostile peer', () => {
     expect(eventsOf(a.events, 'desync')).toEqual([]);
   });
 
+  it('the notary back after an outage: a gap final by gossip meanwhile is skipped, one past the final frame is refused; the backlog leaves paced', () => {
+    const { peers } = makeRig(2, { notary: true });
+    const [a, b] = peers as [(typeof peers)[0], (typeof peers)[0]];
+    const relay = (from: typeof a, to: typeof a, nowMs?: number): number => {
+      const records = from.session.takeRecords(nowMs);
+      for (const r of records) to.session.receiveRecord(from.player, r);
+      return records.length;
+    };
+    let t = 0;
+    const frames = (n: number, each: () => void = () => {}): void => {
+      for (const end = t + n; t < end; t++) {
+        for (const p of [a, b]) runFrame(p, t % 5 === 0 ? 1 : 0, t * TICK_MS);
+        each();
+      }
+    };
+    frames(90, () => (relay(a, b), relay(b, a)));
+    const before = a.session.recordCoverage(1);
+    expect(before).toBeGreaterThan(30);
+    // b's records go into a dead lobby socket (lost) until both notice and fall back to gossip finality.
+    frames(90, () => (relay(a, b), b.session.takeRecords()));
+    expect(a.session.recordCoverage(1)).toBe(before);
+    for (const p of [a, b]) p.session.setNotary(false);
+    frames(600);
+    const finalHere = a.session.confirmedFrame;
+    expect(finalHere).toBeGreaterThan(700); // gossip finality moved on meanwhile
+    // Back: b's backlog (20 records) leaves paced under the server's rate: a burst of 12, then 8 a second.
+    for (const p of [a, b]) p.session.setNotary(true);
+    expect(relay(b, a, t * TICK_MS)).toBe(12);
+    expect(relay(b, a, t * TICK_MS + 250)).toBe(2);
+    // Its stream starts after the lost frames, all final here by gossip: the gap is skipped, not refused.
+    expect(a.session.recordCoverage(1)).toBeGreaterThan(before + 300);
+    expect(a.session.stats(t * TICK_MS).rejected?.['record-gap'] ?? 0).toBe(0);
+    for (let i = 0; i < 4; i++) relay(b, a, t * TICK_MS + 1000 * (i + 1));
+    frames(120, () => (relay(a, b, t * TICK_MS + 5000), relay(b, a, t * TICK_MS + 5000)));
+    expect(a.session.confirmedFrame).toBeGreaterThan(finalHere + 60); // finality on records again
+    // A gap past what is final here is still one (nothing final may be skipped into).
+    const far = a.session.confirmedFrame + 40;
+    a.session.receiveRecord(1, encodeRecord({ sessionId: 42, player: 1, startFrame: far, inputs: [0] }));
+    expect(a.session.stats(t * TICK_MS).rejected?.['record-gap']).toBe(1);
+    for (const p of [a, b]) p.sim.execute(p.session.advanceFrame(t * TICK_MS, false));
+    expect(eventsOf(a.events, 'cheating')).toEqual([]);
+    expect(eventsOf(a.events, 'desync')).toEqual([]);
+  });
+
   for (const how of ['notice', 'silent'] as const) {
     it(`honest departures with the notary (${how}): the records decide the frame, every remaining peer agrees, in sync`, () => {
       for (const players of [3, 4]) {
