@@ -89,4 +89,10 @@ export interface AbortInfo {
   readonly about: readonly PeerId[];
   /** The sentence for the player, made locally. */
   readonly reason: string;
+  /**
+   * Someone had pressed Ready (as this peer knows the votes) or the start was being committed: a start
+   * was really cancelled. False for a round nobody was starting (a member joined an idle lobby): the
+   * UI says nothing then (issue #9).
+   */
+  readonly starting: boolean;
 }

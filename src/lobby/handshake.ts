@@ -143,14 +143,16 @@ export class ReadyHandshake {
    */
   abort(code: AbortCode, about: readonly PeerId[], _nowMs: number, detail?: string): void {
     if (this.phase === 'aborted') return;
+    // Read before the phase changes: was anyone starting (a vote for Ready, or a start being committed)?
+    const starting = this.phase === 'committing' || this.phase === 'committed' || this.o.members.some((id) => this.readyOf(id)) || code === AbortCode.unready;
     this.phase = 'aborted';
     const members = about.filter((id) => this.o.members.includes(id));
     for (const id of this.others()) this.o.send(id, { t: 'hs-abort', round: this.o.round, code, about: members });
-    this.pushAborted(code, members, detail);
+    this.pushAborted(code, members, starting, detail);
   }
 
-  private pushAborted = (code: AbortCode, about: readonly PeerId[], detail?: string): void =>
-    void this.events.push({ kind: 'aborted', code, about, reason: abortText(code, about.map((id) => this.name(id)), detail) });
+  private pushAborted = (code: AbortCode, about: readonly PeerId[], starting: boolean, detail?: string): void =>
+    void this.events.push({ kind: 'aborted', code, about, reason: abortText(code, about.map((id) => this.name(id)), detail), starting });
 
   /** Timers: clock probes, START retransmission, the host's acknowledgement deadline. */
   update(nowMs: number): void {
@@ -246,7 +248,7 @@ export class ReadyHandshake {
         const left = this.startInfo === undefined ? 0 : this.startInfo.localStartMs - nowMs;
         if (from === this.o.hostId && left > 0) {
           this.phase = 'aborted';
-          this.pushAborted(m.code, about);
+          this.pushAborted(m.code, about, true); // in the countdown: a start is cancelled
         } else if (this.isHost && left > this.cutoffMs()) this.abort(m.code, about, nowMs);
         break;
       }

@@ -368,7 +368,7 @@ export class Room extends LobbyPresence {
   private drainHandshake(_nowMs: number): void {
     for (const e of this.handshake?.drainEvents() ?? []) {
       if (e.kind === 'aborted') {
-        this.events.push({ kind: 'handshake-aborted', code: e.code, about: e.about, reason: e.reason });
+        this.events.push({ kind: 'handshake-aborted', code: e.code, about: e.about, reason: e.reason, starting: e.starting });
         this.wantReady = false;
         this.o.signaling.send({ kind: 'set-ready', ready: false });
         this.match = undefined;

@@ -270,6 +270,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
       case 'handshake-aborted':
         // An abort during the countdown (the match view is up, frame 0 not reached) is a way back to the lobby.
         if (game !== undefined && room.match === undefined) toLobby(false);
+        // A round nobody was starting (someone joined an idle lobby) cancels nothing: no message.
+        if (!e.starting) return;
         return showError(handshakeAbortedMessage(e.reason, e.code));
       case 'match-committed':
         error = '';

@@ -4,14 +4,20 @@
  */
 import { expect, it } from 'vitest';
 import { describeE2E } from './support/browser.ts';
-import { onlineFixture, expectSettledInSync, startMatch, waitForFrame } from './support/online.ts';
+import { onlineFixture, expectSettledInSync, startMatch, waitForFrame, type Player } from './support/online.ts';
 
 describeE2E('online match, four players (Chromium, simple-peer)', () => {
   const e2e = onlineFixture();
   const players = e2e.players;
 
   it('four pages reach the game as players 0-3 and stay in sync', { timeout: 85_000 }, async () => {
-    await startMatch(e2e.browser, e2e.server, { count: 4, joinQuery: (i) => (i === 3 ? '?lag=40&jitter=10&loss=0.02' : '') }, players);
+    // Each join restarted the idle lobby's ready round, but nobody had pressed Ready: nothing was
+    // cancelled, and no page may say so (issue #9).
+    const noCancel = async (all: readonly Player[]): Promise<void> => {
+      const errors = await Promise.all(all.map((p) => p.page.evaluate(() => window.rollbackPong?.online?.error ?? '')));
+      expect(errors.filter((e) => /cancelled/i.test(e))).toEqual([]);
+    };
+    await startMatch(e2e.browser, e2e.server, { count: 4, joinQuery: (i) => (i === 3 ? '?lag=40&jitter=10&loss=0.02' : ''), beforeReady: noCancel }, players);
     const seen = await Promise.all(players.map((p) => p.page.evaluate(() => ({ player: window.rollbackPong?.online?.localPlayer, names: window.rollbackPong?.online?.names }))));
     expect(seen.map((s) => s.player)).toEqual([0, 1, 2, 3]);
     for (const s of seen) expect(s.names).toEqual(['Alice', 'Bob', 'Carol', 'Dave']);

@@ -121,7 +121,7 @@ describe('Not ready always works before frame 0', () => {
     expect(bus.peer('b').hs.phase).toBe('aborted');
     expect(bus.runUntil(() => bus.settled() && [...bus.peers.values()].every((p) => p.hs.phase === 'aborted'), 500)).toBe(true);
     for (const id of IDS3) {
-      expect(bus.eventsOf(id, 'aborted'), id).toEqual([{ kind: 'aborted', code: 'unready', about: ['b'], reason: '<b> is no longer ready' }]);
+      expect(bus.eventsOf(id, 'aborted'), id).toEqual([{ kind: 'aborted', code: 'unready', about: ['b'], reason: '<b> is no longer ready', starting: true }]);
       const committedAt = bus.timeOf(id, 'committed');
       if (committedAt !== undefined) expect(bus.timeOf(id, 'aborted') as number, id).toBeLessThan(bus.startInstant(id) as number);
     }
@@ -142,7 +142,19 @@ describe('aborts are codes; the text is made locally', () => {
   it("an abort names only members the receiver knows, in its own words (the host's)", () => {
     const bus = new HandshakeBus({ ids: IDS3 });
     bus.inject('h', 'b', { t: 'hs-abort', round: 1, code: 'left', about: ['c', 'mallory'] });
-    expect(bus.eventsOf('b', 'aborted')).toEqual([{ kind: 'aborted', code: 'left', about: ['c'], reason: '<c> left' }]);
+    expect(bus.eventsOf('b', 'aborted')).toEqual([{ kind: 'aborted', code: 'left', about: ['c'], reason: '<c> left', starting: false }]);
+  });
+
+  it('an abort cancels a start only when someone was starting (issue #9: a join to an idle lobby says nothing)', () => {
+    const idle = new HandshakeBus({ ids: IDS3 });
+    idle.inject('h', 'b', { t: 'hs-abort', round: 1, code: 'joined', about: ['c'] });
+    expect(idle.eventsOf('b', 'aborted')).toMatchObject([{ code: 'joined', starting: false }]);
+    const readying = new HandshakeBus({ ids: IDS3 });
+    readying.setReady('b');
+    readying.setReady('c');
+    readying.run(200); // the votes reach the host
+    readying.inject('c', 'b', { t: 'hs-abort', round: 1, code: 'joined', about: ['c'] }); // b was ready itself
+    expect(readying.eventsOf('b', 'aborted')).toMatchObject([{ code: 'joined', starting: true }]);
   });
 });
 

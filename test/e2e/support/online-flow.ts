@@ -159,6 +159,8 @@ export interface StartMatchOptions extends Partial<CreateOptions> {
   readonly joinQuery?: (i: number) => string;
   /** Scripted inputs per player (default: `scriptBot` with seed i + 1). */
   readonly script?: (player: Player, i: number) => Promise<void>;
+  /** Runs once everyone is in the lobby (mesh ready), before anyone presses Ready. */
+  readonly beforeReady?: (players: readonly Player[]) => Promise<void>;
 }
 
 const NAMES = ['Alice', 'Bob', 'Carol', 'Dave'];
@@ -169,6 +171,7 @@ export async function startMatch(browser: Browser, server: AppServer, o: StartMa
   into.push(created.player);
   for (let i = 1; i < o.count; i++) into.push(await joinViaLink(browser, created.link, NAMES[i] ?? `P${i + 1}`, o.joinQuery?.(i) ?? ''));
   await waitForMesh(into, o.count, 20_000);
+  await o.beforeReady?.(into);
   for (const [i, p] of into.entries()) await (o.script ?? ((pl, n) => scriptBot(pl.page, n + 1)))(p, i);
   await readyAndStart(into, 20_000);
   return into;
