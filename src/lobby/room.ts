@@ -86,6 +86,8 @@ export type RoomEvent =
 type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 
 const PING_EVERY_MS = 1000;
+/** A link error is shown only if its member is still listed this much later (not a goodbye). */
+export const PEER_ERROR_GRACE_MS = 1500;
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
@@ -107,6 +109,8 @@ export class Room extends LobbyPresence {
   private readonly guard = new ControlGuard();
   private committed: StartInfo | undefined;
   private closed = false;
+  /** Link errors waiting out `PEER_ERROR_GRACE_MS` (dropped if the member leaves meanwhile). */
+  private readonly peerErrors = new Map<PeerId, { readonly message: string; readonly atMs: number }>();
   /** Going back into a running match, and healing links mid-match (match-return.ts). */
   private readonly returns: MatchReturn;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
@@ -322,8 +326,15 @@ export class Room extends LobbyPresence {
         this.open.delete(e.peer);
         this.handshake?.peerLeft(e.peer, nowMs);
         this.returns.linkEvent('close', e.peer, nowMs);
-      } else this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
+      } else if (!this.peerErrors.has(e.peer)) this.peerErrors.set(e.peer, { message: e.message, atMs: nowMs + PEER_ERROR_GRACE_MS });
       if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
+    }
+    // A link error is told after a short grace: a peer closing its tab breaks its channels just before
+    // the server's goodbye arrives, and a goodbye must read as a goodbye (issue #9, item 2).
+    for (const [peer, { message, atMs }] of this.peerErrors) {
+      if (atMs > nowMs) continue;
+      this.peerErrors.delete(peer);
+      if (this.members.some((m) => m.id === peer)) this.events.push({ kind: 'peer-error', peer, message });
     }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
     this.returns.update(nowMs);

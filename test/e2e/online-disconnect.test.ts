@@ -65,6 +65,8 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     expect(notices.map((n) => n.text)).not.toContain('Bob disconnected');
 
     await waitingForBob(alice);
+    // A goodbye reads as a goodbye: no "The connection to Bob failed" from his channels breaking (issue #9).
+    expect(await alice.page.evaluate(() => window.rollbackPong?.online?.error ?? '')).not.toMatch(/connection to Bob/);
     const scoreAtLeave = await alice.page.evaluate(() => window.rollbackPong?.online?.scores[1]);
     // 60 s alone (3,600 frames), then the confirmed forfeit win.
     await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])', { timeout: 90_000 });
