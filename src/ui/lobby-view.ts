@@ -3,6 +3,7 @@
  * ready state, ping), status and error lines, the Ready toggle and a slot for the chat. Plain DOM fed
  * with a `LobbyModel` by the lobby page; it owns no lobby state.
  */
+import { qrSvg } from './qr.ts';
 import type { LobbySettings } from '../lobby/protocol.ts';
 import { clear, h } from './dom.ts';
 import { playerColour } from './palette.ts';
@@ -74,6 +75,9 @@ export function memberRowText(m: OnlineMemberInfo, local: boolean): { name: stri
 export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): LobbyView {
   const link = h('input', { type: 'text', readonly: true, class: 'share-link', 'data-testid': 'share-link', 'aria-label': 'lobby link' });
   const copy = h('button', { type: 'button', 'data-testid': 'copy-link', text: 'Copy' });
+  // Phones: the system share sheet (messages, chat apps), where the browser has one.
+  const share = h('button', { type: 'button', 'data-testid': 'share-link-button', text: 'Share…', hidden: typeof navigator.share !== 'function' });
+  const qr = h('figure', { class: 'share-qr', 'data-testid': 'share-qr' });
   const code = h('p', { class: 'muted meta', 'data-testid': 'lobby-code' });
   const settings = h('p', { class: 'muted meta', 'data-testid': 'lobby-settings' });
   const list = h('ul', { class: 'members', 'data-testid': 'members' });
@@ -91,8 +95,12 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
       h('div', { class: 'lobby-main' },
         h('section', { class: 'card' },
           h('h2', { text: 'Invite friends' }),
-          h('div', { class: 'row' }, link, copy),
-          code, settings),
+          h('div', { class: 'invite' },
+            h('div', { class: 'invite-text' },
+              h('p', { class: 'muted help', text: 'Send this link to your friends, or let them scan the code with their phone.' }),
+              h('div', { class: 'row' }, link, copy, share),
+              code, settings),
+            qr)),
         h('section', { class: 'card' },
           h('h2', {}, 'Players ', count),
           list, watching, status, error,
@@ -109,6 +117,9 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
   });
   leave.addEventListener('click', () => actions.onLeave());
   takeSeat.addEventListener('click', () => actions.onTakeSeat?.());
+  share.addEventListener('click', () => {
+    void navigator.share?.({ title: 'Rollback Pong', text: 'Join my Rollback Pong lobby', url: link.value }).catch(() => undefined);
+  });
   copy.addEventListener('click', () => {
     const text = link.value;
     const done = (ok: boolean): void => {
@@ -151,7 +162,10 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
     chatSlot,
     update(m: LobbyModel): void {
       model = m;
-      if (link.value !== m.shareLink) link.value = m.shareLink;
+      if (link.value !== m.shareLink) {
+        link.value = m.shareLink;
+        qr.replaceChildren(qrSvg(m.shareLink, `QR code of the lobby link ${m.shareLink}`));
+      }
       code.textContent = `Code ${m.code}`;
       settings.textContent = describeSettings(m.settings, m.transport, m.lag);
       count.textContent = `${m.members.length}/${m.settings.capacity}`;

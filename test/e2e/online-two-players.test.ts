@@ -30,6 +30,10 @@ describeE2E('online match, two players (Chromium, simple-peer)', () => {
     expect(await alice.page.textContent('[data-testid=lobby-settings]')).toContain('first to 99');
     expect(await bob.page.textContent('[data-testid=lobby-settings]')).toMatch(/lag .*100/);
     await alice.page.click('[data-testid=copy-link]');
+    // The QR code beside the link: the link's own (test/unit/qr.test.ts decodes it), drawn, on screen.
+    expect(await alice.page.getAttribute('[data-testid=share-qr] svg', 'aria-label')).toBe(`QR code of the lobby link ${link}`);
+    expect(((await alice.page.getAttribute('[data-testid=share-qr] svg path', 'd')) ?? '').length).toBeGreaterThan(1000);
+    expect(await alice.page.isVisible('[data-testid=share-qr] svg')).toBe(true);
 
     // Lobby chat (through the lobby server).
     await bob.page.fill('.chat-input', 'hello from Bob');
