@@ -101,7 +101,8 @@ export function mountLanding(root: HTMLElement, actions?: LandingActions): Page 
     h('nav', { class: 'card links' },
       h('a', { href: '/#/practice?players=2', class: 'button', 'data-testid': 'practice-link', text: 'Practice against the computer' }),
       h('a', { href: '/#/replay', class: 'button', 'data-testid': 'replay-link', text: 'Replay viewer' }),
-      h('a', { href: '/#/widgets', class: 'button subtle', text: 'Tester widgets' })));
+      // For developers only (`/?dev=1`; `/#/widgets` itself always works): not on a player's page.
+      ...(new URLSearchParams(location.search).get('dev') === '1' ? [h('a', { href: '/#/widgets', class: 'button subtle', 'data-testid': 'widgets-link', text: 'Tester widgets' })] : [])));
   root.append(page);
 
   const playerName = (): string | undefined => {

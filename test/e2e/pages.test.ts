@@ -51,6 +51,7 @@ describeE2E('pages (Chromium)', () => {
     await tp.page.click('[data-testid=join-lobby]');
     expect(await tp.page.textContent('[data-testid=landing-message]')).toContain('not a lobby code');
     await tp.screenshot('landing');
+    expect(await tp.page.locator('[data-testid=widgets-link]').count()).toBe(0); // a player's page: no developer tools
     await tp.page.click('[data-testid=replay-link]');
     await tp.page.waitForFunction(() => window.rollbackPong?.page === 'replay');
     await tp.page.goto(server.url + '/lobby/AbC123');
@@ -108,6 +109,9 @@ describeE2E('pages (Chromium)', () => {
   it('tester widgets: HUD toggles with H and F3, the lag panel emits settings, the chat sends', async () => {
     const tp = await openPage(browser);
     const { page } = tp;
+    await page.goto(server.url + '/?dev=1');
+    await page.waitForFunction(() => window.rollbackPong?.page === 'landing');
+    expect(await page.isVisible('[data-testid=widgets-link]')).toBe(true); // developers reach it from /?dev=1
     await page.goto(server.url + '/#/widgets');
     await page.waitForFunction(() => (window.rollbackPong?.extra.hudUpdates as number | undefined ?? 0) >= 8);
     expect(await page.isVisible('[data-testid=hud]')).toBe(true);
