@@ -55,6 +55,10 @@ export interface GameViewOptions {
   /** The scripted-input override (undefined: keyboard/touch). */
   readonly scripted: (frame: number) => number | undefined;
   readonly onLagChange: (lag: LinkConditions) => void;
+  /** The HUD is open at the start (the page keeps its state from one match to the next). */
+  readonly hudVisible?: boolean;
+  /** The player opened or closed the HUD. */
+  readonly onHudToggle?: (visible: boolean) => void;
   /** The selected ICE candidate pair to a peer (the link's `pathInfo`); absent: no ICE path in the HUD. */
   readonly pathInfo?: (peer: PeerId) => Promise<IcePath | undefined>;
   readonly onRematch: () => void;
@@ -141,7 +145,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   let renderer: PongRenderer | undefined;
   let input: InputSampler | undefined;
   let destroyed = false;
-  const hud: Hud = createHud(hudHost, { nameOf: (p) => labelOf(match.state, names, p) });
+  const hud: Hud = createHud(hudHost, { nameOf: (p) => labelOf(match.state, names, p), visible: o.hudVisible ?? false, ...(o.onHudToggle !== undefined ? { onToggle: o.onHudToggle } : {}) });
   let lag = o.lag;
   match.lag.setConditions(lag);
   const smoother = new CorrectionSmoother({ enabled: smoothingChoice ?? smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });

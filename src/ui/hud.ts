@@ -99,6 +99,8 @@ export interface HudOptions {
   readonly visible?: boolean;
   /** Listen for F3 / H on the window (default true). */
   readonly hotkeys?: boolean;
+  /** Told each time the HUD is shown or hidden (the page keeps it open for the next match). */
+  readonly onToggle?: (visible: boolean) => void;
 }
 
 /** A mounted HUD. */
@@ -194,6 +196,7 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
     toggle(force?: boolean): void {
       visible = force ?? !visible;
       apply();
+      options.onToggle?.(visible);
     },
     destroy(): void {
       window.removeEventListener('keydown', onKey);

@@ -147,6 +147,8 @@ export function mountLobbyPage(root: HTMLElement, code: string, hub: OnlineHub):
 function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHookInfo, scripted: (frame: number) => number | undefined): () => void {
   const env = hub.env;
   let lag: LinkConditions = env.lag;
+  /** The HUD (F3) stays as the player left it, from one match to the next. */
+  let hudVisible = false;
   let error = env.lagError !== undefined ? `Lag parameters ignored: ${env.lagError}` : '';
   let status = '';
   /** Our seat was resumed into a running match, which we are fetching (room.ts, "Rejoin"). */
@@ -286,6 +288,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
         game = createGameView(root, {
           match: e.match, code: room.code, matchNumber, names, now: env.now, timeOrigin: env.timeOrigin, hook, lag, scripted,
           onLagChange: (next) => (lag = next),
+          hudVisible,
+          onHudToggle: (visible) => (hudVisible = visible),
           ...(room.link.pathInfo === undefined ? {} : { pathInfo: room.link.pathInfo.bind(room.link) }),
           onRematch: () => toLobby(true),
           onBackToLobby: () => toLobby(false),

@@ -49,8 +49,13 @@ describeE2E('online match: end screen, replay download, rematch (Chromium)', () 
     const bobAt = await bob.page.evaluate((f) => window.rollbackPong?.online?.checksumAt(f), replay.frames);
     expect(bobAt?.checksum).toBe(formatChecksum(replay.finalChecksum));
 
+    // Alice opened the HUD (F3) in match 1: it stays open in the rematch; Bob's stays closed.
+    await alice.page.keyboard.press('F3');
+    expect(await alice.page.isVisible('[data-testid=hud]')).toBe(true);
     for (const p of players) await p.page.click('[data-testid=rematch]');
     await Promise.all(players.map((p) => p.page.waitForFunction(() => window.rollbackPong?.page === 'game' && window.rollbackPong.online?.matchNumber === 2, undefined, { timeout: 20_000 })));
+    expect(await alice.page.isVisible('[data-testid=hud]')).toBe(true);
+    expect(await bob.page.isVisible('[data-testid=hud]')).toBe(false);
     await Promise.all(players.map((p) => waitForFrame(p.page, 30)));
     for (const p of players) expect(p.errors).toEqual([]);
   });
