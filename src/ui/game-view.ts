@@ -366,7 +366,9 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       }
       profile?.end('hud');
       if (render && renderer !== undefined) {
-        const winner = track.winner >= 0 ? endScreenText(track.state, names) : null;
+        // Once the end card is up it holds the verdict: the arena shows the last frame under it, not a
+        // second (and oversized) copy of the winner line.
+        const winner = track.winner >= 0 && ended === undefined ? endScreenText(track.state, names) : null;
         const display = smoother.apply(positionsOf(match.state));
         renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display, simulatedAtMs });
         publishState(match.state);

@@ -71,6 +71,11 @@ describeE2E('online match: a player leaves (Chromium)', () => {
     // 60 s alone (3,600 frames), then the confirmed forfeit win.
     await alice.page.waitForSelector('[data-testid=end-screen]:not([hidden])', { timeout: 90_000 });
     expect(await alice.page.textContent('[data-testid=end-title]')).toBe('Alice wins — the others left');
+    // The end card holds the verdict once, in the middle of the arena: clear of the bottom wall.
+    const [card, stage] = [await alice.page.locator('[data-testid=end-screen]').boundingBox(), await alice.page.locator('[data-testid=stage] canvas').boundingBox()];
+    if (card === null || stage === null) throw new Error('no end card or arena on screen');
+    expect(card.y + card.height).toBeLessThan(stage.y + stage.height * 0.95);
+    expect(card.y).toBeGreaterThan(stage.y + stage.height * 0.05);
     expect(await alice.page.textContent('[data-testid=end-scores]')).toContain(`Bob (left): ${scoreAtLeave}`);
     expect(await alice.page.evaluate(() => window.rollbackPong?.online?.winner)).toBe(0);
     expect(await alice.page.isVisible('[data-testid=rematch]')).toBe(false);
