@@ -91,8 +91,8 @@ export interface AbortInfo {
   readonly reason: string;
   /**
    * Someone had pressed Ready (as this peer knows the votes) or the start was being committed: a start
-   * was really cancelled. False for a round nobody was starting (a member joined an idle lobby): the
-   * UI says nothing then (issue #9).
+   * was really cancelled. False only for a member joining or leaving a round nobody was starting (an
+   * idle lobby): the UI says nothing then (issue #9). Mismatches and timeouts are always told.
    */
   readonly starting: boolean;
 }

@@ -144,7 +144,9 @@ export class ReadyHandshake {
   abort(code: AbortCode, about: readonly PeerId[], _nowMs: number, detail?: string): void {
     if (this.phase === 'aborted') return;
     // Read before the phase changes: was anyone starting (a vote for Ready, or a start being committed)?
-    const starting = this.phase === 'committing' || this.phase === 'committed' || this.o.members.some((id) => this.readyOf(id)) || code === AbortCode.unready;
+    // Only a change of members (joined, left) can cancel nothing; a mismatch or a timeout always tells.
+    const membership = code === AbortCode.joined || code === AbortCode.left;
+    const starting = !membership || this.phase === 'committing' || this.phase === 'committed' || this.o.members.some((id) => this.readyOf(id));
     this.phase = 'aborted';
     const members = about.filter((id) => this.o.members.includes(id));
     for (const id of this.others()) this.o.send(id, { t: 'hs-abort', round: this.o.round, code, about: members });

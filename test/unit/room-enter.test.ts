@@ -100,7 +100,7 @@ describe('Room departures', () => {
       else linkEvents.push({ kind: 'close', peer: 'm3' });
       room.update(2);
       const aborted = room.drainEvents().filter((e) => e.kind === 'handshake-aborted');
-      expect(aborted, order).toEqual([{ kind: 'handshake-aborted', code: 'left', about: ['m3'], reason: 'Cat left' }]);
+      expect(aborted, order).toEqual([{ kind: 'handshake-aborted', code: 'left', about: ['m3'], reason: 'Cat left', starting: false }]); // nobody was Ready
       expect(room.nameOf('m3')).toBe('Cat');
       expect(room.members.map((m) => m.id)).toEqual(['m1', 'm2']);
     }
