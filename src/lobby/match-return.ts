@@ -75,6 +75,8 @@ export class MatchReturn {
   /** Members whose link closed mid-match: when to dial them again, and the last delay. */
   private readonly redial = new Map<PeerId, number>();
   private readonly redialDelay = new Map<PeerId, number>();
+  /** When each member last had our records re-sent (`hello` with `have`). */
+  private readonly lastRepublishMs = new Map<PeerId, number>();
 
   constructor(private readonly h: ReturnHost) {}
 
@@ -120,9 +122,12 @@ export class MatchReturn {
     if (match.cutOff) return;
     if (have && !match.session.droppedPeers().includes(from)) {
       // Still in our match, its lobby socket back: our records it missed go out again (only ours:
-      // its word about what it holds can make us repeat ourselves, nothing else).
+      // its word about what it holds can make us repeat ourselves, nothing else), at most once per
+      // `PROBE_MS` per member: a flood of hellos cannot fill our record backlog with repeats.
       const mine = cov?.[match.start.localPlayer];
-      if (mine !== undefined) match.session.republishRecords(mine + 1);
+      if (mine === undefined || nowMs - (this.lastRepublishMs.get(from) ?? Number.NEGATIVE_INFINITY) < PROBE_MS) return;
+      this.lastRepublishMs.set(from, nowMs);
+      match.session.republishRecords(mine + 1);
       return;
     }
     const { seed, sessionId, order, setup } = match.start;
