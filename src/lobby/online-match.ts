@@ -1,12 +1,13 @@
 /**
  * One online match once the handshake committed: the rollback session over the link's unreliable
- * channel (through the lag injector, for testers), the game simulation, a fixed-timestep frame clock
- * honouring the session's time-sync factor, and the recording of confirmed inputs for the replay.
+ * channel (through the lag injector, for testers), the lobby server as its notary, and the match
+ * runner (src/match/runner.ts: the frame loop, the confirmed timeline and the replay, settling).
  * Driven by `update(nowMs, localInput)` from the browser's animation frame or a Node timer: the same
- * code runs in both.
+ * code runs in both. The UI holds it as a `PlayableMatch` and never reaches into the session.
  */
-import { buildReplay, checksum, decodeState, diffStates, encodeState, initialState, InputBits, makeConfig, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
-import { FrameClock, P2PSession, Simulation, type PeerId, type ResumePoint, type SessionEvent, type SessionStats } from '../netcode/index.ts';
+import { decodeState, diffStates, encodeState, initialState, InputBits, makeConfig, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { P2PSession, type PeerId, type ResumePoint, type SessionEvent, type SessionStats } from '../netcode/index.ts';
+import { MatchRunner, type LocalInput, type RunnerView, type UpdateResult } from '../match/runner.ts';
 import { LagInjector } from '../transport/lag-injector.ts';
 import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
@@ -50,17 +51,37 @@ export interface OnlineMatchOptions {
 /** Extra frames a resumed match runs per update while behind its peers (catching up after the transfer). */
 const MAX_CATCH_UP_FRAMES = 8;
 
+/**
+ * What the UI holds of a running online match: read-only views and the few actions a page takes
+ * (drive the frames, settle, set the tester's lag). `OnlineMatch` is the one implementation.
+ */
+export interface PlayableMatch {
+  readonly start: StartInfo;
+  readonly config: MatchConfig;
+  /** The frame loop's read-only view: states, frames, the confirmed timeline. */
+  readonly view: RunnerView;
+  /** On the minority side of a partition: the match waits (see `OnlineMatch.cutOff`). */
+  readonly cutOff: boolean;
+  /** Whether `view.replay()` holds the whole match (not for a match resumed mid-way). */
+  readonly replayAvailable: boolean;
+  update(nowMs: number, localInput: LocalInput, until?: number): UpdateResult;
+  hold(nowMs: number): void;
+  drainEvents(): SessionEvent[];
+  countdownMs(nowMs: number): number;
+  stats(nowMs: number): SessionStats;
+  /** The tester's artificial conditions on incoming input datagrams. */
+  setLag(conditions: LinkConditions): void;
+  /** The replay of every confirmed frame so far, with the players' names (see `replayAvailable`). */
+  replay(): Replay;
+}
+
 /** A running match. */
-export class OnlineMatch {
+export class OnlineMatch implements PlayableMatch {
   readonly session: P2PSession<GameState>;
-  readonly sim: Simulation<GameState>;
   readonly config: MatchConfig;
   readonly lag: LagInjector;
-  readonly clock: FrameClock;
   readonly start: StartInfo;
-  /** When frame 0 was actually simulated (local clock), undefined before. */
-  startedAtMs: number | undefined;
-  private readonly confirmed: number[][] = [];
+  private readonly runner: MatchRunner;
   private readonly events: SessionEvent[] = [];
   private readonly names: readonly string[];
   private readonly sendRecord: ((data: string) => void) | undefined;
@@ -72,10 +93,6 @@ export class OnlineMatch {
   private arbiterGone = false;
   /** The last update found the match cut off. */
   private paused = false;
-  /** The first frame this match holds (0, or where a resumed match starts). */
-  readonly firstFrame: number;
-  /** The state it started from (frame 0's, or a resumed match's transferred one: final either way). */
-  readonly startState: GameState;
 
   constructor(o: OnlineMatchOptions) {
     const { start } = o;
@@ -85,9 +102,7 @@ export class OnlineMatch {
     this.report = o.notary?.report;
     // A resumed match plays the transferred state's own configuration (its rules included).
     this.config = o.resume?.state.config ?? makeConfig({ players: start.order.length, pointsToWin: start.setup.pointsToWin, seed: start.seed });
-    this.firstFrame = o.resume?.point.frame ?? 0;
     this.lag = new LagInjector(o.link.unreliable, { now: o.now, seed: start.seed ^ start.localPlayer, conditions: o.lag ?? PERFECT_LINK });
-    this.clock = new FrameClock(o.tickMs ?? 1000 / 60);
     this.session = new P2PSession<GameState>({
       players: start.order.length,
       localPlayer: start.localPlayer,
@@ -113,14 +128,42 @@ export class OnlineMatch {
         diff: (a, b) => diffStates(a, b),
       },
     });
-    this.startState = o.resume?.state ?? initialState(this.config);
-    this.sim = new Simulation({ step, checksum }, this.startState);
+    const session = this.session;
+    this.runner = new MatchRunner({
+      session,
+      config: this.config,
+      startState: o.resume?.state ?? initialState(this.config),
+      firstFrame: o.resume?.point.frame ?? 0,
+      startMs: start.localStartMs,
+      ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+      // Resumed from a transfer (its state a little behind the peers'): catch up, a few frames at a time.
+      ...(o.resume !== undefined ? { catchUp: () => Math.min(MAX_CATCH_UP_FRAMES, Math.max(0, Math.floor(-session.framesAhead) - 1)) } : {}),
+    });
     if (o.notary !== undefined && !o.notary.up) this.session.setNotary(false);
+  }
+
+  /** The frame loop and the confirmed timeline, read-only. */
+  get view(): RunnerView {
+    return this.runner;
   }
 
   /** The latest (possibly predicted) state, for rendering. */
   get state(): GameState {
-    return this.sim.state;
+    return this.runner.state;
+  }
+
+  /** When frame 0 (or a resumed match's first frame) was actually simulated (local clock), undefined before. */
+  get startedAtMs(): number | undefined {
+    return this.runner.startedAtMs;
+  }
+
+  /** The state it started from (frame 0's, or a resumed match's transferred one: final either way). */
+  get startState(): GameState {
+    return this.runner.startState;
+  }
+
+  setLag(conditions: LinkConditions): void {
+    this.lag.setConditions(conditions);
   }
 
   /** Milliseconds until frame 0 (negative once started). */
@@ -145,37 +188,23 @@ export class OnlineMatch {
     return Math.min(...lost) < Math.min(...here);
   }
 
-  /** Runs the frames due at `nowMs` with the local input; returns how many were simulated. */
-  update(nowMs: number, localInput: number): number {
+  /**
+   * Runs the frames due at `nowMs` with the local input, never past `until` (settling); returns what
+   * it did (frames advanced and re-simulated).
+   */
+  update(nowMs: number, localInput: LocalInput, until?: number): UpdateResult {
     if (this.cutOff) {
       this.hold(nowMs);
       this.paused = true;
-      return 0;
+      return { advanced: 0, resimulated: 0 };
     }
     if (this.paused) {
       this.paused = false;
-      this.clock.start(nowMs); // no burst of catch-up frames for the time spent cut off
+      this.runner.resetClock(nowMs); // no burst of catch-up frames for the time spent cut off
     }
-    if (nowMs < this.start.localStartMs) {
-      this.session.poll(nowMs);
-      this.collect(nowMs);
-      return 0;
-    }
-    if (this.startedAtMs === undefined) {
-      this.startedAtMs = nowMs;
-      this.clock.start(this.start.localStartMs);
-    }
-    let due = this.clock.due(nowMs, this.session.tickRateFactor);
-    // Resumed from a transfer (its state a little behind the peers'): catch up, a few frames at a time.
-    if (this.firstFrame > 0 && due > 0) due += Math.min(MAX_CATCH_UP_FRAMES, Math.max(0, Math.floor(-this.session.framesAhead) - 1));
-    const before = this.session.currentFrame;
-    if (due === 0) this.session.poll(nowMs);
-    for (let i = 0; i < due; i++) {
-      this.session.addLocalInput(localInput);
-      this.sim.execute(this.session.advanceFrame(nowMs));
-    }
+    const r = this.runner.update(nowMs, localInput, until);
     this.collect(nowMs);
-    return this.session.currentFrame - before;
+    return r;
   }
 
   /**
@@ -183,7 +212,7 @@ export class OnlineMatch {
    * past frames, and sends what is due, input records included.
    */
   hold(nowMs: number): void {
-    this.sim.execute(this.session.advanceFrame(nowMs, false));
+    this.runner.hold(nowMs);
     this.collect(nowMs);
   }
 
@@ -194,11 +223,6 @@ export class OnlineMatch {
 
   stats(nowMs: number): SessionStats {
     return this.session.stats(nowMs);
-  }
-
-  /** The winner in the latest (possibly predicted) state, -1 before; a confirmed verdict needs the confirmed frames. */
-  get winner(): number {
-    return this.sim.state.winner;
   }
 
   /**
@@ -221,7 +245,7 @@ export class OnlineMatch {
 
   /** Whether `replay()` holds the whole match (not for a match resumed mid-way). */
   get replayAvailable(): boolean {
-    return this.firstFrame === 0;
+    return this.runner.firstFrame === 0;
   }
 
   /** The lobby server says `peer` left or lost its socket: drop it from the match now (see `P2PSession.peerLeft`). */
@@ -258,15 +282,14 @@ export class OnlineMatch {
     this.session.leave(nowMs);
   }
 
-  /** The replay of every confirmed frame so far (see `replayAvailable`: a resumed match has none). */
+  /** The replay of every confirmed frame so far, with the players' names (see `replayAvailable`). */
   replay(): Replay {
-    if (this.firstFrame > 0) throw new Error('a match resumed mid-way has no whole replay');
-    return buildReplay(this.config, this.confirmed, { names: this.names });
+    return this.runner.replay(this.names);
   }
 
   /** Confirmed frames recorded (counted from frame 0, also for a resumed match). */
   get recordedFrames(): number {
-    return this.firstFrame + this.confirmed.length;
+    return this.runner.recordedFrames;
   }
 
   private collect(nowMs: number): void {
@@ -278,19 +301,13 @@ export class OnlineMatch {
         this.report(peer);
       }
     }
-    for (const e of this.session.drainEvents()) {
+    for (const e of this.runner.drainEvents()) {
       // Back in the match: a later silence of this player is worth a report again.
       if (e.kind === 'rejoined') {
         this.reported.delete(this.start.order[e.player] ?? '');
         this.lostWhileAlone.delete(e.player);
       } else if (e.kind === 'disconnected' && e.reason === 'lost' && !this.session.notaryUp) this.lostWhileAlone.add(e.player);
       this.events.push(e);
-    }
-    const last = Math.min(this.session.confirmedFrame, this.session.currentFrame - 1);
-    for (let f = this.firstFrame + this.confirmed.length; f <= last; f++) {
-      const inputs = this.session.confirmedInputs(f);
-      if (inputs === undefined) break;
-      this.confirmed.push(inputs);
     }
   }
 }

@@ -13,7 +13,7 @@ import { SpectatorSession, type PeerId, type SpectatorEvent, type SpectatorStats
 import { LagInjector } from '../transport/lag-injector.ts';
 import { PERFECT_LINK, type LinkConditions } from '../transport/link-model.ts';
 import type { PeerLink } from '../transport/link.ts';
-import { ConfirmedTrack, type ConfirmedInputSource } from './confirmed-track.ts';
+import { ConfirmedTrack, type ConfirmedInputSource } from '../match/confirmed-track.ts';
 import type { MatchSetup } from './control.ts';
 
 /** The match to watch: the `rj-match` control message's fields. */

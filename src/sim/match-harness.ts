@@ -2,14 +2,16 @@
  * In-process matches between 2-4 peers over the seeded network simulator, on a virtual clock: the
  * engine behind the integration tests, `npm run simulate` and the netcode benchmarks.
  *
- * Each peer is a real `P2PSession` with its own frame clock, input bot and game state; the harness only
- * moves virtual time forward and lets every (non-suspended) peer run the frames that are due, exactly like
- * the browser loop does with `requestAnimationFrame`. When every peer reached the target frame, peers keep
+ * Each peer is a real `P2PSession` driven by the match runner (src/match/runner.ts: the frame clock, the
+ * game state, the confirmed timeline — the same one online play uses) with its own input bot; the
+ * harness only moves virtual time forward and lets every (non-suspended) peer run the frames that are
+ * due, exactly like the browser loop does with `requestAnimationFrame`. When every peer reached the target frame, peers keep
  * exchanging packets without simulating new frames until every input is confirmed everywhere; then their
  * states must be identical, and the confirmed inputs are rebuilt into a replay that must verify.
  */
-import { checksum, diffStates, initialState, InputBits, makeConfig, step, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
-import { MessageKind, P2PSession, RejoinClient, Simulation, FrameClock, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
+import { checksum, diffStates, initialState, InputBits, makeConfig, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { MessageKind, P2PSession, RejoinClient, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
+import { MatchRunner } from '../match/runner.ts';
 import { SimNetwork } from '../transport/sim-network.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import { RandomBot } from './bot.ts';
@@ -96,7 +98,6 @@ export interface SimMatchResult {
   readonly failure?: string;
 }
 
-const GAME: GameAdapter<GameState> = { step, checksum };
 const forensics = {
   encode: encodeState,
   decode: (b: Uint8Array) => {
@@ -124,11 +125,10 @@ class MeteredSocket implements PeerSocket {
 interface Peer {
   readonly player: number;
   session: P2PSession<GameState>;
-  sim: Simulation<GameState>;
-  readonly clock: FrameClock;
+  /** Its frame loop and confirmed timeline (a new one when it resumes from a transfer). */
+  runner: MatchRunner;
   readonly bot: RandomBot;
   readonly events: SessionEvent[];
-  readonly confirmed: number[][];
   readonly socket: PeerSocket;
   gone: boolean;
   /** Resumed from a transfer at this frame (its replay from frame 0 is not whole). */
@@ -145,7 +145,6 @@ interface Returning {
 
 /** Runs one match to completion (or to the time limit). */
 export function runSimMatch(o: SimMatchOptions): SimMatchResult {
-  const tickMs = 1000 / 60;
   const config = makeConfig({ players: o.players, seed: o.seed >>> 0, pointsToWin: 99, ...o.matchConfig });
   const net = new SimNetwork({ seed: o.seed });
   const ids = Array.from({ length: o.players }, (_, p) => `p${p}`);
@@ -172,13 +171,14 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
     // Pong's absent bit by default: a departed player's side becomes a wall (game rules 2).
     departedInput: o.departedInput ?? InputBits.absent,
   });
+  const runnerOf = (session: P2PSession<GameState>, startState: GameState, startMs: number, player: number, firstFrame?: number): MatchRunner =>
+    new MatchRunner({ session, config, startState, startMs, ...(firstFrame !== undefined ? { firstFrame } : {}), ...(o.gameFor !== undefined ? { game: o.gameFor(player) } : {}) });
   const peers: Peer[] = ids.map((id, player) => {
     const inner = net.createSocket(id);
     const socket = new MeteredSocket(o.wrapSocket?.(player, inner) ?? inner, inputPacketBytes);
     const session = new P2PSession<GameState>(sessionOptions(player, socket, 0));
-    const clock = new FrameClock(tickMs);
-    clock.start(0);
-    return { player, session, sim: new Simulation(o.gameFor?.(player) ?? GAME, initialState(config)), clock, bot: new RandomBot(o.seed * 31 + player), events: [], confirmed: [], socket, gone: false };
+    const runner = runnerOf(session, initialState(config), 0, player);
+    return { player, session, runner, bot: new RandomBot(o.seed * 31 + player), events: [], socket, gone: false };
   });
   const linkOf = (from: number, to: number): LinkConditions => (typeof o.link === 'function' ? o.link(from, to) : o.link);
   const watchers = o.spectators === undefined || o.spectators.count === 0 ? undefined : new SimSpectators(o.spectators, net, ids, sessionId, linkOf);
@@ -189,7 +189,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   let rejoinDrops = 0;
 
   const stepMs = o.stepMs ?? 2;
-  const limit = o.timeLimitMs ?? o.frames * tickMs * 4 + 30_000;
+  const limit = o.timeLimitMs ?? o.frames * (1000 / 60) * 4 + 30_000;
   let now = 0;
   let settled = false;
   // Records (and, `bytes` undefined, the server's word that a member left) in the notary's order.
@@ -245,8 +245,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
       if (start !== undefined) {
         const peer = returning.peer;
         peer.session = new P2PSession<GameState>({ ...sessionOptions(peer.player, peer.socket, now), resume: start.resume });
-        peer.sim = new Simulation(o.gameFor?.(peer.player) ?? GAME, start.state);
-        peer.clock.start(now);
+        peer.runner = runnerOf(peer.session, start.state, now, peer.player, start.resume.frame);
         peer.resumedAt = start.resume.frame;
         peer.gone = false;
         for (const r of returning.records) peer.session.receiveRecord(r.from, r.bytes);
@@ -284,32 +283,16 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
   const result = summarize(o, config, peers, settled, inputPacketBytes, now, rejoins);
   if (watchers === undefined) return { ...result, rejoinDrops, spectatorsInSync: true, spectators: [] };
   const whole = peers.find((p) => !p.gone && p.player !== o.hostilePlayer && p.resumedAt === undefined);
-  const wrong = whole === undefined ? 'no player holds the whole match' : watchers.check(config, whole.confirmed, checksum(whole.sim.state));
+  const wrong = whole === undefined ? 'no player holds the whole match' : watchers.check(config, whole.runner.confirmedInputs, checksum(whole.runner.state));
   const failure = result.failure ?? (wrong !== undefined ? `spectators: ${wrong}` : undefined);
   const { failure: _, ...rest } = result;
   return { ...rest, rejoinDrops, spectatorsInSync: settled && wrong === undefined, spectators: watchers.results(), ...(failure !== undefined ? { failure } : {}) };
 }
 
+/** One peer's turn: the frames due (bot input), never past `target`, from where it only settles. */
 function runPeer(peer: Peer, now: number, target: number): void {
-  const { session } = peer;
-  const due = peer.clock.due(now, session.tickRateFactor);
-  if (session.currentFrame >= target) {
-    peer.sim.execute(session.advanceFrame(now, false));
-  } else if (due === 0) {
-    session.poll(now);
-  } else {
-    for (let i = 0; i < due && session.currentFrame < target; i++) {
-      session.addLocalInput(peer.bot.next());
-      peer.sim.execute(session.advanceFrame(now));
-    }
-  }
-  for (const e of session.drainEvents()) peer.events.push(e);
-  // Record confirmed inputs as they become final (the replay a browser would download).
-  for (let f = peer.confirmed.length; f <= Math.min(session.confirmedFrame, target - 1); f++) {
-    const inputs = session.confirmedInputs(f);
-    if (inputs === undefined) break;
-    peer.confirmed.push(inputs);
-  }
+  peer.runner.update(now, () => peer.bot.next(), target);
+  for (const e of peer.runner.drainEvents()) peer.events.push(e);
 }
 
 function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settled: boolean, inputPacketBytes: number[], now: number, rejoins: SimMatchResult['rejoins']): Omit<SimMatchResult, 'rejoinDrops' | 'spectatorsInSync' | 'spectators'> {
@@ -317,10 +300,10 @@ function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settl
   const results: SimPeerResult[] = live.map((p) => ({
     player: p.player,
     frame: p.session.currentFrame,
-    checksum: checksum(p.sim.state),
+    checksum: checksum(p.runner.state),
     stats: p.session.stats(now),
     events: p.events,
-    replay: buildReplay(config, p.confirmed),
+    replay: buildReplay(config, p.runner.confirmedInputs),
   }));
   const first = results[0];
   const inSync = settled && first !== undefined && results.every((r) => r.checksum === first.checksum && r.frame === first.frame);

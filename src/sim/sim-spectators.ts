@@ -6,7 +6,7 @@
  * player leaves, the lobby's word (`setFeeders` without it) reaches the spectators after a delay.
  */
 import { checksum, decodeState, initialState, InputBits, step, type GameState, type MatchConfig } from '../game/index.ts';
-import { ConfirmedTrack } from '../lobby/confirmed-track.ts';
+import { ConfirmedTrack } from '../match/confirmed-track.ts';
 import { SpectatorSession, type P2PSession, type PeerId, type SpectatorEvent, type SpectatorStats } from '../netcode/index.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
 import type { SimNetwork } from '../transport/sim-network.ts';

@@ -6,12 +6,12 @@
  * `OnlineMatch.update`; this view calls it from `tick` with the sampled (or scripted) input.
  */
 import { checksum, encodeReplay, formatChecksum, fxToFloat, wonByForfeit, type GameState } from '../game/index.ts';
-import type { OnlineMatch } from '../lobby/online-match.ts';
+import type { PlayableMatch } from '../lobby/online-match.ts';
 import type { SessionEvent } from '../netcode/types.ts';
 import type { PeerId } from '../netcode/socket.ts';
 import { pathKind, type IcePath } from '../transport/ice-path.ts';
 import type { LinkConditions } from '../transport/link-model.ts';
-import { ConfirmedTrack, type ConfirmedPoint } from './confirmed-track.ts';
+import type { ConfirmedPoint } from '../match/confirmed-track.ts';
 import { h } from './dom.ts';
 import { createHud, type Hud } from './hud.ts';
 import { createInputSampler, type InputSampler } from './input.ts';
@@ -39,7 +39,7 @@ let smoothingChoice: boolean | undefined;
 
 /** What the game screen needs from the lobby page. */
 export interface GameViewOptions {
-  readonly match: OnlineMatch;
+  readonly match: PlayableMatch;
   readonly code: string;
   /** 1 for the first match of this page. */
   readonly matchNumber: number;
@@ -89,6 +89,8 @@ interface SettleWaiter {
 /** Mounts the game screen into `host`. */
 export function createGameView(host: HTMLElement, o: GameViewOptions): GameView {
   const { match, names, hook } = o;
+  /** The runner's read-only view: states, frames, the confirmed timeline (the match's own). */
+  const run = match.view;
   const local = match.start.localPlayer;
   const colour = playerColour(local);
   const stage = h('div', { class: 'stage loaded', 'data-testid': 'stage' });
@@ -116,7 +118,6 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
 
   const notices = new NoticeList();
   const noticeLog: { text: string; atMs: number }[] = [];
-  const track = new ConfirmedTrack(match.config, undefined, match.startState);
   const settles: SettleWaiter[] = [];
   const gone = new Set<string>();
   let localGone = false;
@@ -145,13 +146,13 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   let renderer: PongRenderer | undefined;
   let input: InputSampler | undefined;
   let destroyed = false;
-  const hud: Hud = createHud(hudHost, { nameOf: (p) => labelOf(match.state, names, p), visible: o.hudVisible ?? false, ...(o.onHudToggle !== undefined ? { onToggle: o.onHudToggle } : {}) });
+  const hud: Hud = createHud(hudHost, { nameOf: (p) => labelOf(run.state, names, p), visible: o.hudVisible ?? false, ...(o.onHudToggle !== undefined ? { onToggle: o.onHudToggle } : {}) });
   let lag = o.lag;
-  match.lag.setConditions(lag);
+  match.setLag(lag);
   const smoother = new CorrectionSmoother({ enabled: smoothingChoice ?? smoothingFromSearch(typeof location === 'undefined' ? '' : location.search) });
   hook.smoothing = smoother.enabled;
   /** The state drawn before the last one that advanced (to infer each player's last input). */
-  let previous: GameState = match.state;
+  let previous: GameState = run.state;
   let lastDecayMs: number | undefined;
   /** Tick time at which the current state was produced (a new frame or a correction). */
   let simulatedAtMs: number | undefined;
@@ -159,7 +160,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     initial: { latencyMs: lag.latencyMs, jitterMs: lag.jitterMs, loss: lag.loss, duplicate: lag.duplicate, reorder: lag.reorder },
     onChange: (s) => {
       lag = { ...lag, ...s };
-      match.lag.setConditions(lag);
+      match.setLag(lag);
       hook.lag = lag;
       o.onLagChange(lag);
     },
@@ -174,16 +175,16 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   });
 
   /**
-   * Runs `work` (which executes session requests) and, when it rolled back, hands the smoother the
+   * Runs `work` (which runs the match's frames) and, when it rolled back, hands the smoother the
    * jump: the old timeline carried on to the new frame versus the corrected state.
    */
   const simulate = (nowMs: number, work: () => void): void => {
-    const before = match.state;
-    const steps = match.sim.steps;
+    const before = run.state;
+    const steps = run.steps;
     work();
-    const after = match.state;
+    const after = run.state;
     const advanced = after.frame - before.frame;
-    const resimulated = match.sim.steps - steps - Math.max(0, advanced);
+    const resimulated = run.steps - steps - Math.max(0, advanced);
     if (resimulated > 0 && smoother.enabled && advanced >= 0) {
       smoother.correct(positionsOf(oldTimeline(previous, before, advanced)), positionsOf(after), local);
       hook.corrections = { blended: smoother.blended, snapped: smoother.snaps };
@@ -232,16 +233,17 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     end.hidden = false;
     hook.view = 'ended';
     if (kind === 'won') {
-      const s = endScreenText(track.state, names);
+      const s = endScreenText(run.confirmedState, names);
       endTitle.textContent = s.title;
-      rematch.hidden = wonByForfeit(track.state); // everyone else left: nobody to play a rematch with
+      rematch.hidden = wonByForfeit(run.confirmedState); // everyone else left: nobody to play a rematch with
       if (keepMatchHistory()) share.share();
     } else {
       endTitle.textContent = localGone ? 'You were disconnected from the match' : 'Everyone else left the match';
       rematch.hidden = true;
     }
-    endScores.replaceChildren(...track.state.scores.map((score, p) => {
-      const li = h('li', { text: `${labelOf(track.state, names, p)}: ${score}` });
+    const final = run.confirmedState;
+    endScores.replaceChildren(...final.scores.map((score, p) => {
+      const li = h('li', { text: `${labelOf(final, names, p)}: ${score}` });
       li.style.color = playerColour(p).css;
       return li;
     }));
@@ -255,26 +257,25 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const resolveSettles = (): void => {
     for (let i = settles.length - 1; i >= 0; i--) {
       const w = settles[i];
-      if (w === undefined || track.frame < w.target) continue;
-      const p = track.at(w.target);
+      if (w === undefined || run.confirmedState.frame < w.target) continue;
+      const p = run.confirmedAt(w.target);
       if (p === undefined) continue;
       settles.splice(i, 1);
-      const live = match.state.frame === w.target ? formatChecksum(checksum(match.state)) : '';
+      const live = run.state.frame === w.target ? formatChecksum(checksum(run.state)) : '';
       w.resolve({ ...pointInfo(p), liveChecksum: live });
     }
   };
 
   const publish = (nowMs: number): void => {
-    const s = match.session;
-    hook.frame = s.currentFrame;
-    hook.confirmedFrame = s.confirmedFrame;
-    hook.confirmedUpTo = track.frame;
-    hook.scores = match.state.scores;
-    hook.winner = track.winner;
-    hook.startedAt = match.startedAtMs === undefined ? undefined : o.timeOrigin + match.startedAtMs;
+    hook.frame = run.frame;
+    hook.confirmedFrame = run.confirmedFrame;
+    hook.confirmedUpTo = run.confirmedState.frame;
+    hook.scores = run.state.scores;
+    hook.winner = run.winner;
+    hook.startedAt = run.startedAtMs === undefined ? undefined : o.timeOrigin + run.startedAtMs;
     hook.notices = notices.active(nowMs);
-    hook.standing = standingOf(match.state, names) ?? '';
-    hook.absent = match.state.absent;
+    hook.standing = standingOf(run.state, names) ?? '';
+    hook.absent = run.state.absent;
     hook.desyncs = desyncs;
   };
 
@@ -282,7 +283,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   hook.localPlayer = local;
   hook.names = names;
   hook.matchNumber = o.matchNumber;
-  hook.frame = match.session.currentFrame;
+  hook.frame = run.frame;
   hook.winner = -1;
   hook.startedAt = undefined;
   hook.scheduledStartAt = o.timeOrigin + match.start.localStartMs;
@@ -290,10 +291,10 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   hook.lag = lag;
   hook.stats = () => match.stats(o.now());
   hook.checksumAt = (frame) => {
-    const p = track.at(frame);
+    const p = run.confirmedAt(frame);
     return p === undefined ? undefined : pointInfo(p);
   };
-  hook.settle = (frame) => new Promise((resolve) => settles.push({ target: Math.max(0, Math.floor(frame ?? match.session.currentFrame)), resolve }));
+  hook.settle = (frame) => new Promise((resolve) => settles.push({ target: Math.max(0, Math.floor(frame ?? run.frame)), resolve }));
   testHook().page = 'game';
   // `?profile=1`: per-phase tick timings for developers and the latency bench (docs/performance.md).
   const profile = typeof location !== 'undefined' && profileFromSearch(location.search) ? new TickProfile(o.now) : undefined;
@@ -312,7 +313,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       side: local,
       touchTarget: stage,
       paddleClient: () => {
-        const s = match.state;
+        const s = run.state;
         const c = paddleOrigin(s.config, local, fxToFloat(s.paddles[local] ?? 0));
         return r.arenaToClient(c.x, c.y);
       },
@@ -322,7 +323,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
   const countdownText = (nowMs: number): string | undefined => {
     const ms = match.countdownMs(nowMs);
     if (ms > 0) return String(Math.max(1, Math.ceil(ms / 1000)));
-    return match.session.currentFrame < GO_FRAMES ? 'Go!' : undefined;
+    return run.frame < GO_FRAMES ? 'Go!' : undefined;
   };
 
   return {
@@ -331,25 +332,24 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     tick(nowMs: number, render: boolean): void {
       if (destroyed) return;
       profile?.begin();
-      const s = match.session;
       // Decay before this tick's corrections: the frame of a correction shows the old timeline's position.
       if (lastDecayMs !== undefined) smoother.decay(nowMs - lastDecayMs);
       lastDecayMs = nowMs;
+      // Settling (the test hook's `settle`): no frame past the lowest target, only talk until it is final.
       const stopAt = settles.reduce((m, w) => Math.min(m, w.target), Number.POSITIVE_INFINITY);
-      if (s.currentFrame >= stopAt) settleStep(nowMs);
+      if (run.frame >= stopAt) settleStep(nowMs);
       else {
-        const bits = o.scripted(s.currentFrame) ?? input?.sample() ?? 0;
-        simulate(nowMs, () => match.update(nowMs, bits));
+        const bits = o.scripted(run.frame) ?? input?.sample() ?? 0;
+        simulate(nowMs, () => match.update(nowMs, bits, stopAt));
         for (const e of match.drainEvents()) onEvent(e, nowMs);
         // The minority side of a partition waits instead of playing alone (OnlineMatch.cutOff).
         if (match.cutOff) notices.add(CUT_OFF_NOTICE, nowMs, { key: 'cut-off', ttlMs: Number.POSITIVE_INFINITY });
         else notices.remove('cut-off');
       }
       profile?.end('session');
-      track.advance(s);
       resolveSettles();
       if (ended === undefined) {
-        if (track.winner >= 0) showEnd('won');
+        if (run.winner >= 0) showEnd('won');
         // Under rules 2 a match everyone else left waits for them (the arena counts down), then the one
         // left wins by forfeit (a confirmed win like any other); rules 1 has no such wait.
         else if (localGone || (match.config.rules < 2 && gone.size > 0 && gone.size >= match.start.order.length - 1)) showEnd('abandoned');
@@ -368,13 +368,13 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
       if (render && renderer !== undefined) {
         // Once the end card is up it holds the verdict: the arena shows the last frame under it, not a
         // second (and oversized) copy of the winner line.
-        const winner = track.winner >= 0 && ended === undefined ? endScreenText(track.state, names) : null;
-        const display = smoother.apply(positionsOf(match.state));
-        renderer.render({ state: match.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display, simulatedAtMs });
-        publishState(match.state);
+        const winner = run.winner >= 0 && ended === undefined ? endScreenText(run.confirmedState, names) : null;
+        const display = smoother.apply(positionsOf(run.state));
+        renderer.render({ state: run.state, names, localPlayer: local, countdown: countdownText(nowMs), notices: notices.active(nowMs), winner, display, simulatedAtMs });
+        publishState(run.state);
         profile?.end('render');
       }
-      hook.checksum = formatChecksum(checksum(match.state));
+      hook.checksum = formatChecksum(checksum(run.state));
       profile?.end('checksum');
       profile?.finish();
     },

@@ -1,9 +1,12 @@
 /**
  * Practice page: a local match against computer players, to try the controls and the renderer with no
- * network. Runs the simulation at a fixed 60 Hz from `requestAnimationFrame` with an accumulator
- * (rendering at the display's rate), with a 3-2-1 countdown before the first serve.
+ * network. The one match runner (src/match/runner.ts) runs it at a fixed 60 Hz on a `LocalSession`
+ * from `requestAnimationFrame` (rendering at the display's rate), with a 3-2-1 countdown before the
+ * first serve.
  */
-import { fxToFloat, initialState, makeConfig, step, type GameState } from '../game/index.ts';
+import { fxToFloat, initialState, makeConfig } from '../game/index.ts';
+import { LocalSession } from '../match/local-session.ts';
+import { MatchRunner } from '../match/runner.ts';
 import { botInput } from './bot.ts';
 import { h } from './dom.ts';
 import { savedName } from './landing.ts';
@@ -13,7 +16,6 @@ import type { Page } from './page.ts';
 import { createRenderer, paddleOrigin, type PongRenderer } from './render/index.ts';
 import { publishState, resetTestHook, testHook } from './test-hook.ts';
 
-const FRAME_MS = 1000 / 60;
 const GO_FRAMES = 40;
 /** At most this many simulation frames per animation frame (after a stall, skip instead of spiral). */
 const MAX_CATCH_UP = 5;
@@ -35,27 +37,28 @@ export function mountPractice(root: HTMLElement, players: number, countdownSecon
   root.append(page);
 
   const names = [savedName() || 'Player 1', 'Bot Right', 'Bot Top', 'Bot Bottom'].slice(0, players);
-  let state: GameState = initialState(makeConfig({ players, seed: 1 }));
-  const countdownFrames = Math.max(0, Math.floor(countdownSeconds)) * 60;
-  let countdown = countdownFrames;
-  let since = 0;
+  const countdownMs = Math.max(0, Math.floor(countdownSeconds)) * 1000;
+  let seed = 1;
   let aim: number[] = [];
+  let runner: MatchRunner;
   let renderer: PongRenderer | undefined;
   let input: InputSampler | undefined;
   let raf = 0;
-  let last: number | undefined;
-  let carry = 0;
   let destroyed = false;
   const notices = new NoticeList();
-  const greet = (): void => notices.add(`First to ${state.config.pointsToWin} points wins`, performance.now(), { ttlMs: 4000, key: 'greet' });
-  greet();
+  /** A new match: the runner's first frame is due `countdownMs` from now. */
+  const newMatch = (nowMs: number): void => {
+    const config = makeConfig({ players, seed });
+    aim = [];
+    const bots = (local: number): number[] => [local, ...Array.from({ length: players - 1 }, (_, i) => botInput(runner.state, i + 1, aim))];
+    runner = new MatchRunner({ session: new LocalSession(bots), config, startState: initialState(config), startMs: nowMs + countdownMs, maxFramesPerUpdate: MAX_CATCH_UP });
+    notices.add(`First to ${config.pointsToWin} points wins`, nowMs, { ttlMs: 4000, key: 'greet' });
+  };
+  newMatch(performance.now());
 
   const reset = (): void => {
-    state = initialState(makeConfig({ players, seed: (state.config.seed + 1) >>> 0 }));
-    countdown = countdownFrames;
-    since = 0;
-    aim = [];
-    greet();
+    seed = (seed + 1) >>> 0;
+    newMatch(performance.now());
   };
   const onKey = (e: KeyboardEvent): void => {
     if (e.code === 'KeyR' && !e.ctrlKey && !e.metaKey) reset();
@@ -63,27 +66,13 @@ export function mountPractice(root: HTMLElement, players: number, countdownSecon
   restart.addEventListener('click', reset);
   window.addEventListener('keydown', onKey);
 
-  const frame = (): void => {
-    if (countdown > 0) {
-      countdown--;
-      return;
-    }
-    const inputs = [input?.sample() ?? 0];
-    for (let p = 1; p < players; p++) inputs.push(botInput(state, p, aim));
-    state = step(state, inputs);
-    since++;
-  };
-
   const tick = (time: number): void => {
     raf = 0;
     if (destroyed || renderer === undefined) return;
-    carry += last === undefined ? FRAME_MS : Math.min(time - last, FRAME_MS * MAX_CATCH_UP);
-    last = time;
-    for (let n = 0; carry >= FRAME_MS && n < MAX_CATCH_UP; n++) {
-      carry -= FRAME_MS;
-      frame();
-    }
-    const count = countdown > 0 ? String(Math.ceil(countdown / 60)) : since < GO_FRAMES && countdownFrames > 0 ? 'Go!' : undefined;
+    runner.update(time, () => input?.sample() ?? 0);
+    const state = runner.state;
+    const left = runner.startMs - time;
+    const count = left > 0 ? String(Math.ceil(left / 1000)) : runner.frame < GO_FRAMES && countdownMs > 0 ? 'Go!' : undefined;
     renderer.render({ state, names, localPlayer: 0, countdown: count, notices: notices.active(time) });
     publishState(state);
     testHook().extra = { countdown: count ?? '' };
@@ -101,7 +90,8 @@ export function mountPractice(root: HTMLElement, players: number, countdownSecon
       side: 0,
       touchTarget: stage,
       paddleClient: () => {
-        const o = paddleOrigin(state.config, 0, fxToFloat(state.paddles[0] ?? 0));
+        const s = runner.state;
+        const o = paddleOrigin(s.config, 0, fxToFloat(s.paddles[0] ?? 0));
         return r.arenaToClient(o.x, o.y);
       },
     });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeState, initialState, InputBits, makeConfig, type GameState } from '../../src/game/index.ts';
-import { ConfirmedTrack } from '../../src/lobby/confirmed-track.ts';
+import { ConfirmedTrack } from '../../src/match/confirmed-track.ts';
 import { SpectatorMatch } from '../../src/lobby/spectator-match.ts';
 import { FrameClock, P2PSession, Simulation } from '../../src/netcode/index.ts';
 import { RandomBot } from '../../src/sim/bot.ts';

@@ -56,14 +56,6 @@ export async function readyAndCommit(lobby: Lobby): Promise<OnlineMatch[]> {
   return lobby.rooms.map((r) => r.match as OnlineMatch);
 }
 
-/**
- * Makes exactly one frame due at the next `update` (the time-sync factor stays within +-33 %), or none
- * with `frames` 0: the test can stop every peer on the same frame and poll without advancing.
- */
-function pace(m: OnlineMatch, now: number, frames: 0 | 1): void {
-  m.clock.start(now - frames * 1.5 * m.clock.tickMs);
-}
-
 /** What one played match measured. */
 export interface MatchResult {
   /** max - min of the local times each peer simulated frame 0 (one process, one clock), ms. */
@@ -79,33 +71,20 @@ export interface MatchResult {
 
 /**
  * Plays every match to exactly `frames` frames with RandomBot inputs, in real time through
- * `OnlineMatch.update` (the last 8 frames one per 60 Hz tick so no peer overshoots), then settles: rolls
+ * `OnlineMatch.update` (never past `frames`: the runner's settling), then settles: rolls
  * back to the final confirmed inputs and records them. Asserts identical checksums and replays.
  */
 export async function playAndSettle(lobby: Lobby, frames: number, seed: number): Promise<MatchResult> {
   const t0 = performance.now();
   const matches = lobby.rooms.map((r) => r.match as OnlineMatch);
   const bots = matches.map((_, i) => new RandomBot(seed + i));
-  const lastFrameAt = matches.map(() => -Infinity);
+  // The runner never simulates past `frames` (it only keeps talking there), so no peer overshoots.
   const played = await driveLobby(lobby, () => matches.every((m) => m.session.currentFrame >= frames), 60_000, (now) => {
-    matches.forEach((m, i) => {
-      const left = frames - m.session.currentFrame;
-      if (left <= 0) return void m.sim.execute(m.session.advanceFrame(now, false)); // wait, keep talking
-      if (left <= 8 && now >= m.start.localStartMs) {
-        const one = now - (lastFrameAt[i] ?? 0) >= FRAME_MS ? 1 : 0;
-        pace(m, now, one);
-        if (one === 1) lastFrameAt[i] = now;
-      }
-      m.update(now, (bots[i] as RandomBot).next());
-    });
+    matches.forEach((m, i) => void m.update(now, () => (bots[i] as RandomBot).next(), frames));
   });
   expect(played).toBe(true);
   const settled = await driveLobby(lobby, () => matches.every((m) => m.session.confirmedFrame >= frames - 1 && m.recordedFrames === frames), 20_000, (now) => {
-    for (const m of matches) {
-      m.sim.execute(m.session.advanceFrame(now, false));
-      pace(m, now, 0);
-      m.update(now, 0); // no frame due: polls and records the newly confirmed inputs
-    }
+    for (const m of matches) m.hold(now); // rolls back to the final inputs and records the newly confirmed ones
   });
   expect(settled, `settled: ${matches.map((m) => `${m.session.confirmedFrame}/${m.recordedFrames}`).join(' ')}`).toBe(true);
 

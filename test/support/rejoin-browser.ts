@@ -86,13 +86,9 @@ export class Browser {
     return this.room?.match;
   }
 
-  /** When this page last simulated a frame by hand (the last frames before a target, one per tick). */
-  private lastStepMs = Number.NEGATIVE_INFINITY;
-
   /**
    * One tick of the page: the room, the match (bot input), the events. The match stops exactly at
-   * `frames`: its last 10 frames run one per 60 Hz tick by hand (`update` may run several at once,
-   * and a resumed match catches up), then it only keeps talking (`hold`).
+   * `frames` (the runner's `until`), then it only keeps talking.
    */
   tick(now: number, frames: number): void {
     const room = this.room;
@@ -101,14 +97,7 @@ export class Browser {
     this.events.push(...room.drainEvents());
     const m = room.match;
     if (m === undefined) return;
-    const left = frames - m.session.currentFrame;
-    if (left > 10 || now < m.start.localStartMs) m.update(now, this.bot.next());
-    else if (left > 0 && now - this.lastStepMs >= 1000 / 60) {
-      this.lastStepMs = now;
-      m.session.addLocalInput(this.bot.next());
-      m.sim.execute(m.session.advanceFrame(now));
-      m.hold(now);
-    } else m.hold(now);
+    m.update(now, () => this.bot.next(), frames); // never past `frames`: from there it settles
     this.matchEvents.push(...m.drainEvents());
   }
 }

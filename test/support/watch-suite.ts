@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSignalingServer, silentLogger, type SignalingServer } from '../../signaling/index.ts';
-import { ConfirmedTrack } from '../../src/lobby/confirmed-track.ts';
+import { ConfirmedTrack } from '../../src/match/confirmed-track.ts';
 import type { OnlineMatch } from '../../src/lobby/online-match.ts';
 import type { Room, RoomOptions } from '../../src/lobby/room.ts';
 import { createSignalingClient, type WebSocketConstructorLike } from '../../src/lobby/signaling-client.ts';

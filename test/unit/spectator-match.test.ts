@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { checksum, encodeState, initialState, InputBits, makeConfig, step } from '../../src/game/index.ts';
 import { encodePacket, encodeTransfer } from '../../src/netcode/index.ts';
 import { createLoopbackMesh } from '../../src/transport/loopback.ts';
-import { ConfirmedTrack } from '../../src/lobby/confirmed-track.ts';
+import { ConfirmedTrack } from '../../src/match/confirmed-track.ts';
 import { SpectatorMatch } from '../../src/lobby/spectator-match.ts';
 import type { PeerLink } from '../../src/transport/link.ts';
 import { makeRig, runFrame, TICK_MS } from '../support/netcode.ts';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checksum, initialState, makeConfig, step, type GameState } from '../../../src/game/index.ts';
 import { ErrorCode } from '../../../src/lobby/protocol.ts';
-import { ConfirmedTrack, type ConfirmedInputSource } from '../../../src/ui/confirmed-track.ts';
+import { ConfirmedTrack, type ConfirmedInputSource } from '../../../src/match/confirmed-track.ts';
 import { startDriver } from '../../../src/ui/driver.ts';
 import { formatAhead } from '../../../src/ui/hud.ts';
 import { settingFromInput } from '../../../src/ui/landing.ts';

@@ -70,11 +70,16 @@ export class ConfirmedTrack {
     while (this.current.frame <= last && n < maxSteps) {
       const inputs = source.confirmedInputs(this.current.frame);
       if (inputs === undefined) break;
-      this.current = step(this.current, inputs);
-      this.record();
+      this.apply(inputs);
       n++;
     }
     return n;
+  }
+
+  /** Steps the next confirmed input frame (the caller reads the inputs: `MatchRunner` records them too). */
+  apply(inputs: readonly number[]): void {
+    this.current = step(this.current, inputs);
+    this.record();
   }
 
   /** The digest of confirmed frame `frame`, if it is confirmed and still remembered. */
