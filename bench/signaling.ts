@@ -6,8 +6,12 @@
  * - `signaling_pairings_per_s`: 2-player pairings per second, 64 at a time. A pairing = two fresh
  *   WebSockets, `create`, `join` by code, then one offer, one answer and 4 + 4 ICE candidates relayed
  *   (the PeerJS-server baseline measured 1,859/s with the same exchange). On 2 cores the load
- *   generator (this process, one thread, validating every server message) is the bottleneck: a CPU
- *   profile of the measured run has the server idle 60–70 % of it (docs/performance.md, "Signaling").
+ *   generator (this process, one thread) is the bottleneck: a CPU profile of the measured run has the
+ *   server idle 40–60 % of it (docs/performance.md, "Signaling"). In the measured runs it reads each
+ *   server message as the PeerJS client below reads its frames (`JSON.parse`, the fields it uses); the
+ *   warm-ups and the load run validate every server message with its schema (`Reading`).
+ * - `signaling_client_cpu_us_per_pairing`: this process's CPU time per pairing in that run (the load
+ *   generator's share of the 2 cores; `signaling_peerjs_client_cpu_us_per_pairing` the same for PeerJS).
  * - `signaling_join_p50_ms` / `signaling_join_p99_ms`: joiner's WebSocket connect to its `joined`.
  * - `signaling_pairing_p99_ms`: the whole pairing, first connect to last candidate.
  * - `signaling_server_cpu_us_per_pairing`: the server process's CPU time (user + system) per pairing,
@@ -26,23 +30,30 @@
  * - `signaling_pairings_per_s_redis_2inst`: the same pairings with the creator on one instance and the
  *   joiner on another, both on one redis-server (every signal crosses Redis); `signaling_redis_2inst_vs_single`
  *   its ratio to `signaling_pairings_per_s` of the same run (3 processes and Redis share the 2 cores).
+ *   Where the 2 cores go in that run, CPU time per pairing: `signaling_redis_2inst_server_cpu_us_per_pairing`
+ *   (both instances together), `_redis_cpu_us_per_pairing` (redis-server, from `INFO cpu`) and
+ *   `_client_cpu_us_per_pairing` (this process).
  * - `redis_signal_relay_ms_p50` / `_p99`: one signal, member on instance 1 to member on instance 2,
  *   client send to client receive (one process, one clock), 2,000 in a row.
  *
  * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 20 s, hard limits on every wait.
+ * `SIGNALING_BENCH_PROFILE=<dir>`: CPU profiles of the server processes' measured runs (`profile`).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../signaling/server.ts';
 import { startRedis } from '../test/support/redis.ts';
+import type { RedisServer } from '../test/support/redis.ts';
 import { parseServerMessage } from '../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../src/lobby/protocol.ts';
 import { quantileOfSorted } from '../src/shared/quantile.ts';
@@ -68,17 +79,45 @@ const candidate = (i: number): unknown => ({
   candidate: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${50000 + i} typ host generation 0 ufrag uuuu network-id 1`, sdpMid: '0', sdpMLineIndex: 0 },
 });
 
-type ChildRequest = { kind: 'memory' } | { kind: 'stats' };
+type ChildRequest = { kind: 'memory' } | { kind: 'stats' } | { kind: 'profile'; on: boolean; label: string };
 type ChildReply =
   | { kind: 'ready'; wsUrl: string; port: number }
   | { kind: 'memory'; heapUsed: number; external: number }
-  | { kind: 'stats'; connections: number; lobbies: number; cpuUs: number };
+  | { kind: 'stats'; connections: number; lobbies: number; cpuUs: number }
+  | { kind: 'profile' };
 
 const percentile = (sorted: readonly number[], q: number): number => quantileOfSorted(sorted, q);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Answers the parent's memory (after GC) and stats requests. */
+/**
+ * With `SIGNALING_BENCH_PROFILE=<dir>`, each server process writes a CPU profile (50 µs sampling) of
+ * the measured pairing run only, `<dir>/<label>-<pid>.cpuprofile`: warm-up, load run and start-up
+ * left out. Off by default (the sampling itself costs the server about a third more CPU).
+ */
+const PROFILE_DIR = process.env['SIGNALING_BENCH_PROFILE'] ?? '';
+let profiler: Session | null = null;
+async function profile(on: boolean, label: string): Promise<void> {
+  if (PROFILE_DIR === '') return;
+  const post = (method: string, params?: object): Promise<unknown> => new Promise((done, reject) => {
+    profiler?.post(method, params, (error, result) => (error === null ? done(result) : reject(error)));
+  });
+  if (on) {
+    profiler = new Session();
+    profiler.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 50 });
+    await post('Profiler.start');
+    return;
+  }
+  const { profile: taken } = await post('Profiler.stop') as { profile: object };
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  writeFileSync(join(PROFILE_DIR, `${label}-${process.pid}.cpuprofile`), JSON.stringify(taken));
+  profiler?.disconnect();
+  profiler = null;
+}
+
+/** Answers the parent's memory (after GC), stats and profile requests. */
 function serveRequests(stats: () => { connections: number; lobbies: number }): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (request: ChildRequest) => {
@@ -86,6 +125,8 @@ function serveRequests(stats: () => { connections: number; lobbies: number }): v
       for (let i = 0; i < 3; i++) gc?.();
       const m = process.memoryUsage();
       process.send?.({ kind: 'memory', heapUsed: m.heapUsed, external: m.external } satisfies ChildReply);
+    } else if (request.kind === 'profile') {
+      void profile(request.on, request.label).then(() => process.send?.({ kind: 'profile' } satisfies ChildReply));
     } else {
       const cpu = process.cpuUsage();
       process.send?.({ kind: 'stats', ...stats(), cpuUs: cpu.user + cpu.system } satisfies ChildReply);
@@ -201,9 +242,30 @@ function ask<K extends ChildReply['kind']>(child: ChildProcess, kind: K, request
   });
 }
 
-/** Calls `onMessage` with every validated server message; any invalid one is an error. */
-function listen(ws: WebSocket, onMessage: (m: ServerMessage) => void, onError: (e: Error) => void): void {
+/**
+ * How the load generator reads server messages. `validate`: every message through its valibot schema
+ * (`parseServerMessage`), any invalid one an error: the warm-ups and the load run. `read`: `JSON.parse`
+ * and the fields the exchange uses, the same work the PeerJS client below does on its frames: the
+ * measured pairing runs, so that validating our messages (a cost of the load generator, which is
+ * the bottleneck here, not of the server) does not count against our server only.
+ */
+type Reading = 'validate' | 'read';
+
+/** A server message, `JSON.parse`d only (a non-object or a missing `kind` is still an error). */
+function readServerMessage(text: string): ServerMessage | null {
+  const m: unknown = JSON.parse(text);
+  return typeof m === 'object' && m !== null && 'kind' in m && typeof m.kind === 'string' ? m as ServerMessage : null;
+}
+
+/** Calls `onMessage` with every server message (validated or only read: `Reading`); any invalid one is an error. */
+function listen(ws: WebSocket, onMessage: (m: ServerMessage) => void, onError: (e: Error) => void, reading: Reading = 'validate'): void {
   ws.on('message', (data) => {
+    if (reading === 'read') {
+      const m = readServerMessage(String(data));
+      if (m !== null) onMessage(m);
+      else onError(new Error('not a server message'));
+      return;
+    }
     const parsed = parseServerMessage(String(data));
     if (parsed.ok) onMessage(parsed.value);
     else onError(new Error(parsed.error));
@@ -215,7 +277,7 @@ function listen(ws: WebSocket, onMessage: (m: ServerMessage) => void, onError: (
  * One pairing; resolves with the joiner's join latency and the whole pairing's duration (ms). The
  * joiner connects to `joinUrl` (another instance on the same Redis, for the cross-instance figure).
  */
-function pairing(wsUrl: string, joinUrl = wsUrl): Promise<{ joinMs: number; totalMs: number }> {
+function pairing(wsUrl: string, joinUrl = wsUrl, reading: Reading = 'validate'): Promise<{ joinMs: number; totalMs: number }> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
     const a = new WebSocket(wsUrl);
@@ -254,7 +316,7 @@ function pairing(wsUrl: string, joinUrl = wsUrl): Promise<{ joinMs: number; tota
         }
         finish();
       } else if (m.kind === 'error') fail(new Error(`${m.code}: ${m.message}`));
-    }, fail);
+    }, fail, reading);
     listen(b, (m) => {
       if (m.kind === 'joined') {
         joinMs = performance.now() - t0;
@@ -265,7 +327,7 @@ function pairing(wsUrl: string, joinUrl = wsUrl): Promise<{ joinMs: number; tota
         bSignals += 1;
         finish();
       } else if (m.kind === 'error') fail(new Error(`${m.code}: ${m.message}`));
-    }, fail);
+    }, fail, reading);
   });
 }
 
@@ -350,6 +412,13 @@ function member(url: string, first: object, onMessage: (m: ServerMessage) => voi
   });
 }
 
+/** redis-server's CPU time so far (user + system, its main thread and any others), from `INFO cpu`. */
+async function redisCpuUs(redis: RedisServer): Promise<number> {
+  const info = await redis.client.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
+}
+
 /**
  * Two instances on one redis-server: cross-instance pairings per second (creator on one, joiner on
  * the other: every signal crosses Redis), then the one-way latency of `RELAY_SAMPLES` signals, one at
@@ -362,7 +431,17 @@ async function benchRedis(spawnServer: (flag: string, extra?: string) => ChildPr
     const [one, two] = await Promise.all(children.map((c) => ask(c, 'ready')));
     const [u1, u2] = [one?.wsUrl ?? '', two?.wsUrl ?? ''];
     await pairings(() => pairing(u1, u2), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
-    const run = await pairings(() => pairing(u1, u2), PAIRINGS, PAIRING_BUDGET_MS);
+    await Promise.all(children.map((c) => ask(c, 'profile', { kind: 'profile', on: true, label: 'redis' })));
+    await Promise.all(children.map((c) => ask(c, 'profile', { kind: 'profile', on: true, label: 'redis' })));
+    const cpuBefore = await Promise.all(children.map((c) => ask(c, 'stats', { kind: 'stats' })));
+    const redisBefore = await redisCpuUs(redis);
+    const clientBefore = process.cpuUsage();
+    const run = await pairings(() => pairing(u1, u2, 'read'), PAIRINGS, PAIRING_BUDGET_MS);
+    const client = process.cpuUsage(clientBefore);
+    const redisUs = (await redisCpuUs(redis)) - redisBefore;
+    const cpuAfter = await Promise.all(children.map((c) => ask(c, 'stats', { kind: 'stats' })));
+    await Promise.all(children.map((c) => ask(c, 'profile', { kind: 'profile', on: false, label: 'redis' })));
+    const instancesUs = cpuAfter.reduce((sum, c, i) => sum + c.cpuUs - (cpuBefore[i]?.cpuUs ?? 0), 0);
     let received: ((at: number) => void) | null = null;
     const a = await member(u1, { kind: 'create', name: 'A' }, () => {});
     const b = await member(u2, { kind: 'join', code: a.joined.code, name: 'B' }, (m) => {
@@ -383,6 +462,9 @@ async function benchRedis(spawnServer: (flag: string, extra?: string) => ChildPr
     latencies.sort((x, y) => x - y);
     return {
       signaling_pairings_per_s_redis_2inst: Math.round((run.done / run.ms) * 1000),
+      signaling_redis_2inst_server_cpu_us_per_pairing: Math.round(instancesUs / run.done),
+      signaling_redis_2inst_redis_cpu_us_per_pairing: Math.round(redisUs / run.done),
+      signaling_redis_2inst_client_cpu_us_per_pairing: Math.round((client.user + client.system) / run.done),
       redis_signal_relay_ms_p50: round2(percentile(latencies, 0.5)),
       redis_signal_relay_ms_p99: round2(percentile(latencies, 0.99)),
     };
@@ -403,9 +485,13 @@ export async function benchSignaling(): Promise<Record<string, number>> {
   try {
     const { wsUrl } = await ask(child, 'ready');
     await pairings(() => pairing(wsUrl), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    await ask(child, 'profile', { kind: 'profile', on: true, label: 'ours' });
     const cpuBefore = (await ask(child, 'stats', { kind: 'stats' })).cpuUs;
-    const run = await pairings(() => pairing(wsUrl), PAIRINGS, PAIRING_BUDGET_MS);
+    const clientBefore = process.cpuUsage();
+    const run = await pairings(() => pairing(wsUrl, wsUrl, 'read'), PAIRINGS, PAIRING_BUDGET_MS);
+    const client = process.cpuUsage(clientBefore);
     const cpuUs = (await ask(child, 'stats', { kind: 'stats' })).cpuUs - cpuBefore;
+    await ask(child, 'profile', { kind: 'profile', on: false, label: 'ours' });
     const joins = [...run.joins].sort((x, y) => x - y);
     const totals = [...run.totals].sort((x, y) => x - y);
     await waitForIdle(child);
@@ -420,6 +506,7 @@ export async function benchSignaling(): Promise<Record<string, number>> {
       signaling_join_p99_ms: round2(percentile(joins, 0.99)),
       signaling_pairing_p99_ms: round2(percentile(totals, 0.99)),
       signaling_server_cpu_us_per_pairing: Math.round(cpuUs / run.done),
+      signaling_client_cpu_us_per_pairing: Math.round((client.user + client.system) / run.done),
       signaling_load_connections: stats.connections,
       signaling_load_errors: load.errors + (stats.connections === LOAD_LOBBIES * 2 ? 0 : 1),
       signaling_bytes_per_idle_conn: Math.round((after.heapUsed - before.heapUsed) / stats.connections),
@@ -432,11 +519,16 @@ export async function benchSignaling(): Promise<Record<string, number>> {
   try {
     const { port } = await ask(baseline, 'ready');
     await pairings(() => peerJsPairing(port), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    await ask(baseline, 'profile', { kind: 'profile', on: true, label: 'peerjs' });
     const cpuBefore = (await ask(baseline, 'stats', { kind: 'stats' })).cpuUs;
+    const clientBefore = process.cpuUsage();
     const run = await pairings(() => peerJsPairing(port), PAIRINGS, PAIRING_BUDGET_MS);
+    const client = process.cpuUsage(clientBefore);
     const cpuUs = (await ask(baseline, 'stats', { kind: 'stats' })).cpuUs - cpuBefore;
+    await ask(baseline, 'profile', { kind: 'profile', on: false, label: 'peerjs' });
     figures['signaling_peerjs_pairings_per_s'] = Math.round((run.done / run.ms) * 1000);
     figures['signaling_peerjs_server_cpu_us_per_pairing'] = Math.round(cpuUs / run.done);
+    figures['signaling_peerjs_client_cpu_us_per_pairing'] = Math.round((client.user + client.system) / run.done);
     const deadline = Date.now() + STEP_TIMEOUT_MS;
     while ((await ask(baseline, 'stats', { kind: 'stats' })).connections > 0 && Date.now() < deadline) await sleep(50);
     const before = await ask(baseline, 'memory', { kind: 'memory' });

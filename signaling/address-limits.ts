@@ -46,6 +46,17 @@ function ipv6Groups(address: string): number[] | null {
  * a trusted proxy or a client matches however its address is written.
  */
 export function normalizeAddress(address: string | undefined): string {
+  // A pure function, called several times per connection, nearly always with the address of the
+  // previous call (node hands out one cached string per peer): the last answer is kept.
+  if (address === lastNormalized.input) return lastNormalized.output;
+  const output = normalizeUncached(address);
+  lastNormalized = { input: address, output };
+  return output;
+}
+
+let lastNormalized: { readonly input: string | undefined; readonly output: string } = { input: '', output: '' };
+
+function normalizeUncached(address: string | undefined): string {
   const a = (address ?? '').trim().toLowerCase();
   const groups = ipv6Groups(a);
   if (groups === null) return a;
@@ -62,6 +73,15 @@ export function normalizeAddress(address: string | undefined): string {
  * by one, every per-address cap would fall over IPv6.
  */
 export function addressKey(address: string | undefined): string {
+  if (address === lastKey.input) return lastKey.output;
+  const output = addressKeyUncached(address);
+  lastKey = { input: address, output };
+  return output;
+}
+
+let lastKey: { readonly input: string | undefined; readonly output: string } = { input: '', output: '' };
+
+function addressKeyUncached(address: string | undefined): string {
   const a = normalizeAddress(address);
   const groups = a.split(':');
   return groups.length === 8 ? `${groups.slice(0, 4).join(':')}::/64` : a;
