@@ -37,7 +37,7 @@ export default tseslint.config(
   },
   {
     // The deterministic core: no clocks, timers, randomness, float trig, DOM; imports only inward.
-    files: ['src/game/**/*.ts', 'src/netcode/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/game/**/*.ts', 'src/netcode/**/*.ts', 'src/shared/**/*.ts', 'src/match/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...impureGlobals],
       'no-restricted-properties': ['error', ...impureProperties],
@@ -75,6 +75,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['**/lobby/**', '**/ui/**', '**/signaling/**', '**/game/**'], message: 'transport depends only on netcode port types.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/match/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/transport/**', '**/lobby/**', '**/ui/**', '**/sim/**', '**/signaling/**'], message: 'the match runner composes game and netcode only: every way of playing uses it.' },
+        { group: ['simple-peer', 'peerjs', 'pixi.js', 'ws', 'node:*'], message: 'the match runner is sans-IO.' },
       ] }],
     },
   },

@@ -28,7 +28,7 @@ import type { SignalRelay } from '../transport/signal-relay.ts';
 import { ControlChannel, isHandshakeMessage, type ControlMessage, type MatchSetup } from './control.ts';
 import { AbortCode, type AbortInfo } from './handshake-abort.ts';
 import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
-import { OnlineMatch, type OnlineMatchOptions } from './online-match.ts';
+import { OnlineMatch, type OnlineMatchOptions, type PlayableMatch } from './online-match.ts';
 import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
@@ -76,7 +76,7 @@ export type RoomEvent =
   | { readonly kind: 'peer-error'; readonly peer: PeerId; readonly message: string }
   | ({ readonly kind: 'handshake-aborted' } & AbortInfo)
   | { readonly kind: 'match-committed'; readonly start: StartInfo }
-  | { readonly kind: 'match-started'; readonly match: OnlineMatch }
+  | { readonly kind: 'match-started'; readonly match: PlayableMatch }
   | { readonly kind: 'server-error'; readonly code: ErrorCode; readonly message: string }
   /** Our seat was resumed into a running match and we are fetching it (`rejoin-failed` if that fails). */
   | { readonly kind: 'rejoining' }
@@ -94,8 +94,8 @@ export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: 
 /** One player's view of a lobby. */
 export class Room extends LobbyPresence {
   readonly rtt = new Map<PeerId, number>();
-  match: OnlineMatch | undefined;
-  handshake: ReadyHandshake | undefined;
+  private current: OnlineMatch | undefined;
+  private readyRound: ReadyHandshake | undefined;
   private readonly control: ControlChannel;
   /** The lobby's watchers and their feeds (watching.ts). */
   readonly watchers: WatcherFeeds;
@@ -129,20 +129,20 @@ export class Room extends LobbyPresence {
       control: this.control,
       open: this.open,
       members: () => this.members,
-      match: () => this.match,
+      match: () => this.current,
       round: () => this.round,
       unreliable: link.unreliable,
       connect: (m) => link.connect(m),
       signalingOpen: () => o.signaling.state === 'open',
       dropMatch: () => {
-        this.match = undefined;
+        this.current = undefined;
         this.committed = undefined;
       },
       startMatch: (start, resume) => {
         this.round = start.round;
         this.committed = start;
         const match = this.newMatch(start, resume);
-        this.match = match;
+        this.current = match;
         this.watchers.matchStarted(match, this.round);
         this.events.push({ kind: 'match-started', match });
         return match;
@@ -156,7 +156,7 @@ export class Room extends LobbyPresence {
       s.on('member-left', (m) => {
         // A goodbye through the server reaches us even when the leaver's last datagrams do not (a closed tab).
         // With the notary, the server's word on a lost socket ends that player's records too (in order).
-        this.match?.peerLeft(m.memberId, m.reason === 'left' ? 'left' : 'lost');
+        this.current?.peerLeft(m.memberId, m.reason === 'left' ? 'left' : 'lost');
         this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId);
       }),
       s.on('member-updated', (m) => {
@@ -169,7 +169,7 @@ export class Room extends LobbyPresence {
       }),
       s.on('watcher-left', (m) => {
         this.rememberName(m.watcherId);
-        this.watchers.remove(m.watcherId, this.match);
+        this.watchers.remove(m.watcherId, this.current);
         this.events.push({ kind: 'members-changed' });
       }),
       s.on('host-changed', (m) => {
@@ -180,14 +180,14 @@ export class Room extends LobbyPresence {
       s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
       s.on('record', (m) => {
         // Returning: the records relayed before our match exists continue the transfer's coverage.
-        if (!this.returns.holdRecord(m)) this.match?.receiveRecord(m.from, m.data);
+        if (!this.returns.holdRecord(m)) this.current?.receiveRecord(m.from, m.data);
       }),
       // Our lobby socket dropped and is being resumed (signaling-client `resume`): records wait meanwhile.
-      s.on('reconnecting', () => this.match?.setNotary(false)),
+      s.on('reconnecting', () => this.current?.setNotary(false)),
       s.on('resumed', (m) => this.onResumed(m.joined)),
       s.on('closed', (m) => {
-        this.match?.setNotary(false);
-        this.match?.serverGone();
+        this.current?.setNotary(false);
+        this.current?.serverGone();
         this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` });
       }),
     );
@@ -224,6 +224,16 @@ export class Room extends LobbyPresence {
   }
 
   /** The handshake round this room is in (numbers wrap at 2^32; see `roundsAhead`). */
+  /** The running match, read-only (the UI holds it as a `PlayableMatch`). */
+  get match(): OnlineMatch | undefined {
+    return this.current;
+  }
+
+  /** The ready handshake of the current round, read-only. */
+  get handshake(): ReadyHandshake | undefined {
+    return this.readyRound;
+  }
+
   get currentRound(): number {
     return this.round;
   }
@@ -250,7 +260,7 @@ export class Room extends LobbyPresence {
   setReady(ready: boolean): void {
     this.wantReady = ready;
     this.o.signaling.send({ kind: 'set-ready', ready });
-    this.handshake?.setReady(ready, this.o.now());
+    this.readyRound?.setReady(ready, this.o.now());
   }
 
   get ready(): boolean {
@@ -262,7 +272,7 @@ export class Room extends LobbyPresence {
    * lines obey the lobby server's rules (`validateChat`) and rate; a refused line is an error value.
    */
   chat(raw: string): Result<void> {
-    if (this.match === undefined) {
+    if (this.current === undefined) {
       this.o.signaling.send({ kind: 'chat', text: raw });
       return { ok: true, value: undefined };
     }
@@ -287,14 +297,14 @@ export class Room extends LobbyPresence {
    * (committed, before frame 0) this is a Not ready: the round aborts for everyone.
    */
   endMatch(): void {
-    if (this.match === undefined) return;
+    if (this.current === undefined) return;
     const now = this.o.now();
-    if (this.match.countdownMs(now) > 0) {
+    if (this.current.countdownMs(now) > 0) {
       this.setReady(false);
       this.drainHandshake(now);
-      if (this.match === undefined) return;
+      if (this.current === undefined) return;
     }
-    this.match = undefined;
+    this.current = undefined;
     this.committed = undefined;
     this.nextRound(nextRoundNumber(this.round));
     if (this.isHost) this.o.signaling.send({ kind: 'reopen' });
@@ -304,8 +314,8 @@ export class Room extends LobbyPresence {
   leave(): void {
     if (this.closed) return;
     this.closed = true;
-    this.match?.leave(this.o.now());
-    this.handshake?.abort(AbortCode.left, [this.localId], this.o.now());
+    this.current?.leave(this.o.now());
+    this.readyRound?.abort(AbortCode.left, [this.localId], this.o.now());
     this.o.signaling.send({ kind: 'leave' });
     for (const u of this.unsubscribe) u();
     this.link.close();
@@ -315,7 +325,7 @@ export class Room extends LobbyPresence {
   update(nowMs: number): void {
     if (this.closed) return;
     for (const e of this.link.drainEvents()) {
-      if (this.watchers.linkEvent(e.kind, e.peer, this.match, this.round)) {
+      if (this.watchers.linkEvent(e.kind, e.peer, this.current, this.round)) {
         if (e.kind === 'error') this.events.push({ kind: 'peer-error', peer: e.peer, message: e.message });
         continue;
       }
@@ -324,7 +334,7 @@ export class Room extends LobbyPresence {
         this.returns.linkEvent('open', e.peer, nowMs);
       } else if (e.kind === 'close') {
         this.open.delete(e.peer);
-        this.handshake?.peerLeft(e.peer, nowMs);
+        this.readyRound?.peerLeft(e.peer, nowMs);
         this.returns.linkEvent('close', e.peer, nowMs);
       } else if (!this.peerErrors.has(e.peer)) this.peerErrors.set(e.peer, { message: e.message, atMs: nowMs + PEER_ERROR_GRACE_MS });
       if (e.kind === 'open' && this.meshReady) this.events.push({ kind: 'mesh-ready' });
@@ -338,16 +348,16 @@ export class Room extends LobbyPresence {
     }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
     this.returns.update(nowMs);
-    if (!this.returns.active && this.match === undefined && this.committed === undefined && this.meshReady && this.handshake === undefined && this.members.some((m) => m.id === this.hostId)) {
+    if (!this.returns.active && this.current === undefined && this.committed === undefined && this.meshReady && this.readyRound === undefined && this.members.some((m) => m.id === this.hostId)) {
       this.startRound(this.round);
     }
-    this.handshake?.update(nowMs);
+    this.readyRound?.update(nowMs);
     this.drainHandshake(nowMs);
-    if (this.committed !== undefined && this.match === undefined && this.handshake?.phase === 'committed') {
-      this.match = this.newMatch(this.committed);
+    if (this.committed !== undefined && this.current === undefined && this.readyRound?.phase === 'committed') {
+      this.current = this.newMatch(this.committed);
       if (this.isHost) this.o.signaling.send({ kind: 'start-notice' });
-      this.watchers.matchStarted(this.match, this.round);
-      this.events.push({ kind: 'match-started', match: this.match });
+      this.watchers.matchStarted(this.current, this.round);
+      this.events.push({ kind: 'match-started', match: this.current });
     }
     if (nowMs - this.lastPingMs >= PING_EVERY_MS) {
       this.lastPingMs = nowMs;
@@ -377,12 +387,12 @@ export class Room extends LobbyPresence {
   }
 
   private drainHandshake(_nowMs: number): void {
-    for (const e of this.handshake?.drainEvents() ?? []) {
+    for (const e of this.readyRound?.drainEvents() ?? []) {
       if (e.kind === 'aborted') {
         this.events.push({ kind: 'handshake-aborted', code: e.code, about: e.about, reason: e.reason, starting: e.starting });
         this.wantReady = false;
         this.o.signaling.send({ kind: 'set-ready', ready: false });
-        this.match = undefined;
+        this.current = undefined;
         this.committed = undefined;
         this.nextRound(nextRoundNumber(this.round));
       } else if (e.kind === 'committed') {
@@ -415,7 +425,7 @@ export class Room extends LobbyPresence {
         const round = this.guard.round(this.round, m, from, from === this.hostId && !this.isHost);
         if (round === 'ignore' || round === 'held') return; // an old round, one far away, or a member's next round
         if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
-        this.handshake?.handle(from, m, nowMs);
+        this.readyRound?.handle(from, m, nowMs);
       }
     }
   }
@@ -430,7 +440,7 @@ export class Room extends LobbyPresence {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
     this.link.reconnect?.();
-    const match = this.match;
+    const match = this.current;
     if (match !== undefined && this.returns.resumed(joined.started, this.o.now())) {
       this.watchers.sync(joined.watchers ?? [], match);
       this.events.push({ kind: 'members-changed' });
@@ -443,9 +453,9 @@ export class Room extends LobbyPresence {
       this.link.connect(m);
     }
     this.watchers.reconnect(joined.watchers ?? []);
-    this.handshake = undefined;
-    if (this.match !== undefined && joined.started) {
-      this.match = undefined;
+    this.readyRound = undefined;
+    if (this.current !== undefined && joined.started) {
+      this.current = undefined;
       this.committed = undefined;
       this.returns.begin(this.o.now());
     }
@@ -458,24 +468,24 @@ export class Room extends LobbyPresence {
     if (left !== undefined) {
       this.link.disconnect(left);
       this.open.delete(left);
-      this.handshake?.peerLeft(left, this.o.now());
+      this.readyRound?.peerLeft(left, this.o.now());
       this.guard.forget(left);
     } else {
       const added = this.members[this.members.length - 1];
       if (added !== undefined && added.id !== this.localId) this.link.connect(added);
-      if (this.handshake !== undefined && this.handshake.phase !== 'committed') this.handshake.abort(AbortCode.joined, added === undefined ? [] : [added.id], this.o.now());
+      if (this.readyRound !== undefined && this.readyRound.phase !== 'committed') this.readyRound.abort(AbortCode.joined, added === undefined ? [] : [added.id], this.o.now());
     }
     this.events.push({ kind: 'members-changed' });
   }
 
   private nextRound(round: number): void {
     this.round = round;
-    this.handshake = undefined;
+    this.readyRound = undefined;
   }
 
   private startRound(round: number): void {
     const setup: MatchSetup = { players: this.members.length, pointsToWin: this.settings.pointsToWin, inputDelay: this.settings.inputDelay, maxPrediction: this.settings.maxPrediction };
-    this.handshake = new ReadyHandshake({
+    this.readyRound = new ReadyHandshake({
       localId: this.localId,
       hostId: this.hostId,
       members: this.members.map((m) => m.id),
@@ -488,8 +498,8 @@ export class Room extends LobbyPresence {
       ...(this.o.countdownMs !== undefined ? { countdownMs: this.o.countdownMs } : {}),
       ...(this.o.minLeadMs !== undefined ? { minLeadMs: this.o.minLeadMs } : {}),
     });
-    if (this.wantReady) this.handshake.setReady(true, this.o.now());
+    if (this.wantReady) this.readyRound.setReady(true, this.o.now());
     // A member's messages of this round that came before we got here (see `ControlGuard.round`).
-    for (const h of this.guard.takeHeld(round)) this.handshake.handle(h.from, h.message, this.o.now());
+    for (const h of this.guard.takeHeld(round)) this.readyRound.handle(h.from, h.message, this.o.now());
   }
 }
