@@ -103,8 +103,9 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
             qr)),
         h('section', { class: 'card' },
           h('h2', {}, 'Players ', count),
-          list, watching, status, error,
-          h('div', { class: 'row' }, ready, takeSeat),
+          // Ready above the list: in view without scrolling with four members on a 640 px high window.
+          h('div', { class: 'row ready-row' }, ready, takeSeat), status, error,
+          list, watching,
           h('p', { class: 'muted help', text: 'The match starts when everyone is Ready. Keys: W/S or ↑/↓ (A/D, ←/→ on top/bottom). F3 shows network stats.' }))),
       chatSlot));
   host.append(element);
