@@ -88,6 +88,13 @@ type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 const PING_EVERY_MS = 1000;
 /** A link error is shown only if its member is still listed this much later (not a goodbye). */
 export const PEER_ERROR_GRACE_MS = 1500;
+/**
+ * A member's place in the lobby as every page shows it: `ready` / `not-ready` for the next match
+ * (the lobby server's flag, which each member keeps equal to its own choice), or `in-match` while it
+ * is still in the running match (see `Room.readiness`).
+ */
+export type Readiness = 'ready' | 'not-ready' | 'in-match';
+
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
@@ -115,6 +122,11 @@ export class Room extends LobbyPresence {
   private readonly returns: MatchReturn;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
   earlySignalsDropped = 0;
+  /**
+   * Members the server's `lobby-started` found in the match and that have not told the server their
+   * ready flag since: they are still in that match (each member sends `set-ready` when it leaves it).
+   */
+  private readonly playing = new Set<PeerId>();
 
   private constructor(
     private readonly o: RoomOptions,
@@ -157,10 +169,23 @@ export class Room extends LobbyPresence {
         // A goodbye through the server reaches us even when the leaver's last datagrams do not (a closed tab).
         // With the notary, the server's word on a lost socket ends that player's records too (in order).
         this.current?.peerLeft(m.memberId, m.reason === 'left' ? 'left' : 'lost');
+        this.playing.delete(m.memberId);
         this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId);
       }),
       s.on('member-updated', (m) => {
         this.members = this.members.map((x) => (x.id === m.member.id ? m.member : x));
+        this.playing.delete(m.member.id); // a member out of the match tells its flag (endMatch)
+        this.events.push({ kind: 'members-changed' });
+      }),
+      s.on('lobby-started', () => {
+        for (const m of this.members) if (m.id !== this.localId) this.playing.add(m.id);
+        this.events.push({ kind: 'members-changed' });
+      }),
+      // The server cleared every ready flag (the host is back from the match) without a word per
+      // member: clear our copies the same way, and restore our own flag if we already pressed Ready.
+      s.on('lobby-reopened', () => {
+        this.members = this.members.map((x) => (x.ready ? { ...x, ready: false } : x));
+        if (this.current === undefined && this.wantReady) this.o.signaling.send({ kind: 'set-ready', ready: true });
         this.events.push({ kind: 'members-changed' });
       }),
       s.on('watcher-joined', (m) => {
@@ -193,7 +218,10 @@ export class Room extends LobbyPresence {
     );
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
     // A started lobby admits only a resumed seat: the match runs without us, and we go back into it.
-    if (joined.started) this.returns.begin(o.now());
+    if (joined.started) {
+      for (const m of this.members) if (m.id !== this.localId) this.playing.add(m.id);
+      this.returns.begin(o.now());
+    }
   }
 
   /** Creates a lobby (the creator is its host). */
@@ -268,6 +296,18 @@ export class Room extends LobbyPresence {
   }
 
   /**
+   * The one truth for "ready" on the lobby screen: ours is our own choice (`ready`, which the server
+   * and the handshake both get); another member's is the server's flag, except while it is in the
+   * running match (ours, or the one the server started and it has not left yet): `in-match`.
+   */
+  readiness(id: PeerId): Readiness {
+    if (this.current !== undefined && (id === this.localId || this.current.start.order.includes(id))) return 'in-match';
+    if (id === this.localId) return this.wantReady ? 'ready' : 'not-ready';
+    if (this.playing.has(id)) return 'in-match';
+    return this.members.find((m) => m.id === id)?.ready === true ? 'ready' : 'not-ready';
+  }
+
+  /**
    * Chat: over the peers' reliable channel during a match, through the lobby server otherwise. In-game
    * lines obey the lobby server's rules (`validateChat`) and rate; a refused line is an error value.
    */
@@ -293,8 +333,9 @@ export class Room extends LobbyPresence {
   }
 
   /**
-   * After a match: back to the lobby for a rematch (a new handshake round). During the countdown
-   * (committed, before frame 0) this is a Not ready: the round aborts for everyone.
+   * After a match: back to the lobby for a rematch (a new handshake round), not ready (press Ready
+   * again for the rematch). During the countdown (committed, before frame 0) this is a Not ready: the
+   * round aborts for everyone.
    */
   endMatch(): void {
     if (this.current === undefined) return;
@@ -308,6 +349,10 @@ export class Room extends LobbyPresence {
     this.committed = undefined;
     this.nextRound(nextRoundNumber(this.round));
     if (this.isHost) this.o.signaling.send({ kind: 'reopen' });
+    // The Ready that started the match is spent: back in the lobby we are not ready (a rematch presses
+    // Ready again), and the server's flag says so, which also tells the others we left the match.
+    this.wantReady = false;
+    this.o.signaling.send({ kind: 'set-ready', ready: false });
   }
 
   /** Leaves the lobby and closes every connection. */
@@ -439,6 +484,7 @@ export class Room extends LobbyPresence {
   private onResumed(joined: Joined): void {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
+    for (const id of this.playing) if (!joined.started || !this.members.some((m) => m.id === id)) this.playing.delete(id);
     this.link.reconnect?.();
     const match = this.current;
     if (match !== undefined && this.returns.resumed(joined.started, this.o.now())) {

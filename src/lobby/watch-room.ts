@@ -111,6 +111,8 @@ export class WatchRoom extends LobbyPresence {
       }),
       s.on('lobby-reopened', () => {
         this.started = false;
+        // The server cleared every ready flag without a word per member: so do our copies.
+        this.members = this.members.map((m) => (m.ready ? { ...m, ready: false } : m));
         changed();
       }),
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text })),

@@ -71,14 +71,17 @@ export function pathText(path: IcePath | undefined): string {
   return path.rttMs === undefined ? pathKind(path) : `${pathKind(path)} · ${Math.round(path.rttMs)} ms`;
 }
 
-/** The HUD's text for one peer row (columns in display order). */
+/**
+ * The HUD's text for one peer row (columns in display order, units in the headers: the table fits the
+ * game screen's side column, 19rem, with four players).
+ */
 export function peerRow(p: PeerStats, name: string): readonly string[] {
   return [
     name,
-    `${Math.round(p.pingMs)} ms`,
-    `${Math.round(p.jitterMs)} ms`,
-    `${(p.loss * 100).toFixed(1)} %`,
-    `${p.kbpsIn.toFixed(1)} / ${p.kbpsOut.toFixed(1)}`,
+    `${Math.round(p.pingMs)}`,
+    `${Math.round(p.jitterMs)}`,
+    `${(p.loss * 100).toFixed(1)}`,
+    `${Math.round(p.kbpsIn)}/${Math.round(p.kbpsOut)}`,
     `${p.framesAhead > 0 ? '+' : ''}${formatAhead(p.framesAhead)}`,
     p.state,
   ];
@@ -89,7 +92,10 @@ export function summaryLine(s: SessionStats): string {
   return `rollbacks ${s.rollbacks} (max ${s.maxRollbackFrames}f) · predicted ${s.predictedFrames} · resim ${s.resimulatedFrames} · stalls ${s.stalls}`;
 }
 
-const COLUMNS = ['peer', 'ping', 'jitter', 'loss', 'kbps in/out', 'ahead', 'state'] as const;
+/** Column headers and their tooltips (the cells carry no units). */
+const COLUMNS: readonly (readonly [string, string])[] = [
+  ['peer', 'peer'], ['ping', 'ping, ms'], ['jit', 'jitter, ms'], ['loss', 'loss, %'], ['kbps', 'kbit/s in/out'], ['ahd', 'frames ahead'], ['state', 'connection state'],
+];
 
 /** Options of `createHud`. */
 export interface HudOptions {
@@ -122,7 +128,7 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
   const history = new RollbackDepthHistory();
   const head = h('div', { class: 'hud-head', text: 'Waiting for a session…' });
   const tbody = h('tbody');
-  const table = h('table', { class: 'hud-table' }, h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { text: c })))), tbody);
+  const table = h('table', { class: 'hud-table' }, h('colgroup', {}, ...COLUMNS.map(([c]) => h('col', { class: `hud-col-${c}` }))), h('thead', {}, h('tr', {}, ...COLUMNS.map(([c, title]) => h('th', { text: c, title })))), tbody);
   const pathList = h('ul', { class: 'hud-paths', 'data-testid': 'hud-paths', 'aria-label': 'ICE path per peer (host, srflx or relay) and its RTT' });
   const summary = h('div', { class: 'hud-summary' });
   const graph = h('canvas', { class: 'hud-graph', width: 240, height: 48, 'aria-label': 'recent rollback depths' });
@@ -149,12 +155,15 @@ export function createHud(host: HTMLElement, options: HudOptions = {}): Hud {
       while (row.cells.length < cells.length) row.insertCell();
       cells.forEach((text, c) => {
         const cell = row.cells[c];
-        if (cell !== undefined && cell.textContent !== text) cell.textContent = text;
+        if (cell !== undefined && cell.textContent !== text) {
+          cell.textContent = text;
+          cell.title = text; // a long name is cut with an ellipsis
+        }
       });
       row.style.color = playerColour(p.player).css;
       row.dataset.state = p.state;
     });
-    // The ICE path of each peer on its own line (the table is already wider than the side panel).
+    // The ICE path of each peer on its own line (no room for one more column).
     while (pathList.children.length > s.peers.length) pathList.lastElementChild?.remove();
     s.peers.forEach((p, i) => {
       const item = pathList.children[i] ?? pathList.appendChild(h('li'));

@@ -192,19 +192,18 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     env.navigate('/');
   };
 
-  const members = (): OnlineMemberInfo[] => room.members.map((m) => ({
-    id: m.id,
-    name: m.name,
-    host: m.id === room.hostId,
-    ready: m.id === room.localId ? room.ready : m.ready || room.handshake?.readyOf(m.id) === true,
-    pingMs: room.rtt.get(m.id),
-  }));
+  // One truth for "ready" (`Room.readiness`): the same for the list, the status line, the hook and,
+  // for our own row, the Ready button (issue #9, item 6).
+  const members = (): OnlineMemberInfo[] => room.members.map((m) => {
+    const readiness = room.readiness(m.id);
+    return { id: m.id, name: m.name, host: m.id === room.hostId, ready: readiness === 'ready', inMatch: readiness === 'in-match', pingMs: room.rtt.get(m.id) };
+  });
 
   const statusText = (list: readonly OnlineMemberInfo[]): string => {
     if (rejoining) return 'Rejoining the match in progress…';
     if (list.length < 2) return 'Waiting for players to join…';
     if (!room.meshReady) return 'Connecting to the other players (WebRTC)…';
-    const others = list.filter((m) => !m.ready && m.id !== room.localId).map((m) => m.name);
+    const others = list.filter((m) => !m.ready && m.id !== room.localId).map((m) => (m.inMatch ? `${m.name} (still in the match)` : m.name));
     const waiting = room.ready ? others : [...others, 'you'];
     return waiting.length === 0 ? 'Everyone is ready: starting…' : `Connected. Waiting for ${joinNames(waiting)} to be ready.`;
   };
@@ -323,7 +322,8 @@ function runRoom(root: HTMLElement, room: Room, hub: OnlineHub, hook: OnlineHook
     room.update(nowMs);
     for (const e of room.drainEvents()) onEvent(e, nowMs);
     if (game !== undefined) game.tick(nowMs, render);
-    else if (nowMs - lastRefresh >= LOBBY_REFRESH_MS) refresh(nowMs);
+    // Also during a match: the hidden lobby screen and the hook's member list stay current.
+    if (nowMs - lastRefresh >= LOBBY_REFRESH_MS) refresh(nowMs);
   };
   refresh(env.now());
   const driver: Driver = startDriver(tick, { now: env.now });

@@ -66,7 +66,7 @@ export function memberRowText(m: OnlineMemberInfo, local: boolean): { name: stri
   return {
     name: m.name + (local ? ' (you)' : ''),
     badges: m.host ? '★ host' : '',
-    ready: m.ready ? 'Ready' : 'Not ready',
+    ready: m.inMatch ? 'In match' : m.ready ? 'Ready' : 'Not ready',
     ping: local ? '' : m.pingMs === undefined ? 'connecting…' : `${Math.round(m.pingMs)} ms`,
   };
 }
@@ -103,8 +103,9 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
             qr)),
         h('section', { class: 'card' },
           h('h2', {}, 'Players ', count),
-          list, watching, status, error,
-          h('div', { class: 'row' }, ready, takeSeat),
+          // Ready above the list: in view without scrolling with four members on a 640 px high window.
+          h('div', { class: 'row ready-row' }, ready, takeSeat), status, error,
+          list, watching,
           h('p', { class: 'muted help', text: 'The match starts when everyone is Ready. Keys: W/S or ↑/↓ (A/D, ←/→ on top/bottom). F3 shows network stats.' }))),
       chatSlot));
   host.append(element);
@@ -148,7 +149,7 @@ export function createLobbyView(host: HTMLElement, actions: LobbyViewActions): L
       const t = memberRowText(member, member.id === m.localId);
       const dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
       dot.style.background = playerColour(i).css;
-      list.append(h('li', { class: member.ready ? 'member ready' : 'member', 'data-member': member.id, 'data-ready': String(member.ready) },
+      list.append(h('li', { class: member.ready ? 'member ready' : member.inMatch ? 'member in-match' : 'member', 'data-member': member.id, 'data-ready': member.inMatch ? 'in-match' : String(member.ready) },
         dot,
         h('span', { class: 'member-name', text: t.name }),
         h('span', { class: 'badge', text: t.badges }),

@@ -56,7 +56,10 @@ export interface OnlineMemberInfo {
   readonly id: string;
   readonly name: string;
   readonly host: boolean;
+  /** Ready for the next match (`Room.readiness`; false while in the match). */
   readonly ready: boolean;
+  /** Still in the running match (shown as "In match"). */
+  readonly inMatch: boolean;
   /** Round trip over the peers' reliable channel, once measured. */
   readonly pingMs: number | undefined;
 }

@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import { describeE2E } from './support/browser.ts';
-import { onlineFixture, createLobbyViaUi, expectSettledInSync, frameOf, joinViaLink, readyAndStart, scriptBot, waitForFrame, waitForMesh } from './support/online.ts';
+import { onlineFixture, createLobbyViaUi, expectHudFits, expectSettledInSync, frameOf, joinViaLink, readyAndStart, scriptBot, waitForFrame, waitForMesh } from './support/online.ts';
 
 const PLAY_FRAMES = 20 * 60 + 30;
 
@@ -87,6 +87,11 @@ describeE2E('online match, two players (Chromium, simple-peer)', () => {
     expect(stats?.peers[0]?.pingMs).toBeGreaterThan(80); // 100 ± 20 ms on Bob's incoming inputs
     expect(stats?.rollbacks).toBeGreaterThan(0);
     await bob.screenshot('online-2p-game');
+    // The HUD's table (one peer) inside its panel at 900x640 and 1280x800 (issue #9).
+    await expectHudFits(bob.page, 1);
+    await bob.page.setViewportSize({ width: 1280, height: 800 });
+    await bob.page.waitForFunction(() => new Promise((resolve) => requestAnimationFrame(() => resolve(true))));
+    await expectHudFits(bob.page, 1);
     await alice.screenshot('online-2p-game-host');
 
     const settled = await expectSettledInSync(players);

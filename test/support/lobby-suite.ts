@@ -254,8 +254,13 @@ export function describeLobbySuite(transport: TransportKind): void {
     it('rematch: after a match, endMatch() and Ready again start a second match with a new session id', async () => {
       const lobby = track(await openLobby(server, transport, 2));
       const first = await readyAndCommit(lobby);
+      // During the match every room shows every member "in match" (issue #9, item 6: one truth for ready).
+      expect(await driveLobby(lobby, () => lobby.rooms.every((r) => r.members.every((m) => r.readiness(m.id) === 'in-match')), 5000)).toBe(true);
       await playAndSettle(lobby, 120, 7);
       for (const r of lobby.rooms) r.endMatch();
+      // Back in the lobby nobody is ready (the Ready that started the match is spent), in every room's
+      // own flag, in its copy of the server's flags, and in what it shows.
+      expect(await driveLobby(lobby, () => lobby.rooms.every((r) => !r.ready && r.members.every((m) => !m.ready && r.readiness(m.id) === 'not-ready')), 5000)).toBe(true);
       const second = await readyAndCommit(lobby);
       expect(second.map((m) => m.start.sessionId)).toEqual(second.map(() => second[0]?.start.sessionId));
       expect(second[0]?.start.sessionId).not.toBe(first[0]?.start.sessionId);

@@ -176,3 +176,46 @@ export async function startMatch(browser: Browser, server: AppServer, o: StartMa
   await readyAndStart(into, 20_000);
   return into;
 }
+
+/** How the HUD's table sits in its panel (`hudFit`): widths in CSS px; `cut`: figure cells cut short. */
+export interface HudFit {
+  readonly viewport: string;
+  readonly rows: number;
+  readonly tableScroll: number;
+  readonly tableWidth: number;
+  readonly panelInner: number;
+  readonly overflowRight: number;
+  readonly panelScroll: number;
+  readonly panelWidth: number;
+  readonly cut: readonly string[];
+}
+
+/** Measures the open HUD: its table against its panel, and the figure cells against their columns. */
+export async function hudFit(page: Page): Promise<HudFit> {
+  return page.evaluate(() => {
+    const panel = document.querySelector('[data-testid=hud]') as HTMLElement;
+    const table = panel.querySelector('.hud-table') as HTMLTableElement;
+    const p = panel.getBoundingClientRect();
+    const t = table.getBoundingClientRect();
+    const style = getComputedStyle(panel);
+    const innerRight = p.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
+    const cut: string[] = [];
+    for (const row of Array.from(table.tBodies[0]?.rows ?? [])) {
+      // Every figure whole (the name may be cut with an ellipsis, its title holds it).
+      for (const cell of Array.from(row.cells).slice(1)) if (cell.scrollWidth > cell.clientWidth) cut.push(cell.textContent ?? '');
+    }
+    return {
+      viewport: `${window.innerWidth}x${window.innerHeight}`, rows: table.tBodies[0]?.rows.length ?? 0,
+      tableScroll: table.scrollWidth, tableWidth: table.clientWidth, panelInner: Math.round(innerRight - p.left), overflowRight: t.right - innerRight,
+      panelScroll: panel.scrollWidth, panelWidth: panel.clientWidth, cut,
+    };
+  });
+}
+
+/** Where the Ready button is against the window (no scrolling), CSS px. */
+export async function readyButtonBox(page: Page): Promise<{ top: number; bottom: number; left: number; right: number; width: number; height: number; vw: number; vh: number; scrollY: number }> {
+  return page.evaluate(() => {
+    const r = (document.querySelector('[data-testid=ready]') as HTMLElement).getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height, vw: window.innerWidth, vh: window.innerHeight, scrollY: window.scrollY };
+  });
+}

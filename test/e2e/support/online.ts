@@ -3,10 +3,10 @@
  * confirmed frame.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { SettleResult } from '../../../src/ui/test-hook.ts';
 import { launchChromium, startAppServer, type AppServer } from './chromium.ts';
-import { closeAll, frameOf, settleAll, type Player } from './online-flow.ts';
+import { closeAll, frameOf, hudFit, readyButtonBox, settleAll, type Player } from './online-flow.ts';
 
 export * from './online-flow.ts';
 
@@ -68,4 +68,27 @@ export async function expectSettledInSync(players: readonly Player[], aheadFrame
   const desyncs = await Promise.all(players.map((p) => p.page.evaluate(() => window.rollbackPong?.online?.desyncs ?? -1)));
   expect(desyncs).toEqual(players.map(() => 0));
   return first;
+}
+
+/** The open HUD's table fits its panel: no horizontal overflow, every figure whole, one row per peer. */
+export async function expectHudFits(page: Page, peers: number): Promise<void> {
+  const fit = await hudFit(page);
+  const what = JSON.stringify(fit);
+  expect(fit.rows, what).toBe(peers);
+  expect(fit.tableScroll, what).toBeLessThanOrEqual(fit.tableWidth);
+  expect(fit.overflowRight, what).toBeLessThanOrEqual(0.5);
+  expect(fit.panelScroll, what).toBeLessThanOrEqual(fit.panelWidth);
+  expect(fit.cut, what).toEqual([]);
+}
+
+/** The Ready button is on screen without scrolling. */
+export async function expectReadyInView(page: Page): Promise<void> {
+  const box = await readyButtonBox(page);
+  const what = JSON.stringify(box);
+  expect(box.scrollY, what).toBe(0);
+  expect(box.height, what).toBeGreaterThan(0);
+  expect(box.top, what).toBeGreaterThanOrEqual(0);
+  expect(box.left, what).toBeGreaterThanOrEqual(0);
+  expect(box.bottom, what).toBeLessThanOrEqual(box.vh);
+  expect(box.right, what).toBeLessThanOrEqual(box.vw);
 }

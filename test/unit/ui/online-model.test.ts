@@ -120,10 +120,11 @@ describe('links and settings', () => {
   it('lobby texts: settings line, member rows, frames ahead', () => {
     expect(describeSettings({ capacity: 3, pointsToWin: 7, inputDelay: 1, maxPrediction: 8 }, 'peerjs', '')).toBe('up to 3 players · first to 7 · input delay 1 · max prediction 8 · peerjs');
     expect(describeSettings({ capacity: 2, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, 'simple-peer', '100±20 ms')).toMatch(/ · lag 100±20 ms$/);
-    const m = { id: 'a', name: 'Ann', host: true, ready: true, pingMs: 41.6 };
+    const m = { id: 'a', name: 'Ann', host: true, ready: true, inMatch: false, pingMs: 41.6 };
     expect(memberRowText(m, false)).toEqual({ name: 'Ann', badges: '★ host', ready: 'Ready', ping: '42 ms' });
     expect(memberRowText(m, true)).toEqual({ name: 'Ann (you)', badges: '★ host', ready: 'Ready', ping: '' });
     expect(memberRowText({ ...m, host: false, ready: false, pingMs: undefined }, false)).toEqual({ name: 'Ann', badges: '', ready: 'Not ready', ping: 'connecting…' });
+    expect(memberRowText({ ...m, ready: false, inMatch: true }, false).ready).toBe('In match');
     expect(formatAhead(0.14976661)).toBe('0.1');
     expect(formatAhead(2)).toBe('2');
     expect(formatAhead(-1.96)).toBe('-2');

@@ -46,7 +46,7 @@ describe('HUD text', () => {
     framesAhead: 2, lastReceivedFrame: 10, state: 'interrupted',
   };
   it('formats a peer row', () => {
-    expect(peerRow(peer, 'Bob')).toEqual(['Bob', '42 ms', '3 ms', '5.3 %', '12.3 / 9.0', '+2', 'interrupted']);
+    expect(peerRow(peer, 'Bob')).toEqual(['Bob', '42', '3', '5.3', '12/9', '+2', 'interrupted']);
     expect(pathText(undefined)).toBe('…');
     expect(pathText({ local: 'relay', remote: 'host', rttMs: 3.6 })).toBe('relay · 4 ms');
     expect(pathText({ local: 'host', remote: 'srflx', rttMs: undefined })).toBe('srflx');
