@@ -162,13 +162,6 @@ export function isLobbyCode(code: string): boolean {
   return CODE_PATTERN.test(code);
 }
 
-/** The lobby code in a `/lobby/<code>` path, or null. */
-export function lobbyCodeFromPath(path: string): string | null {
-  if (!path.startsWith(LOBBY_LINK_PREFIX)) return null;
-  const code = path.slice(LOBBY_LINK_PREFIX.length).replace(/\/$/, '');
-  return isLobbyCode(code) ? code : null;
-}
-
 // Control, unassigned, private-use and lone-surrogate code points, and format characters other than
 // the zero-width joiner (emoji sequences): they render invisibly or reorder text (bidi overrides).
 const UNPRINTABLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}]|(?!\u200d)\p{Cf}/u;

@@ -6,14 +6,17 @@
  */
 import { InputQueue } from './input-queue.ts';
 import { StateRing } from './state-ring.ts';
-import { NULL_FRAME, type Frame, type SessionRequest } from './types.ts';
+import { NULL_FRAME, type Frame, type SessionRequest, type StateLostReason } from './types.ts';
 
 /** Outcome of planning a rollback. */
 export type RollbackPlan =
   | { readonly kind: 'none' }
   | { readonly kind: 'rollback'; readonly depth: number }
-  /** The state of `frame` is gone: `player`'s input there changed too late (a late departure or record). */
-  | { readonly kind: 'lost'; readonly frame: Frame; readonly player: number };
+  /**
+   * The state of `frame` is gone (its ring slot reused): `player`'s input there changed too late, by a
+   * departure agreed at an earlier frame or by a notarised record (see `StateLostReason`).
+   */
+  | { readonly kind: 'lost'; readonly frame: Frame; readonly player: number; readonly reason: StateLostReason };
 
 /** Input queues, saved states and the rollback planner. */
 export class SyncLayer<S> {
@@ -100,8 +103,13 @@ export class SyncLayer<S> {
     }
     if (first === NULL_FRAME || first >= this.frameNow) return { kind: 'none' };
     const saved = this.ring.get(first);
-    // Cannot happen within the prediction window; only a departure agreed very late could ask for it.
-    if (saved?.state === undefined) return { kind: 'lost', frame: first, player };
+    // Cannot happen within the prediction window; only a departure agreed very late, or a notarised
+    // record correcting an old frame, could ask for it. Past its last real frame a departed player's
+    // input is the neutral one: that is the departure's doing; anything before is a record's.
+    if (saved?.state === undefined) {
+      const q = this.queue(player);
+      return { kind: 'lost', frame: first, player, reason: q.isDisconnected && first > q.lastReceivedFrame ? 'departure' : 'record' };
+    }
     requests.push({ kind: 'load', frame: first, state: saved.state });
     for (let f = first; f < this.frameNow; f++) {
       if (f > first) this.pushSave(requests, f);

@@ -66,6 +66,14 @@ export type CheatReason = (typeof CHEAT_REASONS)[number];
  */
 export type DepartureReason = 'left' | 'lost' | 'expelled';
 
+/**
+ * Why a state needed for a rollback was no longer held (`state-lost`): an input of a frame older than
+ * the saved states changed, because the peers agreed on a departure at that earlier frame
+ * (`departure`: the player's input is neutral from there), or because a notarised record corrected it
+ * (`record`: with a direct input that contradicted it, `cheating` `unrecoverable` names the sender).
+ */
+export type StateLostReason = 'departure' | 'record';
+
 /** Events drained from a session with `drainEvents()`. */
 export type SessionEvent =
   | { readonly kind: 'synchronized'; readonly peer: PeerId }
@@ -77,6 +85,13 @@ export type SessionEvent =
    */
   | { readonly kind: 'disconnected'; readonly peer: PeerId; readonly player: number; readonly frame: Frame; readonly reason: DepartureReason }
   | { readonly kind: 'desync'; readonly report: DesyncReport }
+  /**
+   * This peer can no longer correct its game: `player`'s input of `frame` changed after the state of
+   * that frame left the ring of saved states (see `StateLostReason`), so nothing can be rolled back and
+   * no checksum compared for it. Its game has diverged from the others' from `frame` on (if the change
+   * mattered; later checksum comparisons then report a `desync`). Raised once per player.
+   */
+  | { readonly kind: 'state-lost'; readonly peer: PeerId; readonly player: number; readonly frame: Frame; readonly reason: StateLostReason }
   | { readonly kind: 'stall'; readonly frame: Frame; readonly waitingFor: readonly number[] }
   | { readonly kind: 'desync-diff'; readonly peer: PeerId; readonly frame: Frame; readonly diff: readonly FieldDiff[] }
   /** Never raised any more: another peer's word that we are gone is not believed (kept for old callers). */

@@ -25,17 +25,6 @@ export function zigzagDecode(z: number): number {
   return (z >>> 1) ^ -(z & 1);
 }
 
-/** Bytes the minimal varint of `value` (a non-negative safe integer) takes. */
-export function varintSize(value: number): number {
-  let size = 1;
-  let rest = value;
-  while (rest >= 0x80) {
-    rest = Math.floor(rest / 0x80);
-    size++;
-  }
-  return size;
-}
-
 /** Writes the minimal varint of `value` (a non-negative integer below 2^35) at `pos`; returns the next position. */
 export function writeVarint(out: Uint8Array, pos: number, value: number): number {
   let p = pos;

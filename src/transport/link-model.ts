@@ -41,14 +41,6 @@ export const LINK_RANGES = {
   bandwidth: { min: 1, max: 10_000_000, unit: ' kbit/s' },
 } as const;
 
-/** Accepted ranges of the knobs (the older names of `LINK_RANGES` entries). */
-export const LINK_LIMITS = {
-  maxLatencyMs: LINK_RANGES.latencyMs.max,
-  maxJitterMs: LINK_RANGES.jitterMs.max,
-  minBandwidth: LINK_RANGES.bandwidth.min,
-  maxBandwidth: LINK_RANGES.bandwidth.max,
-} as const;
-
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
@@ -154,9 +146,6 @@ export function parseLinkConditions(input: unknown): LinkConditionsResult {
   if (r.success) return { ok: true, value: makeLinkConditions(r.output) };
   return { ok: false, error: r.issues.map((i) => i.message).join('; ') };
 }
-
-/** URL parameter names, as typed by a tester: `?lag=120&jitter=30&loss=0.05`. */
-export const LINK_SEARCH_PARAMS = ['lag', 'jitter', 'loss', 'dup', 'reorder', 'burst', 'bw'] as const;
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 

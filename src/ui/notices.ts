@@ -2,7 +2,7 @@
  * Player-facing notices: session events turned into short sentences, and a list of notices that
  * expire, driven by the caller's clock (`nowMs`), so it is deterministic under test.
  */
-import type { CheatReason, DepartureReason, SessionEvent } from '../netcode/types.ts';
+import type { CheatReason, DepartureReason, SessionEvent, StateLostReason } from '../netcode/types.ts';
 import { formatChecksum } from '../game/index.ts';
 import { assertNever } from '../shared/assert-never.ts';
 
@@ -17,6 +17,7 @@ export function noticeForEvent(event: SessionEvent, nameOf: PeerNamer): string |
     case 'network-resumed': return `${nameOf(event.peer)} is back`;
     case 'disconnected': return departureNotice(nameOf(event.peer), event.reason);
     case 'desync': return `Desync detected at frame ${event.report.frame} (${formatChecksum(event.report.localChecksum)} ≠ ${formatChecksum(event.report.remoteChecksum)})`;
+    case 'state-lost': return stateLostNotice(nameOf(event.peer), event.reason);
     case 'stall': return undefined;
     case 'desync-diff': return undefined;
     case 'local-disconnected': return 'You were disconnected from the match';
@@ -33,6 +34,15 @@ function departureNotice(name: string, reason: DepartureReason): string {
     case 'lost': return `${name} disconnected`;
     case 'expelled': return `${name} was removed from the match (two different input records: a modified client)`;
     default: return assertNever(reason, 'departure reason');
+  }
+}
+
+/** Not a desync report (no checksums were compared): a correction this game could no longer apply. */
+function stateLostNotice(name: string, reason: StateLostReason): string {
+  switch (reason) {
+    case 'departure': return `${name}'s departure was agreed too late to replay here: your game is out of sync`;
+    case 'record': return `${name}'s input was corrected too late to replay here: your game is out of sync`;
+    default: return assertNever(reason, 'state-lost reason');
   }
 }
 

@@ -3,7 +3,7 @@
 // in open, started and reopened lobbies, more than once, 2 and 4 players, full lobbies, takeover of a
 // still-listed member (4014), expiry; and hostile tokens: wrong, of another lobby, after a voluntary
 // leave, garbage (schema), none of which may crash the server or open a seat.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSignalingServer, silentLogger } from '../../signaling/index.ts';
 import type { SignalingServer } from '../../signaling/index.ts';
@@ -222,8 +222,7 @@ describe('lobby resume: the server side', () => {
     for (const rejoin of garbage) raw.send(JSON.stringify({ kind: 'join', code, name: 'Bob', rejoin }));
     raw.send(JSON.stringify({ kind: 'leave', keepSeat: 'yes' }));
     raw.send(JSON.stringify({ kind: 'ping', nonce: 7 }));
-    const deadline = Date.now() + 5000;
-    while (answers.length < garbage.length + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(answers.length, answers.join('\n')).toBeGreaterThanOrEqual(garbage.length + 2), { timeout: 5000, interval: 10 });
     const kinds = answers.map((t) => JSON.parse(t) as { kind: string; code?: string });
     expect(kinds.slice(0, garbage.length + 1).map((m) => m.code)).toEqual(Array(garbage.length + 1).fill('bad-message'));
     expect(kinds[garbage.length + 1]).toEqual({ kind: 'pong', nonce: 7 });

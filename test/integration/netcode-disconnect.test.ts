@@ -112,6 +112,7 @@ function expectCleanDeparture(r: SimMatchResult, players: number, departed: numb
   expect(r.inSync, where).toBe(true);
   expect(r.replaysVerify, where).toBe(true);
   expect(r.desyncEvents, where).toBe(0);
+  for (const p of r.peers) expect(eventsOf(p.events, 'state-lost'), where).toEqual([]);
   expect(r.peers.map((p) => p.player).sort(), where).toEqual(Array.from({ length: players }, (_, p) => p).filter((p) => p !== departed));
   const drops = r.peers.map((p) => eventsOf(p.events, 'disconnected'));
   for (const d of drops) expect(d.map((e) => [e.peer, e.player]), where).toEqual([[peerId(departed), departed]]);

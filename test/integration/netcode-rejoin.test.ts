@@ -40,6 +40,7 @@ describe('rejoin matrix (simulated network)', () => {
     expect(r.completed).toBe(true);
     expect(r.inSync).toBe(true);
     expect(r.desyncEvents).toBe(0);
+    for (const p of r.peers) expect(p.events.filter((e) => e.kind === 'state-lost')).toEqual([]);
     expect(r.replaysVerify).toBe(true);
     const times = o.rejoin?.times ?? 1;
     expect(r.rejoinDrops).toBe(times);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Room } from '../../src/lobby/room.ts';
 import { closeLobby, driveLobby, LAG, playAndSettle, readyAndCommit } from '../support/lobby-suite.ts';
 import type { Lobby } from '../support/lobby-suite.ts';
@@ -36,9 +36,11 @@ async function spawnInstance(): Promise<Instance> {
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
-  const deadline = Date.now() + 30_000;
   const listening = /listening on (http:\/\/\S+) \(lobby socket (ws:\/\/\S+)\)/;
-  while (!listening.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  // Until it listens, or exits (then the check below says why).
+  await vi.waitFor(() => {
+    if (!listening.test(out) && child.exitCode === null) throw new Error(`instance did not start: ${out}`);
+  }, { timeout: 30_000, interval: 20 });
   const match = listening.exec(out);
   if (match === null) throw new Error(`instance did not start: ${out}`);
   const instance = { child, url: match[1] ?? '', wsUrl: match[2] ?? '' };

@@ -2,7 +2,7 @@
 // and the check run after every attack: /healthz answers, and an unrelated lobby (from another
 // loopback address) can still be created, joined and chatted in.
 import { request } from 'node:http';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import { parseServerMessage } from '../../src/lobby/protocol-schema.ts';
@@ -21,15 +21,13 @@ export interface Raw {
   send(message: unknown): void;
 }
 
-/** Polls `get` until it returns non-null, at most `timeoutMs`. */
-export async function until<T>(get: () => T | null | undefined | false, what: string, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Polls `get` every 5 ms (`vi.waitFor`) until it returns a value (not null, undefined or false), at most `timeoutMs`. */
+export function until<T>(get: () => T | null | undefined | false, what: string, timeoutMs = 3000): Promise<T> {
+  return vi.waitFor(() => {
     const value = get();
-    if (value !== null && value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+    if (value === null || value === undefined || value === false) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    return value;
+  }, { timeout: timeoutMs, interval: 5 });
 }
 
 /** Opens a lobby socket; rejects if it closes before opening. */

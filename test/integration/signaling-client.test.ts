@@ -2,7 +2,7 @@
 // every incoming message, typed listeners and unsubscription, close codes and reasons, failures.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { WebSocket as ServerSocket } from 'ws';
 import { createSignalingClient } from '../../src/lobby/signaling-client.ts';
@@ -41,8 +41,7 @@ describe('signaling client', () => {
     expect(await client.connect(url)).toEqual({ ok: false, error: 'already connected' });
     const { socket, received } = await peer;
     expect(client.send({ kind: 'join', code: 'AbCdEfGhIjKlMnOpQrStUv', name: 'Bob' })).toBe(true);
-    const deadline = Date.now() + 2000;
-    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(received.length).toBeGreaterThan(0), { timeout: 2000, interval: 5 });
     expect(JSON.parse(received[0] ?? 'null')).toEqual({ kind: 'join', code: 'AbCdEfGhIjKlMnOpQrStUv', name: 'Bob' });
     const closed = client.next(['closed']);
     socket.close(4008, 'rate-limited');
@@ -58,8 +57,7 @@ describe('signaling client', () => {
     const { socket, received } = await peer;
     expect(client.sendRecord('QUJD')).toBe(true);
     for (const bad of ['', 'not base64!', 'A'.repeat(1401)]) expect(client.sendRecord(bad), bad).toBe(false);
-    const deadline = Date.now() + 2000;
-    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(received.length).toBeGreaterThan(0), { timeout: 2000, interval: 5 });
     expect(received.map((t) => JSON.parse(t) as unknown)).toEqual([{ kind: 'record', data: 'QUJD' }]);
     const record = client.next(['record']);
     const invalid = client.next(['invalid-message']);

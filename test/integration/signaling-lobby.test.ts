@@ -1,7 +1,7 @@
 // Lobby flows against a real signaling server on 127.0.0.1 with real `ws` clients: create/join by
 // code, member list, chat, signal relay with a server-set `from`, capacity, unknown and expired
 // codes, host handover, names, ready flags, start/reopen.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSignalingServer } from '../../signaling/server.ts';
 import type { SignalingServer } from '../../signaling/server.ts';
 import type { LobbySettings } from '../../src/lobby/protocol.ts';
@@ -148,9 +148,7 @@ describe('signaling server: lobbies', () => {
     expect(b.joined.members.map((m) => m.name)).toEqual(['Bob']);
     expect(b.joined.peer).toBeNull();
     b.client.close();
-    const deadline = Date.now() + 3000;
-    while (short.stats().lobbies > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(short.stats().lobbies).toBe(0);
+    await vi.waitFor(() => expect(short.stats().lobbies).toBe(0), { timeout: 3000, interval: 20 });
     expect(await refusedJoin(short, code, 'Carol')).toBe('expired-lobby');
     a.client.close();
     await short.close();

@@ -1,7 +1,7 @@
 // The server's configuration surface: environment parsing, option checks, the token bucket on a
 // manual clock, JSON-line logging, and `signaling/main.ts` run as a real process (SIGTERM shutdown).
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { AddressBook, addressKey, normalizeAddress } from '../../signaling/address-limits.ts';
@@ -140,10 +140,11 @@ describe('signaling/main.ts', () => {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 20_000;
-      let match: RegExpMatchArray | null = null;
-      while ((match = /lobby socket (ws:\/\/\S+)\)/.exec(out)) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(match, out).not.toBeNull();
+      const match = await vi.waitFor(() => {
+        const m = /lobby socket (ws:\/\/\S+)\)/.exec(out);
+        expect(m, out).not.toBeNull();
+        return m;
+      }, { timeout: 20_000, interval: 20 });
       const ws = new WebSocket(match?.[1] ?? '');
       ws.on('error', () => {});
       await new Promise((resolve) => ws.once('open', resolve));

@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { startSignalingServer } from '../../signaling/server.ts';
 import { serveStatic } from '../e2e/support/static-server.ts';
@@ -139,14 +139,6 @@ async function peerSocket(server: SignalingServer, id: string, token: string): P
   });
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Joins (or creates, without a code) a lobby over the signaling socket; returns the `joined` message. */
 async function member(server: SignalingServer, name: string, code?: string) {
   const ws = new WebSocket(server.wsUrl);
@@ -157,7 +149,7 @@ async function member(server: SignalingServer, name: string, code?: string) {
   });
   await new Promise((resolve) => ws.once('open', resolve));
   ws.send(JSON.stringify(code === undefined ? { kind: 'create', name } : { kind: 'join', code, name }));
-  await waitFor(() => inbox.some((m) => m.kind === 'joined'), 'joined');
+  await vi.waitFor(() => expect(inbox.some((m) => m.kind === 'joined'), 'joined').toBe(true), { timeout: 3000, interval: 5 });
   const joined = inbox.find((m) => m.kind === 'joined');
   if (joined?.kind !== 'joined' || joined.peer === null) throw new Error('no PeerJS credentials');
   return { ws, joined, peer: joined.peer };
@@ -186,7 +178,7 @@ describe('signaling server: PeerJS mount', () => {
     expect(await peerSocket(server, a.peer.id, b.peer.token)).toEqual({ status: 403 }); // a lobby-mate cannot squat
     const ok = await peerSocket(server, a.peer.id, a.peer.token);
     if (!('ws' in ok)) throw new Error(`refused: ${ok.status}`);
-    await waitFor(() => ok.messages.length > 0, 'OPEN');
+    await vi.waitFor(() => expect(ok.messages.length > 0, 'OPEN').toBe(true), { timeout: 3000, interval: 5 });
     expect(ok.messages[0]).toEqual({ type: 'OPEN' });
     ok.ws.close();
     a.ws.close();
@@ -204,14 +196,14 @@ describe('signaling server: PeerJS mount', () => {
       return s;
     });
     if (pa === undefined || pb === undefined || pc === undefined || pd === undefined) throw new Error('missing socket');
-    await waitFor(() => [pa, pb, pc, pd].every((s) => s.messages.length === 1), 'OPEN on all');
+    await vi.waitFor(() => expect([pa, pb, pc, pd].every((s) => s.messages.length === 1), 'OPEN on all').toBe(true), { timeout: 3000, interval: 5 });
     const offer = (dst: string) => JSON.stringify({ type: 'OFFER', dst, payload: { sdp: { type: 'offer', sdp: 'v=0' }, type: 'data' } });
     pa.ws.send(offer(c.peer.id)); // another lobby: dropped
     pa.ws.send(offer(b.peer.id)); // same lobby: relayed with the server-set src
-    await waitFor(() => pb.messages.length === 2, 'relayed OFFER');
+    await vi.waitFor(() => expect(pb.messages.length === 2, 'relayed OFFER').toBe(true), { timeout: 3000, interval: 5 });
     expect(pb.messages[1]).toMatchObject({ type: 'OFFER', src: a.peer.id, dst: b.peer.id });
     pd.ws.send(offer(c.peer.id));
-    await waitFor(() => pc.messages.length >= 2, 'OFFER from lobby-mate');
+    await vi.waitFor(() => expect(pc.messages.length >= 2, 'OFFER from lobby-mate').toBe(true), { timeout: 3000, interval: 5 });
     expect(pc.messages.slice(1).map((m) => m['src'])).toEqual([d.peer.id]);
     pc.ws.send('{ not json'); // refused before the peer package sees it: that socket is closed, 4002
     expect(await pc.closed).toBe(4002);

@@ -1,7 +1,7 @@
 // Real WebRTC (wrtc) between PeerJS links in one Node process, brokered by a real PeerJS server
 // (`peer` on express 4) listening on 127.0.0.1. Only host candidates, no STUN/TURN.
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Datagram, PeerId } from '../../src/netcode/socket.ts';
 import type { LinkEvent, PeerLink } from '../../src/transport/link.ts';
 import { INPUT_CHANNEL_ID } from '../../src/transport/mesh.ts';
@@ -20,21 +20,12 @@ const eventsOf = (link: PeerLink): LinkEvent[] => {
   return list;
 };
 
-/** Poll `check` every few ms until it holds; fail after `timeoutMs` (real network, no fake clock). */
-async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 async function collect(receive: () => Datagram[], count: number): Promise<Datagram[]> {
   const into: Datagram[] = [];
-  await until(`${count} datagrams`, () => {
+  await vi.waitFor(() => {
     into.push(...receive());
-    return into.length >= count;
-  });
+    expect(into.length, `${count} datagrams`).toBeGreaterThanOrEqual(count);
+  }, { timeout: 8000, interval: 5 });
   return into;
 }
 
@@ -60,7 +51,7 @@ async function pair(x: PeerId, y: PeerId): Promise<[PeerJsLink, PeerJsLink]> {
   const b = makeLink(y);
   a.connect(y, b.peerJsId);
   b.connect(x, a.peerJsId);
-  await until('both open', () => [a, b].every((l) => eventsOf(l).some((e) => e.kind === 'open')));
+  await vi.waitFor(() => expect([a, b].every((l) => eventsOf(l).some((e) => e.kind === 'open')), 'both open').toBe(true), { timeout: 8000, interval: 5 });
   return [a, b];
 }
 
@@ -142,9 +133,9 @@ describe('PeerJS link', () => {
     const b = makeLink('b1');
     await b.ready;
     a.connect('b1', b.peerJsId); // b has not called connect yet: the metadata names the caller
-    await until('b open', () => eventsOf(b).some((e) => e.kind === 'open' && e.peer === 'a1'));
+    await vi.waitFor(() => expect(eventsOf(b).some((e) => e.kind === 'open' && e.peer === 'a1'), 'b open').toBe(true), { timeout: 8000, interval: 5 });
     b.connect('a1', a.peerJsId); // now a no-op
-    await until('a open', () => eventsOf(a).some((e) => e.kind === 'open' && e.peer === 'b1'));
+    await vi.waitFor(() => expect(eventsOf(a).some((e) => e.kind === 'open' && e.peer === 'b1'), 'a open').toBe(true), { timeout: 8000, interval: 5 });
     b.unreliable.send('a1', new Uint8Array([9]));
     expect(await collect(() => a.unreliable.receiveAll(), 1)).toEqual([{ from: 'b1', bytes: new Uint8Array([9]) }]);
   }, 15_000);
@@ -153,7 +144,7 @@ describe('PeerJS link', () => {
     const [a, b] = await pair('alice', 'bob');
     b.close();
     b.close();
-    await until('alice sees bob close', () => eventsOf(a).some((e) => e.kind === 'close' && e.peer === 'bob'));
+    await vi.waitFor(() => expect(eventsOf(a).some((e) => e.kind === 'close' && e.peer === 'bob'), 'alice sees bob close').toBe(true), { timeout: 8000, interval: 5 });
     expect(a.connectedPeers()).toEqual([]);
     expect(() => a.unreliable.send('bob', new Uint8Array([1]))).not.toThrow();
     expect(() => a.reliable.send('bob', new Uint8Array([1]))).not.toThrow();
@@ -165,7 +156,7 @@ describe('PeerJS link', () => {
   it('fails a connection to an unknown PeerJS id with error then close', async () => {
     const a = makeLink('a', { connectTimeoutMs: 800 });
     a.connect('b', 'nobody-home');
-    await until('close of b', () => eventsOf(a).some((e) => e.kind === 'close'), 6000);
+    await vi.waitFor(() => expect(eventsOf(a).some((e) => e.kind === 'close'), 'close of b').toBe(true), { timeout: 6000, interval: 5 });
     expect(eventsOf(a).map((e) => e.kind)).toEqual(['error', 'close']);
     expect(eventsOf(a)[0]).toMatchObject({ kind: 'error', peer: 'b' });
   }, 15_000);

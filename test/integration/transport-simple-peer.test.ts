@@ -1,7 +1,7 @@
 // Real WebRTC (wrtc) between simple-peer links in one Node process, signaled through the in-memory
 // relay hub. Only host candidates: traffic stays on this machine (loopback / the test namespace).
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Datagram, PeerId } from '../../src/netcode/socket.ts';
 import type { LinkEvent, PeerLink } from '../../src/transport/link.ts';
 import { INPUT_CHANNEL_ID, MESH_LIMITS } from '../../src/transport/mesh.ts';
@@ -21,15 +21,6 @@ const eventsOf = (link: PeerLink): LinkEvent[] => {
   seen.set(link, list);
   return list;
 };
-
-/** Poll `check` every few ms until it holds; fail after `timeoutMs` (real network, no fake clock). */
-async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Every signal sent, by type (offer/answer/candidate), recorded on the way into the hub. */
 const signals: { from: PeerId; to: PeerId; type: string }[] = [];
@@ -55,18 +46,16 @@ function makeLink(id: PeerId, extra: { connectTimeoutMs?: number } = {}): Simple
 async function mesh(ids: PeerId[]): Promise<SimplePeerLink[]> {
   const links = ids.map((id) => makeLink(id));
   for (const link of links) for (const other of ids) if (other !== link.localId) link.connect(other);
-  await until('full mesh open', () =>
-    links.every((l) => eventsOf(l).filter((e) => e.kind === 'open').length === ids.length - 1),
-  );
+  await vi.waitFor(() => expect(links.every((l) => eventsOf(l).filter((e) => e.kind === 'open').length === ids.length - 1), 'full mesh open').toBe(true), { timeout: 8000, interval: 5 });
   return links;
 }
 
 /** Collect datagrams from `socket` until `count` have arrived. */
 async function collect(receive: () => Datagram[], count: number, into: Datagram[] = []): Promise<Datagram[]> {
-  await until(`${count} datagrams`, () => {
+  await vi.waitFor(() => {
     into.push(...receive());
-    return into.length >= count;
-  });
+    expect(into.length, `${count} datagrams`).toBeGreaterThanOrEqual(count);
+  }, { timeout: 8000, interval: 5 });
   return into;
 }
 
@@ -198,9 +187,7 @@ describe('simple-peer link', () => {
     if (a === undefined || b === undefined || c === undefined) throw new Error('unreachable');
     c.close();
     c.close(); // idempotent
-    await until('close of c seen by a and b', () =>
-      [a, b].every((l) => eventsOf(l).some((e) => e.kind === 'close' && e.peer === 'c')),
-    );
+    await vi.waitFor(() => expect([a, b].every((l) => eventsOf(l).some((e) => e.kind === 'close' && e.peer === 'c')), 'close of c seen by a and b').toBe(true), { timeout: 8000, interval: 5 });
     expect(a.connectedPeers()).toEqual(['b']);
     expect(b.connectedPeers()).toEqual(['a']);
     expect(c.connectedPeers()).toEqual([]);
@@ -222,7 +209,7 @@ describe('simple-peer link', () => {
     a.disconnect('b');
     expect(eventsOf(a)).toContainEqual({ kind: 'close', peer: 'b' });
     expect(a.connectedPeers()).toEqual([]);
-    await until('b sees a close', () => eventsOf(b).some((e) => e.kind === 'close' && e.peer === 'a'));
+    await vi.waitFor(() => expect(eventsOf(b).some((e) => e.kind === 'close' && e.peer === 'a'), 'b sees a close').toBe(true), { timeout: 8000, interval: 5 });
   }, 15_000);
 
   it('replaces a connection when the smaller peer starts over with a new offer', async () => {
@@ -239,26 +226,24 @@ describe('simple-peer link', () => {
     const b = makeLink('b');
     oldA.connect('b');
     b.connect('a');
-    await until('first open', () => eventsOf(b).some((e) => e.kind === 'open'));
+    await vi.waitFor(() => expect(eventsOf(b).some((e) => e.kind === 'open'), 'first open').toBe(true), { timeout: 8000, interval: 5 });
     muted = true;
     const newA = makeLink('a');
     newA.connect('b');
-    await until('second open on both sides', () =>
-      eventsOf(newA).some((e) => e.kind === 'open') && eventsOf(b).filter((e) => e.kind === 'open').length === 2,
-    );
+    await vi.waitFor(() => expect(eventsOf(newA).some((e) => e.kind === 'open') && eventsOf(b).filter((e) => e.kind === 'open').length === 2, 'second open on both sides').toBe(true), { timeout: 8000, interval: 5 });
     expect(eventsOf(b).map((e) => e.kind)).toEqual(['open', 'error', 'close', 'open']);
     expect(eventsOf(b)[1]).toMatchObject({ kind: 'error', peer: 'a', message: expect.stringMatching(/restarted/) });
     expect(b.connectedPeers()).toEqual(['a']);
     newA.unreliable.send('b', new Uint8Array([5]));
     expect(await collect(() => b.unreliable.receiveAll(), 1)).toEqual([{ from: 'a', bytes: new Uint8Array([5]) }]);
-    await until('old a sees its connection end', () => eventsOf(oldA).some((e) => e.kind === 'close'));
+    await vi.waitFor(() => expect(eventsOf(oldA).some((e) => e.kind === 'close'), 'old a sees its connection end').toBe(true), { timeout: 8000, interval: 5 });
   }, 15_000);
 
   it('fails a connection that never opens with error then close', async () => {
     hub = createMemoryRelayHub();
     const a = makeLink('a', { connectTimeoutMs: 300 });
     a.connect('ghost'); // nobody answers the offer
-    await until('timeout events', () => eventsOf(a).some((e) => e.kind === 'close'));
+    await vi.waitFor(() => expect(eventsOf(a).some((e) => e.kind === 'close'), 'timeout events').toBe(true), { timeout: 8000, interval: 5 });
     const events = eventsOf(a);
     expect(events.map((e) => e.kind)).toEqual(['error', 'close']);
     expect(events[0]).toMatchObject({ kind: 'error', peer: 'ghost' });
@@ -274,7 +259,7 @@ describe('simple-peer link', () => {
     }
     // An offer from a larger id is not ours to answer (only the smaller id offers).
     rogue.send('m', { type: 'offer', sdp: 'v=0\r\n' });
-    await until('signals delivered', () => hub.delivered() >= 7);
+    await vi.waitFor(() => expect(hub.delivered() >= 7, 'signals delivered').toBe(true), { timeout: 8000, interval: 5 });
     expect(eventsOf(a)).toEqual([]);
     expect(a.connectedPeers()).toEqual([]);
     expect(a.channelInfo('zz')).toBeUndefined();
@@ -288,7 +273,7 @@ describe('simple-peer link', () => {
     live.push(b);
     a.connect('bob');
     b.connect('alice');
-    await until('open', () => eventsOf(a).some((e) => e.kind === 'open') && eventsOf(b).some((e) => e.kind === 'open'));
+    await vi.waitFor(() => expect(eventsOf(a).some((e) => e.kind === 'open') && eventsOf(b).some((e) => e.kind === 'open'), 'open').toBe(true), { timeout: 8000, interval: 5 });
     a.reliable.send('bob', new Uint8Array(MESH_LIMITS.reliableBytes + 1));
     a.unreliable.send('bob', new Uint8Array(MESH_LIMITS.unreliableBytes + 1));
     a.reliable.send('bob', new Uint8Array(300 * 1024)); // above SCTP's 256 KiB max-message-size

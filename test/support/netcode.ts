@@ -236,7 +236,7 @@ export function describeCase(c: MatrixCase): string {
 
 /**
  * Asserts the acceptance criteria of a match without departures: completed, identical final states,
- * zero desync reports (so zero false ones), every recorded replay verifies, nobody dropped.
+ * zero desync reports (so zero false ones) and no lost state, every recorded replay verifies, nobody dropped.
  */
 export function expectCleanMatch(r: SimMatchResult, context: string): void {
   const where = `${context}\nfailure: ${r.failure ?? '-'}`;
@@ -248,6 +248,7 @@ export function expectCleanMatch(r: SimMatchResult, context: string): void {
   for (const p of r.peers) {
     expect(eventsOf(p.events, 'disconnected'), where).toEqual([]);
     expect(eventsOf(p.events, 'local-disconnected'), where).toEqual([]);
+    expect(eventsOf(p.events, 'state-lost'), where).toEqual([]);
     // A rollback needs a misprediction, and a misprediction needs a predicted frame.
     expect(p.stats.rollbacks, where).toBeLessThanOrEqual(p.stats.predictedFrames);
   }

@@ -225,6 +225,7 @@ describe('the notary against a hostile peer', () => {
         const r = runSimMatch({ players, seed: 21 + players, frames: 600, link: makeLinkConditions({ latencyMs: 40, jitterMs: 10, loss: 0.05 }), notary: { latencyMs: 80 }, leave: { player: 1, atFrame: 250, how } });
         expect(r.completed && r.inSync && r.replaysVerify, r.failure).toBe(true);
         expect(r.desyncEvents).toBe(0);
+        for (const p of r.peers) expect(eventsOf(p.events, 'state-lost')).toEqual([]);
         const drops = r.peers.map((p) => eventsOf(p.events, 'disconnected').map((e) => `${e.player}@${e.frame} ${e.reason}`));
         for (const d of drops) expect(d).toEqual(drops[0]);
         expect(drops[0]).toHaveLength(1);

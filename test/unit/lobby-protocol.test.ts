@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_SETTINGS, ErrorCode, isLobbyCode, LOBBY_LIMITS, lobbyCodeFromPath, lobbyLinkPath, nameKey, SETTINGS_RANGES,
+  DEFAULT_SETTINGS, ErrorCode, isLobbyCode, LOBBY_LIMITS, lobbyLinkPath, nameKey, SETTINGS_RANGES,
   validateChat, validateName,
 } from '../../src/lobby/protocol.ts';
 import * as v from 'valibot';
@@ -12,6 +12,7 @@ import {
   validateSettings, variantParser,
 } from '../../src/lobby/protocol-schema.ts';
 import type { ClientMessage, LobbySettings, ServerMessage } from '../../src/lobby/protocol.ts';
+import { parseRoute } from '../../src/ui/router.ts';
 
 const CLIENT_KINDS = ['create', 'join', 'leave', 'signal', 'chat', 'set-ready', 'start-notice', 'reopen', 'ping', 'record', 'take-seat'] as const;
 const SERVER_KINDS = [
@@ -260,11 +261,10 @@ describe('lobby protocol validators', () => {
   it('recognise lobby codes and links', () => {
     const code = 'AbCdEfGhIjKlMnOpQrSt-_';
     expect(isLobbyCode(code)).toBe(true);
-    expect(lobbyCodeFromPath(lobbyLinkPath(code))).toBe(code);
-    expect(lobbyCodeFromPath(`/lobby/${code}/`)).toBe(code);
-    for (const path of ['/lobby/', '/lobby/short', `/lobby/${code}x`, `/x/${code}`, '/lobby/AbCdEfGhIjKlMnOpQrSt+/']) {
-      expect(lobbyCodeFromPath(path), path).toBeNull();
-    }
+    // The page reads the code of a lobby link with the router.
+    expect(parseRoute(lobbyLinkPath(code))).toEqual({ kind: 'lobby', code });
+    expect(parseRoute(`/lobby/${code}/`)).toEqual({ kind: 'lobby', code });
+    for (const path of ['/lobby/', `/x/${code}`, '/lobby/AbCdEfGhIjKlMnOpQrSt+/']) expect(parseRoute(path).kind, path).toBe('not-found');
   });
 
   it('validate ICE servers: schemes, TURN credentials, list size', () => {

@@ -19,7 +19,7 @@ import { emptyRejectCounts, REJECT_REASONS, type Message } from '../protocol.ts'
 import type { PeerId } from '../socket.ts';
 import { SyncLayer } from '../sync-layer.ts';
 import { framesAheadOfPeers, tickRateFactor } from '../time-sync.ts';
-import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats } from '../types.ts';
+import { NULL_FRAME, type Frame, type SessionEvent, type SessionRequest, type SessionStats, type StateLostReason } from '../types.ts';
 import { ChecksumExchange } from './checksum-exchange.ts';
 import { Departures } from './departures.ts';
 import { FinalityWatch, type FinalityBound } from './finality-watch.ts';
@@ -65,6 +65,8 @@ export class P2PSession<S> {
   private readonly events: SessionEvent[] = [];
   private readonly opts: P2PSessionOptions<S>;
   private readonly pendingChecksumSaves: Frame[] = [];
+  /** Players a `state-lost` was raised for (once each: the game has diverged already). */
+  private readonly stateLost = new Set<number>();
   private finalInputFrame: Frame = NULL_FRAME;
   private stalled = false;
   private leaving = false;
@@ -450,7 +452,7 @@ export class P2PSession<S> {
   private rollback(requests: SessionRequest<S>[]): void {
     const plan = this.sync.planRollback(requests);
     // Too late to correct: this peer has diverged because of that player's late change (no checksums).
-    if (plan.kind === 'lost') this.events.push({ kind: 'desync', report: { frame: plan.frame, localChecksum: 0, remoteChecksum: 0, culprit: plan.player } });
+    if (plan.kind === 'lost') this.lostState(plan.player, plan.frame, plan.reason);
     if (plan.kind !== 'rollback') return;
     const depth = plan.depth;
     this.counters.rollbacks++;
@@ -458,6 +460,13 @@ export class P2PSession<S> {
     this.counters.maxRollback = Math.max(this.counters.maxRollback, depth);
     const bucket = Math.min(depth, HISTOGRAM_SIZE - 1);
     this.histogram[bucket] = (this.histogram[bucket] ?? 0) + 1;
+  }
+
+  private lostState(player: number, frame: Frame, reason: StateLostReason): void {
+    const peer = this.endpoints.find((e) => e.player === player)?.peer;
+    if (peer === undefined || this.stateLost.has(player)) return;
+    this.stateLost.add(player);
+    this.events.push({ kind: 'state-lost', peer, player, frame, reason });
   }
 
   /** Copies checksums saved by the caller during the previous call into the desync detector. */

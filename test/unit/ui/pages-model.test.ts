@@ -62,6 +62,8 @@ describe('notices', () => {
     expect(noticeForEvent({ kind: 'disconnected', peer: 'b', player: 1, frame: 9, reason: 'lost' }, nameOf)).toBe('Bob disconnected');
     expect(noticeForEvent({ kind: 'disconnected', peer: 'b', player: 1, frame: 9, reason: 'left' }, nameOf)).toBe('Bob left the match');
     expect(noticeForEvent({ kind: 'desync', report: { frame: 120, localChecksum: 1, remoteChecksum: 0xabc } }, nameOf)).toBe('Desync detected at frame 120 (00000001 ≠ 00000abc)');
+    expect(noticeForEvent({ kind: 'state-lost', peer: 'b', player: 1, frame: 9, reason: 'departure' }, nameOf)).toBe("Bob's departure was agreed too late to replay here: your game is out of sync");
+    expect(noticeForEvent({ kind: 'state-lost', peer: 'b', player: 1, frame: 9, reason: 'record' }, nameOf)).toBe("Bob's input was corrected too late to replay here: your game is out of sync");
     expect(noticeForEvent({ kind: 'synchronized', peer: 'b' }, nameOf)).toBeUndefined();
     expect(noticeForEvent({ kind: 'stall', frame: 3, waitingFor: [1] }, nameOf)).toBeUndefined();
   });
