@@ -79,7 +79,7 @@ export interface SimMatchResult {
   /** Final states of the remaining peers are identical. */
   readonly inSync: boolean;
   readonly peers: readonly SimPeerResult[];
-  /** Desync events raised (by any peer). */
+  /** Desync and state-lost events raised (by any peer). */
   readonly desyncEvents: number;
   /** Desync events raised although the final states agree. */
   readonly falseDesyncReports: number;
@@ -307,7 +307,8 @@ function summarize(o: SimMatchOptions, config: MatchConfig, peers: Peer[], settl
   }));
   const first = results[0];
   const inSync = settled && first !== undefined && results.every((r) => r.checksum === first.checksum && r.frame === first.frame);
-  const desyncEvents = live.reduce((n, p) => n + p.events.filter((e) => e.kind === 'desync').length, 0);
+  // A state lost to a correction older than the saved states is a divergence too (its own event kind).
+  const desyncEvents = live.reduce((n, p) => n + p.events.filter((e) => e.kind === 'desync' || e.kind === 'state-lost').length, 0);
   // A peer resumed from a transfer holds its confirmed inputs from that frame only: no whole replay.
   const whole = results.filter((r) => live.find((p) => p.player === r.player)?.resumedAt === undefined);
   const replaysVerify = whole.every((r) => r.replay.frames === o.frames && verifyReplay(r.replay).ok && r.replay.finalChecksum === r.checksum);

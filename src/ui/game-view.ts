@@ -206,7 +206,7 @@ export function createGameView(host: HTMLElement, o: GameViewOptions): GameView 
     const text = noticeForEvent(e, nameOfPeer);
     if (text !== undefined) log(text, nowMs);
     applySessionEvent(notices, e, nowMs, nameOfPeer);
-    if (e.kind === 'desync') desyncs++;
+    if (e.kind === 'desync' || e.kind === 'state-lost') desyncs++; // both mean this page left the others' game
     else if (e.kind === 'disconnected') gone.add(e.peer);
     else if (e.kind === 'local-disconnected') localGone = true;
     // For developers: which fields of the state differ (the notice only says that they do).
