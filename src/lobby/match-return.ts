@@ -64,6 +64,8 @@ interface Returning {
   /** Notary records relayed meanwhile (handed to the match once it exists). */
   readonly records: { readonly from: PeerId; readonly data: string }[];
   client?: RejoinClient<GameState>;
+  /** The match every member asked so far agreed on (once the fetch began). */
+  agreed?: ControlOf<'rj-match'>;
   start?: StartInfo;
 }
 
@@ -139,7 +141,12 @@ export class MatchReturn {
   answer(from: PeerId, m: ControlOf<'rj-match'>, nowMs: number): void {
     const r = this.returning;
     if (r !== undefined) {
-      if (r.client === undefined) r.answers.set(from, m);
+      if (r.answers.has(from)) return;
+      // A member whose lobby socket resumed after the fetch began: its word must agree as well, and
+      // it holds us too once asked (the resume frame needs every present player's hold).
+      if (r.agreed !== undefined && !sameMatch(m, r.agreed)) return this.fail('the other players disagree about the match');
+      r.answers.set(from, m);
+      if (r.client !== undefined && r.agreed?.order.includes(from) === true) r.client.ask(from);
       return;
     }
     const match = this.h.match();
@@ -189,19 +196,22 @@ export class MatchReturn {
     const r = this.returning as Returning;
     const others = this.h.members().filter((m) => m.id !== this.h.localId);
     if (nowMs - r.sinceMs > REJOIN_TIMEOUT_MS) return this.fail(others.length === 0 ? 'nobody is left in the match' : 'the other players did not send the match in time');
+    // Ask again now and then: a peer still in the countdown (or not holding us yet) answers later, and
+    // a member whose lobby socket resumes after the fetch began must hold us too (every present
+    // player's hold makes the resume frame).
+    if (nowMs - r.lastHelloMs >= REJOIN_HELLO_EVERY_MS) {
+      r.lastHelloMs = nowMs;
+      for (const m of others) if (this.h.open.has(m.id) && !r.answers.has(m.id)) this.h.control.send(m.id, { t: 'rj-hello' });
+    }
     if (r.client === undefined) {
       // Nobody else in the lobby yet: after an outage the others' lobby sockets may resume after ours.
       if (others.length === 0) return;
-      // Ask again now and then: a peer still in the countdown (or not holding us yet) answers later.
-      if (nowMs - r.lastHelloMs >= REJOIN_HELLO_EVERY_MS) {
-        r.lastHelloMs = nowMs;
-        for (const m of others) if (this.h.open.has(m.id) && !r.answers.has(m.id)) this.h.control.send(m.id, { t: 'rj-hello' });
-      }
       if (!others.every((m) => r.answers.has(m.id))) return;
       const first = r.answers.get(others[0]?.id ?? '') as ControlOf<'rj-match'>;
       if (![...r.answers.values()].every((a) => sameMatch(a, first))) return this.fail('the other players disagree about the match');
       const localPlayer = first.order.indexOf(this.h.localId);
       if (localPlayer < 0 || first.order.length !== first.setup.players) return this.fail('this seat is not a player of the running match');
+      r.agreed = first;
       r.start = { round: first.round, seed: first.seed, sessionId: first.sessionId, order: first.order, localPlayer, setup: first.setup, startAtHostMs: 0, localStartMs: nowMs, clockOffsetMs: 0 };
       r.client = new RejoinClient<GameState>({
         players: first.order.length,

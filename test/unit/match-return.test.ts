@@ -42,3 +42,63 @@ describe('MatchReturn: a hello from a member still in our match', () => {
     expect(republish).toHaveBeenCalledTimes(2);
   });
 });
+
+// A returning player fetches the running match once every member it sees has told it the same match.
+// After a server outage the others' lobby sockets resume one by one: a member listed only after the
+// fetch began must still be asked (its hold is needed for the resume frame), and its word must agree.
+describe('MatchReturn: a member whose lobby socket resumes after the fetch began', () => {
+  const setup = { players: 3, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 };
+  const word = { t: 'rj-match' as const, round: 1, seed: 7, sessionId: 42, order: ['m1', 'm2', 'm3'], setup };
+  const member = (id: string): MemberInfo => ({ id, name: id, ready: false, peerId: '' });
+
+  function returning() {
+    const control = createLoopbackMesh(['m1', 'm2', 'm3']);
+    const datagrams = createLoopbackMesh(['m1', 'm2', 'm3']);
+    const own = control.get('m3');
+    const unreliable = datagrams.get('m3');
+    if (own === undefined || unreliable === undefined) throw new Error('no socket');
+    const members: MemberInfo[] = [member('m3'), member('m1')]; // m2's lobby socket has not resumed yet
+    const failed: string[] = [];
+    const returns = new MatchReturn({
+      localId: 'm3', control: new ControlChannel(own), open: new Set(['m1', 'm2']), members: () => members, match: () => undefined, round: () => 1,
+      unreliable, connect: () => undefined, signalingOpen: () => true, dropMatch: () => undefined,
+      startMatch: () => { throw new Error('no transfer in this test'); }, rejoining: () => undefined, failed: (r) => failed.push(r),
+    });
+    const inbox = (id: string) => new ControlChannel(control.get(id) as NonNullable<ReturnType<typeof control.get>>);
+    const requests = (id: string) => (datagrams.get(id)?.receiveAll() ?? []).filter((d) => d.from === 'm3').length;
+    return { returns, members, failed, inbox, requests };
+  }
+
+  it('asks the late member too and fetches from it once it agrees', () => {
+    const { returns, members, failed, inbox, requests } = returning();
+    const m1 = inbox('m1');
+    const m2 = inbox('m2');
+    returns.begin(0);
+    returns.answer('m1', word, 10);
+    returns.update(20); // every listed member answered: the fetch begins (asking m1)
+    expect(requests('m1')).toBeGreaterThan(0);
+    expect(requests('m2')).toBe(0);
+    m1.receiveAll();
+    m2.receiveAll();
+    members.push(member('m2')); // its lobby socket resumed
+    returns.update(600);
+    expect(m2.receiveAll().map((x) => x.message.t)).toEqual(['rj-hello']); // asked: it will hold us
+    expect(m1.receiveAll()).toEqual([]); // m1 answered already
+    returns.answer('m2', word, 650);
+    returns.update(900);
+    expect(requests('m2')).toBeGreaterThan(0); // the transfer may come from it as well
+    expect(failed).toEqual([]);
+    expect(returns.active).toBe(true);
+  });
+
+  it('gives up when the late member names another match', () => {
+    const { returns, members, failed } = returning();
+    returns.begin(0);
+    returns.answer('m1', word, 10);
+    returns.update(20);
+    members.push(member('m2'));
+    returns.answer('m2', { ...word, sessionId: 43 }, 650);
+    expect(failed).toEqual(['the other players disagree about the match']);
+    expect(returns.active).toBe(false);
+  });
+});

@@ -87,11 +87,14 @@ export async function waitForMesh(players: readonly Player[], n: number, timeout
 /** Clicks Ready on every page not ready yet and waits until every page shows the game. */
 export async function readyAndStart(players: readonly Player[], timeout = 15_000): Promise<void> {
   for (const p of players) {
-    const ready = await p.page.evaluate(() => {
+    // Done already: ready, or (once the others' votes started the match) in the match on its way to
+    // the game page, where the lobby and its Ready button are hidden.
+    const done = await p.page.evaluate(() => {
       const o = window.rollbackPong?.online;
-      return o?.members.find((m) => m.id === o.memberId)?.ready === true;
+      const me = o?.members.find((m) => m.id === o.memberId);
+      return me?.ready === true || me?.inMatch === true || window.rollbackPong?.page === 'game';
     });
-    if (!ready) await p.page.click('[data-testid=ready]');
+    if (!done) await p.page.click('[data-testid=ready]');
   }
   await onEvery(players, 'match start', (p) => p.page.waitForFunction(() => window.rollbackPong?.page === 'game', undefined, { timeout }));
 }
