@@ -98,9 +98,6 @@ function writeBody(message: Message, out: Uint8Array, pos: number): number {
       return writeF64(out, p, message.t2);
     case 'input':
       return encodeInput(message, out, p);
-    case 'input-ack':
-      checkFrame(message.ackFrame, 'ackFrame', -1);
-      return writeVarint(out, p, message.ackFrame + 1);
     case 'quality-report':
       check(isIntIn(message.frameAdvantage, -127, 127), 'frameAdvantage');
       checkFrame(message.senderFrame, 'senderFrame');
@@ -154,7 +151,6 @@ const KIND_BYTE: Readonly<Record<Message['kind'], MessageKind>> = {
   'sync-request': MessageKind.syncRequest,
   'sync-reply': MessageKind.syncReply,
   input: MessageKind.input,
-  'input-ack': MessageKind.inputAck,
   'quality-report': MessageKind.qualityReport,
   'checksum-report': MessageKind.checksumReport,
   'keep-alive': MessageKind.keepAlive,
@@ -278,10 +274,6 @@ function readBody(kind: MessageKind): Message | null {
     }
     case MessageKind.input:
       return readInput();
-    case MessageKind.inputAck: {
-      const ack = reader.varint(MAX_FRAME + 1);
-      return ack < 0 ? null : { kind: 'input-ack', ackFrame: ack - 1 };
-    }
     case MessageKind.qualityReport: {
       const byte = reader.u8();
       const senderFrame = reader.varint(MAX_FRAME);
@@ -343,8 +335,10 @@ function readBody(kind: MessageKind): Message | null {
   }
 }
 
+const MESSAGE_KINDS: ReadonlySet<number> = new Set(Object.values(MessageKind));
+
 function isMessageKind(byte: number): byte is MessageKind {
-  return byte >= MessageKind.syncRequest && byte <= MessageKind.spectateFeed;
+  return MESSAGE_KINDS.has(byte);
 }
 
 /**

@@ -7,8 +7,11 @@
  * program or an old match is dropped before it reaches a session.
  */
 
-/** Bumped whenever the byte layout changes; peers with another version never talk. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped whenever the byte layout changes; peers with another version never talk. 2: kind 4 (the
+ * standalone `input-ack`, never sent: acks ride on every input message) is no longer a message.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Upper bounds every decoder enforces, so that no length read from the wire is trusted. */
 export const LIMITS = {
@@ -37,7 +40,7 @@ export const MessageKind = {
   syncRequest: 1,
   syncReply: 2,
   input: 3,
-  inputAck: 4,
+  // 4 was the standalone input-ack (protocol version 1; never sent): reserved, decoded as unknown.
   qualityReport: 5,
   checksumReport: 6,
   keepAlive: 7,
@@ -94,11 +97,6 @@ export interface InputMessage {
   readonly senderTimeMs: number;
   /** One entry per player of the match. */
   readonly status: readonly PlayerStatus[];
-}
-/** Standalone acknowledgement (sent when there is nothing else to send). */
-export interface InputAck {
-  readonly kind: 'input-ack';
-  readonly ackFrame: number;
 }
 /** How far ahead the sender thinks it is, for time sync. */
 export interface QualityReport {
@@ -177,7 +175,6 @@ export type Message =
   | SyncRequest
   | SyncReply
   | InputMessage
-  | InputAck
   | QualityReport
   | ChecksumReport
   | KeepAlive

@@ -91,7 +91,6 @@ export class HostileSocket implements PeerSocket {
       case 'ack-beyond':
         if (!due(a.every)) return m;
         if (m.kind === 'input') return { ...m, ackFrame: Math.min(LIMITS.maxFrame, m.ackFrame + 1000 + this.sent) };
-        if (m.kind === 'input-ack') return { ...m, ackFrame: LIMITS.maxFrame };
         return m;
       case 'frames-ahead':
         if (m.kind === 'input' && due(a.every)) {

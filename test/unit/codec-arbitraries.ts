@@ -61,7 +61,6 @@ export const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ kind: fc.constant('sync-request' as const), nonce: u32, t0: finite }),
   fc.record({ kind: fc.constant('sync-reply' as const), nonce: u32, t0: finite, t1: finite, t2: finite }),
   inputMessage,
-  fc.record({ kind: fc.constant('input-ack' as const), ackFrame: frameOrNone }),
   fc.record({ kind: fc.constant('quality-report' as const), frameAdvantage: fc.integer({ min: -127, max: 127 }), senderFrame: frame }),
   fc.record({
     kind: fc.constant('checksum-report' as const),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePacket, encodePacket, encodePacketInto, HEADER_BYTES, MAGIC } from '../../src/netcode/codec.ts';
-import { LIMITS, PROTOCOL_VERSION } from '../../src/netcode/protocol.ts';
+import { LIMITS, MessageKind, PROTOCOL_VERSION } from '../../src/netcode/protocol.ts';
 import type { DecodeError, InputMessage, Message, Packet } from '../../src/netcode/protocol.ts';
 import { message, packet } from './codec-arbitraries.ts';
 
@@ -42,8 +42,9 @@ describe('round trip', () => {
   it('covers every message kind with a kind byte of its own', () => {
     const kinds = new Map<string, number>();
     for (const m of fc.sample(message, { numRuns: 2000, seed: 7 })) kinds.set(m.kind, encodePacket({ sessionId: 0, message: m })[2] ?? -1);
-    expect(kinds.size).toBe(14);
-    expect(new Set(kinds.values()).size).toBe(14);
+    const wire = Object.values(MessageKind); // 13 kinds: byte 4 (version 1's input-ack) is reserved
+    expect(kinds.size).toBe(wire.length);
+    expect([...new Set(kinds.values())].sort((a, b) => a - b)).toEqual([...wire].sort((a, b) => a - b));
   });
 
   it('encodePacketInto writes the same bytes at an offset', () => {
@@ -75,17 +76,15 @@ describe('round trip', () => {
 
 describe('golden vectors (hand-computed in docs/protocol.md)', () => {
   const vectors: readonly (readonly [string, Packet, string])[] = [
-    ['keep-alive', { sessionId: 0x01020304, message: { kind: 'keep-alive' } }, 'b7 01 07 01 02 03 04'],
-    ['input-ack none', { sessionId: 0x01020304, message: { kind: 'input-ack', ackFrame: -1 } }, 'b7 01 04 01 02 03 04 00'],
-    ['input-ack 300', { sessionId: 0x01020304, message: { kind: 'input-ack', ackFrame: 300 } }, 'b7 01 04 01 02 03 04 ad 02'],
-    ['steady input', { sessionId: 0xdeadbeef, message: steadyInput }, 'b7 01 03 de ad be ef 29 e8 07 03 05 03 0a 00 01 e2 40 06 0c'],
+    ['keep-alive', { sessionId: 0x01020304, message: { kind: 'keep-alive' } }, 'b7 02 07 01 02 03 04'],
+    ['steady input', { sessionId: 0xdeadbeef, message: steadyInput }, 'b7 02 03 de ad be ef 29 e8 07 03 05 03 0a 00 01 e2 40 06 0c'],
     [
       'input, 8 runs (escape)',
       {
         sessionId: 0,
         message: { kind: 'input', player: 0, startFrame: 0, inputs: [0, 1, 0, 1, 0, 1, 0, 1], ackFrame: -1, senderFrame: 7, senderTimeMs: 0, status: [] },
       },
-      'b7 01 03 00 00 00 00 e0 01 00 00 00 00 01 00 00 00 01 00 00 00 01 00 00 00 01 01 0e 00 00 00 00',
+      'b7 02 03 00 00 00 00 e0 01 00 00 00 00 01 00 00 00 01 00 00 00 01 00 00 00 01 01 0e 00 00 00 00',
     ],
     [
       'input, empty, player gone',
@@ -93,21 +92,21 @@ describe('golden vectors (hand-computed in docs/protocol.md)', () => {
         sessionId: 0,
         message: { kind: 'input', player: 3, startFrame: 0, inputs: [], ackFrame: -1, senderFrame: 0, senderTimeMs: 0xffffffff, status: [{ disconnected: true, lastFrame: -1 }] },
       },
-      'b7 01 03 00 00 00 00 07 00 01 00 ff ff ff ff 03',
+      'b7 02 03 00 00 00 00 07 00 01 00 ff ff ff ff 03',
     ],
     [
       'sync-reply',
       { sessionId: 1, message: { kind: 'sync-reply', nonce: 7, t0: 1.5, t1: 2, t2: 1000.25 } },
-      'b7 01 02 00 00 00 01 00 00 00 07 3f f8 00 00 00 00 00 00 40 00 00 00 00 00 00 00 40 8f 42 00 00 00 00 00',
+      'b7 02 02 00 00 00 01 00 00 00 07 3f f8 00 00 00 00 00 00 40 00 00 00 00 00 00 00 40 8f 42 00 00 00 00 00',
     ],
-    ['quality-report', { sessionId: 1, message: { kind: 'quality-report', frameAdvantage: -3, senderFrame: 127 } }, 'b7 01 05 00 00 00 01 fd 7f'],
-    ['spectate-request 300', { sessionId: 1, message: { kind: 'spectate-request', next: 300 } }, 'b7 01 0d 00 00 00 01 ac 02'],
+    ['quality-report', { sessionId: 1, message: { kind: 'quality-report', frameAdvantage: -3, senderFrame: 127 } }, 'b7 02 05 00 00 00 01 fd 7f'],
+    ['spectate-request 300', { sessionId: 1, message: { kind: 'spectate-request', next: 300 } }, 'b7 02 0d 00 00 00 01 ac 02'],
     [
       'spectate-feed batch',
       { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 302, inputs: [[1, 0], [1, 0]] } } },
-      'b7 01 0e 00 00 00 01 01 ac 02 01 02 02 01 01 01 01 01 00',
+      'b7 02 0e 00 00 00 01 01 ac 02 01 02 02 01 01 01 01 01 00',
     ],
-    ['spectate-feed keep-alive', { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 299, inputs: [] } } }, 'b7 01 0e 00 00 00 01 01 ac 02 00 00'],
+    ['spectate-feed keep-alive', { sessionId: 1, message: { kind: 'spectate-feed', body: { kind: 'inputs', startFrame: 300, finalFrame: 299, inputs: [] } } }, 'b7 02 0e 00 00 00 01 01 ac 02 00 00'],
     [
       'checksum-report',
       {
@@ -120,11 +119,11 @@ describe('golden vectors (hand-computed in docs/protocol.md)', () => {
           ],
         },
       },
-      'b7 01 06 00 00 00 01 02 78 ca fe ba be b4 01 00 00 00 01',
+      'b7 02 06 00 00 00 01 02 78 ca fe ba be b4 01 00 00 00 01',
     ],
-    ['disconnect-notice', { sessionId: 1, message: { kind: 'disconnect-notice', player: 2, frame: 5000 } }, 'b7 01 08 00 00 00 01 02 88 27'],
-    ['state-request', { sessionId: 1, message: { kind: 'state-request', frame: LIMITS.maxFrame } }, 'b7 01 09 00 00 00 01 ff ff ff 0f'],
-    ['state-reply', { sessionId: 1, message: { kind: 'state-reply', frame: 60, state: Uint8Array.of(1, 2, 3) } }, 'b7 01 0a 00 00 00 01 3c 03 01 02 03'],
+    ['disconnect-notice', { sessionId: 1, message: { kind: 'disconnect-notice', player: 2, frame: 5000 } }, 'b7 02 08 00 00 00 01 02 88 27'],
+    ['state-request', { sessionId: 1, message: { kind: 'state-request', frame: LIMITS.maxFrame } }, 'b7 02 09 00 00 00 01 ff ff ff 0f'],
+    ['state-reply', { sessionId: 1, message: { kind: 'state-reply', frame: 60, state: Uint8Array.of(1, 2, 3) } }, 'b7 02 0a 00 00 00 01 3c 03 01 02 03'],
   ];
   it.each(vectors)('%s', (_name, p, expected) => {
     expect(hex(encodePacket(p))).toBe(expected);
@@ -179,18 +178,19 @@ describe('rejections (each with its precise reason)', () => {
     ['another version', with_(steady, 1, PROTOCOL_VERSION + 1), 'bad-version'],
     ['kind 0', header(0), 'unknown-kind'],
     ['kind 15', header(15), 'unknown-kind'],
+    // Version 1's standalone input-ack (never sent): no longer a message; its kind byte is reserved.
+    ['kind 4, the old input-ack', [...header(4), 0x00], 'unknown-kind'],
     ['an empty rejoin transfer', [...header(12), 0], 'out-of-range'],
     ['a rejoin transfer past its bound', [...header(12), 0xa1, 0x1f], 'out-of-range'],
     ['an input packet cut short', steady.subarray(0, steady.length - 1), 'truncated'],
-    ['a varint cut short', [...header(4), 0x80], 'truncated'],
+    ['a varint cut short', [...header(9), 0x80], 'truncated'],
     ['a float cut short', [...header(1), 0, 0, 0, 1, 0x3f, 0xf8], 'truncated'],
     ['a state shorter than its length', [...header(10), 0, 3, 1, 2], 'truncated'],
     ['one byte after a keep-alive', [...header(7), 0], 'trailing-bytes'],
     ['one byte after an input packet', [...steady, 0], 'trailing-bytes'],
-    ['a non-minimal varint', [...header(4), 0x81, 0x00], 'out-of-range'],
-    ['a varint of 6 bytes', [...header(4), 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], 'out-of-range'],
+    ['a non-minimal varint', [...header(9), 0x81, 0x00], 'out-of-range'],
+    ['a varint of 6 bytes', [...header(9), 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], 'out-of-range'],
     ['a frame above maxFrame', [...header(9), 0x80, 0x80, 0x80, 0x10], 'out-of-range'],
-    ['an ack above maxFrame', [...header(4), 0x81, 0x80, 0x80, 0x10], 'out-of-range'],
     ['player 4 in a disconnect notice', [...header(8), 4, 0], 'out-of-range'],
     ['frame advantage -128', [...header(5), 0x80, 0], 'out-of-range'],
     ['9 checksums', [...header(6), 9, ...Array.from({ length: 45 }, () => 0)], 'out-of-range'],

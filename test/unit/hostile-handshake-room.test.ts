@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ControlChannel, hashSetup, type ControlMessage } from '../../src/lobby/control.ts';
 import { CONTROL_RATES, MAX_ROUND_AHEAD, roundsAhead } from '../../src/lobby/control-guard.ts';
 import { DEFAULT_SETTINGS } from '../../src/lobby/protocol.ts';
+import { PROTOCOL_VERSION } from '../../src/netcode/protocol.ts';
 import { Room, type MeshLink, type RoomEvent } from '../../src/lobby/room.ts';
 import type { PeerSocket } from '../../src/netcode/socket.ts';
 import { createLoopbackMesh, createLoopbackPair } from '../../src/transport/loopback.ts';
@@ -48,7 +49,7 @@ async function bobWithHostileHost(countdownMs = 0, withCat = false): Promise<{ r
   return { room, host: new ControlChannel(ann), cat: new ControlChannel(reliable.get('m3') ?? ann), raw: ann, clock, events };
 }
 
-const vote = (round: number, players = 2): ControlMessage => ({ t: 'hs-ready', round, ready: true, protocolVersion: 1, gameVersion: 1, configHash: hashSetup({ players, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }), setup: { players, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, rttMs: 0 });
+const vote = (round: number, players = 2): ControlMessage => ({ t: 'hs-ready', round, ready: true, protocolVersion: PROTOCOL_VERSION, gameVersion: 1, configHash: hashSetup({ players, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }), setup: { players, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, rttMs: 0 });
 
 describe('hostile round counters', () => {
   it('roundsAhead compares modulo 2^32', () => {

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checksum, decodeState, encodeState, InputBits, type GameState } from '../../src/game/index.ts';
 import { decodePacket, decodeTransfer, encodePacket, encodeTransfer, LIMITS, SPECTATOR_LIMITS, SpectatorSession, type Message, type PeerSocket } from '../../src/netcode/index.ts';
+import { PROTOCOL_VERSION } from '../../src/netcode/protocol.ts';
 import { FAILOVER_MS } from '../../src/netcode/sessions/spectator-session.ts';
 import { createLoopbackMesh } from '../../src/transport/loopback.ts';
 import { makeRig, runFrame, TICK_MS, type RigPeer } from '../support/netcode.ts';
@@ -77,7 +78,7 @@ describe('hostile spectators (the player side)', () => {
       if (t % 10 < 5) for (let i = 0; i < 10; i++) s0.send('p0', packet({ kind: 'spectate-request', next: 0 }));
       if (t % 50 === 9) {
         s0.send('p0', packet({ kind: 'spectate-request', next: 1 }, SESSION + 1));
-        s0.send('p0', Uint8Array.from([0xb7, 1, 13, 0, 0, 0, SESSION, 0xff, 0xff, 0xff, 0xff, 0xff]));
+        s0.send('p0', Uint8Array.from([0xb7, PROTOCOL_VERSION, 13, 0, 0, 0, SESSION, 0xff, 0xff, 0xff, 0xff, 0xff]));
         s0.send('p0', new Uint8Array(LIMITS.maxTransferDatagramBytes + 1).fill(13));
         s0.send('p0', packet({ kind: 'spectate-request', next: LIMITS.maxFrame }));
         s0.send('p0', packet({ kind: 'input', player: 0, startFrame: t, inputs: [255, 255], ackFrame: -1, senderFrame: t, senderTimeMs: 0, status: [{ disconnected: true, lastFrame: 0 }, { disconnected: true, lastFrame: 0 }] }));
@@ -217,7 +218,7 @@ describe('hostile feeders (the spectator side)', () => {
     const f0 = raw('f0');
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, header) => {
-        f0.send('spec', header ? Uint8Array.from([0xb7, 1, 14, 0, 0, 0, SESSION, ...bytes]) : bytes);
+        f0.send('spec', header ? Uint8Array.from([0xb7, PROTOCOL_VERSION, 14, 0, 0, 0, SESSION, ...bytes]) : bytes);
         spec.poll(0);
         return spec.start === undefined;
       }),

@@ -61,9 +61,6 @@ export class Inbound<S> {
       case 'input':
         this.onInput(e, m, nowMs);
         break;
-      case 'input-ack':
-        if (m.ackFrame > e.remoteAck) e.remoteAck = m.ackFrame;
-        break;
       case 'quality-report':
         e.remoteAdvantage = m.frameAdvantage;
         break;

@@ -82,8 +82,6 @@ export function checkMessage(m: Message, v: RuleView): RejectReason | undefined 
       }
       return checkStatus(m.status, v);
     }
-    case 'input-ack':
-      return m.ackFrame > v.localLast ? 'ack-ahead' : undefined;
     case 'quality-report':
       return m.senderFrame > v.localLast + AHEAD_LIMIT ? 'frame-ahead' : undefined;
     case 'checksum-report':
