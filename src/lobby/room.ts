@@ -29,6 +29,7 @@ import { ControlChannel, isHandshakeMessage, type ControlMessage, type MatchSetu
 import { AbortCode, type AbortInfo } from './handshake-abort.ts';
 import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
 import { OnlineMatch, type OnlineMatchOptions, type PlayableMatch } from './online-match.ts';
+import { ReadyBook, type Readiness } from './readiness.ts';
 import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
@@ -88,13 +89,6 @@ type Joined = Extract<ServerMessage, { kind: 'joined' }>;
 const PING_EVERY_MS = 1000;
 /** A link error is shown only if its member is still listed this much later (not a goodbye). */
 export const PEER_ERROR_GRACE_MS = 1500;
-/**
- * A member's place in the lobby as every page shows it: `ready` / `not-ready` for the next match
- * (the lobby server's flag, which each member keeps equal to its own choice), or `in-match` while it
- * is still in the running match (see `Room.readiness`).
- */
-export type Readiness = 'ready' | 'not-ready' | 'in-match';
-
 /** What the room dropped on the control channel, by reason (`refused`: our own, for size). */
 export type ControlStats = Readonly<GuardDrops & { oversize: number; malformed: number; refused: number }>;
 
@@ -110,7 +104,8 @@ export class Room extends LobbyPresence {
   private readonly open = new Set<PeerId>();
   private readonly unsubscribe: (() => void)[] = [];
   private round = 1;
-  private wantReady = false;
+  /** Our ready choice and who is still in the started match (readiness.ts). */
+  private readonly readyBook = new ReadyBook();
   private lastPingMs = -Infinity;
   private pingNonce = 0;
   private readonly guard = new ControlGuard();
@@ -122,11 +117,6 @@ export class Room extends LobbyPresence {
   private readonly returns: MatchReturn;
   /** Signals dropped because the buffer for the starting transport was full (`early-signals.ts`). */
   earlySignalsDropped = 0;
-  /**
-   * Members the server's `lobby-started` found in the match and that have not told the server their
-   * ready flag since: they are still in that match (each member sends `set-ready` when it leaves it).
-   */
-  private readonly playing = new Set<PeerId>();
 
   private constructor(
     private readonly o: RoomOptions,
@@ -169,23 +159,23 @@ export class Room extends LobbyPresence {
         // A goodbye through the server reaches us even when the leaver's last datagrams do not (a closed tab).
         // With the notary, the server's word on a lost socket ends that player's records too (in order).
         this.current?.peerLeft(m.memberId, m.reason === 'left' ? 'left' : 'lost');
-        this.playing.delete(m.memberId);
+        this.readyBook.told(m.memberId);
         this.onMembers(() => (this.members = this.members.filter((x) => x.id !== m.memberId)), m.memberId);
       }),
       s.on('member-updated', (m) => {
         this.members = this.members.map((x) => (x.id === m.member.id ? m.member : x));
-        this.playing.delete(m.member.id); // a member out of the match tells its flag (endMatch)
+        this.readyBook.told(m.member.id); // a member out of the match tells its flag (endMatch)
         this.events.push({ kind: 'members-changed' });
       }),
       s.on('lobby-started', () => {
-        for (const m of this.members) if (m.id !== this.localId) this.playing.add(m.id);
+        this.readyBook.started(this.members, this.localId);
         this.events.push({ kind: 'members-changed' });
       }),
       // The server cleared every ready flag (the host is back from the match) without a word per
       // member: clear our copies the same way, and restore our own flag if we already pressed Ready.
       s.on('lobby-reopened', () => {
         this.members = this.members.map((x) => (x.ready ? { ...x, ready: false } : x));
-        if (this.current === undefined && this.wantReady) this.o.signaling.send({ kind: 'set-ready', ready: true });
+        if (this.current === undefined && this.readyBook.want) this.o.signaling.send({ kind: 'set-ready', ready: true });
         this.events.push({ kind: 'members-changed' });
       }),
       s.on('watcher-joined', (m) => {
@@ -219,7 +209,7 @@ export class Room extends LobbyPresence {
     for (const m of this.members) if (m.id !== this.localId) link.connect(m);
     // A started lobby admits only a resumed seat: the match runs without us, and we go back into it.
     if (joined.started) {
-      for (const m of this.members) if (m.id !== this.localId) this.playing.add(m.id);
+      this.readyBook.started(this.members, this.localId);
       this.returns.begin(o.now());
     }
   }
@@ -286,13 +276,13 @@ export class Room extends LobbyPresence {
 
   /** Ready / not ready for the next match. */
   setReady(ready: boolean): void {
-    this.wantReady = ready;
+    this.readyBook.want = ready;
     this.o.signaling.send({ kind: 'set-ready', ready });
     this.readyRound?.setReady(ready, this.o.now());
   }
 
   get ready(): boolean {
-    return this.wantReady;
+    return this.readyBook.want;
   }
 
   /**
@@ -301,10 +291,7 @@ export class Room extends LobbyPresence {
    * running match (ours, or the one the server started and it has not left yet): `in-match`.
    */
   readiness(id: PeerId): Readiness {
-    if (this.current !== undefined && (id === this.localId || this.current.start.order.includes(id))) return 'in-match';
-    if (id === this.localId) return this.wantReady ? 'ready' : 'not-ready';
-    if (this.playing.has(id)) return 'in-match';
-    return this.members.find((m) => m.id === id)?.ready === true ? 'ready' : 'not-ready';
+    return this.readyBook.of(id, this.localId, this.current?.start.order, this.members);
   }
 
   /**
@@ -351,7 +338,7 @@ export class Room extends LobbyPresence {
     if (this.isHost) this.o.signaling.send({ kind: 'reopen' });
     // The Ready that started the match is spent: back in the lobby we are not ready (a rematch presses
     // Ready again), and the server's flag says so, which also tells the others we left the match.
-    this.wantReady = false;
+    this.readyBook.want = false;
     this.o.signaling.send({ kind: 'set-ready', ready: false });
   }
 
@@ -435,7 +422,7 @@ export class Room extends LobbyPresence {
     for (const e of this.readyRound?.drainEvents() ?? []) {
       if (e.kind === 'aborted') {
         this.events.push({ kind: 'handshake-aborted', code: e.code, about: e.about, reason: e.reason, starting: e.starting });
-        this.wantReady = false;
+        this.readyBook.want = false;
         this.o.signaling.send({ kind: 'set-ready', ready: false });
         this.current = undefined;
         this.committed = undefined;
@@ -484,7 +471,7 @@ export class Room extends LobbyPresence {
   private onResumed(joined: Joined): void {
     this.hostId = joined.hostId;
     this.members = [...joined.members];
-    for (const id of this.playing) if (!joined.started || !this.members.some((m) => m.id === id)) this.playing.delete(id);
+    this.readyBook.resumed(joined.started, this.members);
     this.link.reconnect?.();
     const match = this.current;
     if (match !== undefined && this.returns.resumed(joined.started, this.o.now())) {
@@ -544,7 +531,7 @@ export class Room extends LobbyPresence {
       ...(this.o.countdownMs !== undefined ? { countdownMs: this.o.countdownMs } : {}),
       ...(this.o.minLeadMs !== undefined ? { minLeadMs: this.o.minLeadMs } : {}),
     });
-    if (this.wantReady) this.readyRound.setReady(true, this.o.now());
+    if (this.readyBook.want) this.readyRound.setReady(true, this.o.now());
     // A member's messages of this round that came before we got here (see `ControlGuard.round`).
     for (const h of this.guard.takeHeld(round)) this.readyRound.handle(h.from, h.message, this.o.now());
   }
