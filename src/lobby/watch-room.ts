@@ -21,6 +21,7 @@ import { ControlGuard } from './control-guard.ts';
 import { enterLobby, type EnterFailure } from './enter.ts';
 import type { ErrorCode, WatcherInfo } from './protocol.ts';
 import { LobbyPresence } from './lobby-presence.ts';
+import { ReadyBook, type Readiness } from './readiness.ts';
 import { Room, type MeshLink, type RoomOptions } from './room.ts';
 import type { JoinedMessage } from './signaling-client.ts';
 import { SpectatorMatch } from './spectator-match.ts';
@@ -72,11 +73,14 @@ export class WatchRoom extends LobbyPresence {
   private firstWordMs: number | undefined;
   private counts = { strangers: 0, disagreed: 0, ignored: 0 };
   private closed = false;
+  /** Who is still in the started match, as the players' rooms keep it (readiness.ts). */
+  private readonly readyBook = new ReadyBook();
 
   private constructor(private readonly o: RoomOptions, joined: JoinedMessage, readonly link: MeshLink) {
     super(joined);
     this.watchers = [...(joined.watchers ?? [])];
     this.started = joined.started;
+    if (joined.started) this.readyBook.started(this.members, this.localId);
     this.control = new ControlChannel(link.reliable);
     const s = o.signaling;
     const changed = (): void => void this.events.push({ kind: 'members-changed' });
@@ -90,6 +94,7 @@ export class WatchRoom extends LobbyPresence {
       s.on('member-left', (m) => this.memberLeft(m.memberId)),
       s.on('member-updated', (m) => {
         this.members = this.members.map((x) => (x.id === m.member.id ? m.member : x));
+        this.readyBook.told(m.member.id); // a player out of the match tells its flag
         changed();
       }),
       s.on('watcher-joined', (m) => {
@@ -107,6 +112,7 @@ export class WatchRoom extends LobbyPresence {
       }),
       s.on('lobby-started', () => {
         this.started = true;
+        this.readyBook.started(this.members, this.localId);
         changed();
       }),
       s.on('lobby-reopened', () => {
@@ -120,6 +126,15 @@ export class WatchRoom extends LobbyPresence {
       s.on('closed', (m) => this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` })),
     );
     for (const m of this.members) link.connect(m);
+  }
+
+  /**
+   * A member as the lobby screen shows it, the same truth as a player's `Room.readiness`: the
+   * server's ready flag, or `in-match` while it is still in the match the server started (until it
+   * tells the server its flag, as a player leaving the match does).
+   */
+  readiness(id: PeerId): Readiness {
+    return this.readyBook.of(id, this.localId, undefined, this.members);
   }
 
   /** Joins the lobby `code` as a watcher (`join` with `watch`). */
@@ -249,6 +264,7 @@ export class WatchRoom extends LobbyPresence {
   private memberLeft(id: PeerId): void {
     this.rememberName(id);
     this.members = this.members.filter((m) => m.id !== id);
+    this.readyBook.told(id);
     this.link.disconnect(id);
     this.open.delete(id);
     this.words.delete(id);

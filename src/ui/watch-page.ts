@@ -63,7 +63,10 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
   hook.view = 'lobby';
   testHook().page = 'lobby';
 
-  const members = (): OnlineMemberInfo[] => room.members.map((m) => ({ id: m.id, name: m.name, host: m.id === room.hostId, ready: m.ready && !room.started, inMatch: room.started, pingMs: undefined }));
+  const members = (): OnlineMemberInfo[] => room.members.map((m) => {
+    const readiness = room.readiness(m.id);
+    return { id: m.id, name: m.name, host: m.id === room.hostId, ready: readiness === 'ready', inMatch: readiness === 'in-match', pingMs: undefined };
+  });
   const refresh = (nowMs: number): void => {
     lastRefresh = nowMs;
     const list = members();

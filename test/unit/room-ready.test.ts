@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type ClientMessage } from '../../src/lobby/protocol.ts';
 import { Room, type MeshLink } from '../../src/lobby/room.ts';
+import { WatchRoom } from '../../src/lobby/watch-room.ts';
 import { createLoopbackPair } from '../../src/transport/loopback.ts';
 import { fakeSignaling } from '../support/fake-signaling.ts';
 
@@ -56,5 +57,40 @@ describe('ready in the lobby', () => {
     expect(flags(r)).toEqual([false, false, false]);
     expect(readiness(r)).toEqual(['not-ready', 'not-ready', 'not-ready']);
     expect(readySent(sent)).toEqual([]);
+  });
+});
+
+// A watcher's lobby screen shows the same truth: "In match" only for the players still in the
+// started match, not for everyone while the lobby is started (issue #9, item 6).
+describe('ready on a watcher\'s lobby screen', () => {
+  async function watcher(): Promise<{ room: WatchRoom; emit: ReturnType<typeof fakeSignaling>['emit'] }> {
+    const { client, emit } = fakeSignaling();
+    const [a, b] = createLoopbackPair('w1', 'm1');
+    const link: MeshLink = { localId: 'w1', unreliable: a, reliable: b, connectedPeers: () => [], drainEvents: () => [], close: () => undefined, connect: () => undefined, disconnect: () => undefined };
+    const entering = WatchRoom.watch({ signaling: client, createLink: () => link, now: () => 0, random: () => 7 }, 'c'.repeat(22), 'Wat');
+    emit({
+      kind: 'joined', memberId: 'w1', code: 'c'.repeat(22), linkPath: '/lobby/' + 'c'.repeat(22), hostId: 'm1', settings: DEFAULT_SETTINGS, started: true, iceServers: [], peer: null,
+      members: [{ id: 'm1', name: 'Ann', ready: false, peerId: '' }, { id: 'm2', name: 'Bob', ready: false, peerId: '' }, { id: 'm3', name: 'Cid', ready: false, peerId: '' }],
+      role: 'watcher', watchers: [{ id: 'w1', name: 'Wat', peerId: '' }],
+    });
+    const r = await entering;
+    if (!r.ok) throw new Error(r.error);
+    return { room: r.room, emit };
+  }
+  const shown = (r: WatchRoom): string[] => r.members.map((m) => r.readiness(m.id));
+
+  it('players of the running match read "in match" until they tell their flag, then their flag', async () => {
+    const { room: r, emit } = await watcher();
+    expect(shown(r)).toEqual(['in-match', 'in-match', 'in-match']); // joined a started lobby
+    emit({ kind: 'member-updated', member: { id: 'm2', name: 'Bob', ready: false, peerId: '' } }); // Bob left his match
+    expect(shown(r)).toEqual(['in-match', 'not-ready', 'in-match']);
+    emit({ kind: 'member-updated', member: { id: 'm2', name: 'Bob', ready: true, peerId: '' } }); // and is Ready again
+    emit({ kind: 'lobby-reopened' }); // Ann (the host) back from the match: every flag cleared
+    expect(shown(r)).toEqual(['in-match', 'not-ready', 'in-match']);
+    emit({ kind: 'member-updated', member: { id: 'm1', name: 'Ann', ready: false, peerId: '' } });
+    emit({ kind: 'member-left', memberId: 'm3', reason: 'left' });
+    expect(shown(r)).toEqual(['not-ready', 'not-ready']);
+    emit({ kind: 'lobby-started' }); // the rematch
+    expect(shown(r)).toEqual(['in-match', 'in-match']);
   });
 });
