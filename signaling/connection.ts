@@ -266,6 +266,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     this.close(CloseCode.replaced, ErrorCode.replaced);
   }
 
+  /** Our (watched) lobby expired: close without leaving it (the registry has dropped it). */
+  lobbyExpired(): void {
+    this.membership = null;
+    this.ctx?.options.logger({ event: 'connection-closed', reason: ErrorCode.expiredLobby });
+    this.close(CloseCode.lobbyExpired, ErrorCode.expiredLobby);
+  }
+
   /**
    * Relays this member's traffic to `target`, unless the target has more than half of
    * `maxBufferedBytes` waiting (it reads slowly: another member must not get it closed as a slow

@@ -373,6 +373,14 @@ export class LobbyRegistry implements LobbyService {
       lobby.expiry = null;
       if (lobby.members.length > 0 || this.lobbies.get(lobby.code) !== lobby) return;
       this.lobbies.delete(lobby.code);
+      // Its watchers are told by the close of their sockets (4015), not left on a lobby that is gone.
+      const watchers = lobby.watchers ?? [];
+      lobby.watchers = [];
+      for (const w of watchers) {
+        if (w.peerId !== '') this.peers.delete(w.peerId);
+        this.deps.onMemberRemoved(w);
+        w.sink.lobbyExpired?.();
+      }
       this.deps.releaseLobby(lobby.owner);
       this.expired.set(lobby.code, true);
       if (this.expired.size > EXPIRED_MEMORY) {

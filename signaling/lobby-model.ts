@@ -34,6 +34,8 @@ export interface MemberSink {
    * leaving the lobby again (the registry has already moved the membership).
    */
   replaced(): void;
+  /** A watcher's lobby expired (no member came back in time): close its socket (4015). */
+  lobbyExpired?(): void;
 }
 
 /** A silence report counts this long; older ones are forgotten. */

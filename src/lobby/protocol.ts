@@ -137,6 +137,7 @@ export const CloseCode = {
   droppedByPeers: 4012, // every other member reported this one silent in their match (`report`)
   serverFull: 4013, // connection limit reached
   replaced: 4014, // a `join` with this member's rejoin token took its membership over on another socket
+  lobbyExpired: 4015, // a watcher's lobby expired (its last member left `emptyLobbyTtlMs` ago)
   tooManyConnections: 4029, // per-address connection limit reached
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

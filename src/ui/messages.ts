@@ -64,6 +64,9 @@ export function unreachableMessage(detail: string): string {
   return `Cannot reach the lobby server. Check your connection and reload. (${detail})`;
 }
 
+/** A watcher's lobby expired: every player left and nobody came back in time. */
+export const LOBBY_EXPIRED_FOR_WATCHER = 'This lobby has closed: every player left. There is nothing more to watch here.';
+
 /** The lobby server connection closed while in the lobby. */
 export function signalingClosedMessage(reason: string): string {
   return `Lost the connection to the lobby server (${reason}). Matches in progress continue; reload to rejoin the lobby.`;

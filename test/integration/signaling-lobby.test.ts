@@ -154,6 +154,21 @@ describe('signaling server: lobbies', () => {
     await short.close();
   });
 
+  it('a lobby that expires with watchers in it closes their sockets (4015 expired-lobby) and holds nothing of them', async () => {
+    const short = await startSignalingServer({ port: 0, emptyLobbyTtlMs: 150, peerjs: false });
+    const a = await create(short, 'Alice');
+    const w = await connect(short);
+    w.client.send({ kind: 'join', code: a.joined.code, name: 'Wat', watch: true });
+    expect((await w.take('joined')).role).toBe('watcher');
+    a.client.send({ kind: 'leave' });
+    expect((await w.take('member-left')).memberId).toBe(a.joined.memberId);
+    const closed = await w.take('closed'); // once the empty lobby's TTL has passed
+    expect([closed.code, closed.reason]).toEqual([4015, 'expired-lobby']);
+    await vi.waitFor(() => expect(short.stats()).toMatchObject({ lobbies: 0, connections: 1 }), { timeout: 3000, interval: 20 }); // Alice's socket only
+    a.client.close();
+    await short.close();
+  });
+
   it('hands the host role to the next member in join order when the host leaves or drops', async () => {
     const a = await create(server, 'Alice', { capacity: 4 });
     const b = await join(server, a.joined.code, 'Bob');
