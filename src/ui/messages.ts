@@ -4,7 +4,7 @@
  * end screen. Pure functions (no DOM), so every code has a tested message.
  */
 import { AbortCode } from '../lobby/handshake-abort.ts';
-import type { ErrorCode } from '../lobby/protocol.ts';
+import { ErrorCode } from '../lobby/protocol.ts';
 import type { GameState } from '../game/index.ts';
 import { RELAY_ERROR_PREFIX, type RelayDiagnosis } from '../transport/ice-path.ts';
 import { outcomeOf } from './outcome.ts';
@@ -64,12 +64,17 @@ export function unreachableMessage(detail: string): string {
   return `Cannot reach the lobby server. Check your connection and reload. (${detail})`;
 }
 
-/** A watcher's lobby expired: every player left and nobody came back in time. */
-export const LOBBY_EXPIRED_FOR_WATCHER = 'This lobby has closed: every player left. There is nothing more to watch here.';
-
 /** The lobby server connection closed while in the lobby. */
 export function signalingClosedMessage(reason: string): string {
   return `Lost the connection to the lobby server (${reason}). Matches in progress continue; reload to rejoin the lobby.`;
+}
+
+/**
+ * A watcher's lobby socket closed: the lobby server closes it with `expired-lobby` (4015) when the
+ * watched lobby expires (every player left and none came back in time).
+ */
+export function watcherClosedMessage(reason: string): string {
+  return reason === ErrorCode.expiredLobby ? 'This lobby has closed: every player left. There is nothing more to watch here.' : signalingClosedMessage(reason);
 }
 
 /**

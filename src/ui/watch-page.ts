@@ -5,13 +5,12 @@
  * `window.rollbackPong.online` current (`role: 'watcher'`).
  */
 import { assertNever } from '../shared/assert-never.ts';
-import { ErrorCode } from '../lobby/protocol.ts';
 import type { Room } from '../lobby/room.ts';
 import type { WatchRoom, WatchRoomEvent } from '../lobby/watch-room.ts';
 import { createChat, type Chat } from './chat.ts';
 import { startDriver, type Driver } from './driver.ts';
 import { createLobbyView, type LobbyView } from './lobby-view.ts';
-import { LOBBY_EXPIRED_FOR_WATCHER, peerErrorMessage, serverErrorMessage, signalingClosedMessage, watcherStatus } from './messages.ts';
+import { peerErrorMessage, serverErrorMessage, watcherClosedMessage, watcherStatus } from './messages.ts';
 import type { OnlineHub } from './online.ts';
 import { playerColour } from './palette.ts';
 import { testHook, type OnlineHookInfo, type OnlineMemberInfo } from './test-hook.ts';
@@ -126,8 +125,7 @@ export function runWatchRoom(root: HTMLElement, room: WatchRoom, hub: OnlineHub,
         return showError(serverErrorMessage(e.code));
       case 'signaling-closed':
         if (view === undefined) hook.view = 'closed';
-        // The lobby server closes a watcher's socket when the lobby it watches expires (4015).
-        return showError(e.reason === ErrorCode.expiredLobby ? LOBBY_EXPIRED_FOR_WATCHER : signalingClosedMessage(e.reason));
+        return showError(watcherClosedMessage(e.reason));
       default:
         return assertNever(e, 'watch room event');
     }

@@ -1,7 +1,7 @@
 // The watcher's page texts: the watchers line of the lobby screen, the watcher's status, the banner.
 import { describe, expect, it } from 'vitest';
 import { watchersLine } from '../../../src/ui/lobby-view.ts';
-import { watcherStatus, watchingBanner } from '../../../src/ui/messages.ts';
+import { signalingClosedMessage, watcherClosedMessage, watcherStatus, watchingBanner } from '../../../src/ui/messages.ts';
 
 describe('watcher texts', () => {
   it('lists watchers by name with their count, nothing when none', () => {
@@ -14,6 +14,11 @@ describe('watcher texts', () => {
     expect(watcherStatus({ started: true, freeSeat: false }, false)).toMatch(/waiting for the players/);
     expect(watcherStatus({ started: false, freeSeat: true }, false)).toMatch(/A seat is free/);
     expect(watcherStatus({ started: false, freeSeat: false }, false)).not.toMatch(/seat/);
+  });
+
+  it('says the lobby has closed when the server closes the watcher\'s socket for its expiry (4015), else the connection was lost', () => {
+    expect(watcherClosedMessage('expired-lobby')).toMatch(/^This lobby has closed: every player left/);
+    expect(watcherClosedMessage('code 1006')).toBe(signalingClosedMessage('code 1006'));
   });
 
   it('names the players watched in the banner', () => {
