@@ -196,12 +196,14 @@ export class MatchReturn {
     const r = this.returning as Returning;
     const others = this.h.members().filter((m) => m.id !== this.h.localId);
     if (nowMs - r.sinceMs > REJOIN_TIMEOUT_MS) return this.fail(others.length === 0 ? 'nobody is left in the match' : 'the other players did not send the match in time');
-    // Ask again now and then: a peer still in the countdown (or not holding us yet) answers later, and
-    // a member whose lobby socket resumes after the fetch began must hold us too (every present
-    // player's hold makes the resume frame).
+    // Ask again now and then: a peer still in the countdown answers later, and a member whose lobby
+    // socket resumes after the fetch began must hold us too (every present player's hold makes the
+    // resume frame). Once the fetch has begun, every peer is asked until the match arrives: one that
+    // answered while it could not hold us yet (its notary not back after an outage, our record stream
+    // not closed yet) holds us at a later ask (a hold is idempotent; answers after the first are ignored).
     if (nowMs - r.lastHelloMs >= REJOIN_HELLO_EVERY_MS) {
       r.lastHelloMs = nowMs;
-      for (const m of others) if (this.h.open.has(m.id) && !r.answers.has(m.id)) this.h.control.send(m.id, { t: 'rj-hello' });
+      for (const m of others) if (this.h.open.has(m.id) && (r.client !== undefined || !r.answers.has(m.id))) this.h.control.send(m.id, { t: 'rj-hello' });
     }
     if (r.client === undefined) {
       // Nobody else in the lobby yet: after an outage the others' lobby sockets may resume after ours.
