@@ -25,6 +25,7 @@ import type { TrafficCounters } from './metrics.ts';
 import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 import { assertNever } from '../src/shared/assert-never.ts';
+import { addBudget, findBudget, keptBudgets, type RelayBudget } from './relay-budgets.ts';
 
 /** Counters the server reports in `stats()`. */
 export interface ConnectionCounters {
@@ -110,34 +111,8 @@ function onSocketClose(this: WebSocket): void {
   if (this instanceof SignalingSocket) this.closed();
 }
 
-/** Relay budgets a member keeps before it forgets the closed targets and refilled ones among them. */
-const MAX_RELAY_BUDGETS = 4;
-
-/**
- * A member's byte budget toward one relay target: a token bucket (plain fields: getters here made
- * `takeToken` several times slower), linked to the member's next one.
- */
-class RelayBudget implements TokenBucket {
-  readonly ratePerMs: number;
-  readonly burst: number;
-  tokens: number;
-  constructor(readonly target: MemberSink, options: ResolvedOptions, tokens: number, public lastMs: number, readonly next: RelayBudget | null) {
-    this.ratePerMs = options.relayBytesPerSecond / 1000;
-    this.burst = options.relayBurstBytes;
-    this.tokens = tokens;
-  }
-}
-
-/** `list` without the budgets toward closed targets and the refilled ones (null when none is left). */
-function keptBudgets(list: RelayBudget | null, options: ResolvedOptions, nowMs: number): RelayBudget | null {
-  const spent = (b: RelayBudget): boolean => (b.target instanceof SignalingSocket && b.target.readyState !== WebSocket.OPEN) || bucketFull(b, nowMs);
-  let any = false;
-  for (let b = list; b !== null && !any; b = b.next) any = spent(b);
-  if (!any) return list; // the usual case: nothing to copy
-  let kept: RelayBudget | null = null;
-  for (let b = list; b !== null; b = b.next) if (!spent(b)) kept = new RelayBudget(b.target, options, b.tokens, b.lastMs, kept);
-  return kept;
-}
+/** A relay target whose socket is closed: its budget can be forgotten. */
+const targetGone = (target: MemberSink): boolean => target instanceof SignalingSocket && target.readyState !== WebSocket.OPEN;
 
 /**
  * The signaling server's WebSocket class (ws option `WebSocket`): one object per connection holds the
@@ -300,14 +275,12 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     return false;
   }
 
-  /** The relay budget toward `target`; past `MAX_RELAY_BUDGETS`, the closed targets and refilled ones are forgotten first. */
+  /** The relay budget toward `target` (relay-budgets.ts). */
   private budgetFor(target: MemberSink, options: ResolvedOptions, nowMs: number): TokenBucket {
-    let count = 0;
-    for (let b = this.relayBudgets; b !== null; b = b.next, count++) if (b.target === target) return b;
-    if (count >= MAX_RELAY_BUDGETS) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs);
-    const budget = new RelayBudget(target, options, options.relayBurstBytes, nowMs, this.relayBudgets);
-    this.relayBudgets = budget;
-    return budget;
+    const found = findBudget(this.relayBudgets, target);
+    if (found !== null) return found;
+    this.relayBudgets = addBudget(this.relayBudgets, target, options, nowMs, targetGone);
+    return this.relayBudgets;
   }
 
   /**
@@ -318,7 +291,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     const options = this.ctx?.options;
     if (options === undefined) return;
     if (this.records !== null && bucketFull(this.records, nowMs)) this.records = null;
-    if (this.relayBudgets !== null) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs);
+    if (this.relayBudgets !== null) this.relayBudgets = keptBudgets(this.relayBudgets, options, nowMs, targetGone);
   }
 
   private reply(ctx: ConnectionContext, refusal: Refusal): void {
