@@ -4,7 +4,7 @@
  * is out, possibly before the transport is ready to listen (createLink can wait on the network), so
  * their signals are buffered (bounded, `early-signals.ts`) until it subscribes.
  */
-import type { ErrorCode } from './protocol.ts';
+import { ErrorCode } from './protocol.ts';
 import { bufferedRelay } from './early-signals.ts';
 import type { JoinedMessage } from './signaling-client.ts';
 import type { MeshLink, RoomOptions } from './room.ts';
@@ -22,9 +22,30 @@ export interface Entered {
 /** Why entering failed: a text for the player, and the server's code when it refused. */
 export type EnterFailure = { readonly ok: false; readonly error: string; readonly code?: ErrorCode };
 
-/** Waits for `joined` (the caller has sent `create`, `join` or `take-seat`) and starts the transport. */
-export async function enterLobby(o: RoomOptions): Promise<{ readonly ok: true; readonly entered: Entered } | EnterFailure> {
-  const r = await o.signaling.next(['joined', 'error']);
+/**
+ * The errors that refuse a `take-seat` (signaling/lobbies.ts `takeSeat`, connection.ts): every other
+ * error a watcher gets meanwhile answers something it sent before.
+ */
+export const TAKE_SEAT_REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.notWatching, ErrorCode.inProgress, ErrorCode.lobbyFull, ErrorCode.watchingUnavailable, ErrorCode.notInLobby,
+]);
+
+/** How long the server has to answer the request with `joined` or its refusal. */
+const ENTER_TIMEOUT_MS = 10_000;
+
+/**
+ * Waits for `joined` (the caller has sent `create`, `join` or `take-seat`) and starts the transport.
+ * `answers`: the error codes that refuse the request. A watcher taking a seat has sent signals before
+ * it, and a signal to a player who just left is answered `not-member`: that error is the signal's, not
+ * the take-seat's, and must not end the wait (nor make us leave a seat the server gave us). Without
+ * `answers` (a fresh socket: nothing was sent before the request) every error is the refusal.
+ */
+export async function enterLobby(o: RoomOptions, answers?: ReadonlySet<ErrorCode>): Promise<{ readonly ok: true; readonly entered: Entered } | EnterFailure> {
+  const deadline = o.now() + ENTER_TIMEOUT_MS;
+  let r = await o.signaling.next(['joined', 'error'], ENTER_TIMEOUT_MS);
+  while (r.ok && r.value.kind === 'error' && answers !== undefined && !answers.has(r.value.code)) {
+    r = await o.signaling.next(['joined', 'error'], Math.max(0, deadline - o.now()));
+  }
   if (!r.ok) return { ok: false, error: r.error };
   if (r.value.kind === 'error') return { ok: false, error: r.value.message, code: r.value.code };
   const joined = r.value;

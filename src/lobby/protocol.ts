@@ -88,6 +88,15 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
+ * An error that answers what the client's transport sent on its own: a WebRTC signal (an ICE
+ * candidate) to a member who left a moment before is answered `not-member`. Nobody's doing and
+ * nothing to show a player; the rooms drop it (the server counts it).
+ */
+export function isSignalRace(code: ErrorCode): boolean {
+  return code === ErrorCode.notMember;
+}
+
+/**
  * The one text the server sends with each error code. Fixed on purpose: no error text carries
  * anything a client or peer wrote (a name, a field, a kind), so nothing a hostile member types is
  * ever shown to another player as if the server had said it.

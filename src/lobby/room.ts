@@ -30,10 +30,10 @@ import { AbortCode, type AbortInfo } from './handshake-abort.ts';
 import { ReadyHandshake, type StartInfo, type Versions } from './handshake.ts';
 import { OnlineMatch, type OnlineMatchOptions, type PlayableMatch } from './online-match.ts';
 import { ReadyBook, type Readiness } from './readiness.ts';
-import { validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
+import { isSignalRace, validateChat, type ErrorCode, type IceServer, type LobbySettings, type MemberInfo, type PeerCredentials, type Result, type ServerMessage } from './protocol.ts';
 import { ControlGuard, nextRoundNumber, type GuardDrops } from './control-guard.ts';
 import type { SignalingClient } from './signaling-client.ts';
-import { enterLobby, type EnterFailure } from './enter.ts';
+import { enterLobby, TAKE_SEAT_REFUSALS, type EnterFailure } from './enter.ts';
 import { WatcherFeeds } from './watching.ts';
 import { MatchReturn } from './match-return.ts';
 import { LobbyPresence } from './lobby-presence.ts';
@@ -192,7 +192,9 @@ export class Room extends LobbyPresence {
         this.events.push({ kind: 'members-changed' });
       }),
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text, inGame: false })),
-      s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
+      s.on('error', (m) => {
+        if (!isSignalRace(m.code)) this.events.push({ kind: 'server-error', code: m.code, message: m.message });
+      }),
       s.on('record', (m) => {
         // Returning: the records relayed before our match exists continue the transfer's coverage.
         if (!this.returns.holdRecord(m)) this.current?.receiveRecord(m.from, m.data);
@@ -229,11 +231,11 @@ export class Room extends LobbyPresence {
   /** A watcher takes a free seat (`take-seat`): the room of its new membership. */
   static async takeSeat(o: RoomOptions): Promise<{ ok: true; room: Room } | EnterFailure> {
     o.signaling.send({ kind: 'take-seat' });
-    return Room.enter(o);
+    return Room.enter(o, TAKE_SEAT_REFUSALS);
   }
 
-  private static async enter(o: RoomOptions): Promise<{ ok: true; room: Room } | EnterFailure> {
-    const r = await enterLobby(o);
+  private static async enter(o: RoomOptions, answers?: ReadonlySet<ErrorCode>): Promise<{ ok: true; room: Room } | EnterFailure> {
+    const r = await enterLobby(o, answers);
     if (!r.ok) return r;
     const room = new Room(o, r.entered.joined, r.entered.link);
     room.earlySignalsDropped = r.entered.earlySignalsDropped;

@@ -19,7 +19,7 @@ import type { PeerId } from '../netcode/socket.ts';
 import { ControlChannel } from './control.ts';
 import { ControlGuard } from './control-guard.ts';
 import { enterLobby, type EnterFailure } from './enter.ts';
-import type { ErrorCode, WatcherInfo } from './protocol.ts';
+import { isSignalRace, type ErrorCode, type WatcherInfo } from './protocol.ts';
 import { LobbyPresence } from './lobby-presence.ts';
 import { ReadyBook, type Readiness } from './readiness.ts';
 import { Room, type MeshLink, type RoomOptions } from './room.ts';
@@ -122,7 +122,9 @@ export class WatchRoom extends LobbyPresence {
         changed();
       }),
       s.on('chat', (m) => this.events.push({ kind: 'chat', from: m.from, name: this.nameOf(m.from), text: m.text })),
-      s.on('error', (m) => this.events.push({ kind: 'server-error', code: m.code, message: m.message })),
+      s.on('error', (m) => {
+        if (!isSignalRace(m.code)) this.events.push({ kind: 'server-error', code: m.code, message: m.message });
+      }),
       s.on('closed', (m) => this.events.push({ kind: 'signaling-closed', reason: m.reason || `code ${m.code}` })),
     );
     for (const m of this.members) link.connect(m);

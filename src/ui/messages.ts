@@ -21,7 +21,7 @@ export const ERROR_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   'bad-message': 'The lobby server did not understand a message (is this page out of date? Reload it).',
   'too-large': 'That message is too long.',
   'rate-limited': 'Slow down: too many messages in a short time.',
-  'not-member': 'You are not a member of this lobby any more.',
+  'not-member': 'A connection message went to a player who is not in this lobby (any more).',
   'not-in-lobby': 'You are not in a lobby any more.',
   'already-in-lobby': 'This connection is already in a lobby.',
   'server-full': 'The lobby server is full right now. Try again in a minute.',

@@ -146,6 +146,28 @@ describe('a watcher against hostile peers', () => {
     expect(room.drainEvents()).toEqual([]);
   });
 
+  it("a take-seat is not refused by a signal's not-member error (its ICE candidate to a player who just left): the seat is taken", async () => {
+    const { room, emit, sent, seen, tick } = await watcher();
+    emit({ kind: 'error', code: 'not-member', message: 'the target is not another member of your lobby' });
+    tick();
+    expect(seen.filter((e) => e.kind === 'server-error')).toEqual([]); // nothing for the page to show either
+    const taking = room.takeSeat();
+    expect(sent.at(-1)).toEqual({ kind: 'take-seat' });
+    emit({ kind: 'error', code: 'not-member', message: 'the target is not another member of your lobby' }); // crossed the take-seat
+    emit({ kind: 'error', code: 'rate-limited', message: 'too many messages; slow down' }); // a relay dropped, not the request
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent.at(-1)).toEqual({ kind: 'take-seat' }); // still waiting: no leave, no watch again
+    emit({
+      kind: 'joined', memberId: 'm3', code: CODE, linkPath: '/lobby/' + CODE, hostId: 'm1', settings: DEFAULT_SETTINGS, started: false, iceServers: [], peer: null,
+      members: [{ id: 'm1', name: 'Ann', ready: false, peerId: '' }, { id: 'm3', name: 'Wat', ready: false, peerId: '' }], role: 'member',
+    });
+    const r = await taking;
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.room.localId).toBe('m3');
+    expect(sent.some((m) => m.kind === 'leave')).toBe(false);
+  });
+
   it('feederOrder spreads watchers over the players and keeps slot order after the rotation', () => {
     const order = ['a', 'b', 'c'];
     const firsts = new Set(Array.from({ length: 30 }, (_, i) => feederOrder(order, () => true, `w${i}`)[0]));
