@@ -66,6 +66,8 @@ const RELAY_SAMPLES = 2000;
 const WARMUP_PAIRINGS = 200;
 const WARMUP_BUDGET_MS = 2000;
 const PAIRINGS = 3000;
+/** Rounds of the interleaved measurement (each side gets PAIRINGS / ROUNDS pairings a round). */
+const ROUNDS = 3;
 const CONCURRENCY = 64;
 const PAIRING_BUDGET_MS = 6000;
 const LOAD_LOBBIES = 500;
@@ -419,130 +421,171 @@ async function redisCpuUs(redis: RedisServer): Promise<number> {
   return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
 }
 
-/**
- * Two instances on one redis-server: cross-instance pairings per second (creator on one, joiner on
- * the other: every signal crosses Redis), then the one-way latency of `RELAY_SAMPLES` signals, one at
- * a time, from a member on one instance to a member on the other (both clients in this process).
- */
-async function benchRedis(spawnServer: (flag: string, extra?: string) => ChildProcess): Promise<Record<string, number>> {
-  const redis = await startRedis();
-  const children = [spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url), spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url)];
-  try {
-    const [one, two] = await Promise.all(children.map((c) => ask(c, 'ready')));
-    const [u1, u2] = [one?.wsUrl ?? '', two?.wsUrl ?? ''];
-    await pairings(() => pairing(u1, u2), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
-    await Promise.all(children.map((c) => ask(c, 'profile', { kind: 'profile', on: true, label: 'redis' })));
-    await Promise.all(children.map((c) => ask(c, 'profile', { kind: 'profile', on: true, label: 'redis' })));
-    const cpuBefore = await Promise.all(children.map((c) => ask(c, 'stats', { kind: 'stats' })));
-    const redisBefore = await redisCpuUs(redis);
-    const clientBefore = process.cpuUsage();
-    const run = await pairings(() => pairing(u1, u2, 'read'), PAIRINGS, PAIRING_BUDGET_MS);
-    const client = process.cpuUsage(clientBefore);
-    const redisUs = (await redisCpuUs(redis)) - redisBefore;
-    const cpuAfter = await Promise.all(children.map((c) => ask(c, 'stats', { kind: 'stats' })));
-    await Promise.all(children.map((c) => ask(c, 'profile', { kind: 'profile', on: false, label: 'redis' })));
-    const instancesUs = cpuAfter.reduce((sum, c, i) => sum + c.cpuUs - (cpuBefore[i]?.cpuUs ?? 0), 0);
-    let received: ((at: number) => void) | null = null;
-    const a = await member(u1, { kind: 'create', name: 'A' }, () => {});
-    const b = await member(u2, { kind: 'join', code: a.joined.code, name: 'B' }, (m) => {
-      if (m.kind === 'signal') received?.(performance.now());
-    });
-    const latencies: number[] = [];
-    for (let i = 0; i < RELAY_SAMPLES; i++) {
-      const arrived = new Promise<number>((done, reject) => {
-        const timer = setTimeout(() => reject(new Error('relay timed out')), STEP_TIMEOUT_MS);
-        received = (at) => { clearTimeout(timer); done(at); };
-      });
-      const sentAt = performance.now();
-      a.ws.send(JSON.stringify({ kind: 'signal', to: b.joined.memberId, data: candidate(i) }));
-      latencies.push((await arrived) - sentAt);
-    }
-    a.ws.close();
-    b.ws.close();
-    latencies.sort((x, y) => x - y);
-    return {
-      signaling_pairings_per_s_redis_2inst: Math.round((run.done / run.ms) * 1000),
-      signaling_redis_2inst_server_cpu_us_per_pairing: Math.round(instancesUs / run.done),
-      signaling_redis_2inst_redis_cpu_us_per_pairing: Math.round(redisUs / run.done),
-      signaling_redis_2inst_client_cpu_us_per_pairing: Math.round((client.user + client.system) / run.done),
-      redis_signal_relay_ms_p50: round2(percentile(latencies, 0.5)),
-      redis_signal_relay_ms_p99: round2(percentile(latencies, 0.99)),
-    };
-  } finally {
-    for (const c of children) c.kill();
-    await redis.stop();
-  }
+/** Waits until a PeerJS baseline server holds no connection (bounded). */
+async function waitForPeerJsIdle(child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while ((await ask(child, 'stats', { kind: 'stats' })).connections > 0 && Date.now() < deadline) await sleep(50);
 }
 
-/** Runs the signaling benchmark (about 20 s) and returns its figures. */
+/** One server set-up of the comparison, and what its measured slices added up to. */
+interface Side {
+  readonly label: string;
+  readonly pair: () => Promise<{ joinMs: number; totalMs: number }>;
+  /** Its server processes. */
+  readonly children: readonly ChildProcess[];
+  /** Resolves once its servers are idle again (the slice's sockets closed: their teardown is its cost). */
+  readonly idle: () => Promise<void>;
+  /** redis-server's CPU so far, for the side that uses it. */
+  readonly redisCpu?: () => Promise<number>;
+  done: number;
+  ms: number;
+  serverUs: number;
+  clientUs: number;
+  redisUs: number;
+  readonly joins: number[];
+  readonly totals: number[];
+}
+
+function side(label: string, pair: Side['pair'], children: readonly ChildProcess[], idle: Side['idle'], redisCpu?: Side['redisCpu']): Side {
+  return { label, pair, children, idle, ...(redisCpu === undefined ? {} : { redisCpu }), done: 0, ms: 0, serverUs: 0, clientUs: 0, redisUs: 0, joins: [], totals: [] };
+}
+
+const serverCpuUs = async (children: readonly ChildProcess[]): Promise<number> =>
+  (await Promise.all(children.map((c) => ask(c, 'stats', { kind: 'stats' })))).reduce((sum, s) => sum + s.cpuUs, 0);
+
+/** One measured slice of `s`: its pairings, then its servers' CPU up to idle again. */
+async function measureSlice(s: Side, count: number, budgetMs: number): Promise<void> {
+  const serverBefore = await serverCpuUs(s.children);
+  const redisBefore = (await s.redisCpu?.()) ?? 0;
+  const clientBefore = process.cpuUsage();
+  const run = await pairings(s.pair, count, budgetMs);
+  const client = process.cpuUsage(clientBefore);
+  await s.idle();
+  s.serverUs += (await serverCpuUs(s.children)) - serverBefore;
+  s.redisUs += ((await s.redisCpu?.()) ?? 0) - redisBefore;
+  s.clientUs += client.user + client.system;
+  s.done += run.done;
+  s.ms += run.ms;
+  s.joins.push(...run.joins);
+  s.totals.push(...run.totals);
+}
+
+/**
+ * The pairing figures of every side, measured interleaved: `ROUNDS` rounds, each giving every side one
+ * slice of `PAIRINGS / ROUNDS` pairings, in an order that rotates from round to round. This machine is
+ * shared and its speed drifts over seconds, so sides measured one after another (as this bench did
+ * before) differed by the drift as much as by themselves; interleaved, every side sees the same drift.
+ */
+async function measureInterleaved(sides: readonly Side[]): Promise<void> {
+  const all = sides.flatMap((s) => s.children);
+  await Promise.all(all.map((c) => ask(c, 'profile', { kind: 'profile', on: true, label: sides.find((s) => s.children.includes(c))?.label ?? 'server' })));
+  await profile(true, 'client');
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < sides.length; i++) {
+      const s = sides[(round + i) % sides.length];
+      if (s !== undefined) await measureSlice(s, PAIRINGS / ROUNDS, PAIRING_BUDGET_MS / ROUNDS);
+    }
+  }
+  await profile(false, 'client');
+  await Promise.all(all.map((c) => ask(c, 'profile', { kind: 'profile', on: false, label: sides.find((s) => s.children.includes(c))?.label ?? 'server' })));
+}
+
+const rate = (s: Side): number => Math.round((s.done / s.ms) * 1000);
+const perPairing = (us: number, s: Side): number => Math.round(us / s.done);
+
+/**
+ * The one-way latency of `RELAY_SAMPLES` signals, one at a time, from a member on one instance to a
+ * member on the other (both clients in this process).
+ */
+async function relayLatency(u1: string, u2: string): Promise<Record<string, number>> {
+  let received: ((at: number) => void) | null = null;
+  const a = await member(u1, { kind: 'create', name: 'A' }, () => {});
+  const b = await member(u2, { kind: 'join', code: a.joined.code, name: 'B' }, (m) => {
+    if (m.kind === 'signal') received?.(performance.now());
+  });
+  const latencies: number[] = [];
+  for (let i = 0; i < RELAY_SAMPLES; i++) {
+    const arrived = new Promise<number>((done, reject) => {
+      const timer = setTimeout(() => reject(new Error('relay timed out')), STEP_TIMEOUT_MS);
+      received = (at) => { clearTimeout(timer); done(at); };
+    });
+    const sentAt = performance.now();
+    a.ws.send(JSON.stringify({ kind: 'signal', to: b.joined.memberId, data: candidate(i) }));
+    latencies.push((await arrived) - sentAt);
+  }
+  a.ws.close();
+  b.ws.close();
+  latencies.sort((x, y) => x - y);
+  return {
+    redis_signal_relay_ms_p50: round2(percentile(latencies, 0.5)),
+    redis_signal_relay_ms_p99: round2(percentile(latencies, 0.99)),
+  };
+}
+
+/** Runs the signaling benchmark (about 40 s) and returns its figures. */
 export async function benchSignaling(): Promise<Record<string, number>> {
   const spawnServer = (flag: string, extra?: string): ChildProcess => fork(fileURLToPath(import.meta.url), extra === undefined ? [flag] : [flag, extra], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const child = spawnServer(CHILD_FLAG);
-  let figures: Record<string, number>;
+  const redis = await startRedis();
+  const ours = spawnServer(CHILD_FLAG);
+  const baseline = spawnServer(PEERJS_CHILD_FLAG);
+  const instances = [spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url), spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url)];
   try {
-    const { wsUrl } = await ask(child, 'ready');
+    const { wsUrl } = await ask(ours, 'ready');
+    const { port } = await ask(baseline, 'ready');
+    const [u1, u2] = (await Promise.all(instances.map((c) => ask(c, 'ready')))).map((r) => r.wsUrl);
+    if (u1 === undefined || u2 === undefined) throw new Error('bench: a Redis instance did not start');
+    const single = side('ours', () => pairing(wsUrl, wsUrl, 'read'), [ours], () => waitForIdle(ours));
+    const peerjs = side('peerjs', () => peerJsPairing(port), [baseline], () => waitForPeerJsIdle(baseline));
+    const cross = side('redis', () => pairing(u1, u2, 'read'), instances, async () => { for (const c of instances) await waitForIdle(c); }, () => redisCpuUs(redis));
     await pairings(() => pairing(wsUrl), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
-    await ask(child, 'profile', { kind: 'profile', on: true, label: 'ours' });
-    const cpuBefore = (await ask(child, 'stats', { kind: 'stats' })).cpuUs;
-    const clientBefore = process.cpuUsage();
-    const run = await pairings(() => pairing(wsUrl, wsUrl, 'read'), PAIRINGS, PAIRING_BUDGET_MS);
-    const client = process.cpuUsage(clientBefore);
-    const cpuUs = (await ask(child, 'stats', { kind: 'stats' })).cpuUs - cpuBefore;
-    await ask(child, 'profile', { kind: 'profile', on: false, label: 'ours' });
-    const joins = [...run.joins].sort((x, y) => x - y);
-    const totals = [...run.totals].sort((x, y) => x - y);
-    await waitForIdle(child);
-    const before = await ask(child, 'memory', { kind: 'memory' });
+    await pairings(() => peerJsPairing(port), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    await pairings(() => pairing(u1, u2), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+    for (const s of [single, peerjs, cross]) await s.idle();
+    await measureInterleaved([single, peerjs, cross]);
+
+    const joins = [...single.joins].sort((x, y) => x - y);
+    const totals = [...single.totals].sort((x, y) => x - y);
+    const before = await ask(ours, 'memory', { kind: 'memory' });
     const load = await loadRun(wsUrl);
-    const stats = await ask(child, 'stats', { kind: 'stats' });
-    const after = await ask(child, 'memory', { kind: 'memory' });
+    const stats = await ask(ours, 'stats', { kind: 'stats' });
+    const after = await ask(ours, 'memory', { kind: 'memory' });
     for (const ws of load.sockets) ws.close();
-    figures = {
-      signaling_pairings_per_s: Math.round((run.done / run.ms) * 1000),
+
+    const peerBefore = await ask(baseline, 'memory', { kind: 'memory' });
+    const sockets = await idlePeerJsSockets(port, LOAD_LOBBIES * 2);
+    const peerAfter = await ask(baseline, 'memory', { kind: 'memory' });
+    for (const ws of sockets) ws.close();
+
+    return {
+      signaling_pairings_per_s: rate(single),
       signaling_join_p50_ms: round2(percentile(joins, 0.5)),
       signaling_join_p99_ms: round2(percentile(joins, 0.99)),
       signaling_pairing_p99_ms: round2(percentile(totals, 0.99)),
-      signaling_server_cpu_us_per_pairing: Math.round(cpuUs / run.done),
-      signaling_client_cpu_us_per_pairing: Math.round((client.user + client.system) / run.done),
+      signaling_server_cpu_us_per_pairing: perPairing(single.serverUs, single),
+      signaling_client_cpu_us_per_pairing: perPairing(single.clientUs, single),
       signaling_load_connections: stats.connections,
       signaling_load_errors: load.errors + (stats.connections === LOAD_LOBBIES * 2 ? 0 : 1),
       signaling_bytes_per_idle_conn: Math.round((after.heapUsed - before.heapUsed) / stats.connections),
       signaling_external_bytes_per_idle_conn: Math.round((after.external - before.external) / stats.connections),
+      signaling_peerjs_pairings_per_s: rate(peerjs),
+      signaling_peerjs_server_cpu_us_per_pairing: perPairing(peerjs.serverUs, peerjs),
+      signaling_peerjs_client_cpu_us_per_pairing: perPairing(peerjs.clientUs, peerjs),
+      signaling_peerjs_bytes_per_idle_conn: Math.round((peerAfter.heapUsed - peerBefore.heapUsed) / sockets.length),
+      signaling_vs_peerjs: round2(rate(single) / rate(peerjs)),
+      signaling_pairings_per_s_redis_2inst: rate(cross),
+      signaling_redis_2inst_server_cpu_us_per_pairing: perPairing(cross.serverUs, cross),
+      signaling_redis_2inst_redis_cpu_us_per_pairing: perPairing(cross.redisUs, cross),
+      signaling_redis_2inst_client_cpu_us_per_pairing: perPairing(cross.clientUs, cross),
+      signaling_redis_2inst_vs_single: round2(rate(cross) / rate(single)),
+      ...await relayLatency(u1, u2),
     };
   } finally {
-    child.kill();
+    for (const c of [ours, baseline, ...instances]) c.kill();
+    await redis.stop();
   }
-  const baseline = spawnServer(PEERJS_CHILD_FLAG);
-  try {
-    const { port } = await ask(baseline, 'ready');
-    await pairings(() => peerJsPairing(port), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
-    await ask(baseline, 'profile', { kind: 'profile', on: true, label: 'peerjs' });
-    const cpuBefore = (await ask(baseline, 'stats', { kind: 'stats' })).cpuUs;
-    const clientBefore = process.cpuUsage();
-    const run = await pairings(() => peerJsPairing(port), PAIRINGS, PAIRING_BUDGET_MS);
-    const client = process.cpuUsage(clientBefore);
-    const cpuUs = (await ask(baseline, 'stats', { kind: 'stats' })).cpuUs - cpuBefore;
-    await ask(baseline, 'profile', { kind: 'profile', on: false, label: 'peerjs' });
-    figures['signaling_peerjs_pairings_per_s'] = Math.round((run.done / run.ms) * 1000);
-    figures['signaling_peerjs_server_cpu_us_per_pairing'] = Math.round(cpuUs / run.done);
-    figures['signaling_peerjs_client_cpu_us_per_pairing'] = Math.round((client.user + client.system) / run.done);
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
-    while ((await ask(baseline, 'stats', { kind: 'stats' })).connections > 0 && Date.now() < deadline) await sleep(50);
-    const before = await ask(baseline, 'memory', { kind: 'memory' });
-    const sockets = await idlePeerJsSockets(port, LOAD_LOBBIES * 2);
-    const after = await ask(baseline, 'memory', { kind: 'memory' });
-    for (const ws of sockets) ws.close();
-    figures['signaling_peerjs_bytes_per_idle_conn'] = Math.round((after.heapUsed - before.heapUsed) / sockets.length);
-  } finally {
-    baseline.kill();
-  }
-  const redis = await benchRedis(spawnServer);
-  figures = { ...figures, ...redis };
-  figures['signaling_redis_2inst_vs_single'] = round2((redis['signaling_pairings_per_s_redis_2inst'] ?? 0) / (figures['signaling_pairings_per_s'] ?? 1));
-  return figures;
 }
 
 const thisFile = fileURLToPath(import.meta.url);
