@@ -22,8 +22,8 @@
  *   those 1,000 (each has chatted once; it includes code compiled during the load run, about 250 kB
  *   in all); `signaling_external_bytes_per_idle_conn` the same for off-heap (Buffer) memory.
  * - `signaling_peerjs_pairings_per_s`: the same exchange through a stock `peer` (PeerJS) server,
- *   measured right after ours on the same machine: this machine is shared, so absolute rates swing
- *   with its load and the ratio of the two is the fairer comparison. Likewise
+ *   measured interleaved with ours (below): this machine is shared, so absolute rates swing with its
+ *   load and the ratio of the two, `signaling_vs_peerjs`, is the fairer comparison. Likewise
  *   `signaling_peerjs_server_cpu_us_per_pairing`, and `signaling_peerjs_bytes_per_idle_conn` for 1,000
  *   idle registered PeerJS connections.
  *
@@ -36,7 +36,12 @@
  * - `redis_signal_relay_ms_p50` / `_p99`: one signal, member on instance 1 to member on instance 2,
  *   client send to client receive (one process, one clock), 2,000 in a row.
  *
- * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 20 s, hard limits on every wait.
+ * Interleaved: the single server, the PeerJS server and the two Redis instances all run from the
+ * start, and the measured pairings come in `ROUNDS` rounds that give each of the three one slice, in
+ * a rotating order; each side's figures sum its slices (its servers' CPU counted until they are idle
+ * again). Measured one after another, the sides also differed by the machine's drift between them.
+ *
+ * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 40 s, hard limits on every wait.
  * `SIGNALING_BENCH_PROFILE=<dir>`: CPU profiles of the server processes' measured runs (`profile`).
  */
 import { fork } from 'node:child_process';

@@ -113,6 +113,12 @@ export interface SignalingServerOptions {
    * the same Redis (signaling/cluster/). Null keeps them in this process (default null).
    */
   readonly redisUrl?: string | null;
+  /**
+   * With Redis: whether this instance tells the others (its presence key) that it reads relay entries
+   * holding several relays (default true). False makes the others write to it as to an instance of
+   * the previous version, one relay an entry: the rolling-upgrade path, for tests.
+   */
+  readonly redisRelayBatches?: boolean;
 }
 
 /** What `redisStatus` reports. */
@@ -156,6 +162,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   redisStatus: () => 'off',
   metricsToken: null,
   redisUrl: null,
+  redisRelayBatches: true,
 };
 
 /** Fills in defaults and checks numeric options (a bad option is a programming error: throws). */

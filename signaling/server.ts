@@ -140,6 +140,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   // With Redis, lobbies are shared with every instance on it; without, they live in this process.
   const cluster = opts.redisUrl === null ? null : new RedisLobbies({
     ...registryDeps, redisUrl: opts.redisUrl, maxMessageBytes: opts.maxMessageBytes, maxBufferedBytes: opts.maxBufferedBytes,
+    relayBatches: opts.redisRelayBatches,
   });
   const registry: LobbyService = cluster ?? new LobbyRegistry(registryDeps);
   const noRedis: RedisCounters = { redisBadMessages: 0, redisRelaysOut: 0, redisRelaysIn: 0, redisRelaysDropped: 0, redisErrors: 0, redisReaped: 0 };

@@ -13,6 +13,10 @@
  * its data: every instance then writes its own members back (`RESTORE`), and the others' mirrors
  * follow from the events that produces.
  *
+ * Relays (signal, chat, record) for one instance that arise in one tick leave as one stream entry
+ * (`r <code>/<to> x <text>`, repeated), to an instance whose presence key says it reads such entries
+ * (`RELAY_BATCHES`); to any other (an older version, during a rolling upgrade), one entry per relay.
+ *
  * Presence: each instance refreshes `rp:i:<id>` (TTL 6 s) every 2 s. Every 2 s each instance checks
  * the instances of the remote members it mirrors; one whose key expired is reaped (its members
  * leave, `disconnected`): a crashed instance's members are reported gone within about 8 s.
@@ -40,6 +44,13 @@ export const HEARTBEAT_MS = 2_000;
 const RELAY_CODE = /^[A-Za-z0-9_-]{22}$/;
 const RELAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const PRESENCE_TTL_MS = 6_000;
+/**
+ * The value of an instance's presence key when it reads relay entries with several relays (an older
+ * instance writes '1' and reads only one relay an entry).
+ */
+export const RELAY_BATCHES = '2';
+/** Relays one batched entry carries at most (a longer burst takes several entries). */
+export const RELAY_BATCH_MAX = 64;
 /** A lobby with members lives this long past the last heartbeat of an instance holding one. */
 const LOBBY_TTL_MS = 30_000;
 /** A lobby code stays reserved (and answers `expired-lobby`) this long after its last use. */
@@ -73,6 +84,8 @@ export interface RedisLobbyDeps extends RegistryDeps {
   readonly redisUrl: string;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
+  /** Advertise reading batched relay entries (`RELAY_BATCHES`; false: as the previous version). */
+  readonly relayBatches: boolean;
 }
 
 interface Pending {
@@ -156,6 +169,13 @@ export class RedisLobbies implements LobbyService {
   private status: RedisStatus = 'down';
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private peerSink: ((dst: string, frame: string) => boolean) | null = null;
+  /** Relays of this tick per target instance, as entry fields (`r`, code/to, `x`, text, ...). */
+  private readonly outbox = new Map<string, string[]>();
+  private flushQueued = false;
+  /** What each instance's presence key said: true if it reads batched relay entries. */
+  private readonly batching = new Map<string, boolean>();
+  /** Instances whose presence key is being read. */
+  private readonly asking = new Set<string>();
 
   constructor(private readonly deps: RedisLobbyDeps) {
     const common = { lazyConnect: false, retryStrategy: (n: number) => Math.min(50 * n, 1_000), maxRetriesPerRequest: 1 };
@@ -219,6 +239,7 @@ export class RedisLobbies implements LobbyService {
     const quota = this.deps.reserveLobby(owner);
     if (quota !== null) return refuse(quota);
     const code = randomId(16, 'base64url');
+    this.flushRelays();
     const entry = this.expect(sink, code, name.value, owner, undefined);
     const id = entry.id;
     this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
@@ -233,6 +254,7 @@ export class RedisLobbies implements LobbyService {
     if (this.status !== 'up') return refuse(ErrorCode.serverFull);
     const name = validateName(rawName);
     const text = name.ok ? name.value : '';
+    this.flushRelays();
     const entry = this.expect(sink, code, text, '', rejoin);
     const id = entry.id;
     this.cmd.rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
@@ -265,7 +287,7 @@ export class RedisLobbies implements LobbyService {
   }
 
   setReady({ lobby, member }: Membership, ready: boolean): void {
-    this.run(this.cmd.rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
+    this.run(() => this.cmd.rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
   }
 
   chat(m: Membership, rawText: string, watchersOnly = false): Result<void, Refusal> {
@@ -295,13 +317,13 @@ export class RedisLobbies implements LobbyService {
   start({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
     if (lobby.started) return refuse(ErrorCode.inProgress);
-    this.run(this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'start'), member);
+    this.run(() => this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'start'), member);
     return { ok: true, value: undefined };
   }
 
   reopen({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
-    this.run(this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'reopen'), member);
+    this.run(() => this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'reopen'), member);
     return { ok: true, value: undefined };
   }
 
@@ -328,6 +350,7 @@ export class RedisLobbies implements LobbyService {
   /**
    * Relayed traffic (the server message `text`) for member `to` of lobby `code` on instance `inst`:
    * an entry of its own shape, `r <code>/<to> x <text>`, so that the hot path encodes no envelope.
+   * Relays of one tick to one instance go out together (`flushRelays`), in the order they came.
    */
   relay(inst: string, code: string, to: MemberId, text: string): void {
     this.counters.redisRelaysOut += 1;
@@ -335,22 +358,58 @@ export class RedisLobbies implements LobbyService {
       this.counters.redisRelaysDropped += 1;
       return;
     }
-    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'r', `${code}/${to}`, 'x', text).catch(this.relayFailed);
+    const fields = this.outbox.get(inst);
+    if (fields === undefined) this.outbox.set(inst, ['r', `${code}/${to}`, 'x', text]);
+    else fields.push('r', `${code}/${to}`, 'x', text);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushRelays);
+    }
   }
 
-  private readonly relayFailed = (): void => {
+  /**
+   * Hands this tick's relays to Redis: one entry per instance that reads batches (at most
+   * `RELAY_BATCH_MAX` relays each), one entry per relay to any other. Every other command of ours
+   * calls this first, so a relay never falls behind a state change sent after it (a chat, then a leave).
+   */
+  private readonly flushRelays = (): void => {
+    this.flushQueued = false;
+    if (this.outbox.size === 0) return;
+    for (const [inst, fields] of this.outbox) {
+      const key = streamKey(inst);
+      const step = this.batching.get(inst) === true ? 4 * RELAY_BATCH_MAX : 4;
+      if (!this.batching.has(inst)) this.learnBatching(inst);
+      for (let i = 0; i < fields.length; i += step) {
+        const entry = i === 0 && fields.length <= step ? fields : fields.slice(i, i + step);
+        this.cmd.xadd(key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', ...entry).catch(() => this.relayFailed(entry.length / 4));
+      }
+    }
+    this.outbox.clear();
+  };
+
+  /** Reads once whether `inst` reads batched relays (until then it gets one relay an entry). */
+  private learnBatching(inst: string): void {
+    if (this.asking.has(inst) || this.status !== 'up') return;
+    this.asking.add(inst);
+    this.cmd.get(instanceKey(inst)).then((value) => {
+      if (value !== null) this.batching.set(inst, value === RELAY_BATCHES);
+    }, this.failed).finally(() => this.asking.delete(inst));
+  }
+
+  private readonly relayFailed = (relays = 1): void => {
     this.counters.redisErrors += 1;
-    this.counters.redisRelaysDropped += 1;
+    this.counters.redisRelaysDropped += relays;
   };
 
   /** Appends `json` (a `StreamMessage`) to instance `inst`'s stream; `relay` counts it as relayed traffic. */
   send(inst: string, json: string, relay: boolean): void {
+    this.flushRelays();
     if (relay) this.counters.redisRelaysOut += 1;
     if (this.status !== 'up') {
       if (relay) this.counters.redisRelaysDropped += 1;
       return;
     }
-    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? this.relayFailed : this.failed);
+    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? () => this.relayFailed() : this.failed);
   }
 
   private readonly failed = (): void => {
@@ -412,12 +471,22 @@ export class RedisLobbies implements LobbyService {
     }
   }
 
-  /** One stream entry: fields `m <json>` or a relay; anything else is dropped and counted, never thrown. */
+  /**
+   * One stream entry: fields `m <json>`, or one or more relays (`r <code>/<to> x <text>` repeated:
+   * each relay checked on its own, a bad one dropped and counted without its neighbours); anything
+   * else is dropped and counted, never thrown.
+   */
   private handleEntry(fields: readonly string[]): void {
-    if (fields.length === 4 && fields[0] === 'r' && fields[2] === 'x') {
-      const [code, to, rest] = (fields[1] ?? '').split('/');
-      const ok = code !== undefined && to !== undefined && rest === undefined && RELAY_CODE.test(code) && RELAY_ID.test(to);
-      if (!ok || !this.relayIn(code, to, fields[3] ?? '')) this.counters.redisBadMessages += 1;
+    if (fields[0] === 'r') {
+      if (fields.length % 4 !== 0) {
+        this.counters.redisBadMessages += 1;
+        return;
+      }
+      for (let i = 0; i < fields.length; i += 4) {
+        const [code, to, rest] = fields[i] === 'r' && fields[i + 2] === 'x' ? (fields[i + 1] ?? '').split('/') : [];
+        const ok = code !== undefined && to !== undefined && rest === undefined && RELAY_CODE.test(code) && RELAY_ID.test(to);
+        if (!ok || !this.relayIn(code, to, fields[i + 3] ?? '')) this.counters.redisBadMessages += 1;
+      }
       return;
     }
     const text = fields.length === 2 && fields[0] === 'm' ? fields[1] : undefined;
@@ -663,12 +732,14 @@ export class RedisLobbies implements LobbyService {
       if (this.unsent.length < 10_000) this.unsent.push({ code, id, seat });
     };
     if (this.status !== 'up') return retry();
+    this.flushRelays();
     this.cmd.rpLeave(lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
   }
 
   /** Runs a state script for `member`; a refusal (the mirror was behind) is sent to the member as an error. */
-  private run(command: Promise<unknown>, member: Member): void {
-    command.then((answer) => {
+  private run(command: () => Promise<unknown>, member: Member): void {
+    this.flushRelays();
+    command().then((answer) => {
       if (answer !== 'ok' && answer !== 'gone') member.sink.deliver(errorMessage(refusalCode(answer)));
     }, () => {
       this.counters.redisErrors += 1;
@@ -705,7 +776,7 @@ export class RedisLobbies implements LobbyService {
   private async announce(): Promise<void> {
     const key = streamKey(this.instanceId);
     await this.cmd.multi()
-      .set(instanceKey(this.instanceId), '1', 'PX', PRESENCE_TTL_MS)
+      .set(instanceKey(this.instanceId), this.deps.relayBatches ? RELAY_BATCHES : '1', 'PX', PRESENCE_TTL_MS)
       .xadd(key, 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', '{"t":"h"}')
       .pexpire(key, 10 * PRESENCE_TTL_MS)
       .exec();
@@ -745,10 +816,16 @@ export class RedisLobbies implements LobbyService {
     }
     if (byInstance.size === 0) return;
     const insts = [...byInstance.keys()];
-    const alive = await Promise.all(insts.map((i) => this.cmd.exists(instanceKey(i))));
+    const presence = await Promise.all(insts.map((i) => this.cmd.get(instanceKey(i))));
     for (let i = 0; i < insts.length; i++) {
       const inst = insts[i];
-      if (inst === undefined || alive[i] !== 0) continue;
+      if (inst === undefined) continue;
+      const value = presence[i] ?? null;
+      if (value !== null) {
+        this.batching.set(inst, value === RELAY_BATCHES);
+        continue;
+      }
+      this.batching.delete(inst);
       for (const code of byInstance.get(inst) ?? []) {
         const removed = await this.cmd.rpReap(lobbyKey(code), code, inst, this.deps.emptyLobbyTtlMs);
         if (typeof removed === 'number') this.counters.redisReaped += removed;

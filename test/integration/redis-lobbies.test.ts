@@ -34,8 +34,8 @@ async function untilAsync(check: () => Promise<boolean>, what: string): Promise<
   }
 }
 
-async function instance(): Promise<SignalingServer> {
-  const server = await startSignalingServer({ redisUrl: redis.url, emptyLobbyTtlMs: 500 });
+async function instance(options: { redisRelayBatches?: boolean } = {}): Promise<SignalingServer> {
+  const server = await startSignalingServer({ redisUrl: redis.url, emptyLobbyTtlMs: 500, ...options });
   servers.push(server);
   return server;
 }
@@ -146,6 +146,66 @@ describe('lobbies across instances on Redis', () => {
     expect(b.stats().redisRelaysOut).toBe(6);
     expect(a.stats().redisRelaysIn).toBe(6);
     expect(a.stats().redisRelaysDropped + b.stats().redisRelaysDropped).toBe(0);
+  });
+
+  /** The instance stream holding a relay whose text contains `marker`, and its relay entries' fields. */
+  async function relayEntries(marker: string): Promise<{ stream: string; entries: string[][] }> {
+    for (const stream of await redis.client.keys('rp:s:*')) {
+      const entries = (await redis.client.xrange(stream, '-', '+')).map(([, fields]) => fields).filter((f) => f[0] === 'r');
+      if (entries.some((f) => f.some((x) => x.includes(marker)))) return { stream, entries };
+    }
+    throw new Error(`no stream holds ${marker}`);
+  }
+
+  it('relays of one tick share one stream entry to an instance that reads batches, and go one an entry to one that does not (rolling upgrade)', async () => {
+    for (const batches of [true, false]) {
+      const [a, b] = [await instance({ redisRelayBatches: batches }), await instance()];
+      const host = track(await createLobby(a.wsUrl, 'Ann'));
+      const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
+      await host.r.take('member-joined');
+      const to = host.joined.memberId;
+      // A first relay: with it B reads A's presence key, which says how A reads.
+      const first = `first-${String(batches)}`;
+      bob.r.send({ kind: 'signal', to, data: { candidate: first } });
+      await host.r.take('signal');
+      const before = (await relayEntries(first)).entries.length;
+      const frames = [0, 1, 2, 3, 4].map((i) => JSON.stringify({ kind: 'signal', to, data: { candidate: `c${i}-${String(batches)}` } }));
+      const tcp = (bob.r.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+      tcp.cork();
+      for (const frame of frames) bob.r.send(frame);
+      tcp.uncork();
+      for (let i = 0; i < 5; i++) expect(((await host.r.take('signal')).data as { candidate: string }).candidate).toBe(`c${i}-${String(batches)}`);
+      const added = (await relayEntries(first)).entries.slice(before);
+      expect(added.map((f) => f.length)).toEqual(batches ? [20] : [4, 4, 4, 4, 4]);
+      expect(a.stats().redisBadMessages + b.stats().redisBadMessages).toBe(0);
+      for (const r of sockets.splice(0)) r.ws.terminate();
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+    }
+  });
+
+  it('a batched relay entry: each relay is checked on its own, a bad one dropped and counted without its neighbours', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const host = track(await createLobby(a.wsUrl, 'Ann'));
+    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
+    await host.r.take('member-joined');
+    const code = host.joined.code;
+    const marker = 'marker-for-the-stream';
+    bob.r.send({ kind: 'chat', text: marker });
+    await host.r.take('chat');
+    const { stream } = await relayEntries(marker);
+    const before = a.stats().redisBadMessages;
+    const to = `${code}/${host.joined.memberId}`;
+    const chat = (text: string): string => JSON.stringify({ kind: 'chat', from: bob.joined.memberId, text });
+    await redis.client.xadd(stream, '*', 'r', to, 'x', chat('one'), 'r', `${code}/nobody`, 'x', chat('lost'), 'q', to, 'x', chat('lost'),
+      'r', to, 'x', '{"kind":"chat"', 'r', to, 'x', chat('two'));
+    await redis.client.xadd(stream, '*', 'r', to, 'x', chat('lost'), 'r', to);
+    expect((await host.r.take('chat')).text).toBe('one');
+    expect((await host.r.take('chat')).text).toBe('two');
+    await until(() => a.stats().redisBadMessages >= before + 4 || null, 'bad relays counted');
+    expect(a.stats().redisBadMessages).toBe(before + 4);
+    bob.r.send({ kind: 'chat', text: 'three' });
+    expect((await host.r.take('chat')).text).toBe('three');
+    expect(host.r.count('chat')).toBe(0);
   });
 
   it('refuses watching and take-seat with watching-unavailable; the lobby is untouched', async () => {
