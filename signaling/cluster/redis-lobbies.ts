@@ -13,9 +13,7 @@
  * its data: every instance then writes its own members back (`RESTORE`), and the others' mirrors
  * follow from the events that produces.
  *
- * Relays (signal, chat, record) for one instance that arise in one tick leave as one stream entry
- * (`r <code>/<to> x <text>`, repeated), to an instance whose presence key says it reads such entries
- * (`RELAY_BATCHES`); to any other (an older version, during a rolling upgrade), one entry per relay.
+ * Relays (signal, chat, record) take a shape of their own, batched per tick and target (redis-relays.ts).
  *
  * Presence: each instance refreshes `rp:i:<id>` (TTL 6 s) every 2 s. Every 2 s each instance checks
  * the instances of the remote members it mirrors; one whose key expired is reaped (its members
@@ -36,21 +34,14 @@ import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
 import { randomId } from '../random-ids.ts';
 import { codeKey, instanceKey, lobbyKey, SCRIPTS, STREAM_MAXLEN, streamKey } from './redis-scripts.ts';
+import { isRelayEntry, readRelays, RELAY_BATCHES, RelayOutbox } from './redis-relays.ts';
 import type { ScriptCommands } from './redis-scripts.ts';
 import { parseStreamMessage } from './redis-messages.ts';
 import type { MemberRecord, StateMessage, StreamMessage } from './redis-messages.ts';
 
 export const HEARTBEAT_MS = 2_000;
-const RELAY_CODE = /^[A-Za-z0-9_-]{22}$/;
-const RELAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const PRESENCE_TTL_MS = 6_000;
-/**
- * The value of an instance's presence key when it reads relay entries with several relays (an older
- * instance writes '1' and reads only one relay an entry).
- */
-export const RELAY_BATCHES = '2';
-/** Relays one batched entry carries at most (a longer burst takes several entries). */
-export const RELAY_BATCH_MAX = 64;
+
 /** A lobby with members lives this long past the last heartbeat of an instance holding one. */
 const LOBBY_TTL_MS = 30_000;
 /** A lobby code stays reserved (and answers `expired-lobby`) this long after its last use. */
@@ -169,19 +160,15 @@ export class RedisLobbies implements LobbyService {
   private status: RedisStatus = 'down';
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private peerSink: ((dst: string, frame: string) => boolean) | null = null;
-  /** Relays of this tick per target instance, as entry fields (`r`, code/to, `x`, text, ...). */
-  private readonly outbox = new Map<string, string[]>();
-  private flushQueued = false;
-  /** What each instance's presence key said: true if it reads batched relay entries. */
-  private readonly batching = new Map<string, boolean>();
-  /** Instances whose presence key is being read. */
-  private readonly asking = new Set<string>();
+  /** Relays to members on other instances (redis-relays.ts). */
+  private readonly outbox: RelayOutbox;
 
   constructor(private readonly deps: RedisLobbyDeps) {
     const common = { lazyConnect: false, retryStrategy: (n: number) => Math.min(50 * n, 1_000), maxRetriesPerRequest: 1 };
     this.cmd = new Redis(deps.redisUrl, { ...common, enableOfflineQueue: false, enableAutoPipelining: true, commandTimeout: 2_000 }) as Redis & ScriptCommands;
     for (const [name, script] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, script);
     this.reader = new Redis(deps.redisUrl, { ...common, maxRetriesPerRequest: null });
+    this.outbox = new RelayOutbox(this.cmd, this.counters, () => this.status === 'up');
     this.cmd.on('error', () => {}); // state changes are followed through 'ready' and 'close'
     this.reader.on('error', () => {});
     this.cmd.on('close', () => this.setStatus('down'));
@@ -347,58 +334,19 @@ export class RedisLobbies implements LobbyService {
     this.peers.clear();
   }
 
-  /**
-   * Relayed traffic (the server message `text`) for member `to` of lobby `code` on instance `inst`:
-   * an entry of its own shape, `r <code>/<to> x <text>`, so that the hot path encodes no envelope.
-   * Relays of one tick to one instance go out together (`flushRelays`), in the order they came.
-   */
+  /** Relayed traffic (the server message `text`) for member `to` of lobby `code` on instance `inst`. */
   relay(inst: string, code: string, to: MemberId, text: string): void {
-    this.counters.redisRelaysOut += 1;
-    if (this.status !== 'up') {
-      this.counters.redisRelaysDropped += 1;
-      return;
-    }
-    const fields = this.outbox.get(inst);
-    if (fields === undefined) this.outbox.set(inst, ['r', `${code}/${to}`, 'x', text]);
-    else fields.push('r', `${code}/${to}`, 'x', text);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      process.nextTick(this.flushRelays);
-    }
+    this.outbox.relay(inst, code, to, text);
   }
 
-  /**
-   * Hands this tick's relays to Redis: one entry per instance that reads batches (at most
-   * `RELAY_BATCH_MAX` relays each), one entry per relay to any other. Every other command of ours
-   * calls this first, so a relay never falls behind a state change sent after it (a chat, then a leave).
-   */
-  private readonly flushRelays = (): void => {
-    this.flushQueued = false;
-    if (this.outbox.size === 0) return;
-    for (const [inst, fields] of this.outbox) {
-      const key = streamKey(inst);
-      const step = this.batching.get(inst) === true ? 4 * RELAY_BATCH_MAX : 4;
-      if (!this.batching.has(inst)) this.learnBatching(inst);
-      for (let i = 0; i < fields.length; i += step) {
-        const entry = i === 0 && fields.length <= step ? fields : fields.slice(i, i + step);
-        this.cmd.xadd(key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', ...entry).catch(() => this.relayFailed(entry.length / 4));
-      }
-    }
-    this.outbox.clear();
-  };
-
-  /** Reads once whether `inst` reads batched relays (until then it gets one relay an entry). */
-  private learnBatching(inst: string): void {
-    if (this.asking.has(inst) || this.status !== 'up') return;
-    this.asking.add(inst);
-    this.cmd.get(instanceKey(inst)).then((value) => {
-      if (value !== null) this.batching.set(inst, value === RELAY_BATCHES);
-    }, this.failed).finally(() => this.asking.delete(inst));
+  /** Every command of ours but a relay goes after the relays queued before it. */
+  private flushRelays(): void {
+    this.outbox.flush();
   }
 
-  private readonly relayFailed = (relays = 1): void => {
+  private readonly relayFailed = (): void => {
     this.counters.redisErrors += 1;
-    this.counters.redisRelaysDropped += relays;
+    this.counters.redisRelaysDropped += 1;
   };
 
   /** Appends `json` (a `StreamMessage`) to instance `inst`'s stream; `relay` counts it as relayed traffic. */
@@ -409,7 +357,7 @@ export class RedisLobbies implements LobbyService {
       if (relay) this.counters.redisRelaysDropped += 1;
       return;
     }
-    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? () => this.relayFailed() : this.failed);
+    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? this.relayFailed : this.failed);
   }
 
   private readonly failed = (): void => {
@@ -472,21 +420,12 @@ export class RedisLobbies implements LobbyService {
   }
 
   /**
-   * One stream entry: fields `m <json>`, or one or more relays (`r <code>/<to> x <text>` repeated:
-   * each relay checked on its own, a bad one dropped and counted without its neighbours); anything
-   * else is dropped and counted, never thrown.
+   * One stream entry: fields `m <json>`, or relays (redis-relays.ts: each checked on its own, a bad
+   * one dropped and counted without its neighbours); anything else is dropped and counted, never thrown.
    */
   private handleEntry(fields: readonly string[]): void {
-    if (fields[0] === 'r') {
-      if (fields.length % 4 !== 0) {
-        this.counters.redisBadMessages += 1;
-        return;
-      }
-      for (let i = 0; i < fields.length; i += 4) {
-        const [code, to, rest] = fields[i] === 'r' && fields[i + 2] === 'x' ? (fields[i + 1] ?? '').split('/') : [];
-        const ok = code !== undefined && to !== undefined && rest === undefined && RELAY_CODE.test(code) && RELAY_ID.test(to);
-        if (!ok || !this.relayIn(code, to, fields[i + 3] ?? '')) this.counters.redisBadMessages += 1;
-      }
+    if (isRelayEntry(fields)) {
+      this.counters.redisBadMessages += readRelays(fields, this.relayIn);
       return;
     }
     const text = fields.length === 2 && fields[0] === 'm' ? fields[1] : undefined;
@@ -524,7 +463,7 @@ export class RedisLobbies implements LobbyService {
     }
   }
 
-  private relayIn(code: string, to: MemberId, text: string): boolean {
+  private readonly relayIn = (code: string, to: MemberId, text: string): boolean => {
     const lobby = this.lobbies.get(code);
     const target = lobby === undefined ? undefined : findMember(lobby, to);
     if (lobby === undefined || target === undefined || !isLocal(target)) return false;
@@ -542,7 +481,7 @@ export class RedisLobbies implements LobbyService {
     }
     sink.deliver(text, bytes);
     return true;
-  }
+  };
 
   private peerIn(dst: string, frame: string): boolean {
     const to = this.peers.get(dst);
@@ -821,11 +760,8 @@ export class RedisLobbies implements LobbyService {
       const inst = insts[i];
       if (inst === undefined) continue;
       const value = presence[i] ?? null;
-      if (value !== null) {
-        this.batching.set(inst, value === RELAY_BATCHES);
-        continue;
-      }
-      this.batching.delete(inst);
+      this.outbox.presence(inst, value);
+      if (value !== null) continue;
       for (const code of byInstance.get(inst) ?? []) {
         const removed = await this.cmd.rpReap(lobbyKey(code), code, inst, this.deps.emptyLobbyTtlMs);
         if (typeof removed === 'number') this.counters.redisReaped += removed;
