@@ -13,6 +13,11 @@ export type PeerId = string;
 export interface Datagram {
   readonly from: PeerId;
   readonly bytes: Uint8Array;
+  /**
+   * When it arrived, on the receiving side's clock, for a transport that stamps arrivals (the
+   * browser's mesh does); the lag injector delays it from then rather than from when it was polled.
+   */
+  readonly at?: number;
 }
 
 /**

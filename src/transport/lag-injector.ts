@@ -4,8 +4,11 @@
  * tests), using the same `LinkModel` as the network simulator.
  *
  * It owns no timer: held datagrams are released when the caller polls. Incoming datagrams are
- * stamped with the clock when `receiveAll` pulls them from the inner socket (so arrival times are
- * quantized to the polling rate, one frame in a game) and returned by a later `receiveAll` once due.
+ * delayed from their arrival: `Datagram.at` where the inner socket stamps it (the browser's mesh, on
+ * the same `performance.now()` clock), else when `receiveAll` pulls them from the inner socket (then
+ * arrival times are quantized to the polling rate, one frame in a game); either way a later
+ * `receiveAll` returns them once due, so injected latency L costs L plus up to one poll interval, as a
+ * real link of latency L does.
  * Outgoing datagrams (direction `outgoing` or `both`) are forwarded to the inner socket by the first
  * `send`, `receiveAll` or `flush` call at or after their due time. Each remote peer and direction has
  * its own seeded stream, `deriveSeed(seed, direction, peer)`.
@@ -24,6 +27,15 @@ export const LagDirection = {
   /** Both, each with the full conditions: a round trip through one injector pays latency twice. */
   both: 'both',
 } as const;
+
+/**
+ * When `d` arrived: its stamp if it has one on our clock (not later than now, nor more than a second
+ * before: a stamp from another clock is ignored), else now.
+ */
+function arrivedAt(d: Datagram, now: number): number {
+  const at = d.at;
+  return at !== undefined && at <= now && at >= now - 1000 ? at : now;
+}
 
 /** Which traffic the conditions apply to. */
 export type LagDirection = (typeof LagDirection)[keyof typeof LagDirection];
@@ -147,7 +159,7 @@ export class LagInjector implements PeerSocket {
       return arrived;
     }
     for (const d of arrived) {
-      const times = this.model('incoming', d.from).schedule(now, d.bytes.byteLength);
+      const times = this.model('incoming', d.from).schedule(arrivedAt(d, now), d.bytes.byteLength);
       for (let i = 0; i < times.length; i++) {
         const at = times[i] as number;
         if (at > now) this.counts.delayed++;

@@ -140,6 +140,8 @@ export interface MeshOptions {
   readonly maxQueuedDatagrams?: number;
   /** Size limits (default `MESH_LIMITS`). */
   readonly limits?: Partial<typeof MESH_LIMITS>;
+  /** A clock to stamp each inbound datagram's arrival with (`Datagram.at`); default none (unstamped). */
+  readonly now?: () => number;
 }
 
 /** Mesh bookkeeping; see the file header. */
@@ -180,6 +182,7 @@ interface Slot {
 /** Create the bookkeeping of one transport's mesh. */
 export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
   const maxQueued = options.maxQueuedDatagrams ?? 4096;
+  const now = options.now;
   const limits = { ...MESH_LIMITS, ...options.limits };
   const maxBytes: Record<ChannelKind, number> = { reliable: limits.reliableBytes, unreliable: limits.unreliableBytes };
   const slots = new Map<PeerId, Slot>();
@@ -267,7 +270,7 @@ export function createMesh(localId: PeerId, options: MeshOptions = {}): Mesh {
       }
       const bytes = toBytes(data);
       if (bytes === null) return;
-      inbox[channel].push({ from: entry.peer, bytes });
+      inbox[channel].push(now === undefined ? { from: entry.peer, bytes } : { from: entry.peer, bytes, at: now() });
       mine.count++;
       mine.bytes += bytes.byteLength;
     },

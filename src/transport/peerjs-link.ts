@@ -61,6 +61,8 @@ export interface PeerJsLinkOptions {
   readonly connectTimeoutMs?: number;
   /** Size limits of the mesh (default `MESH_LIMITS`). */
   readonly meshLimits?: Partial<typeof MESH_LIMITS>;
+  /** Stamps each inbound datagram's arrival (`Datagram.at`, for the lag injector); default none. */
+  readonly now?: () => number;
   /** PeerJS log level 0-3; default 0. */
   readonly debug?: 0 | 1 | 2 | 3;
 }
@@ -116,7 +118,7 @@ const isLinkMetadata = (m: unknown): m is LinkMetadata =>
 export function createPeerJsLink(options: PeerJsLinkOptions): PeerJsLink {
   const { localId, peerJsId } = options;
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
-  const mesh = createMesh(localId, options.meshLimits === undefined ? {} : { limits: options.meshLimits });
+  const mesh = createMesh(localId, { ...(options.meshLimits === undefined ? {} : { limits: options.meshLimits }), ...(options.now === undefined ? {} : { now: options.now }) });
   const conns = new Map<PeerId, ConnState>();
   const waiting: ConnState[] = []; // initiators waiting for our Peer to open
   let opened = false;

@@ -63,6 +63,8 @@ export interface SimplePeerLinkOptions {
   readonly connectTimeoutMs?: number;
   /** Size limits of the mesh (default `MESH_LIMITS`). */
   readonly meshLimits?: Partial<typeof MESH_LIMITS>;
+  /** Stamps each inbound datagram's arrival (`Datagram.at`, for the lag injector); default none. */
+  readonly now?: () => number;
 }
 
 /** A {@link PeerLink} over simple-peer, plus the calls that build the mesh. */
@@ -159,7 +161,7 @@ export function createSimplePeerLink(options: SimplePeerLinkOptions): SimplePeer
     iceTransportPolicy: options.iceTransportPolicy ?? 'all',
   };
   const turnConfigured = hasTurnServer(options.iceServers);
-  const mesh = createMesh(localId, options.meshLimits === undefined ? {} : { limits: options.meshLimits });
+  const mesh = createMesh(localId, { ...(options.meshLimits === undefined ? {} : { limits: options.meshLimits }), ...(options.now === undefined ? {} : { now: options.now }) });
   const peers = new Map<PeerId, PeerState>();
 
   const clearTimer = (state: PeerState): void => {

@@ -86,6 +86,9 @@ interface SimplePeerModule {
 type PeerJsModules = [{ readonly Peer: PeerJsConstructor }, { readonly createPeerJsLink: typeof createPeerJsLink }];
 
 /** The transport `kind` for a page at `loc`; `relayOnly`: relay candidates only (`?relay=1`). */
+/** The page's clock, the lag injector's too (`OnlineEnv.now`): the mesh stamps each datagram's arrival with it. */
+const arrivalClock = (): number => performance.now();
+
 export function browserTransport(kind: TransportKind, loc: PageLocation, relayOnly = false): BrowserTransport {
   const iceTransportPolicy: RTCIceTransportPolicy = relayOnly ? 'relay' : 'all';
   if (kind === 'simple-peer') {
@@ -98,7 +101,7 @@ export function browserTransport(kind: TransportKind, loc: PageLocation, relayOn
       },
       createLink: async (ctx) => {
         const { createSimplePeerLink } = await load();
-        const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, iceServers: toRtcIceServers(ctx.iceServers), iceTransportPolicy });
+        const link = createSimplePeerLink({ localId: ctx.localId, relay: ctx.relay, iceServers: toRtcIceServers(ctx.iceServers), iceTransportPolicy, now: arrivalClock });
         return asMeshLink(link, (m) => link.connect(m.id), (id) => link.disconnect(id));
       },
     };
@@ -115,6 +118,7 @@ export function browserTransport(kind: TransportKind, loc: PageLocation, relayOn
       const secure = loc.protocol === 'https:';
       const link = createPeerJsLink({
         localId: ctx.localId,
+        now: arrivalClock,
         peerJsId: ctx.peer.id,
         key: ctx.peer.key,
         token: ctx.peer.token,

@@ -121,6 +121,20 @@ describe('mesh bookkeeping', () => {
     expect(mesh.reliable.receiveAll()).toEqual([]);
   });
 
+  it('stamps each inbound datagram with its arrival time when given a clock, and not without one', () => {
+    let t = 100;
+    const mesh = createMesh('me', { now: () => t });
+    const e = mesh.add('p', handle([], 'p'));
+    mesh.deliver(e, 'unreliable', new Uint8Array([1]));
+    t = 116.5;
+    mesh.deliver(e, 'unreliable', new Uint8Array([2]));
+    t = 130;
+    expect(mesh.unreliable.receiveAll().map((d) => [d.bytes[0], d.at])).toEqual([[1, 100], [2, 116.5]]);
+    const plain = createMesh('me');
+    plain.deliver(plain.add('p', handle([], 'p')), 'unreliable', new Uint8Array([3]));
+    expect(plain.unreliable.receiveAll()).toEqual([{ from: 'p', bytes: new Uint8Array([3]) }]);
+  });
+
   it("one peer's flood cannot push out another peer's messages (count and bytes)", () => {
     const mesh = createMesh('me', { limits: { queuedBytes: 1000 } });
     const b = mesh.add('b', handle([], 'b'));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PeerSocket } from '../../src/netcode/socket.ts';
+import type { Datagram, PeerSocket } from '../../src/netcode/socket.ts';
 import { LagInjector, type LagInjectorOptions } from '../../src/transport/lag-injector.ts';
 import { LINK_RANGES, linkConditionsFromSearchParams, makeLinkConditions, parseLinkConditions, validateLinkConditions, type LinkConditions } from '../../src/transport/link-model.ts';
 import { settingFromShown } from '../../src/ui/lag-panel.ts';
@@ -74,6 +74,27 @@ describe('LagInjector over the loopback, manual clock', () => {
     clock.set(150);
     expect(values(b)).toEqual([2]);
     expect(b.stats).toMatchObject({ received: 2, delivered: 2, delayed: 2, pendingIncoming: 0 });
+  });
+
+  it('delays a datagram stamped with its arrival (Datagram.at) from then, not from the poll; a stamp off our clock is ignored', () => {
+    const clock = manualClock();
+    let arriving: Datagram[] = [];
+    const inner: PeerSocket = { send: () => {}, receiveAll: () => { const out = arriving; arriving = []; return out; } };
+    const b = new LagInjector(inner, { now: clock.now, seed: 42, conditions: makeLinkConditions({ latencyMs: 50 }) });
+    clock.set(1000);
+    // Arrived at 990 (polled 10 ms later), at 1000, in the future (another clock), 1.5 s ago (another clock).
+    arriving = [{ from: 'a', bytes: bytes(1), at: 990 }, { from: 'a', bytes: bytes(2), at: 1000 }, { from: 'a', bytes: bytes(3), at: 5000 }, { from: 'a', bytes: bytes(4), at: -500 }];
+    expect(values(b)).toEqual([]);
+    clock.set(1039.9);
+    expect(values(b)).toEqual([]);
+    clock.set(1040);
+    expect(values(b)).toEqual([1]);
+    clock.set(1050);
+    expect(values(b)).toEqual([2, 3, 4]);
+    // Already due when polled (a late poll): delivered at once.
+    arriving = [{ from: 'a', bytes: bytes(5), at: 1000 }];
+    clock.set(1060);
+    expect(values(b)).toEqual([5]);
   });
 
   it('changes conditions live; held datagrams keep their due time', () => {
