@@ -41,7 +41,6 @@ import type { MemberRecord, StateMessage, StreamMessage } from './redis-messages
 
 export const HEARTBEAT_MS = 2_000;
 export const PRESENCE_TTL_MS = 6_000;
-
 /** A lobby with members lives this long past the last heartbeat of an instance holding one. */
 const LOBBY_TTL_MS = 30_000;
 /** A lobby code stays reserved (and answers `expired-lobby`) this long after its last use. */
