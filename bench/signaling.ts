@@ -38,8 +38,8 @@
  *
  * Interleaved: the single server, the PeerJS server and the two Redis instances all run from the
  * start, and the measured pairings come in `ROUNDS` rounds that give each of the three one slice, in
- * a rotating order; each side's figures sum its slices (its servers' CPU counted until they are idle
- * again). Measured one after another, the sides also differed by the machine's drift between them.
+ * each of the six orders once; each side's figures sum its slices (its servers' and the load
+ * generator's CPU counted until its servers are idle and its lobbies expired). Measured one after another, the sides also differed by the machine's drift between them.
  *
  * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 40 s, hard limits on every wait.
  * `SIGNALING_BENCH_PROFILE=<dir>`: CPU profiles of the server processes' measured runs (`profile`).
@@ -72,7 +72,11 @@ const WARMUP_PAIRINGS = 200;
 const WARMUP_BUDGET_MS = 2000;
 const PAIRINGS = 3000;
 /** Rounds of the interleaved measurement (each side gets PAIRINGS / ROUNDS pairings a round). */
-const ROUNDS = 3;
+const ROUNDS = 6;
+/** The order of the three sides in each round: every order once, so each side follows each other alike. */
+const ORDERS = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]] as const;
+/** After a slice's servers are idle: past the empty-lobby expiry (`emptyLobbyTtlMs` 200), so its timers count for it. */
+const SETTLE_MS = 250;
 const CONCURRENCY = 64;
 const PAIRING_BUDGET_MS = 6000;
 const LOAD_LOBBIES = 500;
@@ -458,14 +462,15 @@ function side(label: string, pair: Side['pair'], children: readonly ChildProcess
 const serverCpuUs = async (children: readonly ChildProcess[]): Promise<number> =>
   (await Promise.all(children.map((c) => ask(c, 'stats', { kind: 'stats' })))).reduce((sum, s) => sum + s.cpuUs, 0);
 
-/** One measured slice of `s`: its pairings, then its servers' CPU up to idle again. */
+/** One measured slice of `s`: its pairings, then its servers' and the load generator's CPU up to idle again. */
 async function measureSlice(s: Side, count: number, budgetMs: number): Promise<void> {
   const serverBefore = await serverCpuUs(s.children);
   const redisBefore = (await s.redisCpu?.()) ?? 0;
   const clientBefore = process.cpuUsage();
   const run = await pairings(s.pair, count, budgetMs);
-  const client = process.cpuUsage(clientBefore);
   await s.idle();
+  await sleep(SETTLE_MS);
+  const client = process.cpuUsage(clientBefore);
   s.serverUs += (await serverCpuUs(s.children)) - serverBefore;
   s.redisUs += ((await s.redisCpu?.()) ?? 0) - redisBefore;
   s.clientUs += client.user + client.system;
@@ -477,7 +482,7 @@ async function measureSlice(s: Side, count: number, budgetMs: number): Promise<v
 
 /**
  * The pairing figures of every side, measured interleaved: `ROUNDS` rounds, each giving every side one
- * slice of `PAIRINGS / ROUNDS` pairings, in an order that rotates from round to round. This machine is
+ * slice of `PAIRINGS / ROUNDS` pairings, each round in another of the six orders. This machine is
  * shared and its speed drifts over seconds, so sides measured one after another (as this bench did
  * before) differed by the drift as much as by themselves; interleaved, every side sees the same drift.
  */
@@ -486,8 +491,8 @@ async function measureInterleaved(sides: readonly Side[]): Promise<void> {
   await Promise.all(all.map((c) => ask(c, 'profile', { kind: 'profile', on: true, label: sides.find((s) => s.children.includes(c))?.label ?? 'server' })));
   await profile(true, 'client');
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < sides.length; i++) {
-      const s = sides[(round + i) % sides.length];
+    for (const i of ORDERS[round % ORDERS.length] ?? []) {
+      const s = sides[i];
       if (s !== undefined) await measureSlice(s, PAIRINGS / ROUNDS, PAIRING_BUDGET_MS / ROUNDS);
     }
   }
@@ -550,6 +555,8 @@ export async function benchSignaling(): Promise<Record<string, number>> {
     await pairings(() => pairing(u1, u2), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
     for (const s of [single, peerjs, cross]) await s.idle();
     await measureInterleaved([single, peerjs, cross]);
+    // With every server idle (the load run below keeps ours busy for a while after it).
+    const relay = await relayLatency(u1, u2);
 
     const joins = [...single.joins].sort((x, y) => x - y);
     const totals = [...single.totals].sort((x, y) => x - y);
@@ -585,7 +592,7 @@ export async function benchSignaling(): Promise<Record<string, number>> {
       signaling_redis_2inst_redis_cpu_us_per_pairing: perPairing(cross.redisUs, cross),
       signaling_redis_2inst_client_cpu_us_per_pairing: perPairing(cross.clientUs, cross),
       signaling_redis_2inst_vs_single: round2(rate(cross) / rate(single)),
-      ...await relayLatency(u1, u2),
+      ...relay,
     };
   } finally {
     for (const c of [ours, baseline, ...instances]) c.kill();

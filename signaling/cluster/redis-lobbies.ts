@@ -752,6 +752,7 @@ export class RedisLobbies implements LobbyService {
         byInstance.set(m.inst, codes);
       }
     }
+    this.outbox.keepOnly(new Set(byInstance.keys()));
     if (byInstance.size === 0) return;
     const insts = [...byInstance.keys()];
     const presence = await Promise.all(insts.map((i) => this.cmd.get(instanceKey(i))));

@@ -71,16 +71,25 @@ export class RelayOutbox {
       if (!this.batching.has(inst)) this.learn(inst);
       for (let i = 0; i < fields.length; i += step) {
         const entry = i === 0 && fields.length <= step ? fields : fields.slice(i, i + step);
-        this.cmd.xadd(key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', ...entry).catch(() => this.failed(entry.length / 4));
+        const relays = entry.length / 4;
+        // NOMKSTREAM answers null for a stream that is gone (its instance too): those relays are lost.
+        this.cmd.xadd(key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', ...entry).then((id) => {
+          if (id === null) this.counters.redisRelaysDropped += relays;
+        }, () => this.failed(relays));
       }
     }
     this.queued.clear();
   };
 
-  /** What `inst`'s presence key holds now (null: gone): how it reads relays from now on. */
+  /** What `inst`'s presence key holds now (null: gone, asked again later): how it reads relays from now on. */
   presence(inst: string, value: string | null): void {
     if (value === null) this.batching.delete(inst);
     else this.batching.set(inst, value === RELAY_BATCHES);
+  }
+
+  /** Forgets what it learnt of instances outside `live` (those the registry still mirrors members of). */
+  keepOnly(live: ReadonlySet<string>): void {
+    for (const inst of this.batching.keys()) if (!live.has(inst)) this.batching.delete(inst);
   }
 
   /** Reads once whether `inst` reads batched relays (until then it gets one relay an entry). */
@@ -88,7 +97,8 @@ export class RelayOutbox {
     if (this.asking.has(inst) || !this.isUp()) return;
     this.asking.add(inst);
     this.cmd.get(instanceKey(inst)).then((value) => {
-      if (value !== null) this.presence(inst, value);
+      // No key (gone, or not yet announced): one relay an entry, until a heartbeat's check says more.
+      this.batching.set(inst, value === RELAY_BATCHES);
     }, () => {
       this.counters.redisErrors += 1;
     }).finally(() => this.asking.delete(inst));
@@ -105,16 +115,25 @@ export const isRelayEntry = (fields: readonly string[]): boolean => fields[0] ==
 
 /**
  * Hands each relay of a relay entry to `deliver` (lobby code, member, server message text; false if
- * it makes no sense here). Returns how many were bad: malformed, or refused by `deliver`; a bad relay
- * costs only itself, and an entry that is no whole number of relays counts once, delivering nothing.
+ * it makes no sense here). Returns how many were bad: malformed, refused by `deliver` or throwing in
+ * it; a bad relay costs only itself. An entry that is no whole number of relays, or holds more than
+ * `RELAY_BATCH_MAX` (no instance writes one), counts once and delivers nothing.
  */
 export function readRelays(fields: readonly string[], deliver: (code: string, to: MemberId, text: string) => boolean): number {
-  if (fields.length % 4 !== 0) return 1;
+  if (fields.length % 4 !== 0 || fields.length > 4 * RELAY_BATCH_MAX) return 1;
   let bad = 0;
   for (let i = 0; i < fields.length; i += 4) {
     const [code, to, rest] = fields[i] === 'r' && fields[i + 2] === 'x' ? (fields[i + 1] ?? '').split('/') : [];
     const ok = code !== undefined && to !== undefined && rest === undefined && RELAY_CODE.test(code) && RELAY_ID.test(to);
-    if (!ok || !deliver(code, to, fields[i + 3] ?? '')) bad += 1;
+    if (!ok || !deliverSafely(deliver, code, to, fields[i + 3] ?? '')) bad += 1;
   }
   return bad;
+}
+
+function deliverSafely(deliver: (code: string, to: MemberId, text: string) => boolean, code: string, to: MemberId, text: string): boolean {
+  try {
+    return deliver(code, to, text);
+  } catch {
+    return false; // a fault of ours on one relay must not cost the rest of its entry
+  }
 }

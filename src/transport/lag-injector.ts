@@ -94,6 +94,8 @@ export class LagInjector implements PeerSocket {
   private readonly mode: LagDirection;
   private current: LinkConditions;
   private readonly models = new Map<string, LinkModel>();
+  /** Per sending peer, the arrival time its last incoming datagram was scheduled from (never goes back). */
+  private readonly lastArrival = new Map<PeerId, number>();
   private readonly incoming = new DeliveryQueue<Held>();
   private readonly outgoing = new DeliveryQueue<Held>();
   private readonly counts = { received: 0, delivered: 0, sent: 0, forwarded: 0, delayed: 0 };
@@ -159,7 +161,11 @@ export class LagInjector implements PeerSocket {
       return arrived;
     }
     for (const d of arrived) {
-      const times = this.model('incoming', d.from).schedule(arrivedAt(d, now), d.bytes.byteLength);
+      // Arrival times per peer never go back (a stale stamp falls back to now, and later ones would
+      // otherwise overtake it): the link model sees them in order, as a real link delivers.
+      const at = Math.max(arrivedAt(d, now), this.lastArrival.get(d.from) ?? -Infinity);
+      this.lastArrival.set(d.from, at);
+      const times = this.model('incoming', d.from).schedule(at, d.bytes.byteLength);
       for (let i = 0; i < times.length; i++) {
         const at = times[i] as number;
         if (at > now) this.counts.delayed++;

@@ -95,6 +95,15 @@ describe('LagInjector over the loopback, manual clock', () => {
     arriving = [{ from: 'a', bytes: bytes(5), at: 1000 }];
     clock.set(1060);
     expect(values(b)).toEqual([5]);
+    // After a stall: the oldest stamp is too old (scheduled from now), the next ones are not; they
+    // must not overtake it (no reordering was asked for).
+    clock.set(3000);
+    arriving = [{ from: 'a', bytes: bytes(6), at: 1500 }, { from: 'a', bytes: bytes(7), at: 2500 }, { from: 'a', bytes: bytes(8), at: 2990 }];
+    expect(values(b)).toEqual([]);
+    clock.set(3049.9);
+    expect(values(b)).toEqual([]);
+    clock.set(3050);
+    expect(values(b)).toEqual([6, 7, 8]);
   });
 
   it('changes conditions live; held datagrams keep their due time', () => {

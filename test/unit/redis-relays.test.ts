@@ -16,22 +16,35 @@ const relay = fc.oneof(
 
 describe('readRelays', () => {
   it('delivers exactly the well-formed relays, in order, and counts every other one', () => {
-    fc.assert(fc.property(fc.array(relay, { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 20 }), (relays, refusedAt) => {
+    fc.assert(fc.property(fc.array(relay, { minLength: 1, maxLength: 64 }), fc.integer({ min: 0, max: 20 }), (relays, refusedAt) => {
       const fields = relays.flatMap((r) => r.fields);
       const delivered: string[][] = [];
       let offered = 0;
-      // `deliver` refuses its refusedAt-th offer (a relay that makes no sense here): that one counts as bad too.
+      // `deliver` refuses its refusedAt-th offer (a relay that makes no sense here) and throws on the
+      // one after: both count as bad, and the rest of the entry is still delivered.
       const bad = readRelays(fields, (code, to, text) => {
         offered += 1;
         if (offered - 1 === refusedAt) return false;
+        if (offered - 1 === refusedAt + 1) throw new Error('a fault in one relay');
         delivered.push([code, to, text]);
         return true;
       });
       const good = relays.filter((r) => r.good).map((r) => [...(r.fields[1] ?? '').split('/'), r.fields[3] ?? '']);
-      const expected = good.filter((_, i) => i !== refusedAt);
+      const expected = good.filter((_, i) => i !== refusedAt && i !== refusedAt + 1);
       expect(delivered).toEqual(expected);
       expect(bad).toBe(relays.length - expected.length);
     }));
+  });
+
+  it('an entry of more relays than any instance writes (64) counts once and delivers nothing', () => {
+    const one = ['r', `${'c'.repeat(22)}/member`, 'x', '{}'];
+    let delivered = 0;
+    const deliver = (): boolean => { delivered += 1; return true; };
+    expect(readRelays(Array.from({ length: 64 }, () => one).flat(), deliver)).toBe(0);
+    expect(delivered).toBe(64);
+    expect(readRelays(Array.from({ length: 65 }, () => one).flat(), deliver)).toBe(1);
+    expect(readRelays(Array.from({ length: 100_000 }, () => one).flat(), deliver)).toBe(1);
+    expect(delivered).toBe(64);
   });
 
   it('an entry that is no whole number of relays counts once and delivers nothing', () => {
