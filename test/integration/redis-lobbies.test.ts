@@ -45,6 +45,22 @@ const track = <T extends { r: Raw }>(x: T): T => {
   return x;
 };
 
+/** Ann creates a lobby on `on`, Bob joins it through `via`; resolves once Ann has heard Bob join. */
+async function crossPair(on: SignalingServer, via: SignalingServer) {
+  const host = track(await createLobby(on.wsUrl, 'Ann'));
+  const bob = track(await joinLobby(via.wsUrl, host.joined.code, 'Bob'));
+  await host.r.take('member-joined');
+  return { host, bob };
+}
+
+/** Sends `frames` in one TCP write, so that the server reads them in one go (one tick). */
+function sendInOneWrite(r: Raw, frames: readonly string[]): void {
+  const tcp = (r.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+  tcp.cork();
+  for (const frame of frames) r.send(frame);
+  tcp.uncork();
+}
+
 describe('lobbies across instances on Redis', () => {
   it('a lobby created on A is joined through B and C; chat, signals, ready, start and reopen cross', async () => {
     const [a, b, c] = [await instance(), await instance(), await instance()];
@@ -92,9 +108,7 @@ describe('lobbies across instances on Redis', () => {
 
   it('the host leaving on A hands the lobby to B; the last member leaving lets it expire for everyone', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(a.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(a, b);
     host.r.send({ kind: 'leave' });
     expect(await bob.r.take('member-left')).toMatchObject({ memberId: host.joined.memberId, reason: 'left' });
     expect((await bob.r.take('host-changed')).hostId).toBe(bob.joined.memberId);
@@ -129,17 +143,12 @@ describe('lobbies across instances on Redis', () => {
 
   it('relays sent together cross in order, and before a leave sent right after them', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(a.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(a, b);
     const to = host.joined.memberId;
     // One WebSocket write: the server reads the frames in one go, so the relays share a tick.
     const frames = [0, 1, 2, 3, 4].map((i) => JSON.stringify({ kind: 'signal', to, data: { candidate: `c${i}` } }));
     frames.push(JSON.stringify({ kind: 'chat', text: 'bye' }), JSON.stringify({ kind: 'leave' }));
-    const tcp = (bob.r.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
-    tcp.cork();
-    for (const frame of frames) bob.r.send(frame);
-    tcp.uncork();
+    sendInOneWrite(bob.r, frames);
     await host.r.take('member-left');
     const seen = host.r.queue.map((m) => (m.kind === 'signal' ? (m.data as { candidate: string }).candidate : m.kind));
     expect(seen).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'chat']);
@@ -160,9 +169,7 @@ describe('lobbies across instances on Redis', () => {
   it('relays of one tick share one stream entry to an instance that reads batches, and go one an entry to one that does not (rolling upgrade)', async () => {
     for (const batches of [true, false]) {
       const [a, b] = [await instance({ redisRelayBatches: batches }), await instance()];
-      const host = track(await createLobby(a.wsUrl, 'Ann'));
-      const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
-      await host.r.take('member-joined');
+      const { host, bob } = await crossPair(a, b);
       const to = host.joined.memberId;
       // A first relay: with it B reads A's presence key, which says how A reads.
       const first = `first-${String(batches)}`;
@@ -170,10 +177,7 @@ describe('lobbies across instances on Redis', () => {
       await host.r.take('signal');
       const before = (await relayEntries(first)).entries.length;
       const frames = [0, 1, 2, 3, 4].map((i) => JSON.stringify({ kind: 'signal', to, data: { candidate: `c${i}-${String(batches)}` } }));
-      const tcp = (bob.r.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
-      tcp.cork();
-      for (const frame of frames) bob.r.send(frame);
-      tcp.uncork();
+      sendInOneWrite(bob.r, frames);
       for (let i = 0; i < 5; i++) expect(((await host.r.take('signal')).data as { candidate: string }).candidate).toBe(`c${i}-${String(batches)}`);
       const added = (await relayEntries(first)).entries.slice(before);
       expect(added.map((f) => f.length)).toEqual(batches ? [20] : [4, 4, 4, 4, 4]);
@@ -185,9 +189,7 @@ describe('lobbies across instances on Redis', () => {
 
   it('a batched relay entry: each relay is checked on its own, a bad one dropped and counted without its neighbours', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(a.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(a, b);
     const code = host.joined.code;
     const marker = 'marker-for-the-stream';
     bob.r.send({ kind: 'chat', text: marker });
@@ -232,9 +234,7 @@ describe('lobbies across instances on Redis', () => {
 
   it('garbage on an instance stream is dropped and counted; the instance keeps working', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(a.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(a, b);
     const streams = await redis.client.keys('rp:s:*');
     expect(streams.length).toBeGreaterThanOrEqual(2);
     const before = a.stats().redisBadMessages + b.stats().redisBadMessages;
@@ -266,9 +266,7 @@ describe('lobbies across instances on Redis', () => {
 
   it('restarting Redis: /healthz says down (503), then instances recover: lobbies, relays and new lobbies work', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(a.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(b.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(a, b);
     await redis.kill();
     await until(() => a.stats().redis === 'down' || null, 'redis down on A');
     const health = await get(a, '/healthz');
@@ -298,9 +296,7 @@ describe('lobbies across instances on Redis', () => {
 describe('resuming a membership across instances', () => {
   it('a member dropped on A resumes its seat through B with its rejoin token, even in a started lobby', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(b.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(a.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(b, a);
     host.r.send({ kind: 'start-notice' });
     await bob.r.take('lobby-started');
     const token = bob.joined.rejoinToken ?? '';
@@ -322,9 +318,7 @@ describe('resuming a membership across instances', () => {
 
   it('a rejoin through B while the old socket on A is still open replaces it (4014), unless replace is false', async () => {
     const [a, b] = [await instance(), await instance()];
-    const host = track(await createLobby(b.wsUrl, 'Ann'));
-    const bob = track(await joinLobby(a.wsUrl, host.joined.code, 'Bob'));
-    await host.r.take('member-joined');
+    const { host, bob } = await crossPair(b, a);
     const token = bob.joined.rejoinToken ?? '';
     const tab = track({ r: await raw(b.wsUrl) });
     tab.r.send({ kind: 'join', code: host.joined.code, name: 'Bob', rejoin: token, replace: false });
