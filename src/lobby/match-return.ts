@@ -11,7 +11,9 @@
  * - **Our lobby socket resumed** with our match not cut off and our links alive: the match goes on; the
  *   peers are asked anyway (a `rj-match` answer means one dropped us: back through the return), and the
  *   notary comes back once every player still in the match is a lobby member again.
- * - **Links that die mid-match** are dialled again, with back-off, while their member is listed.
+ * - **Links that die or never open** (in the lobby, mid-match or returning) are dialled again, with
+ *   back-off, while their member is listed: a lost offer or a timed-out connection attempt in the lobby
+ *   heals by itself, nobody has to reload.
  */
 import { checksum, decodeState, type GameState } from '../game/index.ts';
 import { RejoinClient } from '../netcode/sessions/rejoin-client.ts';
@@ -30,7 +32,7 @@ export const REJOIN_TIMEOUT_MS = 15_000;
 const REJOIN_HELLO_EVERY_MS = 500;
 /** After our lobby socket resumed mid-match with our links alive, the peers' answers count this long. */
 const PROBE_MS = 5_000;
-/** A member's link that closed mid-match is built again this much later (doubling, up to `REDIAL_MAX_MS`). */
+/** A member's link that closed is built again this much later (doubling, up to `REDIAL_MAX_MS`). */
 const REDIAL_AFTER_MS = 1_000;
 const REDIAL_MAX_MS = 10_000;
 
@@ -74,7 +76,7 @@ export class MatchReturn {
   private returning: Returning | undefined;
   /** Until then, a peer's `rj-match` means it dropped us while our lobby socket was away (`resumed`). */
   private probeUntilMs = Number.NEGATIVE_INFINITY;
-  /** Members whose link closed mid-match: when to dial them again, and the last delay. */
+  /** Members whose link closed: when to dial them again, and the last delay (reset when a link opens). */
   private readonly redial = new Map<PeerId, number>();
   private readonly redialDelay = new Map<PeerId, number>();
   /** When each member last had our records re-sent (`hello` with `have`). */
@@ -101,12 +103,15 @@ export class MatchReturn {
     return true;
   }
 
-  /** A link opened (returning: ask it too) or closed (mid-match: dial it again later). */
+  /**
+   * A link opened (returning: ask it too) or closed (dial it again later, if its member is still
+   * listed then: a member who left had its link closed on purpose and is not dialled).
+   */
   linkEvent(kind: 'open' | 'close', peer: PeerId, nowMs: number): void {
     if (kind === 'open') {
       this.redialDelay.delete(peer);
       if (this.returning !== undefined) this.h.control.send(peer, { t: 'rj-hello' });
-    } else if (this.h.match() !== undefined || this.returning !== undefined) {
+    } else {
       const delayMs = Math.min(REDIAL_MAX_MS, (this.redialDelay.get(peer) ?? REDIAL_AFTER_MS / 2) * 2);
       this.redialDelay.set(peer, delayMs);
       this.redial.set(peer, nowMs + delayMs);

@@ -64,7 +64,8 @@ async function crossLobby(transport: TransportKind, a: Instance, b: Instance): P
   const rooms: Room[] = [host, guest];
   const lobby: Lobby = { rooms, events: new Map(rooms.map((r) => [r, []])) };
   lobbies.push(lobby);
-  expect(await driveLobby(lobby, () => rooms.every((r) => r.meshReady && r.members.length === 2), 15_000)).toBe(true);
+  // 30 s: a first connection attempt that fails (its 15 s connect timeout) is dialled again by the rooms.
+  expect(await driveLobby(lobby, () => rooms.every((r) => r.meshReady && r.members.length === 2), 30_000)).toBe(true);
   return lobby;
 }
 

@@ -105,3 +105,60 @@ describe('MatchReturn: a member whose lobby socket resumes after the fetch began
     expect(returns.active).toBe(false);
   });
 });
+
+// A link that fails in the lobby (a lost offer, a connection attempt that timed out) is dialled again
+// with back-off while its member is listed, as one that dies mid-match is; a member who left is not.
+describe('MatchReturn: links that close in the lobby', () => {
+  const member = (id: string): MemberInfo => ({ id, name: id, ready: false, peerId: '' });
+
+  function lobby(members: MemberInfo[]) {
+    const mesh = createLoopbackMesh(['m1', 'm2', 'm3']);
+    const socket = mesh.get('m1');
+    if (socket === undefined) throw new Error('no socket');
+    const open = new Set<string>();
+    const dialled: string[] = [];
+    const returns = new MatchReturn({
+      localId: 'm1', control: new ControlChannel(socket), open, members: () => members, match: () => undefined, round: () => 0,
+      unreliable: socket, connect: (m) => dialled.push(m.id), signalingOpen: () => true, dropMatch: () => undefined,
+      startMatch: () => { throw new Error('no match in this test'); }, rejoining: () => undefined, failed: () => undefined,
+    });
+    return { returns, open, dialled };
+  }
+
+  it('dials a listed member again after 1 s, then 2 s, 4 s … up to 10 s, and from 1 s again once a link opened', () => {
+    const { returns, open, dialled } = lobby([member('m1'), member('m2')]);
+    const redialsAt: number[] = [];
+    let now = 0;
+    returns.linkEvent('close', 'm2', now);
+    for (; now <= 40_000; now += 100) {
+      const before = dialled.length;
+      returns.update(now);
+      if (dialled.length > before) {
+        redialsAt.push(now);
+        returns.linkEvent('close', 'm2', now); // the new attempt fails too
+      }
+    }
+    // Gaps 1, 2, 4, 8, 10, 10 … s.
+    expect(redialsAt.slice(0, 6)).toEqual([1000, 3000, 7000, 15_000, 25_000, 35_000]);
+    open.add('m2');
+    returns.linkEvent('open', 'm2', now);
+    open.delete('m2');
+    returns.linkEvent('close', 'm2', now);
+    const count = dialled.length;
+    returns.update(now + 999);
+    expect(dialled.length).toBe(count);
+    returns.update(now + 1000);
+    expect(dialled.length).toBe(count + 1);
+  });
+
+  it('does not dial a member who is no longer listed, nor one whose link opened meanwhile', () => {
+    const members = [member('m1'), member('m2'), member('m3')];
+    const { returns, open, dialled } = lobby(members);
+    returns.linkEvent('close', 'm2', 0);
+    returns.linkEvent('close', 'm3', 0);
+    members.splice(1, 1); // m2 left: its link was closed on purpose
+    open.add('m3'); // m3's link was built again by someone else (a resume) and opened
+    returns.update(5000);
+    expect(dialled).toEqual([]);
+  });
+});
