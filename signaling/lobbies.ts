@@ -14,6 +14,9 @@ import {
 } from '../src/lobby/protocol.ts';
 import { encodeMessage, validateSettings } from '../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../src/lobby/protocol.ts';
+
+/** The `joined` message. */
+type JoinedMessage = Extract<ServerMessage, { kind: 'joined' }>;
 import { silentLogger } from './config.ts';
 import type { SignalingLogger } from './config.ts';
 import { randomId } from './random-ids.ts';
@@ -21,7 +24,7 @@ import {
   audience, countReport, findMember, findMemberOrWatcher, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord,
   sha256, watcherInfo, withoutMember,
 } from './lobby-model.ts';
-import type { AwaySlot, Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from './lobby-model.ts';
+import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from './lobby-model.ts';
 
 export * from './lobby-model.ts';
 
@@ -44,6 +47,13 @@ function hashIndex(entries: readonly { readonly tokenHash: string }[], hash: str
     if (held.length === wanted.length && timingSafeEqual(held, wanted)) found = i;
   });
   return found;
+}
+
+/** Whether `id` is held in `lobby` by a member, a watcher or an away seat. */
+function idTaken(lobby: Lobby, id: MemberId): boolean {
+  if (findMemberOrWatcher(lobby, id) !== undefined) return true;
+  if (lobby.away !== undefined) for (const slot of lobby.away) if (slot.id === id) return true;
+  return false;
 }
 
 /** Codes of expired lobbies remembered (to answer `expired-lobby` rather than `unknown-lobby`). */
@@ -132,11 +142,7 @@ export class LobbyRegistry implements LobbyService {
     this.broadcast(lobby, { kind: 'watcher-joined', watcher: watcherInfo(watcher) });
     lobby.watchers = [...(lobby.watchers ?? []), watcher];
     if (peerId !== '') this.peers.set(peerId, watcher);
-    sink.deliver(encodeMessage({
-      ...this.lobbyView(lobby, id),
-      peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
-      role: 'watcher',
-    }));
+    sink.deliver(this.joinedText(lobby, id, peerId, peerToken, null));
     this.log?.({ event: 'watcher-joined', lobby: logLabel(lobby.code), member: id, watchers: lobby.watchers.length });
     return { ok: true, value: watcher };
   }
@@ -156,15 +162,16 @@ export class LobbyRegistry implements LobbyService {
   }
 
   private nameTaken(lobby: Lobby, key: string): boolean {
-    for (const other of [...lobby.members, ...(lobby.away ?? []), ...(lobby.watchers ?? [])]) if (nameKey(other.name) === key) return true;
+    for (const list of [lobby.members, lobby.away, lobby.watchers]) {
+      if (list !== undefined) for (const other of list) if (nameKey(other.name) === key) return true;
+    }
     return false;
   }
 
   /** A member id not held in `lobby` by a member, an away seat or a watcher. */
   private freshId(lobby: Lobby): MemberId {
-    const taken = (id: MemberId): boolean => findMemberOrWatcher(lobby, id) !== undefined || lobby.away?.some((s) => s.id === id) === true;
     let id = randomId(6, 'base64url');
-    while (taken(id)) id = randomId(6, 'base64url');
+    while (idTaken(lobby, id)) id = randomId(6, 'base64url');
     return id;
   }
 
@@ -203,8 +210,10 @@ export class LobbyRegistry implements LobbyService {
 
   /** Forgets away seats older than `emptyLobbyTtlMs`. */
   private pruneAway(lobby: Lobby, nowMs: number): void {
-    const fresh = (s: AwaySlot): boolean => nowMs - s.sinceMs < this.deps.emptyLobbyTtlMs;
-    if (lobby.away !== undefined && !lobby.away.every(fresh)) lobby.away = lobby.away.filter(fresh);
+    const away = lobby.away;
+    if (away === undefined || away.length === 0) return;
+    const ttlMs = this.deps.emptyLobbyTtlMs;
+    if (away.some((s) => nowMs - s.sinceMs >= ttlMs)) lobby.away = away.filter((s) => nowMs - s.sinceMs < ttlMs);
   }
 
   /**
@@ -321,9 +330,12 @@ export class LobbyRegistry implements LobbyService {
     this.peers.clear();
   }
 
-  /** The `joined` fields every joiner gets: the lobby as it is now, seen by `id`. */
-  private lobbyView(lobby: Lobby, id: MemberId) {
-    return {
+  /**
+   * The `joined` message (encoded) a new member or watcher gets: the lobby as it is now, seen by `id`,
+   * its PeerJS credentials, and a member's rejoin token. One object literal, nothing spread.
+   */
+  private joinedText(lobby: Lobby, id: MemberId, peerId: string, peerToken: string, rejoinToken: string | null): string {
+    const message: { -readonly [K in keyof JoinedMessage]: JoinedMessage[K] } = {
       kind: 'joined',
       memberId: id,
       code: lobby.code,
@@ -333,8 +345,12 @@ export class LobbyRegistry implements LobbyService {
       settings: lobby.settings,
       started: lobby.started,
       iceServers: this.deps.iceServersFor?.(id) ?? this.deps.iceServers,
-      ...(lobby.watchers === undefined || lobby.watchers.length === 0 ? {} : { watchers: lobby.watchers.map(watcherInfo) }),
-    } as const;
+      peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
+      role: rejoinToken === null ? 'watcher' : 'member',
+    };
+    if (lobby.watchers !== undefined && lobby.watchers.length > 0) message.watchers = lobby.watchers.map(watcherInfo);
+    if (rejoinToken !== null) message.rejoinToken = rejoinToken;
+    return encodeMessage(message);
   }
 
   /** Adds a member (a new one, or one `resumed` with its id, name and token) and tells everyone. */
@@ -357,12 +373,7 @@ export class LobbyRegistry implements LobbyService {
     lobby.members = lobby.members.concat(member); // exact size (a spread is not: see `withoutMember`)
     lobby.hostId ??= id;
     if (peerId !== '') this.peers.set(peerId, member);
-    sink.deliver(encodeMessage({
-      ...this.lobbyView(lobby, id),
-      peer: this.deps.peerjs ? { id: peerId, token: peerToken, path: PEERJS_PATH, key: PEERJS_KEY } : null,
-      rejoinToken: token,
-      role: 'member',
-    }));
+    sink.deliver(this.joinedText(lobby, id, peerId, peerToken, token));
     this.log?.({ event: resumed === null ? 'member-joined' : 'member-rejoined', lobby: logLabel(lobby.code), member: id, members: lobby.members.length });
     return member;
   }
