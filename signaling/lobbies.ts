@@ -14,9 +14,6 @@ import {
 } from '../src/lobby/protocol.ts';
 import { encodeMessage, validateSettings } from '../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../src/lobby/protocol.ts';
-
-/** The `joined` message. */
-type JoinedMessage = Extract<ServerMessage, { kind: 'joined' }>;
 import { silentLogger } from './config.ts';
 import type { SignalingLogger } from './config.ts';
 import { randomId } from './random-ids.ts';
@@ -48,6 +45,9 @@ function hashIndex(entries: readonly { readonly tokenHash: string }[], hash: str
   });
   return found;
 }
+
+/** The `joined` message. */
+type JoinedMessage = Extract<ServerMessage, { kind: 'joined' }>;
 
 /** Whether `id` is held in `lobby` by a member, a watcher or an away seat. */
 function idTaken(lobby: Lobby, id: MemberId): boolean {

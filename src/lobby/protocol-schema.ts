@@ -297,16 +297,17 @@ export function signalOf(value: unknown, peerKey: 'to' | 'from'): { kind: 'signa
   return peerKey === 'to' ? { kind: 'signal', to: peer, data } : { kind: 'signal', from: peer, data };
 }
 
-const clientVariant = variantParser(ClientMessageSchema);
-const serverVariant = variantParser(ServerMessageSchema);
-const clientMessage = (value: unknown): v.SafeParseResult<typeof ClientMessageSchema> => {
-  const signal = signalOf(value, 'to');
-  return signal === undefined ? clientVariant(value) : { typed: true, success: true, output: signal as v.InferOutput<typeof ClientMessageSchema>, issues: undefined };
-};
-const serverMessage = (value: unknown): v.SafeParseResult<typeof ServerMessageSchema> => {
-  const signal = signalOf(value, 'from');
-  return signal === undefined ? serverVariant(value) : { typed: true, success: true, output: signal as v.InferOutput<typeof ServerMessageSchema>, issues: undefined };
-};
+/** A family's parser: its signals through `signalOf`, everything else through its variant schema. */
+function withSignals<S extends LiteralVariant>(schema: S, peerKey: 'to' | 'from'): (value: unknown) => v.SafeParseResult<S> {
+  const variant = variantParser(schema);
+  return (value) => {
+    const signal = signalOf(value, peerKey);
+    return signal === undefined ? variant(value) : { typed: true, success: true, output: signal as v.InferOutput<S>, issues: undefined };
+  };
+}
+
+const clientMessage = withSignals(ClientMessageSchema, 'to');
+const serverMessage = withSignals(ServerMessageSchema, 'from');
 
 /** Validates the text of a client message; errors `too-large`, `too-deep`, `not-json` or a schema reason. */
 export function parseClientMessage(text: string, maxChars: number = LOBBY_LIMITS.maxMessageBytes): Result<ClientMessage> {
