@@ -7,6 +7,7 @@
  * `RemoteMember` whose sink appends to that instance's stream. Every state change reaches every
  * instance concerned as one stream entry carrying the whole lobby, so a mirror is rebuilt from any
  * entry and the messages members see (member-joined/left, host-changed, ...) are the differences.
+ * A create is the exception: its instance builds the new lobby's mirror from the script's reply.
  *
  * Streams, not pub/sub: each instance reads its own stream (`XREAD` from the last id it handled), so
  * what arrives while its connection is down is read when it returns. Redis itself restarting loses
@@ -230,7 +231,7 @@ export class RedisLobbies implements LobbyService {
     const id = entry.id;
     this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
       JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, entry.pending.tokenHash)
-      .then((answer) => this.answered(id, answer === 'ok' ? null : ErrorCode.serverFull), () => this.answered(id, ErrorCode.serverFull));
+      .then((answer) => (answer === 'ok' ? this.created(id, code, settings.value) : this.answered(id, ErrorCode.serverFull)), () => this.answered(id, ErrorCode.serverFull));
     return null;
   }
 
@@ -392,6 +393,30 @@ export class RedisLobbies implements LobbyService {
     this.pending.delete(id);
     if (refusal === ErrorCode.serverFull) this.counters.redisErrors += 1;
     this.fail(pending, refusal);
+  }
+
+  /**
+   * Redis took a create: the creator is admitted from the reply, with no event of its own (the script
+   * sends none: nobody else can know the fresh code before the creator's `joined`, so no event about
+   * this lobby can come before this reply; the lobby and the creator are what the script wrote).
+   */
+  private created(id: MemberId, code: string, settings: LobbySettings): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return; // shut down meanwhile
+    if (this.lobbies.has(code)) {
+      // Never for a fresh 128-bit code; refused rather than mixed into another mirror.
+      this.pending.delete(id);
+      this.sendLeave(code, id, 'disconnected', false);
+      this.fail(pending, ErrorCode.serverFull);
+      return;
+    }
+    const lobby: Lobby = { code, owner: pending.owner, settings, members: [], hostId: id, started: false, expiry: null };
+    const member = new LobbyMember(lobby, id, pending.name, pending.peerId, pending.peerToken, pending.tokenHash, pending.sink);
+    lobby.members = [member];
+    this.seqs.set(member, 0);
+    if (member.peerId !== '') this.peers.set(member.peerId, member);
+    this.lobbies.set(code, lobby);
+    this.admit(lobby, member, pending, id);
   }
 
   private fail(pending: Pending, code: ErrorCode): void {

@@ -1,9 +1,9 @@
 /**
  * The Lua scripts that change lobby state in Redis. Each runs atomically, so every check (capacity,
- * names, host) and its change happen in one step, and each ends by appending one state event (the
- * whole lobby after the change, plus what changed) to the stream of every instance holding a member
- * of the lobby: instances see a lobby's changes in one order, and rebuild their local view from any
- * event. Keys: `rp:l:<code>` a hash (`meta` plus `m:<member id>` per member), `rp:c:<code>` the code
+ * names, host) and its change happen in one step, and each (but CREATE, whose only member is on the
+ * calling instance) ends by appending one state event (the whole lobby after the change, plus what
+ * changed) to the stream of every instance holding a member of the lobby: instances see a lobby's
+ * changes in one order, and rebuild their local view from any event. Keys: `rp:l:<code>` a hash (`meta` plus `m:<member id>` per member), `rp:c:<code>` the code
  * reservation (SET NX; outlives the lobby so that a late join hears `expired-lobby`), `rp:i:<id>` an
  * instance's presence (a TTL refreshed by its heartbeat), `rp:s:<id>` an instance's inbound stream.
  */
@@ -80,14 +80,16 @@ local function find(list, id)
 end
 `;
 
-/** KEYS lobby, code; ARGV code, inst, id, name, nameKey, peerId, settingsJson, lobbyTtl, codeTtl, tokenHash. */
+/**
+ * KEYS lobby, code; ARGV code, inst, id, name, nameKey, peerId, settingsJson, lobbyTtl, codeTtl, tokenHash.
+ * No event: the only member is the creator, whose instance admits it from the reply.
+ */
 const CREATE = `${COMMON}
 if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[9]) then return 'taken' end
 local m = { id = ARGV[3], name = ARGV[4], key = ARGV[5], ready = false, peerId = ARGV[6], inst = ARGV[2], seq = 0 }
 local meta = { hostId = ARGV[3], started = false, seq = 1, settings = cjson.decode(ARGV[7]) }
 redis.call('HSET', KEYS[1], 'meta', cjson.encode(meta), 'm:' .. ARGV[3], cjson.encode(m), 't:' .. ARGV[3], ARGV[10])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
-emit(ARGV[1], meta, { m }, '"e":"joined","id":' .. cjson.encode(ARGV[3]) .. ',"k":' .. cjson.encode(ARGV[3]))
 return 'ok'
 `;
 

@@ -232,6 +232,27 @@ describe('lobbies across instances on Redis', () => {
     for (const code of codes) expect(await redis.client.get(`rp:c:${code}`)).toBe('1');
   });
 
+  it('a create takes no stream entry: its instance admits the creator from the script reply, as Redis holds it', async () => {
+    const a = await instance();
+    const host = track(await createLobby(a.wsUrl, 'Ann'));
+    const { code, memberId } = host.joined;
+    expect(host.joined).toMatchObject({ hostId: memberId, started: false, members: [{ id: memberId, name: 'Ann', ready: false }] });
+    // No stream (the creator's included) holds an entry about the new lobby.
+    const streams = await redis.client.keys('rp:s:*');
+    expect(streams.length).toBeGreaterThan(0);
+    for (const stream of streams) {
+      const entries = await redis.client.xrange(stream, '-', '+');
+      expect(entries.filter(([, fields]) => fields.some((f) => f.includes(code)))).toEqual([]);
+    }
+    const held = await redis.client.hgetall(`rp:l:${code}`);
+    expect(JSON.parse(held['meta'] ?? 'null')).toMatchObject({ hostId: memberId, started: false });
+    expect(JSON.parse(held[`m:${memberId}`] ?? 'null')).toMatchObject({ id: memberId, name: 'Ann', seq: 0 });
+    // The mirror built from the reply works like one built from an event: a join through A is heard.
+    const bob = track(await joinLobby(a.wsUrl, code, 'Bob'));
+    expect((await host.r.take('member-joined')).member).toMatchObject({ id: bob.joined.memberId, name: 'Bob' });
+    expect(bob.joined.members.map((m) => m.id)).toEqual([memberId, bob.joined.memberId]);
+  });
+
   it('garbage on an instance stream is dropped and counted; the instance keeps working', async () => {
     const [a, b] = [await instance(), await instance()];
     const { host, bob } = await crossPair(a, b);
