@@ -41,7 +41,7 @@
  * give each of the three one slice, in each of the six orders once; each side's figures sum its slices (its servers' and the load
  * generator's CPU counted until its servers are idle and its lobbies expired). Measured one after another, the sides also differed by the machine's drift between them.
  *
- * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 40 s, hard limits on every wait.
+ * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 50 s, hard limits on every wait.
  * `SIGNALING_BENCH_PROFILE=<dir>`: CPU profiles of the server processes' measured runs (`profile`).
  */
 import { fork } from 'node:child_process';
@@ -540,7 +540,7 @@ async function relayLatency(u1: string, u2: string): Promise<Record<string, numb
   };
 }
 
-/** Runs the signaling benchmark (about 40 s) and returns its figures. */
+/** Runs the signaling benchmark (about 50 s) and returns its figures. */
 export async function benchSignaling(): Promise<Record<string, number>> {
   const spawnServer = (flag: string, extra?: string): ChildProcess => fork(fileURLToPath(import.meta.url), extra === undefined ? [flag] : [flag, extra], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
