@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { ClientMessageSchema, parseClientMessage, parseServerMessage, ServerMessageSchema, signalOf } from '../../src/lobby/protocol-schema.ts';
 import { LOBBY_LIMITS } from '../../src/lobby/protocol.ts';
+import { asJsonText } from '../support/json-text.ts';
 
 /** Ids around the schema's bounds: empty, 1, the maximum, one over, and non-strings. */
 const idLike = fc.oneof(
@@ -53,13 +54,9 @@ describe('signalOf: the hand check of signals equals the schema', () => {
 
   it('the text parsers give what JSON.parse and the schema give, for signals and the rest', () => {
     fc.assert(fc.property(anyValue, (value) => {
-      const text = JSON.stringify(value) ?? 'undefined';
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return; // not JSON (undefined): both parsers refuse it, tested elsewhere
-      }
+      const json = asJsonText(value);
+      if (json === undefined) return;
+      const { text, parsed } = json;
       for (const [parse, schema] of [[parseClientMessage, ClientMessageSchema], [parseServerMessage, ServerMessageSchema]] as const) {
         const r = parse(text);
         const slow = viaSchema(schema, parsed);

@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { parseStreamMessage, stateOf, StreamMessageSchema } from '../../signaling/cluster/redis-messages.ts';
 import { LOBBY_LIMITS, SETTINGS_RANGES } from '../../src/lobby/protocol.ts';
+import { asJsonText } from '../support/json-text.ts';
 
 const ALNUM = 'aZ09_-';
 const chars = (alphabet: string, min: number, max: number): fc.Arbitrary<string> =>
@@ -124,13 +125,9 @@ describe('stateOf: the hand check of state events equals the schema', () => {
 
   it('the entry parser gives what JSON.parse and the schema give', () => {
     fc.assert(fc.property(anyValue, (value) => {
-      const text = JSON.stringify(value) ?? 'undefined';
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return; // not JSON: refused before any schema, tested with the garbage entries
-      }
+      const json = asJsonText(value);
+      if (json === undefined) return;
+      const { text, parsed } = json;
       const r = parseStreamMessage(text);
       const slow = v.safeParse(StreamMessageSchema, parsed);
       expect(r.ok).toBe(slow.success);
