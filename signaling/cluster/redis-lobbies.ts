@@ -25,19 +25,18 @@ import { WebSocket } from 'ws';
 import {
   ErrorCode, isLobbyCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateName,
 } from '../../src/lobby/protocol.ts';
-import * as v from 'valibot';
-import { encodeMessage, parseBoundedJson, parseServerMessage, validateSettings } from '../../src/lobby/protocol-schema.ts';
+import { encodeMessage, parseServerMessage, validateSettings } from '../../src/lobby/protocol-schema.ts';
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../../src/lobby/protocol.ts';
 import { errorMessage, SignalingSocket } from '../connection.ts';
 import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord, sha256, withoutMember } from '../lobbies.ts';
 import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from '../lobbies.ts';
-import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
 import { randomId } from '../random-ids.ts';
 import { codeKey, instanceKey, lobbyKey, SCRIPTS, STREAM_MAXLEN, streamKey } from './redis-scripts.ts';
 import { isRelayEntry, readRelays, RELAY_BATCHES, RelayOutbox } from './redis-relays.ts';
 import type { ScriptCommands } from './redis-scripts.ts';
 import { parseStreamMessage } from './redis-messages.ts';
+import { PeerFrames } from './redis-peerjs.ts';
 import type { MemberRecord, StateMessage, StreamMessage } from './redis-messages.ts';
 
 export const HEARTBEAT_MS = 2_000;
@@ -48,9 +47,6 @@ const LOBBY_TTL_MS = 30_000;
 const CODE_TTL_MS = 24 * 3600_000;
 /** A create or join whose event has not arrived this long after Redis accepted it is refused. */
 const PENDING_TIMEOUT_MS = 5_000;
-/** PeerJS frames kept for a local PeerJS id that has not connected yet, and for how long. */
-const PEER_QUEUE_MAX = 64;
-const PEER_QUEUE_MS = 5_000;
 
 /** Redis connection state, for `/healthz` and `/metrics`. */
 export type RedisStatus = 'up' | 'down';
@@ -150,7 +146,6 @@ export class RedisLobbies implements LobbyService {
   private readonly seqs = new WeakMap<Member, number>();
   /** Leaves Redis did not take (it was down): retried after the reconnect's restore. */
   private readonly unsent: { code: string; id: MemberId; seat: boolean }[] = [];
-  private readonly peerQueues = new Map<string, { atMs: number; frames: string[] }>();
   /** Our stream is new (a fresh instance id): read it from its start. */
   private lastId = '0';
   private closed = false;
@@ -159,9 +154,10 @@ export class RedisLobbies implements LobbyService {
   private reapAfterMs = 0;
   private status: RedisStatus = 'down';
   private readonly heartbeat: ReturnType<typeof setInterval>;
-  private peerSink: ((dst: string, frame: string) => boolean) | null = null;
   /** Relays to members on other instances (redis-relays.ts). */
   private readonly outbox: RelayOutbox;
+  /** PeerJS frames to and from members on other instances (redis-peerjs.ts). */
+  private readonly peerFrames: PeerFrames;
 
   constructor(private readonly deps: RedisLobbyDeps) {
     const common = { lazyConnect: false, retryStrategy: (n: number) => Math.min(50 * n, 1_000), maxRetriesPerRequest: 1 };
@@ -169,6 +165,7 @@ export class RedisLobbies implements LobbyService {
     for (const [name, script] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, script);
     this.reader = new Redis(deps.redisUrl, { ...common, maxRetriesPerRequest: null });
     this.outbox = new RelayOutbox(this.cmd, this.counters, () => this.status === 'up');
+    this.peerFrames = new PeerFrames(this.peers, isLocal, (inst, json) => this.send(inst, json, true), this.counters, 4 * deps.maxMessageBytes);
     this.cmd.on('error', () => {}); // state changes are followed through 'ready' and 'close'
     this.reader.on('error', () => {});
     this.cmd.on('close', () => this.setStatus('down'));
@@ -194,14 +191,12 @@ export class RedisLobbies implements LobbyService {
 
   /** Where PeerJS frames for local ids from members elsewhere go (the PeerJS mount). */
   setPeerSink(sink: (dst: string, frame: string) => boolean): void {
-    this.peerSink = sink;
+    this.peerFrames.setSink(sink);
   }
 
   /** Frames queued for a PeerJS id that just connected here (oldest first). */
   takePeerQueue(peerId: string): string[] {
-    const queue = this.peerQueues.get(peerId);
-    this.peerQueues.delete(peerId);
-    return queue === undefined || Date.now() - queue.atMs > PEER_QUEUE_MS ? [] : queue.frames;
+    return this.peerFrames.take(peerId);
   }
 
   lookupPeer(peerId: string): Membership | undefined {
@@ -210,11 +205,7 @@ export class RedisLobbies implements LobbyService {
 
   /** The PeerJS gate's hook: a frame for a member on another instance goes to its stream. */
   forwardPeer(to: Membership, src: string, message: PeerMessage): boolean {
-    if (!(to.member instanceof RemoteMember) || message.type === 'HEARTBEAT') return false;
-    // The frame the `peer` package would send the destination.
-    const frame = JSON.stringify({ type: message.type, src, dst: message.dst, payload: message.payload });
-    this.send(to.member.inst, JSON.stringify({ t: 'j', dst: to.member.peerId, x: frame }), true);
-    return true;
+    return to.member instanceof RemoteMember && this.peerFrames.forward(to.member.inst, to.member.peerId, src, message);
   }
 
   create(sink: MemberSink, rawName: string, partial: Partial<LobbySettings>, owner: string): Result<Membership, Refusal> | null {
@@ -481,7 +472,7 @@ export class RedisLobbies implements LobbyService {
         return true;
       }
       case 'j':
-        return this.peerIn(message.dst, message.x);
+        return this.peerFrames.receive(message.dst, message.x);
       default:
         return false;
     }
@@ -506,30 +497,6 @@ export class RedisLobbies implements LobbyService {
     sink.deliver(text, bytes);
     return true;
   };
-
-  private peerIn(dst: string, frame: string): boolean {
-    const to = this.peers.get(dst);
-    if (to === undefined || !isLocal(to.member)) return false;
-    const json = parseBoundedJson(frame, 4 * this.deps.maxMessageBytes);
-    if (!json.ok || typeof json.value !== 'object' || json.value === null) return false;
-    const from: unknown = (json.value as { src?: unknown }).src;
-    const message = v.safeParse(PeerMessageSchema, json.value);
-    const sender = typeof from === 'string' ? this.peers.get(from) : undefined;
-    if (!message.success || message.output.type === 'HEARTBEAT' || message.output.dst !== dst) return false;
-    if (sender === undefined || sender.lobby !== to.lobby || sender === to) return false;
-    frame = JSON.stringify({ type: message.output.type, src: from, dst, payload: message.output.payload });
-    if (this.peerSink?.(dst, frame) === true) return true;
-    // Not connected here yet: kept briefly, as the `peer` package keeps its own queue.
-    const held = this.peerQueues.get(dst);
-    const queue = held === undefined || Date.now() - held.atMs > PEER_QUEUE_MS ? { atMs: Date.now(), frames: [] } : held;
-    if (queue.frames.length >= PEER_QUEUE_MAX) {
-      this.counters.redisRelaysDropped += 1;
-      return true;
-    }
-    queue.frames.push(frame);
-    this.peerQueues.set(dst, queue);
-    return true;
-  }
 
   /** A state event: rebuild the mirror and tell our members what changed. */
   private apply(ev: StateMessage): boolean {
@@ -658,7 +625,7 @@ export class RedisLobbies implements LobbyService {
   /** Takes `member` out of the mirror; a lobby with none of ours left is forgotten. */
   private drop(lobby: Lobby, member: Member): void {
     lobby.members = withoutMember(lobby.members, member);
-    this.peerQueues.delete(member.peerId);
+    this.peerFrames.forget(member.peerId);
     if (lobby.reports !== undefined) {
       lobby.reports.delete(member.id);
       for (const by of lobby.reports.values()) by.delete(member.id);
@@ -671,7 +638,7 @@ export class RedisLobbies implements LobbyService {
     this.lobbies.delete(lobby.code);
     for (const m of lobby.members) {
       if (m.peerId !== '') this.peers.delete(m.peerId);
-      this.peerQueues.delete(m.peerId);
+      this.peerFrames.forget(m.peerId);
     }
     // Per-address lobby limits are per instance: the creator's lobby counts until it would expire.
     if (lobby.owner !== '' && !this.closed) setTimeout(this.deps.releaseLobby, this.deps.emptyLobbyTtlMs, lobby.owner).unref();
