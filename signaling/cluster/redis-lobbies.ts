@@ -20,7 +20,6 @@
  * the instances of the remote members it mirrors; one whose key expired is reaped (its members
  * leave, `disconnected`): a crashed instance's members are reported gone within about 8 s.
  */
-import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
   ErrorCode, isLobbyCode, lobbyLinkPath, nameKey, PEERJS_KEY, PEERJS_PATH, validateName,
@@ -32,9 +31,10 @@ import { countReport, findMember, LobbyMember, logLabel, memberInfo, refuse, rel
 import type { Lobby, LobbyService, Member, MemberSink, Membership, Refusal, RegistryDeps } from '../lobbies.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
 import { randomId } from '../random-ids.ts';
-import { codeKey, instanceKey, lobbyKey, SCRIPTS, STREAM_MAXLEN, streamKey } from './redis-scripts.ts';
+import { codeKey, instanceKey, lobbyKey, STREAM_MAXLEN, streamKey } from './redis-scripts.ts';
 import { isRelayEntry, readRelays, RELAY_BATCHES, RelayOutbox } from './redis-relays.ts';
-import type { ScriptCommands } from './redis-scripts.ts';
+import { command, destroyClient, loadScripts, redisClient, runScript } from './redis-client.ts';
+import type { RedisArg, RedisClient, ScriptName } from './redis-client.ts';
 import { parseStreamMessage } from './redis-messages.ts';
 import { PeerFrames } from './redis-peerjs.ts';
 import type { MemberRecord, StateMessage, StreamMessage } from './redis-messages.ts';
@@ -138,8 +138,10 @@ const NO_HASH = '';
 export class RedisLobbies implements LobbyService {
   readonly instanceId = randomId(9, 'base64url');
   readonly counters: RedisCounters = { redisBadMessages: 0, redisRelaysOut: 0, redisRelaysIn: 0, redisRelaysDropped: 0, redisErrors: 0, redisReaped: 0 };
-  private readonly cmd: Redis & ScriptCommands;
-  private readonly reader: Redis;
+  /** Commands (failing at once while Redis is down, or after 2 s without an answer). */
+  private readonly cmd: RedisClient;
+  /** Our stream's blocking `XREAD` only (it would hold up every command behind it). */
+  private readonly reader: RedisClient;
   private readonly lobbies = new Map<string, Lobby>();
   private readonly peers = new Map<string, Membership>();
   private readonly pending = new Map<MemberId, Pending>();
@@ -160,16 +162,16 @@ export class RedisLobbies implements LobbyService {
   private readonly peerFrames: PeerFrames;
 
   constructor(private readonly deps: RedisLobbyDeps) {
-    const common = { lazyConnect: false, retryStrategy: (n: number) => Math.min(50 * n, 1_000), maxRetriesPerRequest: 1 };
-    this.cmd = new Redis(deps.redisUrl, { ...common, enableOfflineQueue: false, enableAutoPipelining: true, commandTimeout: 2_000 }) as Redis & ScriptCommands;
-    for (const [name, script] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, script);
-    this.reader = new Redis(deps.redisUrl, { ...common, maxRetriesPerRequest: null });
+    this.cmd = redisClient(deps.redisUrl, { offlineQueue: false, commandTimeoutMs: 2_000 });
+    this.reader = redisClient(deps.redisUrl, { offlineQueue: true });
     this.outbox = new RelayOutbox(this.cmd, this.counters, () => this.status === 'up');
     this.peerFrames = new PeerFrames(this.peers, isLocal, (inst, json) => this.send(inst, json, true), this.counters, 4 * deps.maxMessageBytes);
-    this.cmd.on('error', () => {}); // state changes are followed through 'ready' and 'close'
-    this.reader.on('error', () => {});
-    this.cmd.on('close', () => this.setStatus('down'));
+    // State changes are followed through 'ready', 'reconnecting' (the connection was lost) and 'end'.
+    this.cmd.on('reconnecting', () => this.setStatus('down'));
+    this.cmd.on('end', () => this.setStatus('down'));
     this.cmd.on('ready', () => void this.onReady());
+    this.cmd.connect().catch(() => {}); // retried by its reconnect strategy until `close`
+    this.reader.connect().catch(() => {});
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
     void this.readLoop();
@@ -220,7 +222,7 @@ export class RedisLobbies implements LobbyService {
     this.flushRelays();
     const entry = this.expect(sink, code, name.value, owner, undefined);
     const id = entry.id;
-    this.cmd.rpCreate(lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
+    this.script('rpCreate', lobbyKey(code), codeKey(code), code, this.instanceId, id, name.value, nameKey(name.value), entry.pending.peerId,
       JSON.stringify(settings.value), LOBBY_TTL_MS, CODE_TTL_MS, entry.pending.tokenHash)
       .then((answer) => (answer === 'ok' ? this.created(id, code, settings.value) : this.answered(id, ErrorCode.serverFull)), () => this.answered(id, ErrorCode.serverFull));
     return null;
@@ -235,7 +237,7 @@ export class RedisLobbies implements LobbyService {
     this.flushRelays();
     const entry = this.expect(sink, code, text, '', rejoin);
     const id = entry.id;
-    this.cmd.rpJoin(lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
+    this.script('rpJoin', lobbyKey(code), codeKey(code), code, this.instanceId, id, text, name.ok ? nameKey(text) : '', entry.pending.peerId,
       name.ok ? '1' : '0', LOBBY_TTL_MS, CODE_TTL_MS, entry.pending.tokenHash, rejoin === undefined ? '' : sha256(rejoin),
       replace ? '1' : '0', this.deps.emptyLobbyTtlMs)
       .then((answer) => this.answered(id, answer === 'ok' ? null : refusalCode(answer)), () => this.answered(id, ErrorCode.serverFull));
@@ -265,7 +267,7 @@ export class RedisLobbies implements LobbyService {
   }
 
   setReady({ lobby, member }: Membership, ready: boolean): void {
-    this.run(() => this.cmd.rpReady(lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
+    this.run(() => this.script('rpReady', lobbyKey(lobby.code), lobby.code, member.id, ready ? '1' : '0'), member);
   }
 
   chat(m: Membership, rawText: string, watchersOnly = false): Result<void, Refusal> {
@@ -295,13 +297,13 @@ export class RedisLobbies implements LobbyService {
   start({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
     if (lobby.started) return refuse(ErrorCode.inProgress);
-    this.run(() => this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'start'), member);
+    this.run(() => this.script('rpStart', lobbyKey(lobby.code), lobby.code, member.id, 'start'), member);
     return { ok: true, value: undefined };
   }
 
   reopen({ lobby, member }: Membership): Result<void, Refusal> {
     if (lobby.hostId !== member.id) return refuse(ErrorCode.notHost);
-    this.run(() => this.cmd.rpStart(lobbyKey(lobby.code), lobby.code, member.id, 'reopen'), member);
+    this.run(() => this.script('rpStart', lobbyKey(lobby.code), lobby.code, member.id, 'reopen'), member);
     return { ok: true, value: undefined };
   }
 
@@ -316,10 +318,10 @@ export class RedisLobbies implements LobbyService {
     for (const p of this.pending.values()) if (p.timer !== null) clearTimeout(p.timer);
     this.pending.clear();
     const quit = (): void => {
-      this.cmd.disconnect();
-      this.reader.disconnect();
+      destroyClient(this.cmd);
+      destroyClient(this.reader);
     };
-    if (this.status === 'up') this.cmd.del(instanceKey(this.instanceId)).then(quit, quit);
+    if (this.status === 'up') command(this.cmd, ['DEL', instanceKey(this.instanceId)]).then(quit, quit);
     else quit();
     this.lobbies.clear();
     this.peers.clear();
@@ -328,6 +330,10 @@ export class RedisLobbies implements LobbyService {
   /** Relayed traffic (the server message `text`) for member `to` of lobby `code` on instance `inst`. */
   relay(inst: string, code: string, to: MemberId, text: string): void {
     this.outbox.relay(inst, code, to, text);
+  }
+
+  private script(name: ScriptName, ...args: RedisArg[]): Promise<unknown> {
+    return runScript(this.cmd, name, args);
   }
 
   /** Every command of ours but a relay goes after the relays queued before it. */
@@ -348,7 +354,7 @@ export class RedisLobbies implements LobbyService {
       if (relay) this.counters.redisRelaysDropped += 1;
       return;
     }
-    this.cmd.xadd(streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json).catch(relay ? this.relayFailed : this.failed);
+    command(this.cmd, ['XADD', streamKey(inst), 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', json]).catch(relay ? this.relayFailed : this.failed);
   }
 
   private readonly failed = (): void => {
@@ -420,7 +426,7 @@ export class RedisLobbies implements LobbyService {
   private async readLoop(): Promise<void> {
     while (!this.closed) {
       try {
-        const result = await this.reader.xread('COUNT', 512, 'BLOCK', 1_000, 'STREAMS', streamKey(this.instanceId), this.lastId);
+        const result = await command(this.reader, ['XREAD', 'COUNT', 512, 'BLOCK', 1_000, 'STREAMS', streamKey(this.instanceId), this.lastId]) as XreadReply;
         for (const [, entries] of result ?? []) {
           for (const [entryId, fields] of entries) {
             this.lastId = entryId;
@@ -663,7 +669,7 @@ export class RedisLobbies implements LobbyService {
     };
     if (this.status !== 'up') return retry();
     this.flushRelays();
-    this.cmd.rpLeave(lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
+    this.script('rpLeave', lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
   }
 
   /** Runs a state script for `member`; a refusal (the mirror was behind) is sent to the member as an error. */
@@ -691,6 +697,8 @@ export class RedisLobbies implements LobbyService {
     this.everReady = true;
     try {
       await this.announce();
+      // Loaded before any script runs, so that none falls back to EVAL (which would reorder it).
+      await loadScripts(this.cmd);
       this.setStatus('up');
       if (!reconnect) return;
       // Back after an outage (or a Redis restart that lost everything): put our members back.
@@ -706,9 +714,9 @@ export class RedisLobbies implements LobbyService {
   private async announce(): Promise<void> {
     const key = streamKey(this.instanceId);
     await this.cmd.multi()
-      .set(instanceKey(this.instanceId), this.deps.relayBatches ? RELAY_BATCHES : '1', 'PX', PRESENCE_TTL_MS)
-      .xadd(key, 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', '{"t":"h"}')
-      .pexpire(key, 10 * PRESENCE_TTL_MS)
+      .addCommand(['SET', instanceKey(this.instanceId), this.deps.relayBatches ? RELAY_BATCHES : '1', 'PX', String(PRESENCE_TTL_MS)])
+      .addCommand(['XADD', key, 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'm', '{"t":"h"}'])
+      .addCommand(['PEXPIRE', key, String(10 * PRESENCE_TTL_MS)])
       .exec();
   }
 
@@ -716,7 +724,7 @@ export class RedisLobbies implements LobbyService {
     const mine = lobby.members.filter(isLocal).map((m) => ({
       id: m.id, name: m.name, key: nameKey(m.name), ready: m.ready, peerId: m.peerId, seq: this.seqs.get(m) ?? 0, th: m.tokenHash,
     }));
-    return this.cmd.rpRestore(lobbyKey(lobby.code), codeKey(lobby.code), lobby.code, this.instanceId, JSON.stringify(lobby.settings),
+    return this.script('rpRestore', lobbyKey(lobby.code), codeKey(lobby.code), lobby.code, this.instanceId, JSON.stringify(lobby.settings),
       lobby.started ? '1' : '0', lobby.hostId ?? '', JSON.stringify(mine), LOBBY_TTL_MS, CODE_TTL_MS);
   }
 
@@ -724,9 +732,11 @@ export class RedisLobbies implements LobbyService {
     if (this.closed || this.status !== 'up') return;
     try {
       await this.announce();
-      const pipeline = this.cmd.pipeline();
-      for (const code of this.lobbies.keys()) pipeline.pexpire(lobbyKey(code), LOBBY_TTL_MS).pexpire(codeKey(code), CODE_TTL_MS);
-      await pipeline.exec();
+      const refreshed: Promise<unknown>[] = [];
+      for (const code of this.lobbies.keys()) {
+        refreshed.push(command(this.cmd, ['PEXPIRE', lobbyKey(code), LOBBY_TTL_MS]), command(this.cmd, ['PEXPIRE', codeKey(code), CODE_TTL_MS]));
+      }
+      await Promise.all(refreshed);
       if (Date.now() >= this.reapAfterMs) await this.reap();
     } catch {
       this.counters.redisErrors += 1;
@@ -747,7 +757,7 @@ export class RedisLobbies implements LobbyService {
     this.outbox.keepOnly(new Set(byInstance.keys()));
     if (byInstance.size === 0) return;
     const insts = [...byInstance.keys()];
-    const presence = await Promise.all(insts.map((i) => this.cmd.get(instanceKey(i))));
+    const presence = await Promise.all(insts.map((i) => command(this.cmd, ['GET', instanceKey(i)]) as Promise<string | null>));
     for (let i = 0; i < insts.length; i++) {
       const inst = insts[i];
       if (inst === undefined) continue;
@@ -755,7 +765,7 @@ export class RedisLobbies implements LobbyService {
       this.outbox.presence(inst, value);
       if (value !== null) continue;
       for (const code of byInstance.get(inst) ?? []) {
-        const removed = await this.cmd.rpReap(lobbyKey(code), code, inst, this.deps.emptyLobbyTtlMs);
+        const removed = await this.script('rpReap', lobbyKey(code), code, inst, this.deps.emptyLobbyTtlMs);
         if (typeof removed === 'number') this.counters.redisReaped += removed;
         // None left in Redis (lost with a Redis restart, or reaped by another instance): what our
         // mirror still holds of that instance goes now (a reap event in flight finds them gone).
@@ -764,6 +774,9 @@ export class RedisLobbies implements LobbyService {
     }
   }
 }
+
+/** What `XREAD` answers: per stream, its entries as id and fields (null: none within the block time). */
+type XreadReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
 
 /** A script's refusal as an error code (anything unexpected: `server-full`, try again). */
 function refusalCode(answer: unknown): ErrorCode {

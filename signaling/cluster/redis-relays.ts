@@ -6,8 +6,9 @@
  * presence key holds `RELAY_BATCHES`. An instance of the previous version holds '1' and reads one
  * relay an entry, which is what it gets (rolling upgrades).
  */
-import type { Redis } from 'ioredis';
 import type { MemberId } from '../../src/lobby/protocol.ts';
+import { command } from './redis-client.ts';
+import type { RedisClient } from './redis-client.ts';
 import { instanceKey, STREAM_MAXLEN, streamKey } from './redis-scripts.ts';
 
 /** The value of an instance's presence key when it reads relay entries holding several relays. */
@@ -35,7 +36,7 @@ export class RelayOutbox {
   private readonly asking = new Set<string>();
 
   constructor(
-    private readonly cmd: Redis,
+    private readonly cmd: RedisClient,
     private readonly counters: RelayCounters,
     private readonly isUp: () => boolean,
   ) {}
@@ -73,7 +74,7 @@ export class RelayOutbox {
         const entry = i === 0 && fields.length <= step ? fields : fields.slice(i, i + step);
         const relays = entry.length / 4;
         // NOMKSTREAM answers null for a stream that is gone (its instance too): those relays are lost.
-        this.cmd.xadd(key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', ...entry).then((id) => {
+        command(this.cmd, ['XADD', key, 'NOMKSTREAM', 'MAXLEN', '~', STREAM_MAXLEN, '*', ...entry]).then((id) => {
           if (id === null) this.counters.redisRelaysDropped += relays;
         }, () => this.failed(relays));
       }
@@ -96,7 +97,7 @@ export class RelayOutbox {
   private learn(inst: string): void {
     if (this.asking.has(inst) || !this.isUp()) return;
     this.asking.add(inst);
-    this.cmd.get(instanceKey(inst)).then((value) => {
+    command(this.cmd, ['GET', instanceKey(inst)]).then((value) => {
       // No key (gone, or not yet announced): one relay an entry, until a heartbeat's check says more.
       this.batching.set(inst, value === RELAY_BATCHES);
     }, () => {

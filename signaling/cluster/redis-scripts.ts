@@ -252,7 +252,7 @@ emit(ARGV[1], meta, keep, '"e":"restored","id":' .. cjson.encode(ARGV[2]), ARGV[
 return 'ok'
 `;
 
-/** Script sources by the command name ioredis defines for each, with their key counts. */
+/** Script sources by name, with their key counts (run through `runScript`, redis-client.ts). */
 export const SCRIPTS = {
   rpCreate: { numberOfKeys: 2, lua: CREATE },
   rpJoin: { numberOfKeys: 2, lua: JOIN },
@@ -262,8 +262,3 @@ export const SCRIPTS = {
   rpStart: { numberOfKeys: 1, lua: START },
   rpRestore: { numberOfKeys: 2, lua: RESTORE },
 } as const;
-
-/** The client methods `defineCommand` adds (keys first, then arguments). */
-export type ScriptCommands = {
-  readonly [K in keyof typeof SCRIPTS]: (...args: (string | number)[]) => Promise<unknown>;
-};

@@ -8,14 +8,15 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { command, destroyClient, redisClient } from '../../signaling/cluster/redis-client.ts';
+import type { RedisArg, RedisClient } from '../../signaling/cluster/redis-client.ts';
 
 /** A running redis-server. */
 export interface RedisServer {
   /** The socket path (what `REDIS_URL` takes). */
   readonly url: string;
   /** A client of the test's own (closed by `stop`). */
-  readonly client: Redis;
+  readonly client: TestClient;
   /** Kills the server (SIGKILL) and starts an empty one on the same socket. */
   restart(): Promise<void>;
   /** Kills it without starting another (until `start`). */
@@ -56,8 +57,8 @@ export async function startRedis(): Promise<RedisServer> {
     await exited;
   };
   await start();
-  const client = new Redis(socket, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
-  client.on('error', () => {});
+  const client = new TestClient(redisClient(socket, { offlineQueue: true, commandTimeoutMs: 5_000 }));
+  await client.connect();
   return {
     url: socket,
     client,
@@ -68,9 +69,63 @@ export async function startRedis(): Promise<RedisServer> {
     kill,
     start,
     stop: async () => {
-      client.disconnect();
+      client.close();
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The test's own view into Redis: the few reads and writes the tests make, in Redis's own reply shapes. */
+export class TestClient {
+  constructor(private readonly client: RedisClient) {}
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+  }
+
+  close(): void {
+    destroyClient(this.client);
+  }
+
+  send(args: readonly RedisArg[]): Promise<unknown> {
+    return command(this.client, args);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return await this.send(['GET', key]) as string | null;
+  }
+
+  async exists(key: string): Promise<number> {
+    return await this.send(['EXISTS', key]) as number;
+  }
+
+  async keys(pattern: string): Promise<string[]> {
+    return await this.send(['KEYS', pattern]) as string[];
+  }
+
+  async hkeys(key: string): Promise<string[]> {
+    return await this.send(['HKEYS', key]) as string[];
+  }
+
+  /** The hash as an object (field: value). */
+  async hgetall(key: string): Promise<Record<string, string>> {
+    const flat = await this.send(['HGETALL', key]) as string[];
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] ?? ''] = flat[i + 1] ?? '';
+    return out;
+  }
+
+  /** Entries as id and fields, fields in their order (a name may repeat). */
+  async xrange(key: string, start: string, end: string): Promise<[string, string[]][]> {
+    return await this.send(['XRANGE', key, start, end]) as [string, string[]][];
+  }
+
+  async xadd(key: string, id: string, ...fields: string[]): Promise<string | null> {
+    return await this.send(['XADD', key, id, ...fields]) as string | null;
+  }
+
+  async info(section: string): Promise<string> {
+    return await this.send(['INFO', section]) as string;
+  }
 }
