@@ -106,6 +106,19 @@ describe('lobbies across instances on Redis', () => {
     expect(b.stats().redisRelaysIn).toBeGreaterThan(0);
   });
 
+  it('after SCRIPT FLUSH (Redis forgot every script), creates, joins, ready and leaves still work', async () => {
+    const [a, b] = [await instance(), await instance()];
+    await redis.client.send(['SCRIPT', 'FLUSH']);
+    const { host, bob } = await crossPair(a, b);
+    expect(bob.joined.members.map((m) => m.name)).toEqual(['Ann', 'Bob']);
+    await redis.client.send(['SCRIPT', 'FLUSH']);
+    bob.r.send({ kind: 'set-ready', ready: true });
+    expect((await host.r.take('member-updated')).member).toMatchObject({ name: 'Bob', ready: true });
+    bob.r.send({ kind: 'leave' });
+    expect((await host.r.take('member-left')).memberId).toBe(bob.joined.memberId);
+    expect(a.stats().redisErrors + b.stats().redisErrors).toBe(0);
+  });
+
   it('the host leaving on A hands the lobby to B; the last member leaving lets it expire for everyone', async () => {
     const [a, b] = [await instance(), await instance()];
     const { host, bob } = await crossPair(a, b);
