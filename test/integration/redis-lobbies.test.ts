@@ -325,6 +325,27 @@ describe('lobbies across instances on Redis', () => {
     expect(joiner.joined.members).toHaveLength(2);
     expect([...host.r.queue, ...bob.r.queue].filter((m) => m.kind === 'member-left')).toEqual([]);
   });
+
+  it('an instance started while Redis is down serves /healthz (503, down) and comes up when Redis does', async () => {
+    await redis.kill();
+    let a: SignalingServer;
+    try {
+      a = await instance(); // waits at most 2 s for Redis, then starts anyway
+      expect(a.stats().redis).toBe('down');
+      const health = await get(a, '/healthz');
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.body)).toMatchObject({ ok: false, redis: 'down' });
+      const refused = track({ r: await raw(a.wsUrl) });
+      refused.r.send({ kind: 'create', name: 'Zed' });
+      expect((await refused.r.take('error')).code).toBe('server-full');
+    } finally {
+      await redis.start();
+    }
+    await until(() => a.stats().redis === 'up' || null, 'redis up', 5000);
+    const { host, bob } = await crossPair(a, await instance());
+    bob.r.send({ kind: 'chat', text: 'late start' });
+    expect((await host.r.take('chat')).text).toBe('late start');
+  });
 });
 
 describe('resuming a membership across instances', () => {
