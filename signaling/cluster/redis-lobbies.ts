@@ -132,6 +132,22 @@ class RemoteMember implements Member, MemberSink, Membership {
 }
 
 const isLocal = (member: Member): member is LobbyMember => member instanceof LobbyMember;
+
+/**
+ * Whether member `m` of the mirror stays although state event `ev` does not list it: our own members
+ * (our restore puts them back) unless this event says one was replaced; in a restore by another
+ * instance (`id`), members of instances that have not restored theirs yet.
+ */
+function keptThrough(ev: StateMessage, m: Member): boolean {
+  if (isLocal(m)) return !(ev.e === 'left' && ev.replaced === true && ev.id === m.id);
+  return ev.e === 'restored' && m instanceof RemoteMember && m.inst !== ev.id;
+}
+
+/** Tells `message` to the members of `old` (our members before the event) still in `lobby`. */
+function tell(lobby: Lobby, old: readonly LobbyMember[], message: ServerMessage): void {
+  const text = encodeMessage(message);
+  for (const m of old) if (lobby.members.includes(m)) m.sink.deliver(text);
+}
 const NO_HASH = '';
 
 /** The Redis-backed lobby registry of one instance. */
@@ -537,18 +553,12 @@ export class RedisLobbies implements LobbyService {
     }
     // Our own members stay even if this event misses them (our restore puts them back); so do, in a
     // restore by another instance (`id`), members of instances that have not restored theirs yet.
-    const replaced = (m: Member): boolean => ev.e === 'left' && ev.replaced === true && ev.id === m.id;
-    const kept = (m: Member): boolean => (isLocal(m) && !replaced(m)) || (ev.e === 'restored' && m instanceof RemoteMember && m.inst !== ev.id);
-    for (const m of before) if (kept(m) && !next.includes(m)) next.splice(this.position(next, m), 0, m);
+    for (const m of before) if (keptThrough(ev, m) && !next.includes(m)) next.splice(this.position(next, m), 0, m);
     lobby.members = next.slice(); // exact size (see `withoutMember`)
     const hostBefore = lobby.hostId;
     lobby.hostId = ev.meta.hostId;
     lobby.started = ev.meta.started;
     const old = before.filter(isLocal);
-    const tell = (message: ServerMessage): void => {
-      const text = encodeMessage(message);
-      for (const m of old) if (lobby.members.includes(m)) m.sink.deliver(text);
-    };
     for (const m of before) {
       if (next.includes(m)) continue;
       if (m.peerId !== '') this.peers.delete(m.peerId);
@@ -557,18 +567,18 @@ export class RedisLobbies implements LobbyService {
         m.sink.replaced();
         this.deps.onMemberRemoved(m);
       }
-      tell({ kind: 'member-left', memberId: m.id, reason: ev.e === 'left' && ev.id === m.id && ev.reason !== undefined ? ev.reason : 'disconnected' });
+      tell(lobby, old, { kind: 'member-left', memberId: m.id, reason: ev.e === 'left' && ev.id === m.id && ev.reason !== undefined ? ev.reason : 'disconnected' });
     }
     for (const m of next) {
       if (before.includes(m)) continue;
-      tell(ev.rejoined === true && m.id === ev.id ? { kind: 'member-joined', member: memberInfo(m), rejoined: true } : { kind: 'member-joined', member: memberInfo(m) });
+      tell(lobby, old, ev.rejoined === true && m.id === ev.id ? { kind: 'member-joined', member: memberInfo(m), rejoined: true } : { kind: 'member-joined', member: memberInfo(m) });
     }
-    if (hostBefore !== null && lobby.hostId !== null && hostBefore !== lobby.hostId) tell({ kind: 'host-changed', hostId: lobby.hostId });
+    if (hostBefore !== null && lobby.hostId !== null && hostBefore !== lobby.hostId) tell(lobby, old, { kind: 'host-changed', hostId: lobby.hostId });
     if (ev.e === 'ready' && ev.id !== undefined) {
       const m = findMember(lobby, ev.id);
-      if (m !== undefined) tell({ kind: 'member-updated', member: memberInfo(m) });
-    } else if (ev.e === 'started') tell({ kind: 'lobby-started' });
-    else if (ev.e === 'reopened') tell({ kind: 'lobby-reopened' });
+      if (m !== undefined) tell(lobby, old, { kind: 'member-updated', member: memberInfo(m) });
+    } else if (ev.e === 'started') tell(lobby, old, { kind: 'lobby-started' });
+    else if (ev.e === 'reopened') tell(lobby, old, { kind: 'lobby-reopened' });
     if (joined !== null && joining !== undefined && ev.k !== undefined) this.admit(lobby, joined, joining, ev.k);
     if (!lobby.members.some(isLocal)) this.forget(lobby);
     return true;
@@ -663,13 +673,15 @@ export class RedisLobbies implements LobbyService {
   }
 
   private sendLeave(code: string, id: MemberId, reason: 'left' | 'disconnected', seat: boolean): void {
-    const retry = (): void => {
-      this.counters.redisErrors += 1;
-      if (this.unsent.length < 10_000) this.unsent.push({ code, id, seat });
-    };
-    if (this.status !== 'up') return retry();
+    if (this.status !== 'up') return this.leaveLater(code, id, seat);
     this.flushRelays();
-    this.script('rpLeave', lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(retry);
+    this.script('rpLeave', lobbyKey(code), code, id, reason, this.deps.emptyLobbyTtlMs, seat ? '1' : '0').catch(() => this.leaveLater(code, id, seat));
+  }
+
+  /** A leave Redis did not take: sent again after the reconnect's restore. */
+  private leaveLater(code: string, id: MemberId, seat: boolean): void {
+    this.counters.redisErrors += 1;
+    if (this.unsent.length < 10_000) this.unsent.push({ code, id, seat });
   }
 
   /** Runs a state script for `member`; a refusal (the mirror was behind) is sent to the member as an error. */
