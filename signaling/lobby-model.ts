@@ -3,7 +3,7 @@
  * (cluster/redis-lobbies.ts): members, watchers, lobbies, the `LobbyService` a connection talks to,
  * and the relays and views both registries use.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { encodeMessage } from '../src/lobby/protocol-schema.ts';
 import { ErrorCode, validateChat } from '../src/lobby/protocol.ts';
 import type {
@@ -153,7 +153,7 @@ export function audience(lobby: Lobby): readonly Member[] {
 }
 
 /** sha256 of a rejoin token, base64url (43 characters). */
-export const sha256 = (token: string): string => createHash('sha256').update(token).digest('base64url');
+export const sha256 = (token: string): string => hash('sha256', token, 'base64url');
 
 /** Why a request was refused: a code only (its text is the fixed `ERROR_TEXT`). */
 export interface Refusal {
