@@ -53,6 +53,16 @@ async function crossPair(on: SignalingServer, via: SignalingServer) {
   return { host, bob };
 }
 
+/** While Redis is down: `/healthz` answers 503 with `redis: "down"`, and a create is refused with `server-full`. */
+async function expectRedisDown(server: SignalingServer): Promise<void> {
+  const health = await get(server, '/healthz');
+  expect(health.status).toBe(503);
+  expect(JSON.parse(health.body)).toMatchObject({ ok: false, redis: 'down' });
+  const refused = track({ r: await raw(server.wsUrl) });
+  refused.r.send({ kind: 'create', name: 'Zed' });
+  expect((await refused.r.take('error')).code).toBe('server-full');
+}
+
 /** Sends `frames` in one TCP write, so that the server reads them in one go (one tick). */
 function sendInOneWrite(r: Raw, frames: readonly string[]): void {
   const tcp = (r.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
@@ -303,12 +313,7 @@ describe('lobbies across instances on Redis', () => {
     const { host, bob } = await crossPair(a, b);
     await redis.kill();
     await until(() => a.stats().redis === 'down' || null, 'redis down on A');
-    const health = await get(a, '/healthz');
-    expect(health.status).toBe(503);
-    expect(JSON.parse(health.body)).toMatchObject({ ok: false, redis: 'down' });
-    const refused = track({ r: await raw(a.wsUrl) });
-    refused.r.send({ kind: 'create', name: 'Zed' });
-    expect((await refused.r.take('error')).code).toBe('server-full');
+    await expectRedisDown(a);
     await redis.start();
     await until(() => (a.stats().redis === 'up' && b.stats().redis === 'up') || null, 'redis up again', 5000);
     expect((await get(b, '/healthz')).status).toBe(200);
@@ -332,12 +337,7 @@ describe('lobbies across instances on Redis', () => {
     try {
       a = await instance(); // waits at most 2 s for Redis, then starts anyway
       expect(a.stats().redis).toBe('down');
-      const health = await get(a, '/healthz');
-      expect(health.status).toBe(503);
-      expect(JSON.parse(health.body)).toMatchObject({ ok: false, redis: 'down' });
-      const refused = track({ r: await raw(a.wsUrl) });
-      refused.r.send({ kind: 'create', name: 'Zed' });
-      expect((await refused.r.take('error')).code).toBe('server-full');
+      await expectRedisDown(a);
     } finally {
       await redis.start();
     }
