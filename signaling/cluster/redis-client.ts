@@ -1,7 +1,7 @@
 /**
- * The Redis connections of an instance, on node-redis (`redis` package): how `REDIS_URL` becomes a
- * client, plain commands, and the scripts of redis-scripts.ts (EVALSHA, then EVAL once if Redis lost
- * its script cache, as after a restart).
+ * The Redis connections of an instance, on node-redis (its core package, `@redis/client`): how
+ * `REDIS_URL` becomes a client, plain commands, and the scripts of redis-scripts.ts (loaded on every
+ * connect by `loadScripts`, run by `EVALSHA`; `EVAL` only if Redis forgot one since, e.g. `SCRIPT FLUSH`).
  *
  * node-redis and not ioredis: in the cross-instance signaling bench, ioredis's command path (a
  * pipeline object per tick, argument flattening, two promises per command) cost the two instances
