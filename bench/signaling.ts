@@ -3,7 +3,9 @@
  * with `--expose-gc`), so its heap is measured apart from the clients' and both share the 2 cores
  * the way a real deployment's clients would not: throughput figures are conservative.
  *
- * - `signaling_pairings_per_s`: 2-player pairings per second, 64 at a time. A pairing = two fresh
+ * - `signaling_pairings_per_s`: 2-player pairings per second, 64 at a time, while all 64 are in
+ *   flight (each slice's drain, after its last pairing started, is left out: `Side.steadyDone`;
+ *   `signaling_vs_peerjs_whole_slices` is the ratio with the drains in). A pairing = two fresh
  *   WebSockets, `create`, `join` by code, then one offer, one answer and 4 + 4 ICE candidates relayed
  *   (the PeerJS-server baseline measured 1,859/s with the same exchange). On 2 cores the load
  *   generator (this process, one thread) is the bottleneck: a CPU profile of the measured run has the
@@ -38,10 +40,10 @@
  *
  * Interleaved: the single server, the PeerJS server and the two Redis instances all run from the
  * start, and the measured pairings come in `ROUNDS` rounds (after one that counts for nobody) that
- * give each of the three one slice, in each of the six orders once; each side's figures sum its slices (its servers' and the load
+ * give each of the three one slice (500 pairings), in each of the six orders twice; each side's figures sum its slices (its servers' and the load
  * generator's CPU counted until its servers are idle and its lobbies expired). Measured one after another, the sides also differed by the machine's drift between them.
  *
- * Run directly: `npx tsx bench/signaling.ts`. Bounded: about 50 s, hard limits on every wait.
+ * Run directly: `npx tsx bench/signaling.ts`. Bounded: 40–80 s, hard limits on every wait.
  * `SIGNALING_BENCH_PROFILE=<dir>`: CPU profiles of the server processes' measured runs (`profile`).
  */
 import { fork } from 'node:child_process';
@@ -70,15 +72,16 @@ const REDIS_FLAG = '--redis=';
 const RELAY_SAMPLES = 2000;
 const WARMUP_PAIRINGS = 2000;
 const WARMUP_BUDGET_MS = 8000;
-const PAIRINGS = 3000;
+const PAIRINGS = 6000;
 /** Rounds of the interleaved measurement (each side gets PAIRINGS / ROUNDS pairings a round). */
-const ROUNDS = 6;
-/** The order of the three sides in each round: every order once, so each side follows each other alike. */
+const ROUNDS = 12;
+/** The order of the three sides in each round: every order as often, so each side follows each other alike. */
 const ORDERS = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1], [2, 0, 1], [1, 0, 2]] as const;
 /** After a slice's servers are idle: past the empty-lobby expiry (`emptyLobbyTtlMs` 200), so its timers count for it. */
 const SETTLE_MS = 250;
 const CONCURRENCY = 64;
-const PAIRING_BUDGET_MS = 6000;
+/** For all the rounds of one side: a second a slice. */
+const PAIRING_BUDGET_MS = 12_000;
 const LOAD_LOBBIES = 500;
 const LOAD_OPEN_CONCURRENCY = 100;
 const STEP_TIMEOUT_MS = 10_000;
@@ -343,21 +346,26 @@ function pairing(wsUrl: string, joinUrl = wsUrl, reading: Reading = 'validate'):
 }
 
 /** Runs up to `count` pairings, `CONCURRENCY` at a time, within `budgetMs`. */
-async function pairings(pair: () => Promise<{ joinMs: number; totalMs: number }>, count: number, budgetMs: number): Promise<{ done: number; ms: number; joins: number[]; totals: number[] }> {
+async function pairings(pair: () => Promise<{ joinMs: number; totalMs: number }>, count: number, budgetMs: number): Promise<{ done: number; ms: number; steadyDone: number; steadyMs: number; joins: number[]; totals: number[] }> {
   const joins: number[] = [];
   const totals: number[] = [];
   let started = 0;
+  // When the last pairing started, and how many had finished by then (`Side.steadyDone`).
+  let steadyMs = 0;
+  let steadyDone = 0;
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
     while (started < count && performance.now() - t0 < budgetMs) {
       started += 1;
+      steadyMs = performance.now() - t0;
+      steadyDone = totals.length;
       const r = await pair();
       joins.push(r.joinMs);
       totals.push(r.totalMs);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { done: totals.length, ms: performance.now() - t0, joins, totals };
+  return { done: totals.length, ms: performance.now() - t0, steadyDone, steadyMs, joins, totals };
 }
 
 async function waitForIdle(child: ChildProcess): Promise<void> {
@@ -448,6 +456,13 @@ interface Side {
   readonly redisCpu?: () => Promise<number>;
   done: number;
   ms: number;
+  /**
+   * The pairings finished, and the time passed, up to the start of each slice's last pairing: while
+   * all `CONCURRENCY` workers were busy. After it the slice drains (fewer and fewer in flight, for
+   * about one pairing's latency) and measures that latency, not the throughput: `rate` leaves it out.
+   */
+  steadyDone: number;
+  steadyMs: number;
   serverUs: number;
   clientUs: number;
   redisUs: number;
@@ -456,7 +471,7 @@ interface Side {
 }
 
 function side(label: string, pair: Side['pair'], children: readonly ChildProcess[], idle: Side['idle'], redisCpu?: Side['redisCpu']): Side {
-  return { label, pair, children, idle, ...(redisCpu === undefined ? {} : { redisCpu }), done: 0, ms: 0, serverUs: 0, clientUs: 0, redisUs: 0, joins: [], totals: [] };
+  return { label, pair, children, idle, ...(redisCpu === undefined ? {} : { redisCpu }), done: 0, ms: 0, steadyDone: 0, steadyMs: 0, serverUs: 0, clientUs: 0, redisUs: 0, joins: [], totals: [] };
 }
 
 const serverCpuUs = async (children: readonly ChildProcess[]): Promise<number> =>
@@ -476,6 +491,8 @@ async function measureSlice(s: Side, count: number, budgetMs: number): Promise<v
   s.clientUs += client.user + client.system;
   s.done += run.done;
   s.ms += run.ms;
+  s.steadyDone += run.steadyDone;
+  s.steadyMs += run.steadyMs;
   s.joins.push(...run.joins);
   s.totals.push(...run.totals);
 }
@@ -508,7 +525,10 @@ async function measureInterleaved(sides: readonly Side[]): Promise<void> {
   await Promise.all(all.map((c) => ask(c, 'profile', { kind: 'profile', on: false, label: sides.find((s) => s.children.includes(c))?.label ?? 'server' })));
 }
 
-const rate = (s: Side): number => Math.round((s.done / s.ms) * 1000);
+/** Pairings per second with every worker busy (`Side.steadyDone`). */
+const rate = (s: Side): number => Math.round((s.steadyDone / s.steadyMs) * 1000);
+/** The same over whole slices, their drains included. */
+const sliceRate = (s: Side): number => s.done / s.ms;
 const perPairing = (us: number, s: Side): number => Math.round(us / s.done);
 
 /**
@@ -540,7 +560,7 @@ async function relayLatency(u1: string, u2: string): Promise<Record<string, numb
   };
 }
 
-/** Runs the signaling benchmark (about 50 s) and returns its figures. */
+/** Runs the signaling benchmark (40–80 s) and returns its figures. */
 export async function benchSignaling(): Promise<Record<string, number>> {
   const spawnServer = (flag: string, extra?: string): ChildProcess => fork(fileURLToPath(import.meta.url), extra === undefined ? [flag] : [flag, extra], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
@@ -595,6 +615,7 @@ export async function benchSignaling(): Promise<Record<string, number>> {
       signaling_peerjs_client_cpu_us_per_pairing: perPairing(peerjs.clientUs, peerjs),
       signaling_peerjs_bytes_per_idle_conn: Math.round((peerAfter.heapUsed - peerBefore.heapUsed) / sockets.length),
       signaling_vs_peerjs: round2(rate(single) / rate(peerjs)),
+      signaling_vs_peerjs_whole_slices: round2(sliceRate(single) / sliceRate(peerjs)),
       signaling_pairings_per_s_redis_2inst: rate(cross),
       signaling_redis_2inst_server_cpu_us_per_pairing: perPairing(cross.serverUs, cross),
       signaling_redis_2inst_redis_cpu_us_per_pairing: perPairing(cross.redisUs, cross),
