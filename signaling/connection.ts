@@ -12,7 +12,6 @@
  * in a handler closes that connection only (1011).
  */
 import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import { CloseCode, ERROR_TEXT, ErrorCode } from '../src/lobby/protocol.ts';
@@ -27,6 +26,7 @@ import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
 import { assertNever } from '../src/shared/assert-never.ts';
 import { addBudget, findBudget, keptBudgets, type RelayBudget } from './relay-budgets.ts';
+import { spareRepeatedEnds } from './closing-streams.ts';
 
 /** Counters the server reports in `stats()`. */
 export interface ConnectionCounters {
@@ -110,24 +110,6 @@ function onSocketError(this: WebSocket, error: Error): void {
 }
 function onSocketClose(this: WebSocket): void {
   if (this instanceof SignalingSocket) this.closed();
-}
-
-/**
- * `end()` for a closing socket's TCP stream and ws receiver. On a close handshake ws ends both
- * again after they finished (on the TCP `'end'`, then on `'close'`: three calls a connection), and
- * Node answers each such call by building an `ERR_STREAM_ALREADY_FINISHED` error, with a stack trace
- * of unlimited depth, that nobody receives (ws passes no callback): about 4 µs each, ~6 % of the
- * server's CPU per pairing. Such a call does nothing else, so it is skipped; any other goes through.
- */
-function endUnlessFinished(this: Writable, ...args: unknown[]): Writable {
-  if (args.length === 0 && this.writableEnded && (this.writableFinished || this.destroyed)) return this;
-  return Reflect.apply((Object.getPrototypeOf(this) as Writable).end, this, args) as Writable;
-}
-
-/** ws's own fields that the close path ends again (ws 8). */
-interface WsInternals {
-  readonly _receiver?: Writable;
-  readonly _socket?: Writable;
 }
 
 /** A relay target whose socket is closed: its budget can be forgotten. */
@@ -247,14 +229,9 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     return super.emit(event, ...args);
   }
 
-  /**
-   * ws calls this on a close frame from the client too: the streams that its close path ends again
-   * get `endUnlessFinished` now (set on a closing socket only: an open one carries no extra field).
-   */
+  /** ws calls this on a close frame from the client too: from here on, the socket is closing. */
   override close(code?: number, data?: string | Buffer): void {
-    const { _receiver: receiver, _socket: socket } = this as unknown as WsInternals;
-    if (receiver !== undefined && receiver.end !== endUnlessFinished) receiver.end = endUnlessFinished;
-    if (socket !== undefined && socket.end !== endUnlessFinished) socket.end = endUnlessFinished;
+    spareRepeatedEnds(this);
     super.close(code, data);
   }
 

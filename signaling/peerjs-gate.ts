@@ -21,6 +21,7 @@ import { NotArraySchema, parseBoundedJson } from '../src/lobby/protocol-schema.t
 import type { Membership } from './lobbies.ts';
 import { bucketFull, createBucket, takeToken } from './rate-limit.ts';
 import type { TokenBucket } from './rate-limit.ts';
+import { spareRepeatedEnds } from './closing-streams.ts';
 
 const text = (maxChars: number) => v.pipe(v.string(), v.maxLength(maxChars));
 const PeerIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(LOBBY_LIMITS.maxIdChars), v.regex(/^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/));
@@ -108,6 +109,12 @@ export class PeerSocket extends WebSocket {
     if (event !== 'message' || this.gate === null) return super.emit(event, ...args);
     const forwarded = this.gate.inbound(this, args[0] as RawData, args[1] === true);
     return forwarded === null ? false : super.emit('message', forwarded, false);
+  }
+
+  /** ws calls this on a close frame from the client too (closing-streams.ts). */
+  override close(code?: number, data?: string | Buffer): void {
+    spareRepeatedEnds(this);
+    super.close(code, data);
   }
 }
 

@@ -1,4 +1,5 @@
-// The close handshake on a real signaling server on 127.0.0.1: closed by the client or by the server,
+// The close handshake on a real signaling server on 127.0.0.1 (lobby sockets and PeerJS transport
+// sockets): closed by the client or by the server,
 // both ends see a clean close, the server lets go of the connection, and it ends no stream again
 // after that stream finished (Node builds a dead `ERR_STREAM_ALREADY_FINISHED`, stack trace and all,
 // for each such call: three a connection through ws's close path, ~6 % of the server's CPU per pairing).
@@ -29,8 +30,12 @@ function spying(original: Writable['end']): Writable['end'] {
   } as Writable['end'];
 }
 
+/** Every client socket of a test, terminated after it (a failed test leaves none behind). */
+const clientSockets: WebSocket[] = [];
+
 function open(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url);
+  clientSockets.push(ws);
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
@@ -50,7 +55,7 @@ async function idle(server: SignalingServer): Promise<void> {
 describe('signaling server: the close handshake', () => {
   let server: SignalingServer;
   beforeAll(async () => {
-    server = await startSignalingServer({ port: 0, peerjs: false, joinTimeoutMs: 300, emptyLobbyTtlMs: 100 });
+    server = await startSignalingServer({ port: 0, joinTimeoutMs: 300, emptyLobbyTtlMs: 100 });
     server.httpServer.on('connection', (socket: Socket) => serverSockets.add(socket));
   });
   afterAll(async () => {
@@ -61,9 +66,12 @@ describe('signaling server: the close handshake', () => {
     Writable.prototype.end = spying(originals.writable);
     Duplex.prototype.end = spying(originals.duplex) as Duplex['end'];
   });
-  afterEach(() => {
+  afterEach(async () => {
     Writable.prototype.end = originals.writable;
     Duplex.prototype.end = originals.duplex;
+    for (const ws of clientSockets.splice(0)) ws.terminate();
+    const deadline = Date.now() + 3000;
+    while ((server.stats().connections > 0 || server.stats().peerConnections > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   });
 
   it('closed by the client (in and out of a lobby): clean on both ends, the lobby left, no stream ended again', async () => {
@@ -86,6 +94,28 @@ describe('signaling server: the close handshake', () => {
     await idle(server);
     await new Promise((r) => setTimeout(r, 50));
     expect(deadEnds).toEqual([]);
+  });
+
+  it('a PeerJS transport socket closed by its client: clean, let go of, no stream ended again', async () => {
+    const member = await open(server.wsUrl);
+    member.send(JSON.stringify({ kind: 'create', name: 'Alice' }));
+    const joined = JSON.parse(String(await new Promise((resolve) => member.once('message', resolve)))) as { peer: { id: string; token: string } | null };
+    if (joined.peer === null) throw new Error('no PeerJS credentials');
+    const peer = new WebSocket(`${server.url.replace('http', 'ws')}/peerjs/peerjs?key=peerjs&id=${joined.peer.id}&token=${joined.peer.token}`);
+    clientSockets.push(peer);
+    await new Promise((resolve) => peer.once('message', resolve)); // OPEN (it can come with the upgrade)
+    expect(server.stats().peerConnections).toBe(1);
+    const closed = closeOf(peer);
+    peer.close(1000);
+    expect(await closed).toEqual({ code: 1000, clean: true });
+    const deadline = Date.now() + 3000;
+    while (server.stats().peerConnections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(server.stats().peerConnections).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(deadEnds).toEqual([]);
+    member.close(1000);
+    await closeOf(member);
+    await idle(server);
   });
 
   it('a connection dropped without a close frame is let go of too', async () => {
