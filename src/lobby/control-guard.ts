@@ -4,7 +4,8 @@
  * budget the lobby server gives a connection, so in-game chat is no looser than lobby chat, for our
  * own lines too), and the round window (only the host's messages move our round, compared modulo
  * 2^32, so no member can restart our round or push the counter to overflow; a member's next-round
- * messages wait, bounded, until we get there). Everything dropped is counted by reason. Time is
+ * messages wait, bounded, until we get there; the host tells a member out of step its round, a few
+ * times a second at most). Everything dropped is counted by reason. Time is
  * passed in, so the limits are exact on a manual clock. The bucket is the algorithm of
  * `signaling/rate-limit.ts`, which the browser bundle cannot import.
  */
@@ -17,6 +18,11 @@ export const CONTROL_RATES = {
   chat: { perSecond: 50, burst: 100 },
   /** Control messages of any kind from one peer: honest peers send about 25/s (clock probes, pings). */
   control: { perSecond: 200, burst: 400 },
+  /**
+   * The host's `hs-round` answers to one member's messages of another round (room.ts, "Rounds"): the
+   * first at once, then a few a second however many such messages come (a member probes every 50 ms).
+   */
+  roundTell: { perSecond: 4, burst: 2 },
 } as const;
 
 /** A token bucket: `burst` tokens, refilled continuously at `perSecond`. */
@@ -88,6 +94,7 @@ export class ControlGuard {
   private readonly control = new PeerBuckets(CONTROL_RATES.control);
   private readonly chat = new PeerBuckets(CONTROL_RATES.chat);
   private readonly ownChat = new TokenBucket(CONTROL_RATES.chat);
+  private readonly roundTells = new PeerBuckets(CONTROL_RATES.roundTell);
   private held: { readonly from: PeerId; readonly message: ControlMessage }[] = [];
 
   /** One control message from `peer`: within its budget? */
@@ -102,6 +109,11 @@ export class ControlGuard {
     if (this.chat.take(peer, nowMs)) return true;
     this.drops.chatRateLimited++;
     return false;
+  }
+
+  /** May we (the host) answer `peer`'s message of another round with our round now? */
+  tellRound(peer: PeerId, nowMs: number): boolean {
+    return this.roundTells.take(peer, nowMs);
   }
 
   /** One chat line of ours: within the budget the others hold us to? */
@@ -141,5 +153,6 @@ export class ControlGuard {
   forget(peer: PeerId): void {
     this.control.delete(peer);
     this.chat.delete(peer);
+    this.roundTells.delete(peer);
   }
 }

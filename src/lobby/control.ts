@@ -87,6 +87,11 @@ export const ControlMessageSchema = v.variant('t', [
   msg({ t: v.literal('hs-ack'), round: u32, sessionId: u32 }),
   /** An abort: a code from the fixed vocabulary and the member ids it is about, never free text. */
   msg({ t: v.literal('hs-abort'), round: u32, code: v.picklist(ABORT_CODES), about: v.pipe(v.array(memberId), v.maxLength(MAX_ABORT_MEMBERS), v.readonly()) }),
+  /**
+   * The host's answer to a member's handshake message of another round (`yours`): the host's own
+   * round, which that member then follows (room.ts, "Rounds"). Only the host's counts.
+   */
+  msg({ t: v.literal('hs-round'), round: u32, yours: u32 }),
   msg({ t: v.literal('chat'), text: chatText }),
   /** Lobby ping between members (RTT shown in the member list). */
   msg({ t: v.literal('ping'), nonce: u32, t0: clockMs }),

@@ -9,6 +9,13 @@
  * straggler forward (a few rounds, `MAX_ROUND_AHEAD`, compared modulo 2^32, or far away: the host's
  * round is the reference); a member's message of the next round is held until we get there, any other
  * is ignored and counted, so no member can restart our round or push the counter to overflow.
+ * Each room counts its own rounds, so a member can fall out of step with the host: one that joined
+ * after the others moved on is behind; one that ended its round on a join while the host, its channels
+ * not all open yet, had no round to end is ahead. Then neither side would ever answer the other. So the
+ * host answers a member's handshake message of another round with its own round (`hs-round`, a few a
+ * second at most), and that member follows it, silently (nothing was cancelled): the answer must name
+ * the round the member is in (`yours`), so a late answer about a round it already left moves nothing.
+ * Not during a match: a member back from it first is a round ahead until the host comes back too.
  *
  * Control channel hygiene: every peer's control messages share one budget and its in-game chat another
  * (`rate-limit.ts`); chat goes through the lobby server's own rule (`validateChat`) both ways; a lobby
@@ -456,12 +463,29 @@ export class Room extends LobbyPresence {
         return this.returns.answer(from, m, nowMs);
       default: {
         if (!isHandshakeMessage(m)) return;
+        if (m.t === 'hs-round') return this.followHostRound(from, m.round, m.yours);
         const round = this.guard.round(this.round, m, from, from === this.hostId && !this.isHost);
-        if (round === 'ignore' || round === 'held') return; // an old round, one far away, or a member's next round
+        if (round === 'ignore' || round === 'held') return this.tellRound(from, m.round, nowMs); // an old round, one far away, or a member's next round
         if (round === 'move' && this.committed === undefined) this.nextRound(m.round);
         this.readyRound?.handle(from, m, nowMs);
       }
     }
+  }
+
+  /** No match committed, running or being gone back into: the handshake rounds are what counts. */
+  private get betweenMatches(): boolean {
+    return this.current === undefined && this.committed === undefined && !this.returns.active;
+  }
+
+  /** The host, told a member's message of round `theirs` (not ours): our round, at a bounded rate. */
+  private tellRound(to: PeerId, theirs: number, nowMs: number): void {
+    if (this.isHost && this.betweenMatches && this.guard.tellRound(to, nowMs)) this.control.send(to, { t: 'hs-round', round: this.round, yours: theirs });
+  }
+
+  /** The host says its round is `round` (answering ours, `yours`): we follow it. Anyone else's word moves nothing. */
+  private followHostRound(from: PeerId, round: number, yours: number): void {
+    if (from !== this.hostId || this.isHost || yours !== this.round || round === this.round || !this.betweenMatches) return;
+    this.nextRound(round);
   }
 
   /**

@@ -1,0 +1,155 @@
+// Handshake rounds agree with the host's, whatever order the joins and the channel openings come in.
+// A round ends at every join (and every abort), and each room counts its own rounds: a member can end
+// up a round behind the host (it joined after the others had moved on) or a round ahead (it restarted
+// on a join while the host, whose channels were not all open yet, had no round to restart). The host's
+// round is the reference; a member out of step must find its way to it, or nobody can start.
+// (A CI run of the four-player and rejoin e2e tests caught the second case: "the host did not answer
+// in time", then Ready pressed again did nothing.)
+import { describe, expect, it } from 'vitest';
+import { ControlChannel } from '../../src/lobby/control.ts';
+import { RoomSim, type SimMember } from '../support/room-sim.ts';
+
+const aborts = (m: SimMember) => m.events.filter((e) => e.kind === 'handshake-aborted' && e.starting);
+
+/** A lobby for three with its first two members in (Alice the host, Bob), nothing open yet. */
+async function lobbyOfThree(): Promise<{ sim: RoomSim; alice: SimMember; bob: SimMember }> {
+  const sim = new RoomSim(3);
+  const alice = await sim.join('Alice');
+  const bob = await sim.join('Bob');
+  return { sim, alice, bob };
+}
+
+describe('handshake rounds across joins', () => {
+  it('the last to join presses Ready first: it syncs with the host at once, and the match starts', async () => {
+    const { sim, alice, bob } = await lobbyOfThree();
+    sim.openAll();
+    sim.tick(100); // Alice and Bob run round 1
+    const carol = await sim.join('Carol'); // their round 1 ends (a join); Carol starts at her own count
+    sim.openAll();
+    sim.tick(100);
+    carol.room.setReady(true);
+    sim.tick(1000);
+    expect(carol.room.handshake?.phase).toBe('voting'); // clock synced with the host within a second
+    alice.room.setReady(true);
+    bob.room.setReady(true);
+    expect(sim.runUntilStarted(3000)).toBe(true);
+    for (const m of [alice, bob, carol]) expect(aborts(m)).toEqual([]);
+    expect(new Set([alice, bob, carol].map((m) => m.room.currentRound)).size).toBe(1);
+  });
+
+  it("a member restarts its round on a join the host could not restart on (the host's channels not all open): everyone still starts", async () => {
+    const { sim, alice, bob } = await lobbyOfThree();
+    sim.openSide(bob, alice); // Bob's side of the channel is open, Alice's not yet
+    sim.tick(100);
+    expect(bob.room.handshake).toBeDefined(); // Bob runs round 1; Alice has no round (her mesh is not open)
+    expect(alice.room.handshake).toBeUndefined();
+    const carol = await sim.join('Carol'); // Bob's round 1 ends: he is on 2, Alice still on 1
+    sim.tick(20);
+    expect([alice.room.currentRound, bob.room.currentRound]).toEqual([1, 2]); // the race, as it happened
+    sim.openAll();
+    sim.tick(100);
+    for (const m of [alice, bob, carol]) m.room.setReady(true);
+    expect(sim.runUntilStarted(4000)).toBe(true);
+    for (const m of [alice, bob, carol]) expect(aborts(m)).toEqual([]);
+  });
+
+  it('joins among channels half open, 64 patterns each for 3 and 4 players: one round and a started match every time', async () => {
+    // Each join happens after a chosen number of the channel sides then open; the rest open after.
+    for (const players of [3, 4]) {
+      for (let pattern = 0; pattern < 64; pattern++) {
+        const sim = new RoomSim(players);
+        await sim.join('P1');
+        let bits = pattern;
+        for (let i = 1; i < players; i++) {
+          await sim.join(`P${i + 1}`);
+          // Open a pattern-chosen subset of the sides among the members so far, then let rooms run.
+          for (const a of sim.members) {
+            for (const b of sim.members) {
+              if (a === b) continue;
+              if ((bits & 1) === 1) sim.openSide(a, b);
+              bits = (bits >>> 1) | ((bits & 1) << 5);
+            }
+          }
+          sim.tick(60);
+        }
+        sim.openAll();
+        sim.tick(100);
+        for (const m of sim.members) m.room.setReady(true);
+        expect(sim.runUntilStarted(4000), `${players} players, pattern ${pattern}`).toBe(true);
+        for (const m of sim.members) expect(aborts(m), `${players} players, pattern ${pattern}`).toEqual([]);
+      }
+    }
+  });
+});
+
+describe("the host's word on its round", () => {
+  async function settled(): Promise<{ sim: RoomSim; alice: SimMember; bob: SimMember; carol: SimMember; round: number; carolSends: ControlChannel }> {
+    const { sim, alice, bob } = await lobbyOfThree();
+    const carol = await sim.join('Carol');
+    sim.openAll();
+    sim.tick(200);
+    const round = bob.room.currentRound;
+    expect([alice.room.currentRound, carol.room.currentRound]).toEqual([round, round]);
+    // Carol plays a modified client: anything on her reliable channel, as any control message.
+    return { sim, alice, bob, carol, round, carolSends: new ControlChannel(carol.link.meshLink().reliable) };
+  }
+  const roundTells = (from: SimMember, to: SimMember) => from.link.sentControl.filter((s) => s.to === to.id && s.message.t === 'hs-round').length;
+
+  it("another member's hs-round moves nobody, whatever round it names", async () => {
+    const { sim, bob, round, carolSends } = await settled();
+    for (const r of [round + 1, round + 5, round - 1, 0, 0xffff_ffff]) {
+      carolSends.send(bob.id, { t: 'hs-round', round: r, yours: round });
+      sim.tick(10); // (a moved round would come back at the host's next answer: look at once)
+      expect(bob.room.currentRound).toBe(round);
+    }
+    expect(bob.room.handshake).toBeDefined();
+  });
+
+  it("the host's answer about a round we already left moves nothing (a late answer)", async () => {
+    const { sim, alice, bob, round } = await settled();
+    const hostSends = new ControlChannel(alice.link.meshLink().reliable);
+    hostSends.send(bob.id, { t: 'hs-round', round: round + 3, yours: round - 1 });
+    sim.tick(10);
+    expect(bob.room.currentRound).toBe(round);
+    hostSends.send(bob.id, { t: 'hs-round', round: round + 3, yours: round }); // about our round: followed
+    sim.tick(10);
+    expect(bob.room.currentRound).toBe(round + 3);
+    sim.tick(100); // Bob's probes of that round reach the host, which is not there: its answer brings him back
+    expect(bob.room.currentRound).toBe(round);
+  });
+
+  it("a flood of wrong-round messages gets a few answers a second from the host, and never moves the host's round", async () => {
+    const { sim, alice, carol, round, carolSends } = await settled();
+    const before = roundTells(alice, carol);
+    for (let i = 0; i < 200; i++) {
+      carolSends.send(alice.id, { t: 'hs-sync-req', round: round + 3 + (i % 5), nonce: i, t0: sim.now });
+      carolSends.send(alice.id, { t: 'hs-ready', round: round + 1, ready: true, protocolVersion: 1, gameVersion: 1, configHash: '00000000', setup: { players: 3, pointsToWin: 5, inputDelay: 2, maxPrediction: 8 }, rttMs: 0 });
+      sim.tick(10, 10);
+    }
+    const told = roundTells(alice, carol) - before;
+    // 2 s of flood: the burst of 2 plus 4 a second.
+    expect(told).toBeGreaterThanOrEqual(2);
+    expect(told).toBeLessThanOrEqual(2 + 4 * 2 + 1);
+    expect(alice.room.currentRound).toBe(round);
+    expect(carol.room.currentRound).toBe(round); // Carol's own room ignored answers about rounds it is not in
+  });
+
+  it('no answer during a match: a member back in the lobby first stays a round ahead until the host is back too', async () => {
+    const { sim, alice, bob, carol } = await settled();
+    for (const m of [alice, bob, carol]) m.room.setReady(true);
+    expect(sim.runUntilStarted(3000)).toBe(true);
+    sim.tick(1000); // past frame 0: ending the match now is leaving it, not a Not ready in the countdown
+    for (const m of [alice, bob, carol]) expect(m.room.match?.countdownMs(sim.now)).toBeLessThanOrEqual(0);
+    const matchRound = alice.room.currentRound;
+    bob.room.endMatch();
+    sim.tick(500);
+    expect(alice.room.match).toBeDefined();
+    expect(bob.room.currentRound).toBe(matchRound + 1);
+    expect(roundTells(alice, bob)).toBe(0);
+    alice.room.endMatch();
+    carol.room.endMatch();
+    for (const m of [alice, bob, carol]) m.room.setReady(true);
+    expect(sim.runUntilStarted(3000)).toBe(true);
+    expect(alice.room.currentRound).toBe(matchRound + 1);
+  });
+});
