@@ -112,6 +112,20 @@ export class RoomSim {
     return member;
   }
 
+  /**
+   * `who` leaves (its room closes): the others hear `member-left`, and if it was the host,
+   * `host-changed` to the oldest member left, as the lobby server does.
+   */
+  leave(who: SimMember): void {
+    who.room.leave();
+    const i = this.members.indexOf(who);
+    this.members.splice(i, 1);
+    this.infos.splice(this.infos.findIndex((m) => m.id === who.id), 1);
+    for (const m of this.members) m.signaling.emit({ kind: 'member-left', memberId: who.id, reason: 'left' });
+    const host = this.members[0];
+    if (i === 0 && host !== undefined) for (const m of this.members) m.signaling.emit({ kind: 'host-changed', hostId: host.id });
+  }
+
   /** `at`'s side of its channel with `peer` opens (`at` sees `open` at its next update). */
   openSide(at: SimMember, peer: SimMember): void {
     at.link.openSide(peer.id);

@@ -82,6 +82,29 @@ describe('handshake rounds across joins', () => {
   });
 });
 
+describe('handshake rounds across departures', () => {
+  it('the host leaves before a member a round behind could hear it: that member syncs with the new host at once', async () => {
+    const { sim, alice, bob } = await lobbyOfThree();
+    sim.openAll();
+    sim.tick(100);
+    const carol = await sim.join('Carol'); // her channel with Alice never opens
+    sim.openSide(carol, bob);
+    sim.openSide(bob, carol);
+    sim.tick(100);
+    expect([carol.room.currentRound, bob.room.currentRound]).toEqual([1, 2]); // Carol has not heard the host
+    sim.leave(alice); // Bob is the host now (and his round ends: Alice left)
+    sim.tick(20);
+    expect(bob.room.isHost).toBe(true);
+    carol.room.setReady(true);
+    sim.tick(1000);
+    expect(carol.room.handshake?.phase).toBe('voting');
+    bob.room.setReady(true);
+    expect(sim.runUntilStarted(3000)).toBe(true); // a match of the two left
+    for (const m of sim.members) expect(aborts(m)).toEqual([]);
+    expect(sim.members.map((m) => m.room.match?.start.order)).toEqual([[bob.id, carol.id], [bob.id, carol.id]]);
+  });
+});
+
 describe("the host's word on its round", () => {
   async function settled(): Promise<{ sim: RoomSim; alice: SimMember; bob: SimMember; carol: SimMember; round: number; carolSends: ControlChannel }> {
     const { sim, alice, bob } = await lobbyOfThree();
