@@ -9,7 +9,7 @@ import { createLoopbackPair } from '../../src/transport/loopback.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-const TAGS = ['hs-sync-req', 'hs-sync-rep', 'hs-ready', 'hs-start', 'hs-ack', 'hs-abort', 'chat', 'ping', 'pong'] as const;
+const TAGS = ['hs-sync-req', 'hs-sync-rep', 'hs-ready', 'hs-start', 'hs-ack', 'hs-abort', 'hs-round', 'chat', 'ping', 'pong'] as const;
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 /** A finite clock reading within the wire bound, without -0 (JSON turns -0 into 0). */
@@ -45,6 +45,7 @@ const message: fc.Arbitrary<ControlMessage> = fc.oneof(
   fc.record({ t: fc.constant('hs-start' as const), round: u32, seed: u32, sessionId: u32, order: fc.array(id, { minLength: 2, maxLength: 4 }), startAt: time, setup }),
   fc.record({ t: fc.constant('hs-ack' as const), round: u32, sessionId: u32 }),
   fc.record({ t: fc.constant('hs-abort' as const), round: u32, code: fc.constantFrom(...ABORT_CODES), about: fc.array(id, { maxLength: 4 }) }),
+  fc.record({ t: fc.constant('hs-round' as const), round: u32, yours: u32 }),
   fc.record({ t: fc.constant('chat' as const), text: text(1, 280).filter((t) => {
     const r = validateChat(t);
     return r.ok && r.value === t;
@@ -66,7 +67,7 @@ describe('parseControlMessage', () => {
   it('never throws on random JSON values, nor on objects with a known tag and random fields', () => {
     const hostile = fc.oneof(
       fc.jsonValue(),
-      fc.record({ t: fc.constantFrom(...TAGS) }).chain((base) => fc.dictionary(fc.constantFrom('round', 'nonce', 't0', 't1', 't2', 'ready', 'protocolVersion', 'gameVersion', 'configHash', 'setup', 'rttMs', 'seed', 'sessionId', 'order', 'startAt', 'code', 'about', 'text'), fc.jsonValue()).map((d) => ({ ...d, ...base }))),
+      fc.record({ t: fc.constantFrom(...TAGS) }).chain((base) => fc.dictionary(fc.constantFrom('round', 'nonce', 't0', 't1', 't2', 'ready', 'protocolVersion', 'gameVersion', 'configHash', 'setup', 'rttMs', 'seed', 'sessionId', 'order', 'startAt', 'code', 'about', 'yours', 'text'), fc.jsonValue()).map((d) => ({ ...d, ...base }))),
     );
     fc.assert(
       fc.property(hostile, (value) => {
