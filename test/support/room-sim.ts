@@ -88,12 +88,13 @@ export class RoomSim {
   now = 1000;
   readonly members: SimMember[] = [];
   private readonly infos: MemberInfo[] = [];
+  private joins = 0;
 
   constructor(private readonly players: number) {}
 
   /** A new member enters (the first creates the lobby); the others hear `member-joined`. */
   async join(name: string): Promise<SimMember> {
-    const id = `m${this.members.length + 1}`;
+    const id = `m${++this.joins}`;
     const info: MemberInfo = { id, name, ready: false, peerId: '' };
     for (const m of this.members) m.signaling.emit({ kind: 'member-joined', member: info });
     this.infos.push(info);
@@ -102,7 +103,7 @@ export class RoomSim {
     const options = { signaling: signaling.client, createLink: () => link.meshLink(), now: () => this.now, random: () => 7, countdownMs: 0 };
     const entering = this.members.length === 0 ? Room.create(options, name, {}) : Room.join(options, CODE, name);
     signaling.emit({
-      kind: 'joined', memberId: id, code: CODE, linkPath: `/lobby/${CODE}`, hostId: 'm1', settings: { ...DEFAULT_SETTINGS, capacity: this.players }, started: false, iceServers: [], peer: null,
+      kind: 'joined', memberId: id, code: CODE, linkPath: `/lobby/${CODE}`, hostId: this.members[0]?.id ?? id, settings: { ...DEFAULT_SETTINGS, capacity: this.players }, started: false, iceServers: [], peer: null,
       members: this.infos.map((m) => ({ ...m })),
     });
     const r = await entering;

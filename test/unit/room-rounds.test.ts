@@ -5,6 +5,7 @@
 // round is the reference; a member out of step must find its way to it, or nobody can start.
 // (A CI run of the four-player and rejoin e2e tests caught the second case: "the host did not answer
 // in time", then Ready pressed again did nothing.)
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ControlChannel } from '../../src/lobby/control.ts';
 import { RoomSim, type SimMember } from '../support/room-sim.ts';
@@ -174,5 +175,52 @@ describe("the host's word on its round", () => {
     for (const m of [alice, bob, carol]) m.room.setReady(true);
     expect(sim.runUntilStarted(3000)).toBe(true);
     expect(alice.room.currentRound).toBe(matchRound + 1);
+  });
+});
+
+describe('handshake rounds, any history (property)', () => {
+  type Step =
+    | { readonly k: 'join' }
+    | { readonly k: 'leave'; readonly i: number }
+    | { readonly k: 'open'; readonly i: number; readonly j: number }
+    | { readonly k: 'ready'; readonly i: number; readonly on: boolean }
+    | { readonly k: 'tick'; readonly ms: number };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 2, arbitrary: fc.constant({ k: 'join' as const }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('leave' as const), i: fc.nat(3) }) },
+    { weight: 4, arbitrary: fc.record({ k: fc.constant('open' as const), i: fc.nat(3), j: fc.nat(3) }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('ready' as const), i: fc.nat(3), on: fc.boolean() }) },
+    { weight: 3, arbitrary: fc.record({ k: fc.constant('tick' as const), ms: fc.integer({ min: 10, max: 400 }) }) },
+  );
+
+  it('joins, leaves (the host too), half-open channels, Ready and Not ready in any order: once all is open and everyone is Ready, one match starts for all', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+        const sim = new RoomSim(4);
+        await sim.join('P1');
+        let names = 1;
+        for (const s of steps) {
+          const at = (i: number) => sim.members[i % sim.members.length];
+          if (s.k === 'join' && sim.members.length < 4) await sim.join(`P${++names}`);
+          else if (s.k === 'leave' && sim.members.length > 2) sim.leave(at(s.i) as SimMember);
+          else if (s.k === 'open') {
+            const [a, b] = [at(s.i), at(s.j)];
+            if (a !== undefined && b !== undefined && a !== b) sim.openSide(a, b);
+          } else if (s.k === 'ready') at(s.i)?.room.setReady(s.on);
+          else if (s.k === 'tick') sim.tick(s.ms);
+        }
+        // Whatever happened so far (an aborted start, a match already running): everyone back in the lobby.
+        sim.tick(1000);
+        for (const m of sim.members) m.room.endMatch();
+        if (sim.members.length < 2) await sim.join(`P${names + 1}`);
+        sim.openAll();
+        sim.tick(200);
+        for (const m of sim.members) m.room.setReady(true);
+        const started = sim.runUntilStarted(8000);
+        const sessions = new Set(sim.members.map((m) => m.room.match?.start.sessionId));
+        return started && sessions.size === 1;
+      }),
+      { numRuns: 300 },
+    );
   });
 });
