@@ -34,6 +34,11 @@ export class ReadyBook {
     this.playing.delete(id);
   }
 
+  /** Whether `id` is still in the match the server started (it has not told its flag since). */
+  inMatch(id: PeerId): boolean {
+    return this.playing.has(id);
+  }
+
   /** Our membership resumed: only members still listed in a lobby still started stay in the match. */
   resumed(started: boolean, members: readonly MemberInfo[]): void {
     for (const id of this.playing) if (!started || !members.some((m) => m.id === id)) this.playing.delete(id);

@@ -389,7 +389,9 @@ export class Room extends LobbyPresence {
     }
     for (const { from, message } of this.control.receiveAll()) this.onControl(from, message, nowMs);
     this.returns.update(nowMs);
-    if (!this.returns.active && this.current === undefined && this.committed === undefined && this.meshReady && this.readyRound === undefined && this.members.some((m) => m.id === this.hostId)) {
+    // No round while the host is still in the match the server started (on its end screen): our Ready
+    // waits for it, however long, instead of timing out on a host that is not there yet.
+    if (this.betweenMatches && this.meshReady && this.readyRound === undefined && this.members.some((m) => m.id === this.hostId) && !this.readyBook.inMatch(this.hostId)) {
       this.startRound(this.round);
     }
     this.readyRound?.update(nowMs);

@@ -89,6 +89,9 @@ export class RoomSim {
   readonly members: SimMember[] = [];
   private readonly infos: MemberInfo[] = [];
   private joins = 0;
+  /** How many of each member's client messages `serve` has read; whether the lobby is started. */
+  private readonly served = new Map<PeerId, number>();
+  private started = false;
 
   constructor(private readonly players: number) {}
 
@@ -137,6 +140,33 @@ export class RoomSim {
     for (const a of this.members) for (const b of this.members) if (a !== b) a.link.openSide(b.id);
   }
 
+  /**
+   * The lobby server's side of what the rooms sent since the last call, as `signaling/lobbies.ts`
+   * does it: `set-ready` (the flag, echoed to everyone), the host's `start-notice` (`lobby-started`)
+   * and `reopen` (every flag cleared, `lobby-reopened`). Everything else is the test's.
+   */
+  private serve(): void {
+    for (const m of this.members) {
+      const read = this.served.get(m.id) ?? 0;
+      this.served.set(m.id, m.signaling.sent.length);
+      for (const c of m.signaling.sent.slice(read)) {
+        const info = this.infos.find((x) => x.id === m.id);
+        const isHost = this.members[0] === m;
+        if (c.kind === 'set-ready' && info !== undefined) {
+          info.ready = c.ready;
+          for (const o of this.members) o.signaling.emit({ kind: 'member-updated', member: { ...info } });
+        } else if (c.kind === 'start-notice' && isHost && !this.started) {
+          this.started = true;
+          for (const o of this.members) o.signaling.emit({ kind: 'lobby-started' });
+        } else if (c.kind === 'reopen' && isHost) {
+          this.started = false;
+          for (const x of this.infos) x.ready = false;
+          for (const o of this.members) o.signaling.emit({ kind: 'lobby-reopened' });
+        }
+      }
+    }
+  }
+
   /** Advances the clock by `ms` in steps of `stepMs`, updating every room at each step. */
   tick(ms: number, stepMs = 10): void {
     for (let t = 0; t < ms; t += stepMs) {
@@ -145,6 +175,7 @@ export class RoomSim {
         m.room.update(this.now);
         m.events.push(...m.room.drainEvents());
       }
+      this.serve();
     }
   }
 

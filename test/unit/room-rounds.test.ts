@@ -224,3 +224,27 @@ describe('handshake rounds, any history (property)', () => {
     );
   });
 });
+
+describe('a rematch', () => {
+  it('a member presses Rematch while the host is still on its end screen: it waits for the host, however long, and the rematch starts', async () => {
+    const sim = new RoomSim(2);
+    const alice = await sim.join('Alice');
+    const bob = await sim.join('Bob');
+    sim.openAll();
+    sim.tick(100);
+    for (const m of sim.members) m.room.setReady(true);
+    expect(sim.runUntilStarted(3000)).toBe(true);
+    sim.tick(1000); // past frame 0
+    bob.room.endMatch(); // Bob's Rematch button: back to the lobby, Ready
+    bob.room.setReady(true);
+    sim.tick(8000); // Alice reads her end screen (longer than any handshake timeout)
+    expect(bob.room.readiness(alice.id)).toBe('in-match');
+    expect(aborts(bob)).toEqual([]);
+    expect(bob.room.ready).toBe(true);
+    alice.room.endMatch(); // Alice's Rematch
+    alice.room.setReady(true);
+    expect(sim.runUntilStarted(3000)).toBe(true);
+    expect(aborts(bob)).toEqual([]);
+    expect(bob.room.match?.start.sessionId).toBe(alice.room.match?.start.sessionId);
+  });
+});
