@@ -89,9 +89,10 @@ export class RoomSim {
   readonly members: SimMember[] = [];
   private readonly infos: MemberInfo[] = [];
   private joins = 0;
-  /** How many of each member's client messages `serve` has read; whether the lobby is started. */
+  /** How many of each member's client messages `serve` has read. */
   private readonly served = new Map<PeerId, number>();
-  private started = false;
+  /** The lobby is started (the host's `start-notice`, until its `reopen`): the server admits no joins. */
+  started = false;
 
   constructor(private readonly players: number) {}
 

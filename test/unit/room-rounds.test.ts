@@ -184,41 +184,59 @@ describe('handshake rounds, any history (property)', () => {
     | { readonly k: 'leave'; readonly i: number }
     | { readonly k: 'open'; readonly i: number; readonly j: number }
     | { readonly k: 'ready'; readonly i: number; readonly on: boolean }
-    | { readonly k: 'tick'; readonly ms: number };
+    | { readonly k: 'tick'; readonly ms: number }
+    | { readonly k: 'end'; readonly i: number; readonly again: boolean };
   const step: fc.Arbitrary<Step> = fc.oneof(
     { weight: 2, arbitrary: fc.constant({ k: 'join' as const }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('leave' as const), i: fc.nat(3) }) },
     { weight: 4, arbitrary: fc.record({ k: fc.constant('open' as const), i: fc.nat(3), j: fc.nat(3) }) },
     { weight: 2, arbitrary: fc.record({ k: fc.constant('ready' as const), i: fc.nat(3), on: fc.boolean() }) },
     { weight: 3, arbitrary: fc.record({ k: fc.constant('tick' as const), ms: fc.integer({ min: 10, max: 400 }) }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('end' as const), i: fc.nat(3), again: fc.boolean() }) },
   );
 
-  it('joins, leaves (the host too), half-open channels, Ready and Not ready in any order: once all is open and everyone is Ready, one match starts for all', async () => {
+  /** Plays `steps` on `sim` (steps naming a member pick one by index, modulo the members). */
+  async function play(sim: RoomSim, steps: readonly Step[]): Promise<void> {
+    for (const s of steps) {
+      const at = (i: number) => sim.members[i % sim.members.length];
+      if (s.k === 'join' && sim.members.length < 4 && !sim.started) await sim.join('P');
+      else if (s.k === 'leave' && sim.members.length > 2) sim.leave(at(s.i) as SimMember);
+      else if (s.k === 'open') {
+        const [a, b] = [at(s.i), at(s.j)];
+        if (a !== undefined && b !== undefined && a !== b) sim.openSide(a, b);
+      } else if (s.k === 'ready') at(s.i)?.room.setReady(s.on);
+      else if (s.k === 'tick') sim.tick(s.ms);
+      else if (s.k === 'end') {
+        // Back to the lobby from a match (in the countdown: a Not ready), with Rematch (Ready) or not.
+        at(s.i)?.room.endMatch();
+        if (s.again) at(s.i)?.room.setReady(true);
+      }
+    }
+  }
+
+  /** Everyone back in the lobby, every channel open, everyone Ready: whether one match starts for all. */
+  function allStart(sim: RoomSim): boolean {
+    for (const m of sim.members) m.room.endMatch();
+    sim.openAll();
+    sim.tick(200);
+    for (const m of sim.members) m.room.setReady(true);
+    const started = sim.runUntilStarted(8000);
+    return started && new Set(sim.members.map((m) => m.room.match?.start.sessionId)).size === 1;
+  }
+
+  it('joins, leaves (the host too), half-open channels, Ready and Not ready, a match, then the same and back from it (Rematch or not) in any order: once all is open and everyone is Ready, one match starts for all', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), fc.integer({ min: 0, max: 1500 }), fc.array(step, { maxLength: 30 }), async (before, into, after) => {
         const sim = new RoomSim(4);
-        await sim.join('P1');
-        let names = 1;
-        for (const s of steps) {
-          const at = (i: number) => sim.members[i % sim.members.length];
-          if (s.k === 'join' && sim.members.length < 4) await sim.join(`P${++names}`);
-          else if (s.k === 'leave' && sim.members.length > 2) sim.leave(at(s.i) as SimMember);
-          else if (s.k === 'open') {
-            const [a, b] = [at(s.i), at(s.j)];
-            if (a !== undefined && b !== undefined && a !== b) sim.openSide(a, b);
-          } else if (s.k === 'ready') at(s.i)?.room.setReady(s.on);
-          else if (s.k === 'tick') sim.tick(s.ms);
-        }
-        // Whatever happened so far (an aborted start, a match already running): everyone back in the lobby.
+        await sim.join('P');
+        await sim.join('P');
+        await play(sim, before);
+        sim.tick(1000); // a start under way finishes, or aborts
+        if (!allStart(sim)) return false;
+        sim.tick(into); // in the countdown, or in the match
+        await play(sim, after);
         sim.tick(1000);
-        for (const m of sim.members) m.room.endMatch();
-        if (sim.members.length < 2) await sim.join(`P${names + 1}`);
-        sim.openAll();
-        sim.tick(200);
-        for (const m of sim.members) m.room.setReady(true);
-        const started = sim.runUntilStarted(8000);
-        const sessions = new Set(sim.members.map((m) => m.room.match?.start.sessionId));
-        return started && sessions.size === 1;
+        return allStart(sim);
       }),
       { numRuns: 300 },
     );
