@@ -15,7 +15,9 @@
  * host answers a member's handshake message of another round with its own round (`hs-round`, a few a
  * second at most), and that member follows it, silently (nothing was cancelled): the answer must name
  * the round the member is in (`yours`), so a late answer about a round it already left moves nothing.
- * Not during a match: a member back from it first is a round ahead until the host comes back too.
+ * Not during a match: a member back from it first is a round ahead until the host comes back too,
+ * and starts no round before the host is out of the match (the server's flags, `ReadyBook.inMatch`):
+ * a Rematch pressed while the host reads its end screen waits for it instead of timing out.
  *
  * Control channel hygiene: every peer's control messages share one budget and its in-game chat another
  * (`rate-limit.ts`); chat goes through the lobby server's own rule (`validateChat`) both ways; a lobby
