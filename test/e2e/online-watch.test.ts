@@ -9,7 +9,7 @@
 import { expect, it } from 'vitest';
 import { describeE2E } from './support/browser.ts';
 import { openPage } from './support/chromium.ts';
-import { checksumsAt, closeAll, ONLINE_VIEWPORT, onlineFixture, readyAndStart, startMatch, waitForFrame, waitForMesh, type Player } from './support/online.ts';
+import { checksumsAt, closeAll, describeLobby, ONLINE_VIEWPORT, onlineFixture, readyAndStart, startMatch, waitForFrame, waitForMesh, type Player } from './support/online.ts';
 
 describeE2E('online match watched by a third browser (Chromium, simple-peer)', () => {
   const e2e = onlineFixture();
@@ -87,7 +87,13 @@ describeE2E('online match watched by a third browser (Chromium, simple-peer)', (
     await alice.page.click('[data-testid=back-to-lobby]');
     await carol.page.waitForSelector('[data-testid=watch] [data-testid=take-seat]', { state: 'visible', timeout: 10_000 });
     await carol.page.click('[data-testid=watch] [data-testid=take-seat]');
-    await carol.page.waitForFunction(() => window.rollbackPong?.online?.role === 'member' && window.rollbackPong.online.view === 'lobby', undefined, { timeout: 10_000 });
+    try {
+      await carol.page.waitForFunction(() => window.rollbackPong?.online?.role === 'member' && window.rollbackPong.online.view === 'lobby', undefined, { timeout: 15_000 });
+    } catch (e) {
+      // What each page shows (a refusal's text is in `error`), for a failure that does not repeat here.
+      const role = await carol.page.evaluate(() => window.rollbackPong?.online?.role);
+      throw new Error(`take-seat: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\nCarol (${String(role)}): ${await describeLobby(carol.page)}\nAlice: ${await describeLobby(alice.page)}\nCarol's page errors: ${JSON.stringify(carol.errors)}`, { cause: e });
+    }
     await alice.page.waitForFunction(() => window.rollbackPong?.online?.members.some((m) => m.name === 'Carol') === true && window.rollbackPong.online.watchers.length === 0);
     const rematch = [alice, carol];
     await waitForMesh(rematch, 2);
