@@ -38,12 +38,20 @@
  * - `redis_signal_relay_ms_p50` / `_p99`: one signal, member on instance 1 to member on instance 2,
  *   client send to client receive (one process, one clock), 2,000 in a row.
  *
+ * - `signaling_capped_*`: our server against the PeerJS server again, each now in a cgroup of its own
+ *   capped at `CAP_CORES` of one core (`bench/cpu-cap.ts`; needs root, else skipped and said so), so the
+ *   servers set the rates and the load generator idles half the time: `signaling_capped_vs_peerjs` is
+ *   what the same share of a core pairs on each server, the figure of a deployment whose clients are
+ *   elsewhere. Uncapped, the load generator is the bottleneck on 2 cores and `signaling_vs_peerjs`
+ *   compares the two protocols' client work. `_cap_use` (~1 when the cap binds) and `_client_busy`
+ *   (well under 1) show which bound a run measured.
+ *
  * Interleaved: the single server, the PeerJS server and the two Redis instances all run from the
  * start, and the measured pairings come in `ROUNDS` rounds (after one that counts for nobody) that
  * give each of the three one slice (500 pairings), in each of the six orders twice; each side's figures sum its slices (its servers' and the load
  * generator's CPU counted until its servers are idle and its lobbies expired). Measured one after another, the sides also differed by the machine's drift between them.
  *
- * Run directly: `npx tsx bench/signaling.ts`. Bounded: 40–80 s, hard limits on every wait.
+ * Run directly: `npx tsx bench/signaling.ts`. Bounded: 60–120 s, hard limits on every wait.
  * `SIGNALING_BENCH_PROFILE=<dir>`: CPU profiles of the server processes' measured runs (`profile`).
  */
 import { fork } from 'node:child_process';
@@ -64,6 +72,8 @@ import type { RedisServer } from '../test/support/redis.ts';
 import { parseServerMessage } from '../src/lobby/protocol-schema.ts';
 import type { ServerMessage } from '../src/lobby/protocol.ts';
 import { quantileOfSorted } from '../src/shared/quantile.ts';
+import { cpuCap } from './cpu-cap.ts';
+import type { CpuCap } from './cpu-cap.ts';
 
 const CHILD_FLAG = '--signaling-bench-server';
 const PEERJS_CHILD_FLAG = '--peerjs-bench-server';
@@ -85,6 +95,11 @@ const PAIRING_BUDGET_MS = 12_000;
 const LOAD_LOBBIES = 500;
 const LOAD_OPEN_CONCURRENCY = 100;
 const STEP_TIMEOUT_MS = 10_000;
+/**
+ * The capped comparison: each server in a cgroup of its own limited to this share of one core, so
+ * that the server, not the load generator, sets the pairing rate (`signaling_capped_*`).
+ */
+const CAP_CORES = 0.4;
 
 /** A realistic data-channel-only offer (about 600 bytes) and host candidates. */
 const SDP = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:${'u'.repeat(4)}\r\na=ice-pwd:${'p'.repeat(24)}\r\na=ice-options:trickle\r\na=fingerprint:sha-256 ${'AB:'.repeat(31)}AB\r\na=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n`;
@@ -516,13 +531,20 @@ async function measureInterleaved(sides: readonly Side[]): Promise<void> {
     await sleep(SETTLE_MS);
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const i of ORDERS[round % ORDERS.length] ?? []) {
+    for (const i of orderOf(round, sides.length)) {
       const s = sides[i];
       if (s !== undefined) await measureSlice(s, PAIRINGS / ROUNDS, PAIRING_BUDGET_MS / ROUNDS);
     }
   }
   await profile(false, 'client');
   await Promise.all(all.map((c) => ask(c, 'profile', { kind: 'profile', on: false, label: sides.find((s) => s.children.includes(c))?.label ?? 'server' })));
+}
+
+/** The order of `n` sides in round `round`: the six orders of three in turn; other counts forward, then backward. */
+function orderOf(round: number, n: number): readonly number[] {
+  if (n === 3) return ORDERS[round % ORDERS.length] ?? [];
+  const forward = Array.from({ length: n }, (_, i) => i);
+  return round % 2 === 0 ? forward : forward.reverse();
 }
 
 /** Pairings per second with every worker busy (`Side.steadyDone`). */
@@ -560,7 +582,7 @@ async function relayLatency(u1: string, u2: string): Promise<Record<string, numb
   };
 }
 
-/** Runs the signaling benchmark (40–80 s) and returns its figures. */
+/** Runs the signaling benchmark (60–120 s) and returns its figures. */
 export async function benchSignaling(): Promise<Record<string, number>> {
   const spawnServer = (flag: string, extra?: string): ChildProcess => fork(fileURLToPath(import.meta.url), extra === undefined ? [flag] : [flag, extra], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
@@ -570,10 +592,15 @@ export async function benchSignaling(): Promise<Record<string, number>> {
   const ours = spawnServer(CHILD_FLAG);
   const baseline = spawnServer(PEERJS_CHILD_FLAG);
   const instances = [spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url), spawnServer(CHILD_FLAG, REDIS_FLAG + redis.url)];
+  // The capped pair: two more servers, each in its own CPU cap (or none, where no cap can be made).
+  const caps = [cpuCap(`rollback-pong-bench-${process.pid}-ours`, CAP_CORES), cpuCap(`rollback-pong-bench-${process.pid}-peerjs`, CAP_CORES)];
+  const capped = caps.every((c) => typeof c !== 'string') ? [spawnServer(CHILD_FLAG), spawnServer(PEERJS_CHILD_FLAG)] : [];
+  const children = [ours, baseline, ...instances, ...capped];
   try {
     const { wsUrl } = await ask(ours, 'ready');
     const { port } = await ask(baseline, 'ready');
     const [u1, u2] = (await Promise.all(instances.map((c) => ask(c, 'ready')))).map((r) => r.wsUrl);
+    const cappedReady = await Promise.all(capped.map((c) => ask(c, 'ready')));
     if (u1 === undefined || u2 === undefined) throw new Error('bench: a Redis instance did not start');
     const single = side('ours', () => pairing(wsUrl, wsUrl, 'read'), [ours], () => waitForIdle(ours));
     const peerjs = side('peerjs', () => peerJsPairing(port), [baseline], () => waitForPeerJsIdle(baseline));
@@ -583,6 +610,7 @@ export async function benchSignaling(): Promise<Record<string, number>> {
     await pairings(() => pairing(u1, u2), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
     for (const s of [single, peerjs, cross]) await s.idle();
     await measureInterleaved([single, peerjs, cross]);
+    const cappedFigures = await measureCapped(capped, cappedReady, caps);
     // With every server idle (the load run below keeps ours busy for a while after it).
     const relay = await relayLatency(u1, u2);
 
@@ -621,12 +649,69 @@ export async function benchSignaling(): Promise<Record<string, number>> {
       signaling_redis_2inst_redis_cpu_us_per_pairing: perPairing(cross.redisUs, cross),
       signaling_redis_2inst_client_cpu_us_per_pairing: perPairing(cross.clientUs, cross),
       signaling_redis_2inst_vs_single: round2(rate(cross) / rate(single)),
+      ...cappedFigures,
       ...relay,
     };
   } finally {
-    for (const c of [ours, baseline, ...instances]) c.kill();
+    await Promise.all(children.map(stopChild));
+    for (const c of caps) if (typeof c !== 'string') c.remove();
     await redis.stop();
   }
+}
+
+/** Kills a server process and waits (bounded) for its exit, so that its CPU cap can be removed. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(done, 5_000);
+    child.once('exit', () => { clearTimeout(timer); done(); });
+    child.kill();
+  });
+}
+
+/**
+ * Our server against the PeerJS server with the same share of a core each (`CAP_CORES`), interleaved
+ * like the uncapped sides. Uncapped, the load generator (one thread, ~0.9 of a core, more CPU per
+ * pairing than either server) sets both rates, so they compare the two protocols' client work; capped,
+ * each server runs at its cap and the rate is what that much of a core pairs: the figure of a
+ * deployment, where clients are not on the server's machine. `_cap_use` (the server's CPU over its
+ * cap, ~1 when the cap binds) and `_client_busy` (the load generator's share of a core, well under 1)
+ * show which bound the run measured. Skipped, and said so, where no cgroup can be made (not root).
+ */
+async function measureCapped(children: readonly ChildProcess[], ready: ReadonlyArray<Extract<ChildReply, { kind: 'ready' }>>, caps: ReadonlyArray<CpuCap | string>): Promise<Record<string, number>> {
+  const [oursChild, peerChild] = children;
+  const [oursCap, peerCap] = caps;
+  const wsUrl = ready[0]?.wsUrl;
+  const port = ready[1]?.port;
+  if (oursChild === undefined || peerChild === undefined || wsUrl === undefined || port === undefined || typeof oursCap !== 'object' || typeof peerCap !== 'object') {
+    const why = caps.find((c) => typeof c === 'string') ?? 'no server';
+    console.log(`signaling capped comparison: skipped (${why})`);
+    return {};
+  }
+  oursCap.add(oursChild.pid ?? 0);
+  peerCap.add(peerChild.pid ?? 0);
+  const oursSide = side('ours-capped', () => pairing(wsUrl, wsUrl, 'read'), [oursChild], () => waitForIdle(oursChild));
+  const peerSide = side('peerjs-capped', () => peerJsPairing(port), [peerChild], () => waitForPeerJsIdle(peerChild));
+  await pairings(() => pairing(wsUrl), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+  await pairings(() => peerJsPairing(port), WARMUP_PAIRINGS, WARMUP_BUDGET_MS);
+  for (const s of [oursSide, peerSide]) await s.idle();
+  await measureInterleaved([oursSide, peerSide]);
+  // The steady rate times the CPU per pairing (whole slices: a pairing's share of the drains and
+  // teardown included), in cores: what the steady part of the run used.
+  const capUse = (s: Side, cap: CpuCap): number => round2((rate(s) * s.serverUs) / s.done / 1e6 / cap.cores);
+  const clientBusy = (s: Side): number => round2((rate(s) * s.clientUs) / s.done / 1e6);
+  return {
+    signaling_capped_cores: oursCap.cores,
+    signaling_capped_pairings_per_s: rate(oursSide),
+    signaling_capped_peerjs_pairings_per_s: rate(peerSide),
+    signaling_capped_vs_peerjs: round2(rate(oursSide) / rate(peerSide)),
+    signaling_capped_server_cpu_us_per_pairing: perPairing(oursSide.serverUs, oursSide),
+    signaling_capped_peerjs_server_cpu_us_per_pairing: perPairing(peerSide.serverUs, peerSide),
+    signaling_capped_server_cap_use: capUse(oursSide, oursCap),
+    signaling_capped_peerjs_server_cap_use: capUse(peerSide, peerCap),
+    signaling_capped_client_busy: clientBusy(oursSide),
+    signaling_capped_peerjs_client_busy: clientBusy(peerSide),
+  };
 }
 
 const thisFile = fileURLToPath(import.meta.url);
