@@ -65,6 +65,16 @@ export class LobbyRegistry implements LobbyService {
   private readonly expired = new Map<string, true>();
   private readonly peers = new Map<string, Membership>();
   private closed = false;
+  /**
+   * Empty lobbies awaiting expiry, from `expiringHead` on, in the order they emptied, with their
+   * deadlines: one TTL for all, so that is also the order of the deadlines, and one timer (for the
+   * first) serves them all instead of a timer and a closure per empty lobby. An entry whose lobby was
+   * joined again, or emptied again later (its `expiry` another deadline), is skipped.
+   */
+  private readonly expiring: Lobby[] = [];
+  private readonly expiringAt: number[] = [];
+  private expiringHead = 0;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Null for the silent logger, so that `this.log?.({...})` does not even build the record. */
   private readonly log: SignalingLogger | null;
 
@@ -325,7 +335,11 @@ export class LobbyRegistry implements LobbyService {
   /** Drops every lobby and timer (server shutdown). */
   close(): void {
     this.closed = true;
-    for (const lobby of this.lobbies.values()) if (lobby.expiry !== null) clearTimeout(lobby.expiry);
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    this.expiring.length = 0;
+    this.expiringAt.length = 0;
+    this.expiringHead = 0;
     this.lobbies.clear();
     this.peers.clear();
   }
@@ -363,10 +377,7 @@ export class LobbyRegistry implements LobbyService {
     // 256 bits, sent to this member only; the registry keeps its hash.
     const token = resumed?.token ?? randomId(32, 'base64url');
     const member = new LobbyMember(lobby, id, name, peerId, peerToken, resumed?.tokenHash ?? sha256(token), sink);
-    if (lobby.expiry !== null) {
-      clearTimeout(lobby.expiry);
-      lobby.expiry = null;
-    }
+    lobby.expiry = null; // its entry in the expiry queue is skipped
     this.broadcast(lobby, resumed === null
       ? { kind: 'member-joined', member: memberInfo(member) }
       : { kind: 'member-joined', member: memberInfo(member), rejoined: true });
@@ -380,27 +391,65 @@ export class LobbyRegistry implements LobbyService {
 
   private scheduleExpiry(lobby: Lobby): void {
     if (this.closed) return; // shutting down: sockets closing now must not arm new timers
-    lobby.expiry = setTimeout(() => {
-      lobby.expiry = null;
-      if (lobby.members.length > 0 || this.lobbies.get(lobby.code) !== lobby) return;
-      this.lobbies.delete(lobby.code);
-      // Its watchers are told by the close of their sockets (4015), not left on a lobby that is gone.
-      const watchers = lobby.watchers ?? [];
-      lobby.watchers = [];
-      for (const w of watchers) {
-        if (w.peerId !== '') this.peers.delete(w.peerId);
-        this.deps.onMemberRemoved(w);
-        w.sink.lobbyExpired?.();
-      }
-      this.deps.releaseLobby(lobby.owner);
-      this.expired.set(lobby.code, true);
-      if (this.expired.size > EXPIRED_MEMORY) {
-        const oldest = this.expired.keys().next();
-        if (oldest.done !== true) this.expired.delete(oldest.value);
-      }
-      this.log?.({ event: 'lobby-expired', lobby: logLabel(lobby.code) });
-    }, this.deps.emptyLobbyTtlMs);
-    lobby.expiry.unref();
+    const at = Date.now() + this.deps.emptyLobbyTtlMs;
+    lobby.expiry = at;
+    this.expiring.push(lobby);
+    this.expiringAt.push(at);
+    if (this.expiryTimer === null) this.armExpiry(this.deps.emptyLobbyTtlMs);
+  }
+
+  private armExpiry(delayMs: number): void {
+    this.expiryTimer = setTimeout(() => this.expireDue(), Math.max(0, delayMs));
+    this.expiryTimer.unref();
+  }
+
+  /** The expiry timer: expires every lobby whose deadline has passed, then waits for the next one. */
+  private expireDue(): void {
+    this.expiryTimer = null;
+    const now = Date.now();
+    const { expiring, expiringAt } = this;
+    let head = this.expiringHead;
+    for (; head < expiring.length; head++) {
+      const at = expiringAt[head] ?? 0;
+      if (at > now) break;
+      const lobby = expiring[head];
+      if (lobby !== undefined && lobby.expiry === at) this.expire(lobby);
+    }
+    if (head === expiring.length) {
+      expiring.length = 0;
+      expiringAt.length = 0;
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= expiring.length) {
+      // Drop the done entries now and then (not on every expiry: each drop moves the rest).
+      expiring.splice(0, head);
+      expiringAt.splice(0, head);
+      head = 0;
+    }
+    this.expiringHead = head;
+    const next = expiringAt[head];
+    if (next !== undefined) this.armExpiry(next - now);
+  }
+
+  /** An empty lobby's time is up: it is gone, and a `join` of its code gets `expired-lobby`. */
+  private expire(lobby: Lobby): void {
+    lobby.expiry = null;
+    if (lobby.members.length > 0 || this.lobbies.get(lobby.code) !== lobby) return;
+    this.lobbies.delete(lobby.code);
+    // Its watchers are told by the close of their sockets (4015), not left on a lobby that is gone.
+    const watchers = lobby.watchers ?? [];
+    lobby.watchers = [];
+    for (const w of watchers) {
+      if (w.peerId !== '') this.peers.delete(w.peerId);
+      this.deps.onMemberRemoved(w);
+      w.sink.lobbyExpired?.();
+    }
+    this.deps.releaseLobby(lobby.owner);
+    this.expired.set(lobby.code, true);
+    if (this.expired.size > EXPIRED_MEMORY) {
+      const oldest = this.expired.keys().next();
+      if (oldest.done !== true) this.expired.delete(oldest.value);
+    }
+    this.log?.({ event: 'lobby-expired', lobby: logLabel(lobby.code) });
   }
 
   /** The lobby's news, to its members and its watchers. */

@@ -87,7 +87,8 @@ export interface Lobby {
   /** Null only while the lobby is empty. */
   hostId: MemberId | null;
   started: boolean;
-  expiry: ReturnType<typeof setTimeout> | null;
+  /** While empty: when it expires (`Date.now()` ms), its entry in the registry's expiry queue; else null. */
+  expiry: number | null;
   /** Silence reports: reported member → reporter → when (ms). Created on the first report. */
   reports?: Map<MemberId, Map<MemberId, number>>;
   /**
