@@ -59,6 +59,8 @@ export class PeerEndpoint {
   private rejectedTotal = 0;
   private nextNonce = 1;
   private readonly probes = new Int32Array(LOSS_WINDOW); // nonce of each recent probe, 0 = answered
+  /** When each recent probe went out (our own `t0`: a reply's echo of it is the peer's word). */
+  private readonly probeSentMs = new Float64Array(LOSS_WINDOW);
   private probesSent = 0;
   // Encoded at once and never kept (sockets keep only the bytes): one packet and one input message per
   // endpoint serve every send, instead of two objects per datagram.
@@ -137,21 +139,25 @@ export class PeerEndpoint {
     const nonce = this.nextNonce;
     this.nextNonce = (this.nextNonce % 0x7fff_ffff) + 1;
     this.probes[this.probesSent % LOSS_WINDOW] = nonce;
+    this.probeSentMs[this.probesSent % LOSS_WINDOW] = nowMs;
     this.probesSent++;
     this.send({ kind: 'sync-request', nonce, t0: nowMs }, nowMs);
   }
 
   /**
    * Takes a probe's answer; ignores replies to probes we did not send (or already counted), and samples
-   * no honest peer can produce (an RTT beyond `MAX_RTT_MS`, or an echoed `t0` we never sent: the reply's
-   * own timestamps are the peer's word, so a liar could otherwise make our RTT to it infinite).
+   * no honest peer can produce (an RTT beyond `MAX_RTT_MS`, or an echoed `t0` other than the one that
+   * probe went out with: the reply's own timestamps are the peer's word, so a liar could otherwise make
+   * our RTT to it infinite). The RTT is measured from our own record of the send.
    */
   onSyncReply(reply: SyncReply, nowMs: number): void {
     const i = this.probes.indexOf(reply.nonce);
     if (i < 0 || reply.nonce === 0) return;
     this.probes[i] = 0;
-    const sample = clockSample(reply.t0, reply.t1, reply.t2, nowMs);
-    if (reply.t0 > nowMs || sample.rttMs > MAX_RTT_MS || !Number.isFinite(sample.offsetMs)) return;
+    const sentMs = this.probeSentMs[i] ?? Number.NaN;
+    if (reply.t0 !== sentMs) return this.reject('sync-mismatch');
+    const sample = clockSample(sentMs, reply.t1, reply.t2, nowMs);
+    if (sentMs > nowMs || sample.rttMs > MAX_RTT_MS || !Number.isFinite(sample.offsetMs)) return;
     this.clock.add(sample);
   }
 

@@ -234,6 +234,10 @@ export const REJECT_REASONS = [
   'checksum-frame',
   /** A state reply nobody asked for. */
   'unsolicited',
+  /** A state request past what a peer may ask of us (each final frame once, a few frames a match). */
+  'state-request-excess',
+  /** A clock-probe reply echoing another send time than its probe's. */
+  'sync-mismatch',
   /** A notarised record that does not decode, or names another player or session. */
   'record-invalid',
   /** A record that does not continue the player's record stream (a gap), or lies far ahead. */

@@ -26,6 +26,12 @@ interface PeerLedger {
   readonly reported: Map<Frame, number>;
   /** Highest frame already compared with this peer (each frame is judged once). */
   comparedUpTo: Frame;
+  /**
+   * Highest frame whose state this peer got from us. An honest peer asks for each frame it found
+   * desynced once, in order (`compare`), so a request at or below it is a flood: each reply costs a
+   * state encode and about a kilobyte out (a 47-fold amplification of an 8-byte request).
+   */
+  answeredUpTo: Frame;
 }
 
 /** Checksum bookkeeping of one session. */
@@ -94,9 +100,13 @@ export class ChecksumExchange<S> {
 
   /** A peer asks for our final state of `frame`. */
   onStateRequest(e: PeerEndpoint, frame: Frame, nowMs: number): void {
+    const ledger = this.ledger(e.peer);
+    if (frame <= ledger.answeredUpTo) return e.reject('state-request-excess');
     const fin = this.detector.finalAt(frame);
     const encoded = fin !== undefined ? this.forensics?.encode(fin.state) : undefined;
-    if (encoded !== undefined && encoded.length <= LIMITS.maxStateBytes) e.send({ kind: 'state-reply', frame, state: encoded }, nowMs);
+    if (encoded === undefined || encoded.length > LIMITS.maxStateBytes) return;
+    ledger.answeredUpTo = frame;
+    e.send({ kind: 'state-reply', frame, state: encoded }, nowMs);
   }
 
   /** A peer's state of `frame`, answering our request: diff it against ours. False when we never asked. */
@@ -152,7 +162,7 @@ export class ChecksumExchange<S> {
   private ledger(peer: PeerId): PeerLedger {
     let l = this.ledgers.get(peer);
     if (l === undefined) {
-      l = { reported: new Map(), comparedUpTo: 0 };
+      l = { reported: new Map(), comparedUpTo: 0, answeredUpTo: -1 };
       this.ledgers.set(peer, l);
     }
     return l;
