@@ -26,6 +26,13 @@ export class InputQueue {
   private disconnected = false;
   /** Frames before this one are not held (a session resumed from a transferred state, see `startAt`). */
   private floor: Frame = 0;
+  /**
+   * Since the last `reopenAt`: frames `gapFrom`..`gapTo` (the player's time away, up to the frame its
+   * input counts again) are `departedInput`, as every peer agreed. Not stored in the ring: a resume
+   * frame far ahead (a hostile hold) would overrun it, and every frame before it would read as unknown.
+   */
+  private gapFrom: Frame = 0;
+  private gapTo: Frame = NULL_FRAME;
 
   /**
    * @param departedInput the input of a departed player (after its last frame), and of a returning one
@@ -82,6 +89,7 @@ export class InputQueue {
    */
   setAuthoritative(frame: Frame, input: number): boolean {
     if (frame < this.floor || frame <= this.lastConfirmed - this.capacity || frame <= this.maxUsed - this.capacity) return false;
+    if (this.inGap(frame)) return false; // agreed departed input: nothing changes it
     if (this.disconnected) {
       if (frame > this.disconnectedAfter + 1) return false;
       if (frame === this.disconnectedAfter + 1) this.disconnectedAfter = frame;
@@ -99,7 +107,7 @@ export class InputQueue {
   inputFor(frame: Frame): { readonly input: number; readonly predicted: boolean } {
     let input: number;
     let predicted = false;
-    if (this.disconnected && frame > this.disconnectedAfter) input = this.departedInput;
+    if ((this.disconnected && frame > this.disconnectedAfter) || this.inGap(frame)) input = this.departedInput;
     else if (frame <= this.lastConfirmed) input = this.values[this.slot(frame)] ?? 0;
     else {
       predicted = true;
@@ -112,7 +120,7 @@ export class InputQueue {
 
   /** The confirmed input of `frame`, or undefined when not confirmed (or too old to be held). */
   confirmedInput(frame: Frame): number | undefined {
-    if (this.disconnected && frame > this.disconnectedAfter) return this.departedInput;
+    if ((this.disconnected && frame > this.disconnectedAfter) || this.inGap(frame)) return this.departedInput;
     if (frame > this.lastConfirmed || frame < this.floor || frame <= this.lastConfirmed - this.capacity) return undefined;
     return this.values[this.slot(frame)];
   }
@@ -142,6 +150,8 @@ export class InputQueue {
    */
   reopenAt(frame: Frame): void {
     if (!this.disconnected || frame <= this.disconnectedAfter) return;
+    this.gapFrom = this.disconnectedAfter + 1;
+    this.gapTo = frame - 1;
     for (let f = Math.max(this.disconnectedAfter + 1, frame - this.capacity + 1); f < frame; f++) this.values[this.slot(f)] = this.departedInput;
     this.lastConfirmed = frame - 1;
     this.disconnected = false;
@@ -171,6 +181,10 @@ export class InputQueue {
 
   private flag(frame: Frame): void {
     if (this.firstIncorrect === NULL_FRAME || frame < this.firstIncorrect) this.firstIncorrect = frame;
+  }
+
+  private inGap(frame: Frame): boolean {
+    return frame >= this.gapFrom && frame <= this.gapTo;
   }
 
   private slot(frame: Frame): number {

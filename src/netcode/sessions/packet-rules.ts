@@ -106,14 +106,16 @@ export function checkMessage(m: Message, v: RuleView): RejectReason | undefined 
 /**
  * Gossip: a claim about our own inputs beyond what we produced, or about anyone beyond what any honest
  * peer can hold. (A departure frame below what is final here is ignored, not dropped: see
- * `Departures.applyGossip`; dropping the packet would silence an honest peer misled by a liar.)
+ * `Departures.applyGossip`; dropping the packet would silence an honest peer misled by a liar.) A
+ * claim no further than what we hold of that player ourselves is no lie: after a return agreed at a
+ * frame ahead (`InputQueue.reopenAt`), every peer holds the player up to that frame.
  */
 function checkStatus(status: readonly PlayerStatus[], v: RuleView): RejectReason | undefined {
   for (let p = 0; p < status.length; p++) {
     const s = status[p] as PlayerStatus;
     if (p === v.localPlayer) {
       if (s.lastFrame > v.localLast) return 'ack-ahead';
-    } else if (s.lastFrame > v.localLast + AHEAD_LIMIT) return 'frame-ahead';
+    } else if (s.lastFrame > v.localLast + AHEAD_LIMIT && s.lastFrame > v.lastFrameOf(p)) return 'frame-ahead';
   }
   return undefined;
 }
