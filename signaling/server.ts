@@ -181,6 +181,8 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
     redisStatus: cluster ? redisStatus : opts.redisStatus,
   }, opts.metricsToken);
 
+  // The replay API keys uploads (rate limit, uploader identity) on the same client address as every per-address limit.
+  const replayClient = (req: IncomingMessage): string => addresses.clientAddress(req);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
     if (pathname === '/healthz') {
@@ -194,7 +196,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
       metrics.handle(req, res);
     } else if (peer !== null && (pathname === '/peerjs' || pathname.startsWith('/peerjs/'))) {
       peer.handleRequest(req, res);
-    } else if (options.replays?.handle(req, res, pathname) === true) {
+    } else if (options.replays?.handle(req, res, pathname, replayClient) === true) {
       // `/api/replays*`: answered by the replay API (signaling/replays/api.ts).
     } else if (serveStatic !== null) {
       serveStatic(req, res, pathname).catch((error: unknown) => {

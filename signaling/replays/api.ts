@@ -3,14 +3,20 @@
  *
  * - `POST /api/replays` (replay JSON): 201 with the verified summary, 400 malformed or wrong schema,
  *   413 over the body limit (counted while streaming; reading stops), 422 not reproducing (first bad
- *   frame), 429 rate-limited per address, 503 when the verify queue is full.
+ *   frame), 429 rate-limited per client address, 503 when the verify queue is full.
  * - `GET /api/replays` recent replays; `GET /api/replays/:id` metadata, verification and cross-check;
  *   `GET /api/replays/:id/file` the file. Unknown ids 404.
  *
  * Bodies are read as bytes and handed to the verify worker; the event loop only counts and routes.
+ *
+ * The upload rate limit and the uploader identity (duplicates, the cross-check's distinct uploaders) are
+ * keyed on the client address the mounting server hands to `handle`: the signaling server's
+ * `AddressBook.clientAddress`, the same key as its other per-address limits (the forwarded client behind a
+ * trusted proxy, an IPv6 address by its /64).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { addressKey } from '../address-limits.ts';
 import { createBucket, takeToken, type TokenBucket } from '../rate-limit.ts';
 import type { ReplayConfig } from './config.ts';
 import { crossCheck } from './cross-check.ts';
@@ -30,6 +36,15 @@ const LOBBY_LIMIT = 500;
 const MATCH_LIMIT = 16;
 /** Most rate-limit buckets kept (one per address); full buckets are dropped first. */
 const MAX_BUCKETS = 10_000;
+
+/** The key a request's client is counted under (the signaling server's `AddressBook.clientAddress`). */
+export type ClientAddress = (req: IncomingMessage) => string;
+
+/**
+ * The key without a server's: the TCP peer's address, an IPv6 one by its /64 (`addressKey`).
+ * No `X-Forwarded-For` is believed (which proxies to trust is the server's configuration).
+ */
+export const peerAddress: ClientAddress = (req) => addressKey(req.socket.remoteAddress);
 
 /** Dependencies of the API. */
 export interface ReplayApiDeps {
@@ -51,8 +66,12 @@ export interface ReplayApiStats {
 
 /** The mounted API. */
 export interface ReplayApi {
-  /** Handles the request when `pathname` is under `/api/replays`; false when it is not ours. */
-  handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean;
+  /**
+   * Handles the request when `pathname` is under `/api/replays`; false when it is not ours.
+   * `clientAddress` keys the upload rate limit and the uploader: the mounting server's own (its trusted
+   * proxies, IPv6 by /64); `peerAddress` when not given.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, pathname: string, clientAddress?: ClientAddress): boolean;
   readonly stats: ReplayApiStats;
 }
 
@@ -150,7 +169,7 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
   const describeWithMatch = async (r: ReplayRecord): Promise<Record<string, unknown>> => describeReplay(r, await store.byMatch(r.matchKey, MATCH_LIMIT));
 
   let inFlight = 0;
-  const upload = async (req: IncomingMessage, res: ServerResponse, lobby: string): Promise<void> => {
+  const upload = async (req: IncomingMessage, res: ServerResponse, lobby: string, address: string): Promise<void> => {
     stats.uploads++;
     if (inFlight >= config.maxUploadsInFlight) {
       stats.busy++;
@@ -159,14 +178,14 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
     }
     inFlight++;
     try {
-      await receive(req, res, lobby);
+      await receive(req, res, lobby, address);
     } finally {
       inFlight--;
     }
   };
 
-  const receive = async (req: IncomingMessage, res: ServerResponse, lobby: string): Promise<void> => {
-    const address = req.socket.remoteAddress ?? 'unknown';
+  /** `address`: the client's key (`ClientAddress`), for the rate limit and the uploader hash. */
+  const receive = async (req: IncomingMessage, res: ServerResponse, lobby: string, address: string): Promise<void> => {
     if (!allow(address)) {
       stats.rateLimited++;
       res.setHeader('retry-after', String(Math.ceil(60 / config.uploadsPerMinute)));
@@ -220,13 +239,13 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
     json(res, 201, await describeWithMatch(record));
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, pathname: string, search: string): Promise<void> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, pathname: string, search: string, clientAddress: ClientAddress): Promise<void> => {
     const rest = pathname.slice(REPLAYS_API.length);
     if (rest === '' || rest === '/') {
       const query = new URLSearchParams(search);
       const lobby = query.get('lobby') ?? '';
       if (lobby !== '' && !LOBBY.test(lobby)) return json(res, 400, { error: 'lobby must be a lobby code' });
-      if (req.method === 'POST') return upload(req, res, lobby);
+      if (req.method === 'POST') return upload(req, res, lobby, clientAddress(req));
       if ((req.method === 'GET' || req.method === 'HEAD') && lobby !== '') return json(res, 200, { lobby, matches: lobbyHistory(await store.byLobby(lobby, LOBBY_LIMIT)) });
       if (req.method === 'GET' || req.method === 'HEAD') {
         const limit = Math.min(50, Math.max(1, Number(query.get('limit')) || 20));
@@ -263,10 +282,10 @@ export function createReplayApi(deps: ReplayApiDeps): ReplayApi {
 
   return {
     stats,
-    handle(req, res, pathname) {
+    handle(req, res, pathname, clientAddress = peerAddress) {
       if (pathname !== REPLAYS_API && !pathname.startsWith(`${REPLAYS_API}/`)) return false;
       const search = (req.url ?? '').split('?')[1] ?? '';
-      route(req, res, pathname, search).catch((error: unknown) => {
+      route(req, res, pathname, search, clientAddress).catch((error: unknown) => {
         onError(`replay api: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) json(res, 500, { error: 'internal error' });
         else res.destroy();
