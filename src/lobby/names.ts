@@ -8,9 +8,10 @@
  * - at most two combining marks on one base character (no "Zalgo" text drawn over its neighbours);
  * - one script per name (UTS #39 "highly restrictive": Latin may mix with Han + kana, Han + Hangul
  *   or Han + Bopomofo, nothing else), so "Аlice" with a Cyrillic А is refused;
- * - names clash on a skeleton (`nameKey`): case-folded, with the Cyrillic and Greek letters that look
- *   like Latin ones mapped to them (and Latin look-alikes: dotless ı, ɑ, ǀ, "rn" for "m"), so an
- *   all-Cyrillic "Аsе"-style copy of "Ace", or "Alıce", is `name-taken`.
+ * - names clash on a skeleton (`nameKey`): look-alike capitals mapped to Latin capitals, then
+ *   case-folded, with the Cyrillic and Greek letters that look like Latin ones mapped to them (and
+ *   Latin look-alikes: dotless ı, ɑ, ǀ, "rn" for "m"), so an all-Cyrillic "Аsе"-style copy of "Ace",
+ *   an all-Greek "ΜΙΚΕ" of "MIKE", or "Alıce", is `name-taken`.
  * Compact on purpose: a full confusables table (the `confusables` data of UTS #39) weighs ~100 KiB in
  * the browser bundle, and within a 4-member lobby the script rule plus this skeleton covers the
  * look-alikes that matter (Latin/Cyrillic/Greek homoglyphs).
@@ -102,26 +103,43 @@ export function validateName(raw: string): NameResult {
 }
 
 /**
+ * Capitals that render like a Latin capital, mapped to it. They are mapped before lower-casing: the
+ * lower case of a look-alike capital may look like another Latin letter or none (Greek Η is "H" but η
+ * is "n", Ν is "N" but ν is "v", Υ is "Y" but υ is "u"; μ, ζ look like no Latin letter).
+ */
+const LOOK_ALIKE_CAPITAL: Readonly<Record<string, string>> = {
+  // Greek
+  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T',
+  Υ: 'Y', Χ: 'X', Ϳ: 'J',
+  // Cyrillic (Ӏ is the palochka; Ү the straight U)
+  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', Ѕ: 'S',
+  І: 'I', Ј: 'J', Ү: 'Y', Ӏ: 'I', Һ: 'H', Ԛ: 'Q', Ԝ: 'W',
+};
+
+/**
  * Letters (lower case) that render like a Latin letter, mapped to it: Cyrillic and Greek ones, and
  * Latin-script look-alikes that the one-script rule lets through (dotless ı and ȷ, alpha ɑ, iota ɩ
  * (lower case of Ɩ), the click letter ǀ).
  */
 const LOOK_ALIKE: Readonly<Record<string, string>> = {
   а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g', ʏ: 'y', ᴀ: 'a',
+  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ү: 'y', ӏ: 'l', ɡ: 'g', ʏ: 'y', ᴀ: 'a',
   α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
   ϲ: 'c', ϳ: 'j', '0': 'o', '1': 'l', '|': 'l',
   ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ǀ: 'l',
 };
 
 /**
- * The key two names clash on (unique per lobby): NFKC, case-folded, look-alike letters mapped to
- * Latin, marks and joiners removed. "Alice", "ALICE", "Аlice" (Cyrillic А) and "Alicé"... only the
- * first three clash: an accent is visible, a homoglyph is not.
+ * The key two names clash on (unique per lobby): NFKC, look-alike capitals mapped to Latin ones,
+ * case-folded, look-alike letters mapped to Latin, joiners and emoji variation selectors removed.
+ * "Alice", "ALICE", "Аlice" (Cyrillic А), "ΜΙΚΕ" (Greek, clashes with "MIKE") and "Alicé"... only the
+ * first four clash: an accent is visible, a homoglyph is not.
  */
 export function nameKey(name: string): string {
+  let latinCapitals = '';
+  for (const ch of name.normalize('NFKC')) latinCapitals += LOOK_ALIKE_CAPITAL[ch] ?? ch;
   let key = '';
-  for (const ch of name.normalize('NFKC').toLowerCase()) {
+  for (const ch of latinCapitals.toLowerCase()) {
     if (ch === '\u200d' || ch === '\ufe0e' || ch === '\ufe0f') continue;
     key += LOOK_ALIKE[ch] ?? ch;
   }

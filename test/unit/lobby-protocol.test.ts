@@ -227,6 +227,58 @@ describe('look-alike names', () => {
       if (!mixed) expect(nameKey(spoof)).toBe(nameKey(name)); // an all-Cyrillic one clashes with the original
     }));
   });
+
+  it('clashes all-Greek and all-Cyrillic capitals with the Latin capitals they look like', () => {
+    // Each capital maps to the Latin capital it looks like, not to what its lower case looks like:
+    // Greek Η/η look like H/n, Ν/ν like N/v, Υ/υ like Y/u; Μ, Ζ and the palochka Ӏ/ӏ must map too.
+    for (const [spoof, name] of [
+      ['\u039c\u0399\u039a\u0395', 'MIKE'], // Greek ΜΙΚΕ
+      ['\u0397\u039f\u03a4', 'HOT'], // Greek ΗΟΤ
+      ['\u039d\u0395\u039f', 'NEO'], // Greek ΝΕΟ
+      ['\u03a4\u039f\u039d\u03a5', 'TONY'], // Greek ΤΟΝΥ
+      ['\u0396\u0395\u039d\u039f', 'ZENO'], // Greek ΖΕΝΟ
+      ['\u0410\u04cf\u0435\u0445', 'Alex'], // Cyrillic Аӏех (small palochka)
+      ['\u0410\u04c0\u0415\u0425', 'ALEX'], // Cyrillic АӀЕХ (capital palochka)
+      ['\u0422\u041e\u041d\u04ae', 'TOHY'], // Cyrillic ТОНҮ (Н is H; straight U)
+    ] as const) {
+      expect(validateName(spoof).ok, spoof).toBe(true); // one script: only the skeleton catches it
+      expect(nameKey(spoof), spoof).toBe(nameKey(name));
+    }
+    // Lower case keeps its own look-alikes, and honest names stay apart.
+    expect(nameKey('\u03b7\u03bf\u03c4')).toBe(nameKey('not')); // Greek ηοτ
+    expect(nameKey('\u03bd\u03b5\u03bf')).toBe(nameKey('veo')); // Greek νεο
+    expect(nameKey('\u03a4\u039f\u039d\u03a5')).not.toBe(nameKey('TONU'));
+    expect(nameKey('\u0397\u039f\u03a4')).not.toBe(nameKey('NOT'));
+    expect(nameKey('\u039d\u0395\u039f')).not.toBe(nameKey('VEO'));
+    expect(nameKey('HOT')).not.toBe(nameKey('NOT'));
+  });
+
+  it('a Latin capital word spelt all in Greek or all in Cyrillic look-alike capitals clashes with it', () => {
+    const greek: Record<string, string> = {
+      A: '\u0391', B: '\u0392', E: '\u0395', Z: '\u0396', H: '\u0397', I: '\u0399', K: '\u039a',
+      M: '\u039c', N: '\u039d', O: '\u039f', P: '\u03a1', T: '\u03a4', Y: '\u03a5', X: '\u03a7',
+    };
+    // Cyrillic: Ӏ (palochka) and І both look like I; У and Ү both look like Y.
+    const cyrillic: Record<string, readonly string[]> = {
+      A: ['\u0410'], B: ['\u0412'], C: ['\u0421'], E: ['\u0415'], H: ['\u041d'], I: ['\u0406', '\u04c0'],
+      J: ['\u0408'], K: ['\u041a'], M: ['\u041c'], O: ['\u041e'], P: ['\u0420'], S: ['\u0405'],
+      T: ['\u0422'], X: ['\u0425'], Y: ['\u04ae', '\u0423'],
+    };
+    const word = (letters: string) => fc.string({ unit: fc.constantFrom(...letters), minLength: 1, maxLength: 20 });
+    fc.assert(fc.property(word(Object.keys(greek).join('')), (name) => {
+      const spoof = [...name].map((ch) => greek[ch] ?? ch).join('');
+      expect(validateName(spoof).ok).toBe(true);
+      expect(nameKey(spoof)).toBe(nameKey(name));
+    }));
+    fc.assert(fc.property(word(Object.keys(cyrillic).join('')), fc.array(fc.nat(), { minLength: 20, maxLength: 20 }), (name, pick) => {
+      const spoof = [...name].map((ch, i) => {
+        const options = cyrillic[ch] ?? [ch];
+        return options[(pick[i] ?? 0) % options.length] ?? ch;
+      }).join('');
+      expect(validateName(spoof).ok).toBe(true);
+      expect(nameKey(spoof)).toBe(nameKey(name));
+    }));
+  });
 });
 
 describe('lobby protocol validators', () => {
