@@ -8,10 +8,12 @@
  * later, from a timer, and killed the process), and is addressed to a member of the sender's lobby.
  * A malformed frame is counted and its socket closed (4002). A relay to a peer that has not connected
  * yet is queued by the package: the gate bounds that queue per destination (messages and bytes) and
- * drops the excess, counted. One sender's relays toward one destination have a byte budget (token
- * bucket), and a relay to a destination with more than half of `maxBufferedBytes` waiting is dropped
- * (counted): a member cannot get another closed as a slow reader. Only a destination whose buffer is
- * past the whole bound (the package's own messages) is closed (4009).
+ * drops the excess, counted. Frames from members on other instances (Redis) for such a peer wait in
+ * the cluster's queue (redis-peerjs.ts) under the same bounds, counted here too. One sender's relays
+ * toward one destination have a byte budget (token bucket), and a relay to a destination with more
+ * than half of `maxBufferedBytes` waiting is dropped (counted): a member cannot get another closed as
+ * a slow reader. Only a destination whose buffer is past the whole bound (the package's own messages)
+ * is closed (4009).
  */
 import * as v from 'valibot';
 import { WebSocket } from 'ws';
@@ -88,6 +90,7 @@ export interface PeerGateDeps {
   readonly forward?: (to: Membership, src: string, message: PeerMessage) => boolean;
 }
 
+/** What is counted as held for one destination: the local queue's start, or a remote one's last frame. */
 interface Pending {
   messages: number;
   bytes: number;
@@ -127,7 +130,10 @@ function rawBytes(data: RawData): Buffer {
 export class PeerGate {
   /** Open socket per PeerJS id (a reconnect replaces the old one). */
   readonly sockets = new Map<string, PeerSocket>();
+  /** What the `peer` package holds for ids not connected yet. */
   private readonly pending = new Map<string, Pending>();
+  /** What the cluster holds (redis-peerjs.ts) for ids not connected yet, from members on other instances. */
+  private readonly remote = new Map<string, Pending>();
 
   constructor(private readonly deps: PeerGateDeps) {}
 
@@ -139,8 +145,9 @@ export class PeerGate {
     ws.bucket = createBucket(this.deps.messagesPerSecond, this.deps.messageBurst, this.deps.nowMs());
     this.sockets.get(peerId)?.terminate();
     this.sockets.set(peerId, ws);
-    // The package flushes its queue for this id now: our count of it starts again.
+    // The package flushes its queue for this id now, the cluster its own: our counts of them start again.
     this.pending.delete(peerId);
+    this.remote.delete(peerId);
   }
 
   /** The socket closed. */
@@ -151,6 +158,7 @@ export class PeerGate {
   /** A member left: nothing more is queued for it. */
   forget(peerId: string): void {
     this.pending.delete(peerId);
+    this.remote.delete(peerId);
   }
 
   /** Checks one frame from `ws`; the bytes to hand to the `peer` package, or null (dropped). */
@@ -183,6 +191,7 @@ export class PeerGate {
       counters.peerDropped += 1;
       return null;
     }
+    // A member on another instance: its instance bounds what it holds for it (`deliverRemote`).
     if (this.deps.forward?.(to, ws.peerId, message) === true) return null;
     const target = this.sockets.get(message.dst);
     if (target !== undefined && target.readyState === WebSocket.OPEN) {
@@ -205,11 +214,17 @@ export class PeerGate {
 
   /**
    * A frame from a member on another instance (Redis) for local id `dst`: sent when its socket is open
-   * here (dropped, counted, past the relay watermark); false when it has not connected here.
+   * here (dropped, counted, past the relay watermark). When it has not connected here: false (the
+   * caller keeps the frame, counted against the same per-destination bounds as the local queue), or
+   * true past those bounds (dropped, counted).
    */
   deliverRemote(dst: string, frame: string): boolean {
     const target = this.sockets.get(dst);
-    if (target === undefined || target.readyState !== WebSocket.OPEN) return false;
+    if (target === undefined || target.readyState !== WebSocket.OPEN) {
+      // The cluster drops its queue 5 s after it started (redis-peerjs.ts): this count, renewed by each
+      // frame kept, lives longer, so it never restarts under frames still held.
+      return !this.fits(this.remote, dst, Buffer.byteLength(frame), true);
+    }
     if (target.bufferedAmount + frame.length > this.deps.maxBufferedBytes / 2) this.deps.counters.peerDropped += 1;
     else target.send(frame);
     return true;
@@ -232,21 +247,31 @@ export class PeerGate {
 
   /** The `peer` package will queue this relay for a peer not connected yet: bounded here. */
   private queue(dst: string, encoded: Buffer): Buffer | null {
+    return this.fits(this.pending, dst, encoded.length, false) ? encoded : null;
+  }
+
+  /**
+   * Counts one more frame of `bytes` held for `dst` (in `held`, the package's queues or the cluster's):
+   * false past `peerQueueMessages` or `peerQueueBytes` (dropped, counted). A count expires
+   * `queueExpiryMs` + 1 s after `sinceMs`: the package expires a queue `queueExpiryMs` after it was
+   * last read (checked every second), here its start; with `renew`, `sinceMs` is the last frame kept.
+   */
+  private fits(held: Map<string, Pending>, dst: string, bytes: number, renew: boolean): boolean {
     const now = this.deps.nowMs();
-    let pending = this.pending.get(dst);
-    // The package expires a queue `queueExpiryMs` after it was last read (checked every second).
+    let pending = held.get(dst);
     if (pending !== undefined && now - pending.sinceMs > this.deps.queueExpiryMs + 1000) pending = undefined;
     if (pending === undefined) {
       pending = { messages: 0, bytes: 0, sinceMs: now };
-      this.pending.set(dst, pending);
+      held.set(dst, pending);
     }
-    if (pending.messages + 1 > this.deps.peerQueueMessages || pending.bytes + encoded.length > this.deps.peerQueueBytes) {
+    if (pending.messages + 1 > this.deps.peerQueueMessages || pending.bytes + bytes > this.deps.peerQueueBytes) {
       this.deps.counters.peerDropped += 1;
-      return null;
+      return false;
     }
     pending.messages += 1;
-    pending.bytes += encoded.length;
-    return encoded;
+    pending.bytes += bytes;
+    if (renew) pending.sinceMs = now;
+    return true;
   }
 
   private refuse(ws: PeerSocket, code: number, reason: ErrorCode): null {

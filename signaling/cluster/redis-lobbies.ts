@@ -188,7 +188,11 @@ export class RedisLobbies implements LobbyService {
     this.cmd.on('ready', () => void this.onReady());
     this.cmd.connect().catch(() => {}); // retried by its reconnect strategy until `close`
     this.reader.connect().catch(() => {});
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    // The heartbeat also drops idle PeerJS queues past their 5 s (whether Redis is up or not).
+    this.heartbeat = setInterval(() => {
+      this.peerFrames.sweep();
+      void this.beat();
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
     void this.readLoop();
   }

@@ -3,7 +3,10 @@
  * A frame for a member elsewhere goes to that instance's stream as `{t:'j', dst, x: frame}`; one that
  * arrives is checked again (the PeerJS gate's schema, sender and target in one lobby) and handed to the
  * local PeerJS mount, or kept briefly for a PeerJS id that has not connected here yet, as the `peer`
- * package keeps its own queue.
+ * package keeps its own queue. The PeerJS gate bounds what is kept for an id as it bounds the local
+ * queue (`peerQueueMessages`, `peerQueueBytes`; the excess dropped and counted in `peerDropped`): the
+ * sink answers false only for a frame to keep. A queue is dropped once QUEUE_MS old, when read or
+ * written, and by `sweep` (the cluster's heartbeat) when idle.
  */
 import * as v from 'valibot';
 import { parseBoundedJson } from '../../src/lobby/protocol-schema.ts';
@@ -11,7 +14,12 @@ import type { Member, Membership } from '../lobbies.ts';
 import { PeerMessageSchema } from '../peerjs-gate.ts';
 import type { PeerMessage } from '../peerjs-gate.ts';
 
-/** Frames kept for a local PeerJS id that has not connected yet, and for how long. */
+/**
+ * Frames kept for a local PeerJS id that has not connected yet, and for how long (counted from the
+ * first; at most the gate's count of them lives, so that count never restarts under frames still
+ * held). QUEUE_MAX is a backstop only: the gate's bounds are smaller (without a PeerJS mount, nothing
+ * bounds them but this).
+ */
 const QUEUE_MAX = 64;
 const QUEUE_MS = 5_000;
 
@@ -29,7 +37,10 @@ export class PeerFrames {
     private readonly maxFrameChars: number,
   ) {}
 
-  /** Where frames for local ids go (the PeerJS mount): false if that id is not connected here. */
+  /**
+   * Where frames for local ids go (the PeerJS mount): true if delivered or dropped (counted there),
+   * false to keep the frame (that id is not connected here, and the frame is within its bounds).
+   */
   setSink(sink: (dst: string, frame: string) => boolean): void {
     this.sink = sink;
   }
@@ -39,6 +50,11 @@ export class PeerFrames {
     const queue = this.queues.get(peerId);
     this.queues.delete(peerId);
     return queue === undefined || Date.now() - queue.atMs > QUEUE_MS ? [] : queue.frames;
+  }
+
+  /** Drops every queue older than QUEUE_MS (an idle one is not read or written again to expire it). */
+  sweep(nowMs = Date.now()): void {
+    for (const [peerId, queue] of this.queues) if (nowMs - queue.atMs > QUEUE_MS) this.queues.delete(peerId);
   }
 
   /** Forgets what is queued for `peerId` (its member left). */
