@@ -45,6 +45,10 @@
  *   elsewhere. Uncapped, the load generator is the bottleneck on 2 cores and `signaling_vs_peerjs`
  *   compares the two protocols' client work. `_cap_use` (~1 when the cap binds) and `_client_busy`
  *   (well under 1) show which bound a run measured.
+ * - `signaling_vs_peerjs_rounds_ahead` / `signaling_capped_vs_peerjs_rounds_ahead`: the same comparisons
+ *   paired round by round: in how many of the `ROUNDS` rounds our slice paired faster than the PeerJS
+ *   slice of that round (about half of them under noise alone); `_round_median`: the median of the
+ *   rounds' ratios.
  *
  * Interleaved: the single server, the PeerJS server and the two Redis instances all run from the
  * start, and the measured pairings come in `ROUNDS` rounds (after one that counts for nobody) that
@@ -483,10 +487,12 @@ interface Side {
   redisUs: number;
   readonly joins: number[];
   readonly totals: number[];
+  /** Each measured slice's steady rate (pairings/s), round by round: the paired comparison (`roundsAhead`). */
+  readonly sliceRates: number[];
 }
 
 function side(label: string, pair: Side['pair'], children: readonly ChildProcess[], idle: Side['idle'], redisCpu?: Side['redisCpu']): Side {
-  return { label, pair, children, idle, ...(redisCpu === undefined ? {} : { redisCpu }), done: 0, ms: 0, steadyDone: 0, steadyMs: 0, serverUs: 0, clientUs: 0, redisUs: 0, joins: [], totals: [] };
+  return { label, pair, children, idle, ...(redisCpu === undefined ? {} : { redisCpu }), done: 0, ms: 0, steadyDone: 0, steadyMs: 0, serverUs: 0, clientUs: 0, redisUs: 0, joins: [], totals: [], sliceRates: [] };
 }
 
 const serverCpuUs = async (children: readonly ChildProcess[]): Promise<number> =>
@@ -508,6 +514,7 @@ async function measureSlice(s: Side, count: number, budgetMs: number): Promise<v
   s.ms += run.ms;
   s.steadyDone += run.steadyDone;
   s.steadyMs += run.steadyMs;
+  s.sliceRates.push(run.steadyMs > 0 ? (run.steadyDone / run.steadyMs) * 1000 : 0);
   s.joins.push(...run.joins);
   s.totals.push(...run.totals);
 }
@@ -549,6 +556,20 @@ function orderOf(round: number, n: number): readonly number[] {
 
 /** Pairings per second with every worker busy (`Side.steadyDone`). */
 const rate = (s: Side): number => Math.round((s.steadyDone / s.steadyMs) * 1000);
+/**
+ * `a` against `b` round by round (their slices of one round ran next to each other, so the machine's
+ * drift between rounds cancels): in how many of the rounds `a`'s slice paired faster, and the median
+ * of the rounds' ratios. Under noise alone `_rounds_ahead` is near half the rounds either way.
+ */
+function roundsAhead(a: Side, b: Side, key: string): Record<string, number> {
+  const ratios = a.sliceRates.map((r, i) => r / (b.sliceRates[i] ?? Number.NaN)).filter((x) => Number.isFinite(x));
+  ratios.sort((x, y) => x - y);
+  return {
+    [`${key}_rounds_ahead`]: ratios.filter((x) => x > 1).length,
+    [`${key}_round_median`]: round2(percentile(ratios, 0.5)),
+  };
+}
+
 /** The same over whole slices, their drains included. */
 const sliceRate = (s: Side): number => s.done / s.ms;
 const perPairing = (us: number, s: Side): number => Math.round(us / s.done);
@@ -644,6 +665,7 @@ export async function benchSignaling(): Promise<Record<string, number>> {
       signaling_peerjs_bytes_per_idle_conn: Math.round((peerAfter.heapUsed - peerBefore.heapUsed) / sockets.length),
       signaling_vs_peerjs: round2(rate(single) / rate(peerjs)),
       signaling_vs_peerjs_whole_slices: round2(sliceRate(single) / sliceRate(peerjs)),
+      ...roundsAhead(single, peerjs, 'signaling_vs_peerjs'),
       signaling_pairings_per_s_redis_2inst: rate(cross),
       signaling_redis_2inst_server_cpu_us_per_pairing: perPairing(cross.serverUs, cross),
       signaling_redis_2inst_redis_cpu_us_per_pairing: perPairing(cross.redisUs, cross),
@@ -705,6 +727,7 @@ async function measureCapped(children: readonly ChildProcess[], ready: ReadonlyA
     signaling_capped_pairings_per_s: rate(oursSide),
     signaling_capped_peerjs_pairings_per_s: rate(peerSide),
     signaling_capped_vs_peerjs: round2(rate(oursSide) / rate(peerSide)),
+    ...roundsAhead(oursSide, peerSide, 'signaling_capped_vs_peerjs'),
     signaling_capped_server_cpu_us_per_pairing: perPairing(oursSide.serverUs, oursSide),
     signaling_capped_peerjs_server_cpu_us_per_pairing: perPairing(peerSide.serverUs, peerSide),
     signaling_capped_server_cap_use: capUse(oursSide, oursCap),
