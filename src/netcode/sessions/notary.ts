@@ -40,6 +40,11 @@ export const RECORD_PACE = { perSecond: 8, burst: 12 } as const;
 const MAX_REWIND_FRAMES = 200;
 /** Records kept while the notary is down (about 4 minutes of play); older ones are dropped. */
 const MAX_BACKLOG = 512;
+/**
+ * A new record is checked against the earlier records of its player over this many frames below its
+ * coverage (`compareOld`); older frames are not compared, at every peer alike.
+ */
+const RECORDED_FRAMES = 512;
 
 /** What the notary needs of its session. */
 export interface NotaryHost {
@@ -70,6 +75,14 @@ export interface NotaryHost {
 export class Notary {
   up: boolean;
   private readonly covered: Int32Array;
+  /**
+   * Each remote player's record values of its last `RECORDED_FRAMES` covered frames (a ring per
+   * player), and the first frame held: what a later record of the player must repeat. Records only,
+   * the same bytes in the same order at every member, so every member judges a conflict alike (the
+   * input queue would not do: which frames it still holds depends on the direct inputs each peer got).
+   */
+  private readonly recorded: Int16Array;
+  private readonly recordedFrom: Int32Array;
   private emittedUpTo: Frame = NULL_FRAME;
   private lastFlushMs = Number.NEGATIVE_INFINITY;
   private readonly backlog: Uint8Array[] = [];
@@ -90,6 +103,8 @@ export class Notary {
   ) {
     this.up = up;
     this.covered = new Int32Array(host.players).fill(NULL_FRAME);
+    this.recorded = new Int16Array(host.players * RECORDED_FRAMES);
+    this.recordedFrom = new Int32Array(host.players);
   }
 
   /**
@@ -98,6 +113,7 @@ export class Notary {
    */
   reopen(player: number, lastFrame: Frame): void {
     this.covered[player] = lastFrame;
+    this.recordedFrom[player] = lastFrame + 1; // the time away is agreed departed input, not records
     // Alone, our stream had ended (see `P2PSession.advanceFrame`); with a player back, it goes on.
     this.ended = false;
   }
@@ -109,7 +125,11 @@ export class Notary {
    * reaches ended a stream it reopened for us (alone while we were away), so it ends nothing here.
    */
   resume(coverage: readonly Frame[], localFrom: Frame, sender?: number): void {
-    for (let p = 0; p < this.host.players; p++) if (p !== this.host.localPlayer) this.covered[p] = coverage[p] ?? NULL_FRAME;
+    for (let p = 0; p < this.host.players; p++) {
+      if (p === this.host.localPlayer) continue;
+      this.covered[p] = coverage[p] ?? NULL_FRAME;
+      this.recordedFrom[p] = (this.covered[p] ?? NULL_FRAME) + 1; // no earlier record seen here
+    }
     this.emittedUpTo = localFrom - 1;
     this.floor = localFrom;
     if (sender !== undefined && sender !== this.host.localPlayer) this.staleFinal = { player: sender, upTo: this.covered[sender] ?? NULL_FRAME };
@@ -202,11 +222,12 @@ export class Notary {
       // lobby socket are lost): no record can change those frames any more, so the stream goes on.
       if (startFrame - 1 > h.finalFrame()) return h.reject(player, 'record-gap');
       this.covered[player] = startFrame - 1;
+      this.recordedFrom[player] = startFrame;
       return this.receive(player, bytes);
     }
     // Two records of one player disagreeing: every member sees this same pair in the same order, so
     // every honest peer expels the player at the same frame (the end of its coverage so far).
-    if (this.compareOld(player, startFrame, inputs, q)) return h.expel(player);
+    if (this.compareOld(player, startFrame, inputs)) return h.expel(player);
     if (end > covered) this.extend(player, covered, startFrame, inputs, q);
     if (r.record.final === true && !(this.staleFinal?.player === player && end <= this.staleFinal.upTo)) h.ended(player);
   }
@@ -215,8 +236,10 @@ export class Notary {
     const h = this.host;
     const end = startFrame + inputs.length - 1;
     // A session resumed by a rejoin holds no input before its first frame: those frames are covered.
+    if (covered + 1 < q.firstFrame) this.recordedFrom[player] = Math.max(this.recordedFrom[player] ?? 0, q.firstFrame);
     for (let f = Math.max(covered + 1, q.firstFrame); f <= end; f++) {
       const v = inputs[f - startFrame] as number;
+      this.recorded[player * RECORDED_FRAMES + (f % RECORDED_FRAMES)] = v;
       // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
       const departed = q.isDisconnected && f > q.lastReceivedFrame;
       const direct = departed ? undefined : q.confirmedInput(f);
@@ -236,14 +259,16 @@ export class Notary {
     if (this.up && frame <= this.coverage(player)) this.cheat(player, 'contradicts-record', frame);
   }
 
-  /** Frames of a new record already covered by an earlier one must repeat it; true on a conflict. */
-  private compareOld(player: number, startFrame: Frame, inputs: readonly number[], q: InputQueue): boolean {
-    // (Past a departed player's last frame the queue holds neutral input, not its record: not comparable.)
-    const held = q.isDisconnected ? q.lastReceivedFrame : Number.MAX_SAFE_INTEGER;
-    const last = Math.min(this.covered[player] ?? NULL_FRAME, startFrame + inputs.length - 1, held);
-    for (let f = startFrame; f <= last; f++) {
-      const held = q.confirmedInput(f);
-      if (held !== undefined && held !== inputs[f - startFrame]) {
+  /**
+   * Frames of a new record already covered by an earlier one must repeat it; true on a conflict.
+   * Compared with the earlier records (`recorded`), over the last `RECORDED_FRAMES` covered frames.
+   */
+  private compareOld(player: number, startFrame: Frame, inputs: readonly number[]): boolean {
+    const covered = this.covered[player] ?? NULL_FRAME;
+    const first = Math.max(startFrame, this.recordedFrom[player] ?? 0, covered - RECORDED_FRAMES + 1);
+    const last = Math.min(covered, startFrame + inputs.length - 1);
+    for (let f = first; f <= last; f++) {
+      if (this.recorded[player * RECORDED_FRAMES + (f % RECORDED_FRAMES)] !== inputs[f - startFrame]) {
         this.cheat(player, 'conflicting-records', f);
         return true;
       }
