@@ -10,6 +10,12 @@
  * closed (4009), not buffered without limit; a socket that has
  * no lobby `joinTimeoutMs` after opening or leaving is closed (4010, by the server's sweep); a fault
  * in a handler closes that connection only (1011).
+ *
+ * A socket the server has closed is done at once, not when its TCP connection ends: `ws` keeps
+ * passing a client's frames on while the socket is CLOSING (a client that never answers the close
+ * frame holds it there for ws's 30 s close timeout), so `receive` drops whatever arrives then, and a
+ * member closed for a reason that ends its membership (4008, 4009, 4012, 1011) leaves its lobby on
+ * the next tick (`closeAndLeave`): the others get its `member-left` now, after its last relayed message.
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -111,6 +117,10 @@ function onSocketError(this: WebSocket, error: Error): void {
 function onSocketClose(this: WebSocket): void {
   if (this instanceof SignalingSocket) this.closed();
 }
+/** Module-level so that `process.nextTick` needs no per-connection closure (see `closeAndLeave`). */
+function leaveClosing(connection: SignalingSocket): void {
+  connection.leaveClosing();
+}
 
 /** A relay target whose socket is closed: its budget can be forgotten. */
 const targetGone = (target: MemberSink): boolean => target instanceof SignalingSocket && target.readyState !== WebSocket.OPEN;
@@ -210,7 +220,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     if (this.bufferedAmount + bytes <= ctx.options.maxBufferedBytes) return false;
     ctx.counters.closedSlowReaders += 1;
     ctx.options.logger({ event: 'connection-closed', reason: ErrorCode.slowReader });
-    this.close(CloseCode.slowReader, ErrorCode.slowReader);
+    this.closeAndLeave(CloseCode.slowReader, ErrorCode.slowReader);
     return true;
   }
 
@@ -235,10 +245,33 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     super.close(code, data);
   }
 
-  /** Every other member of the lobby reported us silent: close (the close handler leaves the lobby). */
+  /** Every other member of the lobby reported us silent: close, and leave the lobby now. */
   dropByPeers(): void {
     this.ctx?.options.logger({ event: 'connection-closed', reason: ErrorCode.droppedByPeers });
-    this.close(CloseCode.droppedByPeers, ErrorCode.droppedByPeers);
+    this.closeAndLeave(CloseCode.droppedByPeers, ErrorCode.droppedByPeers);
+  }
+
+  /**
+   * Closes for a reason that ends the membership (4008, 4009, 4012, 1011) and leaves the lobby on the
+   * next tick instead of on the TCP close, which a client that never answers the close frame puts off
+   * for ws's 30 s: until then it would stay listed, and everyone's `member-left` of it would come that
+   * late. The next tick, not now: the close may come from inside the registry (a `report`, a broadcast
+   * that met a slow reader), which must not be re-entered. Nothing it sends meanwhile is acted on
+   * (`receive`), nothing is delivered to it (`deliver`, `relayTo`), and `closed` finds no membership
+   * left. `replaced` and `lobbyExpired` close without this: their membership is already gone.
+   */
+  private closeAndLeave(code: number, reason: string): void {
+    this.close(code, reason);
+    if (this.membership !== null) process.nextTick(leaveClosing, this);
+  }
+
+  /** The tick after `closeAndLeave`: leaves as `closed` would (unless `closed` or `replaced` came first). */
+  leaveClosing(): void {
+    const ctx = this.ctx;
+    const membership = this.membership;
+    if (ctx === null || membership === null) return;
+    this.membership = null;
+    ctx.registry.leave(membership, 'disconnected', ctx.nowMs());
   }
 
   /** Our membership was resumed on another socket: close without leaving (the registry moved it). */
@@ -325,6 +358,13 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     if (ctx === null) return;
     const { options, counters } = ctx;
     counters.messagesIn += 1;
+    // Closing (by us, or the client's close frame): ws still passes frames on until the TCP
+    // connection ends, up to its 30 s close timeout; the socket is done, so they are dropped unread
+    // (a member closed 4012 must not go on recording, a socket closed 4010 must not create a lobby).
+    if (this.readyState !== WebSocket.OPEN) {
+      counters.traffic.messagesIn.unparsed += 1;
+      return;
+    }
     if (!takeToken(this, ctx.nowMs())) {
       counters.traffic.messagesIn.unparsed += 1;
       counters.traffic.rejected['rate-limited'] += 1;
@@ -333,7 +373,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
       if (this.dropped >= options.messageBurst) {
         counters.closedForAbuse += 1;
         options.logger({ event: 'connection-closed', reason: ErrorCode.rateLimited });
-        this.close(CloseCode.rateLimited, ErrorCode.rateLimited);
+        this.closeAndLeave(CloseCode.rateLimited, ErrorCode.rateLimited);
       }
       return;
     }
@@ -355,7 +395,7 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     } catch (error) {
       // A bug, not client input: log it and drop this connection only.
       options.logger({ event: 'handler-fault', message: String(error) });
-      this.close(CloseCode.internalError, 'internal error');
+      this.closeAndLeave(CloseCode.internalError, 'internal error');
     }
   }
 
@@ -457,9 +497,9 @@ export class SignalingSocket extends WebSocket implements MemberSink, TokenBucke
     ctx.registry.record(membership, data);
   }
 
-  /** A pending join or create succeeded (Redis registry): false when this socket closed meanwhile. */
+  /** A pending join or create succeeded (Redis registry): false when this socket closed (or began to) meanwhile. */
   admitted(membership: Membership): boolean {
-    if (this.ctx === null || this.joinDeadlineMs !== -1) return false;
+    if (this.ctx === null || this.joinDeadlineMs !== -1 || this.readyState !== WebSocket.OPEN) return false;
     this.membership = membership;
     this.joinDeadlineMs = 0;
     return true;
