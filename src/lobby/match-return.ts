@@ -9,8 +9,13 @@
  * - **Answering** a returning member: tell it our match and hold it (`OnlineMatch.rejoin`); a member that
  *   still runs our match (`have`) only gets our records re-sent from where its copy ends.
  * - **Our lobby socket resumed** with our match not cut off and our links alive: the match goes on; the
- *   peers are asked anyway (a `rj-match` answer means one dropped us: back through the return), and the
- *   notary comes back once every player still in the match is a lobby member again.
+ *   peers are asked anyway (a `rj-match` answer means one dropped us), and the notary comes back once
+ *   every player still in the match is a lobby member again. A peer's word that it dropped us is a word
+ *   about us as the others see us: we drop our match and go back through the return only once every
+ *   player our session still runs with (not dropped by it for silence, goodbye or the server's word)
+ *   says the same within the probe window. A word that stays alone is ignored (counted,
+ *   `ignoredDropWords`): one member cannot make us throw away a match the others still play with us
+ *   (they hold us, and would refuse our return).
  * - **Links that die or never open** (in the lobby, mid-match or returning) are dialled again, with
  *   back-off, while their member is listed: a lost offer or a timed-out connection attempt in the lobby
  *   heals by itself, nobody has to reload.
@@ -76,6 +81,9 @@ export class MatchReturn {
   private returning: Returning | undefined;
   /** Until then, a peer's `rj-match` means it dropped us while our lobby socket was away (`resumed`). */
   private probeUntilMs = Number.NEGATIVE_INFINITY;
+  /** The probe's words so far (the first of each member): they count once every player still here agrees. */
+  private readonly dropWords = new Map<PeerId, ControlOf<'rj-match'>>();
+  private ignoredWords = 0;
   /** Members whose link closed: when to dial them again, and the last delay (reset when a link opens). */
   private readonly redial = new Map<PeerId, number>();
   private readonly redialDelay = new Map<PeerId, number>();
@@ -89,9 +97,15 @@ export class MatchReturn {
     return this.returning !== undefined;
   }
 
+  /** Members' words of a probe that they dropped us, never backed by every other player still here. */
+  get ignoredDropWords(): number {
+    return this.ignoredWords;
+  }
+
   /** Our seat is back in a started lobby: go back into its match. */
   begin(nowMs: number, answers: Map<PeerId, ControlOf<'rj-match'>> = new Map()): void {
     this.probeUntilMs = Number.NEGATIVE_INFINITY;
+    this.dropWords.clear();
     this.returning = { sinceMs: nowMs, lastHelloMs: nowMs, answers, records: [] };
     this.h.rejoining();
   }
@@ -156,10 +170,33 @@ export class MatchReturn {
     }
     const match = this.h.match();
     if (match === undefined || nowMs >= this.probeUntilMs || m.sessionId !== match.start.sessionId) return;
-    // It dropped us while our lobby socket was away: our match is stale; rejoin its match.
+    // It says it dropped us while our lobby socket was away: only a player's word, and its first, counts.
+    if (from === this.h.localId || !match.start.order.includes(from) || this.dropWords.has(from)) return;
+    this.dropWords.set(from, m);
+    this.settleProbe(match, nowMs);
+  }
+
+  /**
+   * The probe's words that we were dropped: our match is stale only when every player our session still
+   * runs with (not dropped by it) said so, the same match. Then we rejoin theirs. One member's word alone
+   * is about us as the others see us, and they may well still play with us (and refuse our return).
+   */
+  private settleProbe(match: OnlineMatch, nowMs: number): void {
+    const first = this.dropWords.values().next().value;
+    if (first === undefined) return;
+    const dropped = match.session.droppedPeers();
+    const here = match.start.order.filter((id) => id !== this.h.localId && !dropped.includes(id));
+    if (!here.every((id) => this.dropWords.has(id)) || ![...this.dropWords.values()].every((w) => sameMatch(w, first))) return;
+    const answers = new Map(this.dropWords);
     this.h.dropMatch();
-    this.begin(nowMs, new Map([[from, m]]));
-    for (const id of this.h.open) if (id !== from) this.h.control.send(id, { t: 'rj-hello' });
+    this.begin(nowMs, answers);
+    for (const id of this.h.open) if (!answers.has(id)) this.h.control.send(id, { t: 'rj-hello' });
+  }
+
+  /** The probe window closed (or a new one opens): the words still alone count for nothing. */
+  private endProbe(): void {
+    this.ignoredWords += this.dropWords.size;
+    this.dropWords.clear();
   }
 
   /**
@@ -172,6 +209,7 @@ export class MatchReturn {
     const match = this.h.match();
     const dropped = match?.session.droppedPeers() ?? [];
     if (match === undefined || !started || match.cutOff || !match.start.order.every((id) => id === this.h.localId || dropped.includes(id) || this.h.open.has(id))) return false;
+    this.endProbe();
     this.probeUntilMs = nowMs + PROBE_MS;
     const cov = match.start.order.map((_, p) => match.session.recordCoverage(p));
     for (const id of this.h.open) this.h.control.send(id, { t: 'rj-hello', have: true, cov });
@@ -190,6 +228,12 @@ export class MatchReturn {
     }
     if (this.returning !== undefined) return this.updateReturning(nowMs);
     const match = this.h.match();
+    // A player whose word we waited for may have been dropped meanwhile: the words may agree now.
+    if (this.dropWords.size > 0) {
+      if (match !== undefined && nowMs < this.probeUntilMs) this.settleProbe(match, nowMs);
+      else this.endProbe();
+      if (this.returning !== undefined) return;
+    }
     if (match !== undefined) this.updateNotary(match);
   }
 
