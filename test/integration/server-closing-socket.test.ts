@@ -85,60 +85,58 @@ async function deafMember(port: number, code: string, name: string): Promise<{ d
   return { deaf, id: (JSON.parse(joined) as { memberId: string }).memberId };
 }
 
-describe('a lobby socket the server closed, whose client ignores the close frame', () => {
-  it('4012 dropped-by-peers: its later records are not relayed, and member-left comes at once', async () => {
-    const server = await startSignalingServer({ port: 0, peerjs: false });
-    let deaf: Deaf | null = null;
-    try {
-      const a = await createLobby(server.wsUrl, 'Alice');
-      const b = await deafMember(server.port, a.joined.code, 'Mallory');
-      deaf = b.deaf;
-      await a.r.take('member-joined');
-      a.r.send({ kind: 'report', member: b.id });
-      await until(() => b.deaf.closes[0], 'close frame');
-      expect(b.deaf.closes[0]).toEqual({ code: CloseCode.droppedByPeers, reason: ErrorCode.droppedByPeers });
-      const closedAt = Date.now();
-      // It keeps talking over the closing socket: records, and a chat line.
-      for (let i = 0; i < 5; i++) b.deaf.send({ kind: 'record', data: `AAAA${i}` });
-      b.deaf.send({ kind: 'chat', text: 'still here' });
-      const left = await a.r.take('member-left', 2_000);
-      expect(left).toEqual({ kind: 'member-left', memberId: b.id, reason: 'disconnected' });
-      expect(Date.now() - closedAt).toBeLessThan(2_000);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(a.r.count('record')).toBe(0);
-      expect(a.r.count('chat')).toBe(0);
-      expect(server.stats().recordsRelayed).toBe(0);
-      // The hostile condition held throughout: its TCP connection is still open (ws's close timeout).
-      expect(b.deaf.ended()).toBe(false);
-      a.r.ws.close();
-    } finally {
-      deaf?.destroy();
-      await server.close();
-    }
-  });
+/** After the server's close frame to `b` (just seen): `a` hears `member-left` of it within 2 s. */
+async function expectLeftAtOnce(a: Awaited<ReturnType<typeof createLobby>>, b: { readonly id: string }): Promise<void> {
+  const closedAt = Date.now();
+  const left = await a.r.take('member-left', 2_000);
+  expect(left).toEqual({ kind: 'member-left', memberId: b.id, reason: 'disconnected' });
+  expect(Date.now() - closedAt).toBeLessThan(2_000);
+}
 
-  it('4008 rate-limited: the member leaves its lobby at once, not when its TCP connection ends', async () => {
-    const server = await startSignalingServer({ port: 0, peerjs: false, messagesPerSecond: 1, messageBurst: 4 });
-    let deaf: Deaf | null = null;
-    try {
-      const a = await createLobby(server.wsUrl, 'Alice');
-      const b = await deafMember(server.port, a.joined.code, 'Mallory');
-      deaf = b.deaf;
-      await a.r.take('member-joined');
-      for (let i = 0; i < 12; i++) b.deaf.send({ kind: 'ping', nonce: i });
-      await until(() => b.deaf.closes[0], 'close frame');
-      expect(b.deaf.closes[0]).toEqual({ code: CloseCode.rateLimited, reason: ErrorCode.rateLimited });
-      const closedAt = Date.now();
-      const left = await a.r.take('member-left', 2_000);
-      expect(left).toEqual({ kind: 'member-left', memberId: b.id, reason: 'disconnected' });
-      expect(Date.now() - closedAt).toBeLessThan(2_000);
-      expect(b.deaf.ended()).toBe(false);
-      a.r.ws.close();
-    } finally {
-      deaf?.destroy();
-      await server.close();
-    }
-  });
+/** A server (with `options`), Alice's lobby, and Mallory in it on a deaf client; then `body`. */
+async function withDeafMember(
+  options: Partial<Parameters<typeof startSignalingServer>[0]>,
+  body: (a: Awaited<ReturnType<typeof createLobby>>, b: { deaf: Deaf; id: string }, server: Awaited<ReturnType<typeof startSignalingServer>>) => Promise<void>,
+): Promise<void> {
+  const server = await startSignalingServer({ port: 0, peerjs: false, ...options });
+  let deaf: Deaf | null = null;
+  try {
+    const a = await createLobby(server.wsUrl, 'Alice');
+    const b = await deafMember(server.port, a.joined.code, 'Mallory');
+    deaf = b.deaf;
+    await a.r.take('member-joined');
+    await body(a, b, server);
+    a.r.ws.close();
+  } finally {
+    deaf?.destroy();
+    await server.close();
+  }
+}
+
+describe('a lobby socket the server closed, whose client ignores the close frame', () => {
+  it('4012 dropped-by-peers: its later records are not relayed, and member-left comes at once', () => withDeafMember({}, async (a, b, server) => {
+    a.r.send({ kind: 'report', member: b.id });
+    await until(() => b.deaf.closes[0], 'close frame');
+    expect(b.deaf.closes[0]).toEqual({ code: CloseCode.droppedByPeers, reason: ErrorCode.droppedByPeers });
+    // It keeps talking over the closing socket: records, and a chat line.
+    for (let i = 0; i < 5; i++) b.deaf.send({ kind: 'record', data: `AAAA${i}` });
+    b.deaf.send({ kind: 'chat', text: 'still here' });
+    await expectLeftAtOnce(a, b);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.r.count('record')).toBe(0);
+    expect(a.r.count('chat')).toBe(0);
+    expect(server.stats().recordsRelayed).toBe(0);
+    // The hostile condition held throughout: its TCP connection is still open (ws's close timeout).
+    expect(b.deaf.ended()).toBe(false);
+  }));
+
+  it('4008 rate-limited: the member leaves its lobby at once, not when its TCP connection ends', () => withDeafMember({ messagesPerSecond: 1, messageBurst: 4 }, async (a, b) => {
+    for (let i = 0; i < 12; i++) b.deaf.send({ kind: 'ping', nonce: i });
+    await until(() => b.deaf.closes[0], 'close frame');
+    expect(b.deaf.closes[0]).toEqual({ code: CloseCode.rateLimited, reason: ErrorCode.rateLimited });
+    await expectLeftAtOnce(a, b);
+    expect(b.deaf.ended()).toBe(false);
+  }));
 
   it('4010 join-timeout: a create after the close frame creates no lobby', async () => {
     const server = await startSignalingServer({ port: 0, peerjs: false, joinTimeoutMs: 300 });
