@@ -277,9 +277,15 @@ export class OnlineMatch implements PlayableMatch {
     this.arbiterGone = true;
   }
 
-  /** Leaves the match (tells the peers). */
+  /**
+   * Leaves the match (tells the peers), and hands our final records to the lobby server now: the room
+   * sends `leave` and closes right after, so no later `collect` would, and every peer would end our
+   * input at our last periodic record instead of our last input (up to 30 frames earlier than our own
+   * timeline, and a watcher we fed, had it). Unpaced: a leave's backlog is a record or two.
+   */
   leave(nowMs: number): void {
     this.session.leave(nowMs);
+    if (this.sendRecord !== undefined) for (const r of this.session.takeRecords()) this.sendRecord(recordToData(r));
   }
 
   /** The replay of every confirmed frame so far, with the players' names (see `replayAvailable`). */
