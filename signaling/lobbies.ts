@@ -16,6 +16,7 @@ import { encodeMessage, validateSettings } from '../src/lobby/protocol-schema.ts
 import type { LobbySettings, MemberId, Result, ServerMessage } from '../src/lobby/protocol.ts';
 import { silentLogger } from './config.ts';
 import type { SignalingLogger } from './config.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
 import { randomId } from './random-ids.ts';
 import {
   audience, countReport, findMember, findMemberOrWatcher, LobbyMember, logLabel, memberInfo, refuse, relayChat, relayRecord,
@@ -66,20 +67,18 @@ export class LobbyRegistry implements LobbyService {
   private readonly peers = new Map<string, Membership>();
   private closed = false;
   /**
-   * Empty lobbies awaiting expiry, from `expiringHead` on, in the order they emptied, with their
-   * deadlines: one TTL for all, so that is also the order of the deadlines, and one timer (for the
-   * first) serves them all instead of a timer and a closure per empty lobby. An entry whose lobby was
+   * Empty lobbies awaiting expiry (one TTL for all: one queue, one timer). An entry whose lobby was
    * joined again, or emptied again later (its `expiry` another deadline), is skipped.
    */
-  private readonly expiring: Lobby[] = [];
-  private readonly expiringAt: number[] = [];
-  private expiringHead = 0;
-  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly expiring: DeadlineQueue<Lobby>;
   /** Null for the silent logger, so that `this.log?.({...})` does not even build the record. */
   private readonly log: SignalingLogger | null;
 
   constructor(private readonly deps: RegistryDeps) {
     this.log = deps.logger === silentLogger ? null : deps.logger;
+    this.expiring = new DeadlineQueue(deps.emptyLobbyTtlMs, (lobby, at) => {
+      if (lobby.expiry === at) this.expire(lobby);
+    });
   }
 
   /** Lobbies that exist now (including empty ones awaiting expiry). */
@@ -335,11 +334,7 @@ export class LobbyRegistry implements LobbyService {
   /** Drops every lobby and timer (server shutdown). */
   close(): void {
     this.closed = true;
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
-    this.expiring.length = 0;
-    this.expiringAt.length = 0;
-    this.expiringHead = 0;
+    this.expiring.clear();
     this.lobbies.clear();
     this.peers.clear();
   }
@@ -391,43 +386,7 @@ export class LobbyRegistry implements LobbyService {
 
   private scheduleExpiry(lobby: Lobby): void {
     if (this.closed) return; // shutting down: sockets closing now must not arm new timers
-    const at = Date.now() + this.deps.emptyLobbyTtlMs;
-    lobby.expiry = at;
-    this.expiring.push(lobby);
-    this.expiringAt.push(at);
-    if (this.expiryTimer === null) this.armExpiry(this.deps.emptyLobbyTtlMs);
-  }
-
-  private armExpiry(delayMs: number): void {
-    this.expiryTimer = setTimeout(() => this.expireDue(), Math.max(0, delayMs));
-    this.expiryTimer.unref();
-  }
-
-  /** The expiry timer: expires every lobby whose deadline has passed, then waits for the next one. */
-  private expireDue(): void {
-    this.expiryTimer = null;
-    const now = Date.now();
-    const { expiring, expiringAt } = this;
-    let head = this.expiringHead;
-    for (; head < expiring.length; head++) {
-      const at = expiringAt[head] ?? 0;
-      if (at > now) break;
-      const lobby = expiring[head];
-      if (lobby !== undefined && lobby.expiry === at) this.expire(lobby);
-    }
-    if (head === expiring.length) {
-      expiring.length = 0;
-      expiringAt.length = 0;
-      head = 0;
-    } else if (head >= 1024 && head * 2 >= expiring.length) {
-      // Drop the done entries now and then (not on every expiry: each drop moves the rest).
-      expiring.splice(0, head);
-      expiringAt.splice(0, head);
-      head = 0;
-    }
-    this.expiringHead = head;
-    const next = expiringAt[head];
-    if (next !== undefined) this.armExpiry(next - now);
+    lobby.expiry = this.expiring.push(lobby);
   }
 
   /** An empty lobby's time is up: it is gone, and a `join` of its code gets `expired-lobby`. */
