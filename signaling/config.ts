@@ -97,6 +97,12 @@ export interface SignalingServerOptions {
   readonly peerjs?: boolean;
   /** On close(), how long sockets get to finish their close handshake before being cut (default 1 s). */
   readonly shutdownGraceMs?: number;
+  /**
+   * How long a WebSocket the server closed (lobby or PeerJS) waits for the client's close frame before
+   * its TCP connection is cut (ws's `closeTimeout`; default 5 s, ws's own is 30 s): a client that never
+   * answers must not hold the socket, its buffered bytes and its address's counts that long.
+   */
+  readonly closeTimeoutMs?: number;
   /** Structured event sink (default silent; `main.ts` writes JSON lines to stdout). */
   readonly logger?: SignalingLogger;
   /**
@@ -157,6 +163,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   emptyLobbyTtlMs: 120_000,
   peerjs: true,
   shutdownGraceMs: 1_000,
+  closeTimeoutMs: 5_000,
   logger: silentLogger,
   turn: null,
   redisStatus: () => 'off',
@@ -176,6 +183,7 @@ export function resolveOptions(options: SignalingServerOptions): ResolvedOptions
     'maxMessageBytes', 'messagesPerSecond', 'messageBurst', 'maxLobbies', 'maxConnections', 'heartbeatMs', 'emptyLobbyTtlMs',
     'maxConnectionsPerAddress', 'maxSocketsPerAddress', 'maxLobbiesPerAddress', 'lobbyCreatesPerMinute', 'lobbyCreateBurst', 'joinTimeoutMs',
     'maxBufferedBytes', 'relayBytesPerSecond', 'relayBurstBytes', 'recordsPerSecond', 'recordBurst', 'peerQueueMessages', 'peerQueueBytes',
+    'closeTimeoutMs',
   ] as const;
   for (const key of positive) {
     if (!(resolved[key] > 0)) throw new RangeError(`signaling option ${key} must be > 0`);
@@ -238,6 +246,7 @@ const NUMERIC_ENV = [
   ['PEER_QUEUE_BYTES', 'peerQueueBytes', 1024, 1024 * 1024 * 1024],
   ['HEARTBEAT_MS', 'heartbeatMs', 100, 3_600_000],
   ['EMPTY_LOBBY_TTL_MS', 'emptyLobbyTtlMs', 100, 86_400_000],
+  ['CLOSE_TIMEOUT_MS', 'closeTimeoutMs', 100, 60_000],
 ] as const;
 
 const wholeNumber = (min: number, max: number) =>

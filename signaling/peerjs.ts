@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
+import type { ServerOptions, WebSocket } from 'ws';
 import { CloseCode, PEERJS_KEY, PEERJS_PATH } from '../src/lobby/protocol.ts';
 import type { SignalingLogger } from './config.ts';
 import type { Membership } from './lobbies.ts';
@@ -30,6 +30,8 @@ const QUEUE_EXPIRY_MS = 5_000;
 /** What the mount needs from the server. */
 export interface PeerMountDeps extends Omit<PeerGateDeps, 'queueExpiryMs'> {
   readonly maxPayload: number;
+  /** ws's `closeTimeout` (see `SignalingServerOptions.closeTimeoutMs`). */
+  readonly closeTimeoutMs: number;
   readonly maxConnections: number;
   readonly allowedOrigins: readonly string[];
   readonly logger: SignalingLogger;
@@ -88,7 +90,10 @@ export function mountPeerServer(server: Server, deps: PeerMountDeps): PeerMount 
     allow_discovery: false,
     // We route upgrades ourselves (after the id check), so the ws server must not listen on `server`.
     createWebSocketServer: () => {
-      wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayload, WebSocket: PeerSocket });
+      const wsOptions: ServerOptions<typeof PeerSocket> & { readonly closeTimeout: number } = {
+        noServer: true, maxPayload: deps.maxPayload, WebSocket: PeerSocket, closeTimeout: deps.closeTimeoutMs,
+      };
+      wss = new WebSocketServer<typeof PeerSocket>(wsOptions);
       return wss;
     },
     corsOptions: { origin: deps.allowedOrigins.length === 0 ? true : [...deps.allowedOrigins] },

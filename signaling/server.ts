@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
+import type { ServerOptions, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, SIGNALING_PATH } from '../src/lobby/protocol.ts';
 import { AddressBook } from './address-limits.ts';
 import { resolveOptions } from './config.ts';
@@ -150,7 +150,11 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   // Our own client set: ws's tracking adds a closure (and its context) to every socket.
   const clients = new Set<WebSocket>();
   // autoPong off: ws's own answering costs a closure per socket; `SignalingSocket` answers pings itself.
-  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, autoPong: false, WebSocket: SignalingSocket });
+  // `closeTimeout` (ws ≥ 8.19; not in @types/ws 8.18): a client that never answers our close frame is cut then.
+  const wsOptions: ServerOptions<typeof SignalingSocket> & { readonly closeTimeout: number } = {
+    noServer: true, maxPayload, clientTracking: false, autoPong: false, WebSocket: SignalingSocket, closeTimeout: opts.closeTimeoutMs,
+  };
+  const wss = new WebSocketServer<typeof SignalingSocket>(wsOptions);
   const serveStatic = opts.staticDir === null ? null : createStaticHandler(opts.staticDir);
   const connectionCount = (): number => clients.size + (peer?.clients.size ?? 0);
   const stats = (): SignalingStats => ({
@@ -260,6 +264,7 @@ export async function startSignalingServer(options: SignalingServerOptions & { r
   if (opts.peerjs) {
     peer = mountPeerServer(httpServer, {
       maxPayload,
+      closeTimeoutMs: opts.closeTimeoutMs,
       maxConnections: opts.maxConnections,
       allowedOrigins: opts.allowedOrigins,
       logger: opts.logger,

@@ -1,7 +1,8 @@
 // A lobby socket the SERVER has closed is done, even when its client never answers the close frame
 // (`ws` would pass its frames on while CLOSING, for its 30 s close timeout): nothing it sends after the
 // close is acted on, and a member closed for a reason that ends its membership (4012, 4008) is gone
-// from its lobby at once, not when the TCP connection finally ends.
+// from its lobby at once, not when the TCP connection finally ends. Nor does it keep its TCP connection
+// (its buffered bytes, its address's counts) for ws's 30 s: it is cut `closeTimeoutMs` after the close.
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -20,7 +21,7 @@ interface Deaf {
   destroy(): void;
 }
 
-function deafClient(port: number): Promise<Deaf> {
+function deafClient(port: number, path = '/ws'): Promise<Deaf> {
   return new Promise((resolve, reject) => {
     const sock: Socket = connect({ host: '127.0.0.1', port });
     const texts: string[] = [];
@@ -41,7 +42,7 @@ function deafClient(port: number): Promise<Deaf> {
       if (!sock.destroyed) sock.write(Buffer.concat([header, mask, payload]));
     };
     sock.on('connect', () => {
-      sock.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     });
     sock.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
@@ -152,6 +153,40 @@ describe('a lobby socket the server closed, whose client ignores the close frame
       expect(server.stats().lobbies).toBe(0);
       expect(d.texts.filter((t) => !t.startsWith('{"kind":"error"'))).toEqual([]);
       expect(d.ended()).toBe(false);
+    } finally {
+      deaf?.destroy();
+      await server.close();
+    }
+  });
+
+  it('is cut closeTimeoutMs after the close frame (lobby socket, 4012): its TCP connection ends, its count is released', () => withDeafMember({ closeTimeoutMs: 300 }, async (a, b, server) => {
+    expect(server.stats().connections).toBe(2);
+    a.r.send({ kind: 'report', member: b.id });
+    await until(() => b.deaf.closes[0], 'close frame');
+    const closedAt = Date.now();
+    await until(() => b.deaf.ended(), 'TCP end', 3_000);
+    expect(Date.now() - closedAt).toBeLessThan(2_000);
+    await until(() => server.stats().connections === 1, 'connection released', 1_000);
+  }));
+
+  it('is cut closeTimeoutMs after the close frame (PeerJS socket, 4008)', async () => {
+    const server = await startSignalingServer({ port: 0, closeTimeoutMs: 300, messagesPerSecond: 10, messageBurst: 20 });
+    let deaf: Deaf | null = null;
+    try {
+      const a = await createLobby(server.wsUrl, 'Alice');
+      const peer = a.joined.peer;
+      if (peer === null) throw new Error('no PeerJS credentials');
+      const d = await deafClient(server.port, `/peerjs/peerjs?key=peerjs&id=${peer.id}&token=${peer.token}`);
+      deaf = d;
+      await until(() => d.texts.find((t) => t.includes('"OPEN"')), 'OPEN');
+      for (let i = 0; i < 40; i++) d.send({ type: 'HEARTBEAT' });
+      await until(() => d.closes[0], 'close frame');
+      expect(d.closes[0]?.code).toBe(CloseCode.rateLimited);
+      const closedAt = Date.now();
+      await until(() => d.ended(), 'TCP end', 3_000);
+      expect(Date.now() - closedAt).toBeLessThan(2_000);
+      expect(server.stats().peerConnections).toBe(0);
+      a.r.ws.close();
     } finally {
       deaf?.destroy();
       await server.close();

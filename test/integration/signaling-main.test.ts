@@ -46,17 +46,18 @@ describe('signaling configuration', () => {
       TRUST_PROXY: '10.0.0.1, ::ffff:10.0.0.2', MAX_CONNECTIONS_PER_ADDRESS: '5', MAX_LOBBIES_PER_ADDRESS: '3',
       LOBBY_CREATES_PER_MINUTE: '2', LOBBY_CREATE_BURST: '4', JOIN_TIMEOUT_MS: '5000', MAX_BUFFERED_BYTES: '65536',
       RECORDS_PER_SECOND: '5', RECORD_BURST: '8', PEER_QUEUE_MESSAGES: '16', PEER_QUEUE_BYTES: '4096', MAX_CONNECTIONS: '100',
+      CLOSE_TIMEOUT_MS: '2000',
     });
     expect(env).toMatchObject({
       ok: true,
       value: {
         trustProxy: ['10.0.0.1', '10.0.0.2'], maxConnectionsPerAddress: 5, maxLobbiesPerAddress: 3, lobbyCreatesPerMinute: 2,
         lobbyCreateBurst: 4, joinTimeoutMs: 5000, maxBufferedBytes: 65536, recordsPerSecond: 5, recordBurst: 8,
-        peerQueueMessages: 16, peerQueueBytes: 4096, maxConnections: 100,
+        peerQueueMessages: 16, peerQueueBytes: 4096, maxConnections: 100, closeTimeoutMs: 2000,
       },
     });
     for (const bad of [{ TRUST_PROXY: 'proxy.example' }, { JOIN_TIMEOUT_MS: '10' }, { MAX_CONNECTIONS_PER_ADDRESS: '0' },
-      { MAX_BUFFERED_BYTES: '1e9' }, { RECORD_BURST: '-1' }, { PEER_QUEUE_BYTES: '12 KiB' }]) {
+      { MAX_BUFFERED_BYTES: '1e9' }, { RECORD_BURST: '-1' }, { PEER_QUEUE_BYTES: '12 KiB' }, { CLOSE_TIMEOUT_MS: '99' }]) {
       const result = optionsFromEnv(bad);
       expect(result.ok, JSON.stringify(bad)).toBe(false);
       if (!result.ok) expect(result.error).toMatch(new RegExp(`^${Object.keys(bad)[0]}: `));
