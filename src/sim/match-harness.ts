@@ -261,7 +261,8 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
         watchers?.playerLeft(peer.player, now);
         if (o.notary !== undefined) {
           // The final record goes out on leaving; a silent peer's socket closes and the server says so.
-          for (const bytes of peer.session.takeRecords()) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
+          const records = peer.session.takeRecords();
+          for (const bytes of o.recordFilter?.(peer.player, records, now) ?? records) inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes });
           if (o.leave.how === 'silent') inFlight.push({ at: now + o.notary.latencyMs, from: peer.player, bytes: undefined });
         }
         continue;

@@ -21,6 +21,8 @@ export interface RecordStream {
   readonly up: boolean;
   /** Last frame of the player's notarised records. */
   coverage(player: number): Frame;
+  /** Last covered frame whose record value its input queue does not hold yet (`NULL_FRAME` when none). */
+  pendingTo(player: number): Frame;
 }
 
 
@@ -158,7 +160,9 @@ export class Departures {
       if (!settled) continue;
       this.announced.add(e.player);
       const reason: DepartureReason = this.expelled.has(e.player) ? 'expelled' : this.saidGoodbye.has(e.player) ? 'left' : 'lost';
-      this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: q.lastReceivedFrame + 1, reason });
+      // Covered frames whose record values the queue does not hold yet count (see `Notary.settle`).
+      const last = Math.max(q.lastReceivedFrame, this.records.pendingTo(e.player));
+      this.events.push({ kind: 'disconnected', peer: e.peer, player: e.player, frame: last + 1, reason });
     }
   }
 

@@ -46,6 +46,55 @@ const MAX_BACKLOG = 512;
  */
 const RECORDED_FRAMES = 512;
 
+/**
+ * One player's record values not yet in its input queue's reach, in frame order from `from`: frames
+ * past our last input frame + `AHEAD_LIMIT`, which the queue's ring cannot take yet (see
+ * `Notary.settle`). One byte a frame (an input is 0..255).
+ */
+class PendingInputs {
+  private data = new Uint8Array(0);
+  private head = 0;
+  private tail = 0;
+  /** The frame of the first value held (meaningless while empty). */
+  from: Frame = NULL_FRAME;
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  get first(): number {
+    return this.data[this.head] as number;
+  }
+
+  /** Appends the value of `frame` (the frame after the last one held, or any when empty). */
+  push(frame: Frame, value: number): void {
+    if (this.size === 0) {
+      this.head = 0;
+      this.tail = 0;
+      this.from = frame;
+    }
+    if (this.tail === this.data.length) {
+      const held = this.data.subarray(this.head, this.tail);
+      const grown = new Uint8Array(Math.max(64, 2 * held.length));
+      grown.set(held);
+      this.data = grown;
+      this.tail -= this.head;
+      this.head = 0;
+    }
+    this.data[this.tail++] = value;
+  }
+
+  shift(): void {
+    this.head++;
+    this.from++;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.tail = 0;
+  }
+}
+
 /** What the notary needs of its session. */
 export interface NotaryHost {
   readonly players: number;
@@ -83,6 +132,12 @@ export class Notary {
    */
   private readonly recorded: Int16Array;
   private readonly recordedFrom: Int32Array;
+  /**
+   * Covered frames of each remote player beyond our input queue's reach (see `settle`): coverage is
+   * what the records say, the same at every member whatever its own frame; the queue takes the values
+   * as our frame comes near them.
+   */
+  private readonly pending: PendingInputs[];
   private emittedUpTo: Frame = NULL_FRAME;
   private lastFlushMs = Number.NEGATIVE_INFINITY;
   private readonly backlog: Uint8Array[] = [];
@@ -105,6 +160,7 @@ export class Notary {
     this.covered = new Int32Array(host.players).fill(NULL_FRAME);
     this.recorded = new Int16Array(host.players * RECORDED_FRAMES);
     this.recordedFrom = new Int32Array(host.players);
+    this.pending = Array.from({ length: host.players }, () => new PendingInputs());
   }
 
   /**
@@ -113,6 +169,7 @@ export class Notary {
    */
   reopen(player: number, lastFrame: Frame): void {
     this.covered[player] = lastFrame;
+    this.pending[player]?.clear();
     this.recordedFrom[player] = lastFrame + 1; // the time away is agreed departed input, not records
     // Alone, our stream had ended (see `P2PSession.advanceFrame`); with a player back, it goes on.
     this.ended = false;
@@ -129,6 +186,7 @@ export class Notary {
       if (p === this.host.localPlayer) continue;
       this.covered[p] = coverage[p] ?? NULL_FRAME;
       this.recordedFrom[p] = (this.covered[p] ?? NULL_FRAME) + 1; // no earlier record seen here
+      this.pending[p]?.clear();
     }
     this.emittedUpTo = localFrom - 1;
     this.floor = localFrom;
@@ -138,6 +196,12 @@ export class Notary {
   /** Last frame of `player`'s records received contiguously (our own: produced), -1 when none. */
   coverage(player: number): Frame {
     return player === this.host.localPlayer ? this.emittedUpTo : (this.covered[player] ?? NULL_FRAME);
+  }
+
+  /** Last covered frame of `player` whose record value its input queue does not hold yet (`settle`), `NULL_FRAME` when none. */
+  pendingTo(player: number): Frame {
+    const pending = this.pending[player];
+    return pending === undefined || pending.size === 0 ? NULL_FRAME : pending.from + pending.size - 1;
   }
 
   /**
@@ -214,8 +278,9 @@ export class Notary {
     const covered = this.covered[player] ?? NULL_FRAME;
     const end = startFrame + inputs.length - 1;
     const q = h.queues[player] as InputQueue;
-    // Frames no honest player can have produced yet.
-    if (end > (h.queues[h.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT) return h.reject(player, 'record-gap');
+    // No test against our own frame here: whether a record is taken must not depend on how far this
+    // member has played when it arrives (a record ahead of one honest peer and not of another would
+    // split them). Frames beyond our input queue's reach wait in `pending` (see `settle`).
     if (startFrame > covered + 1) {
       // A gap in the stream. With the notary up, nothing past the coverage is final; a gap of frames
       // already final here was final by gossip while the notary was down (records sent into a dead
@@ -233,25 +298,60 @@ export class Notary {
   }
 
   private extend(player: number, covered: Frame, startFrame: Frame, inputs: readonly number[], q: InputQueue): void {
-    const h = this.host;
     const end = startFrame + inputs.length - 1;
+    const pending = this.pending[player] as PendingInputs;
+    const reach = this.reach();
     // A session resumed by a rejoin holds no input before its first frame: those frames are covered.
     if (covered + 1 < q.firstFrame) this.recordedFrom[player] = Math.max(this.recordedFrom[player] ?? 0, q.firstFrame);
     for (let f = Math.max(covered + 1, q.firstFrame); f <= end; f++) {
       const v = inputs[f - startFrame] as number;
       this.recorded[player * RECORDED_FRAMES + (f % RECORDED_FRAMES)] = v;
-      // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
-      const departed = q.isDisconnected && f > q.lastReceivedFrame;
-      const direct = departed ? undefined : q.confirmedInput(f);
-      if (direct !== undefined && direct !== v) this.cheat(player, 'contradicts-record', f);
-      if ((departed ? v !== q.departedInput : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
-      if (direct !== v && !q.setAuthoritative(f, v)) {
+      if (pending.size > 0 || f > reach) pending.push(f, v);
+      else if (!this.apply(player, f, v, q)) {
         // Cannot take it (a departed player's frame beyond a gap): the stream stops here.
         this.covered[player] = f - 1;
         return;
       }
     }
     this.covered[player] = end;
+  }
+
+  /** The last frame our input queues can take a value for now: our last input frame + `AHEAD_LIMIT`. */
+  private reach(): Frame {
+    return (this.host.queues[this.host.localPlayer] as InputQueue).lastReceivedFrame + AHEAD_LIMIT;
+  }
+
+  /** A covered frame's record value into the player's input queue; false if the queue cannot take it. */
+  private apply(player: number, f: Frame, v: number, q: InputQueue): boolean {
+    const h = this.host;
+    // What this peer simulated the frame with, if it did: the direct input, or neutral after a drop.
+    const departed = q.isDisconnected && f > q.lastReceivedFrame;
+    const direct = departed ? undefined : q.confirmedInput(f);
+    if (direct !== undefined && direct !== v) this.cheat(player, 'contradicts-record', f);
+    if ((departed ? v !== q.departedInput : direct !== undefined && direct !== v) && f < h.frame() && !h.canRollBackTo(f)) this.cheat(player, 'unrecoverable', f);
+    return direct === v || q.setAuthoritative(f, v);
+  }
+
+  /**
+   * Hands the input queues the pending record values (`pending`) that are now within reach, in order:
+   * call once a frame, before simulating. They are always ahead of the frame simulated (by at least
+   * `AHEAD_LIMIT` plus the input delay), so taking them later than a peer further ahead took them
+   * changes nothing it simulated differently.
+   */
+  settle(): void {
+    const reach = this.reach();
+    for (let p = 0; p < this.host.players; p++) {
+      const pending = this.pending[p] as PendingInputs;
+      const q = this.host.queues[p] as InputQueue;
+      while (pending.size > 0 && pending.from <= reach) {
+        if (!this.apply(p, pending.from, pending.first, q)) {
+          this.covered[p] = pending.from - 1;
+          pending.clear();
+          break;
+        }
+        pending.shift();
+      }
+    }
   }
 
   /** A direct input that contradicts a record-covered frame: the sender cheated. */

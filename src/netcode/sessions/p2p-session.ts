@@ -96,7 +96,7 @@ export class P2PSession<S> {
     this.checksums = new ChecksumExchange<S>(o.checksumInterval, localPlayer, this.events, options.forensics, comparable);
     this.endpoints = remotes.map((r) => new PeerEndpoint(r.peer, r.player, options.sessionId, options.socket, options.startMs));
     for (const e of this.endpoints) this.byPeer.set(e.peer, e);
-    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p) });
+    this.departures = new Departures(localPlayer, sync.queues, this.endpoints, this.events, { get up() { return notaryUp(); }, coverage: (p) => this.notary.coverage(p), pendingTo: (p) => this.notary.pendingTo(p) });
     const notaryUp = (): boolean => this.notary.up;
     const view = sessionRuleView(players, localPlayer, o.checksumInterval, o.maxPrediction, sync.queues, () => sync.frame, () => this.finalInputFrame);
     const endpointOf = (player: number): PeerEndpoint | undefined => this.endpoints.find((e) => e.player === player);
@@ -288,6 +288,7 @@ export class P2PSession<S> {
     this.nowMs = nowMs;
     this.harvestSaves();
     this.receive(nowMs);
+    this.notary.settle(); // record values that our frame has now come near
     this.silence.check(nowMs);
     this.departures.announce();
     const requests: SessionRequest<S>[] = [];
