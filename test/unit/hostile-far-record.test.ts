@@ -6,10 +6,12 @@
  * (here a 400 ms hiccup) refused what the others took, so one honest peer expelled the cheater and the
  * other did not, and the match split (final states differed). Now coverage is what the records say,
  * everywhere; the values past our input queue's reach wait and are handed to it as our frame comes
- * near them (`Notary.settle`).
+ * near them (`Notary.settle`). A returning player's state transfer carries those waiting values too.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../src/netcode/index.ts';
+import { decodePacket } from '../../src/netcode/codec.ts';
+import type { PeerSocket } from '../../src/netcode/socket.ts';
 import { AHEAD_LIMIT } from '../../src/netcode/sessions/packet-rules.ts';
 import { runSimMatch } from '../../src/sim/match-harness.ts';
 import type { SimMatchResult } from '../../src/sim/match-harness.ts';
@@ -88,5 +90,63 @@ describe('a record further ahead than one honest peer has played', () => {
     expect(d[0]).toMatch(/^2@\d+ left$/);
     expect(Number(/@(\d+)/.exec(d[0] ?? '')?.[1])).toBeGreaterThan(forgedEnd);
     for (const x of d) expect(x).toBe(d[0]);
+  });
+});
+
+/**
+ * The hostile player commits inputs ~100 frames ahead in every record (consistently: no conflict), so
+ * the honest peers always hold covered frames their queues cannot take yet; meanwhile player 1 drops
+ * and returns by state transfer. Its transfers come from the honest peer (the hostile one's are
+ * dropped: its own state, simulated with its direct inputs, is not the others', another matter).
+ */
+function returnWhileCommittedAhead(atFrame: number, awayMs: number): SimMatchResult {
+  const committed = new Map<number, number>();
+  let sentEnd = -1;
+  const noTransfers = (socket: PeerSocket): PeerSocket => ({
+    send: (to, bytes) => {
+      const d = decodePacket(bytes);
+      if (!(d.ok && d.packet.message.kind === 'rejoin-transfer')) socket.send(to, bytes);
+    },
+    receiveAll: () => socket.receiveAll(),
+  });
+  return runSimMatch({
+    players: 3, seed: 11, frames: 1500,
+    link: makeLinkConditions({ latencyMs: 20, jitterMs: 3 }),
+    notary: { latencyMs: 20 },
+    rejoin: { player: 1, atFrame, awayMs },
+    hostilePlayer: HOSTILE,
+    wrapSocket: (p, socket) => (p === HOSTILE ? noTransfers(socket) : socket),
+    recordFilter: (player, records, nowMs) => {
+      if (player !== HOSTILE) return records;
+      return records.map((bytes) => {
+        const decoded = decodeRecord(bytes);
+        if (!decoded.ok) return bytes;
+        const { sessionId, startFrame, inputs, final } = decoded.record;
+        const end = startFrame + inputs.length - 1;
+        if (nowMs < 3000) {
+          for (let i = 0; i < inputs.length; i++) committed.set(startFrame + i, inputs[i] as number);
+          sentEnd = Math.max(sentEnd, end);
+          return bytes;
+        }
+        const start = Math.max(startFrame, sentEnd - 5);
+        const out: number[] = [];
+        for (let f = start; f <= end + 100 && out.length < 128; f++) {
+          if (!committed.has(f)) committed.set(f, f <= end && f <= sentEnd ? (inputs[f - startFrame] as number) : FORGED);
+          out.push(committed.get(f) as number);
+        }
+        sentEnd = Math.max(sentEnd, start + out.length - 1);
+        return encodeRecord({ sessionId, player: HOSTILE, startFrame: start, inputs: out, ...(final === true ? { final } : {}) });
+      });
+    },
+    timeLimitMs: 90_000,
+  });
+}
+
+describe('a returning player, while a hostile one commits inputs ahead', () => {
+  it.each([[300, 1500], [500, 2000]])('dropped at frame %i for %i ms: its transfer carries the waiting values, it ends in sync', (atFrame, awayMs) => {
+    const r = returnWhileCommittedAhead(atFrame, awayMs);
+    expect(r.rejoins).toHaveLength(1);
+    expect(r.failure).toBeUndefined();
+    expect(r.inSync && r.replaysVerify).toBe(true);
   });
 });

@@ -66,6 +66,11 @@ class PendingInputs {
     return this.data[this.head] as number;
   }
 
+  /** The `i`-th value held (0: `first`). */
+  at(i: number): number {
+    return this.data[this.head + i] as number;
+  }
+
   /** Appends the value of `frame` (the frame after the last one held, or any when empty). */
   push(frame: Frame, value: number): void {
     if (this.size === 0) {
@@ -196,6 +201,13 @@ export class Notary {
   /** Last frame of `player`'s records received contiguously (our own: produced), -1 when none. */
   coverage(player: number): Frame {
     return player === this.host.localPlayer ? this.emittedUpTo : (this.covered[player] ?? NULL_FRAME);
+  }
+
+  /** The record value of a covered `frame` of `player` that its input queue does not hold yet (`settle`), if any. */
+  pendingInput(player: number, frame: Frame): number | undefined {
+    const pending = this.pending[player];
+    if (pending === undefined || frame < pending.from || frame >= pending.from + pending.size) return undefined;
+    return pending.at(frame - pending.from);
   }
 
   /** Last covered frame of `player` whose record value its input queue does not hold yet (`settle`), `NULL_FRAME` when none. */

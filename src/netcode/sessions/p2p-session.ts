@@ -150,6 +150,7 @@ export class P2PSession<S> {
       closed: (p) => this.departures.closed(p),
       expelled: (p) => this.departures.wasExpelled(p),
       coverage: (p) => this.notary.coverage(p),
+      pendingInput: (p, frame) => this.notary.pendingInput(p, frame),
       publish: (record) => this.notary.publish(record),
       savedState,
       reopen: (p, frame) => this.reopen(p, frame),

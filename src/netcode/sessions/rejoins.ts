@@ -45,6 +45,8 @@ export interface RejoinHost {
   expelled(player: number): boolean;
   /** Last frame of the player's notarised records. */
   coverage(player: number): Frame;
+  /** A covered frame's record value its input queue does not hold yet (see `Notary.settle`). */
+  pendingInput(player: number, frame: Frame): number | undefined;
   /** Queues a notarised record of ours. */
   publish(record: Uint8Array): void;
   /** The serialized final state of `frame` and its checksum, if still saved. */
@@ -146,13 +148,19 @@ export class Rejoins {
     const players: TransferPlayer[] = [];
     for (let p = 0; p < h.players; p++) {
       const q = h.queues[p] as InputQueue;
-      const departedAfter = q.isDisconnected ? q.lastReceivedFrame : NULL_FRAME;
       const inputs: number[] = [];
       for (let f = frame; f <= q.lastReceivedFrame && inputs.length < TRANSFER_MAX_INPUTS; f++) {
         const v = q.confirmedInput(f);
         if (v === undefined) break;
         inputs.push(v);
       }
+      // Then the covered frames the queue does not hold yet: every member simulates them with these.
+      for (let f = frame + inputs.length; inputs.length < TRANSFER_MAX_INPUTS; f++) {
+        const v = h.pendingInput(p, f);
+        if (v === undefined) break;
+        inputs.push(v);
+      }
+      const departedAfter = q.isDisconnected ? Math.max(q.lastReceivedFrame, frame + inputs.length - 1) : NULL_FRAME;
       players.push({ departedAfter, coverage: h.coverage(p), inputs });
     }
     return encodeTransfer({ sessionId: h.sessionId, epoch: a.epoch, frame, resumeFrame: a.resume ?? 0, checksum: saved.checksum, state: saved.bytes, players });
