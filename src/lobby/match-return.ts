@@ -20,7 +20,7 @@
  *   back-off, while their member is listed: a lost offer or a timed-out connection attempt in the lobby
  *   heals by itself, nobody has to reload.
  */
-import { checksum, decodeState, type GameState } from '../game/index.ts';
+import { checksum, decodeState, InputBits, step, type GameState } from '../game/index.ts';
 import { RejoinClient } from '../netcode/sessions/rejoin-client.ts';
 import type { PeerId } from '../netcode/socket.ts';
 import type { ControlChannel, ControlOf } from './control.ts';
@@ -275,6 +275,8 @@ export class MatchReturn {
           return d.ok ? d.state : undefined;
         },
         checksum,
+        step,
+        departedInput: InputBits.absent, // as the match's session (online-match.ts)
       });
     }
     const got = r.client.poll(nowMs);

@@ -9,7 +9,7 @@
  * exchanging packets without simulating new frames until every input is confirmed everywhere; then their
  * states must be identical, and the confirmed inputs are rebuilt into a replay that must verify.
  */
-import { checksum, diffStates, initialState, InputBits, makeConfig, buildReplay, verifyReplay, encodeState, decodeState, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
+import { checksum, diffStates, initialState, InputBits, makeConfig, buildReplay, verifyReplay, encodeState, decodeState, step, type GameState, type MatchConfig, type Replay } from '../game/index.ts';
 import { MessageKind, P2PSession, RejoinClient, type GameAdapter, type PeerSocket, type SessionEvent, type SessionStats, type Datagram, type PeerId } from '../netcode/index.ts';
 import { MatchRunner } from '../match/runner.ts';
 import { SimNetwork } from '../transport/sim-network.ts';
@@ -55,7 +55,11 @@ export interface SimMatchOptions {
    * One peer drops (its page closes: silent, and the server says it left) at `atFrame` and opens the
    * link again `awayMs` later: it rejoins by state transfer (needs `notary`). `times` repeats it.
    */
-  readonly rejoin?: { readonly player: number; readonly atFrame: number; readonly awayMs: number; readonly times?: number };
+  readonly rejoin?: {
+    readonly player: number; readonly atFrame: number; readonly awayMs: number; readonly times?: number;
+    /** The match may end with the player still waiting to return (a hostile member may keep it away). */
+    readonly mayStayAway?: boolean;
+  };
   /** The departed input (see `P2PSessionOptions.departedInput`; default `InputBits.absent`, as online play). */
   readonly departedInput?: number;
   /** Spectators joining mid-match (sim-spectators.ts): each must end on the players' confirmed states. */
@@ -229,6 +233,7 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
         const client = new RejoinClient<GameState>({
           players: o.players, localPlayer: peer.player, sessionId, socket: peer.socket, peers: others.map((p) => ids[p.player] as string),
           decodeState: (b) => forensics.decode(b), checksum,
+          step: o.gameFor?.(peer.player).step ?? step, departedInput: o.departedInput ?? InputBits.absent,
         });
         returning = { peer, client, sinceMs: now, records: [] };
         // The server re-admits it; each peer's link to it opens (after the notary's latency here).
@@ -276,7 +281,8 @@ export function runSimMatch(o: SimMatchOptions): SimMatchResult {
     watchers?.step(now, peers.map((p) => (p.gone ? undefined : p.session)));
     const live = peers.filter((p) => !p.gone && p.player !== o.hostilePlayer);
     const watched = watchers === undefined || watchers.caughtUp(o.frames - 1);
-    if (returning === undefined && backAtMs === undefined && watched && live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
+    const away = returning === undefined || o.rejoin?.mayStayAway === true;
+    if (away && backAtMs === undefined && watched && live.every((p) => p.session.currentFrame >= o.frames && p.session.confirmedFrame >= o.frames - 1)) {
       settled = true;
       break;
     }

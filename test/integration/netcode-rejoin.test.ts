@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksum, decodeState, encodeState, initialState, makeConfig, type GameState } from '../../src/game/index.ts';
+import { checksum, decodeState, encodeState, initialState, InputBits, makeConfig, step, type GameState } from '../../src/game/index.ts';
 import {
   decodeHold, decodeTransfer, encodeHold, encodePacket, encodeTransfer, LIMITS, RejoinClient, TRANSFER_MAX_INPUTS, type RejoinTransferData,
 } from '../../src/netcode/index.ts';
@@ -81,7 +81,7 @@ describe('rejoin: hostile input', () => {
     const mine = net.createSocket('p1');
     const client = new RejoinClient<GameState>({
       players: 2, localPlayer: 1, sessionId: 9, socket: mine, peers: ['p0'],
-      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum,
+      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum, step, departedInput: InputBits.absent,
     });
     return { client, net, send: (bytes) => peer.send('p1', bytes), requests: () => peer.receiveAll().length };
   }
@@ -104,6 +104,49 @@ describe('rejoin: hostile input', () => {
     const start = client.poll(252);
     expect(start?.resume).toEqual({ frame: 120, resumeFrame: 150, players: transfer().players });
     expect(checksum(start?.state as GameState)).toBe(checksum(state));
+  });
+
+  it('asking two peers, it takes a transfer only once the other\'s agrees; a hostile peer\'s state of its own is never taken', () => {
+    const config3 = makeConfig({ players: 3, seed: 3 });
+    const s0 = initialState(config3);
+    const net = new SimNetwork({ seed: 1 });
+    const honest = net.createSocket('p0');
+    const hostile = net.createSocket('p2');
+    const mine = net.createSocket('p1');
+    const client = new RejoinClient<GameState>({
+      players: 3, localPlayer: 1, sessionId: 9, socket: mine, peers: ['p0', 'p2'],
+      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum, step, departedInput: InputBits.absent,
+    });
+    // Player 1 (us) departed after frame 100; players 0 and 2 pressed these inputs from frame 120 on.
+    const inputs = { 0: [InputBits.negative, InputBits.negative, 0, 0], 2: [InputBits.positive, 0, InputBits.positive, 0] } as const;
+    const players = (from: number): RejoinTransferData['players'] => [
+      { departedAfter: -1, coverage: 130, inputs: inputs[0].slice(from) },
+      { departedAfter: 100, coverage: 100, inputs: [] },
+      { departedAfter: -1, coverage: 130, inputs: inputs[2].slice(from) },
+    ];
+    const at = (state: GameState, frame: number): RejoinTransferData => ({
+      sessionId: 9, epoch: 0, frame, resumeFrame: 150, checksum: checksum(state) >>> 0, state: encodeState(state), players: players(frame - 120),
+    });
+    const s2 = step(step(s0, [InputBits.negative, InputBits.absent, InputBits.positive]), [InputBits.negative, InputBits.absent, 0]);
+    // A state of the hostile peer's own at frame 122 (its checksum is its own: it passes that check).
+    const forged = step(step(s0, [InputBits.positive, InputBits.absent, InputBits.negative]), [0, InputBits.absent, 0]);
+    const send = (from: typeof honest, t: RejoinTransferData): void => from.send('p1', encodePacket({ sessionId: 9, message: { kind: 'rejoin-transfer', payload: encodeTransfer(t) as Uint8Array } }));
+    client.poll(0);
+    send(hostile, at(forged, 122));
+    net.advanceTo(1);
+    expect(client.poll(1)).toBeUndefined(); // one peer's word: not enough
+    send(honest, at(s0, 120));
+    net.advanceTo(2);
+    expect(client.poll(2)).toBeUndefined(); // frame 120 stepped to 122 is not the hostile state
+    expect(client.stats.disagreed).toBe(1);
+    expect(client.stats.transfers).toBe(2);
+    // Now the hostile peer tells the truth (as the other honest peers would): the two agree.
+    send(hostile, at(s2, 122));
+    net.advanceTo(3);
+    const start = client.poll(3);
+    expect(start?.from).toBe('p2');
+    expect(start?.resume.frame).toBe(122);
+    expect(checksum(start?.state as GameState)).toBe(checksum(s2));
   });
 
   it('drops transfers that fail their checksum, name another session or player count, or do not decode', () => {
