@@ -12,6 +12,7 @@ import { checksum, decodeState, encodeState, initialState, InputBits, makeConfig
 import {
   decodeHold, decodeTransfer, encodeHold, encodePacket, encodeTransfer, LIMITS, RejoinClient, TRANSFER_MAX_INPUTS, type RejoinTransferData,
 } from '../../src/netcode/index.ts';
+import { MAX_COMPARED_FRAMES } from '../../src/netcode/sessions/rejoin-client.ts';
 import { runSimMatch, type SimMatchOptions } from '../../src/sim/match-harness.ts';
 import { makeLinkConditions } from '../../src/transport/link-model.ts';
 import { SimNetwork } from '../../src/transport/sim-network.ts';
@@ -147,6 +148,38 @@ describe('rejoin: hostile input', () => {
     expect(start?.from).toBe('p2');
     expect(start?.resume.frame).toBe(122);
     expect(checksum(start?.state as GameState)).toBe(checksum(s2));
+  });
+
+  it('a peer flooding transfers costs the comparison of one per poll', () => {
+    const config3 = makeConfig({ players: 3, seed: 3 });
+    const s0 = initialState(config3);
+    const net = new SimNetwork({ seed: 1 });
+    const honest = net.createSocket('p0');
+    const hostile = net.createSocket('p2');
+    const mine = net.createSocket('p1');
+    let steps = 0;
+    const client = new RejoinClient<GameState>({
+      players: 3, localPlayer: 1, sessionId: 9, socket: mine, peers: ['p0', 'p2'],
+      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum,
+      step: (state, inputs) => { steps++; return step(state, inputs); }, departedInput: InputBits.absent,
+    });
+    const busy = Array.from({ length: TRANSFER_MAX_INPUTS }, () => 0);
+    const at = (frame: number, inputs: number[]): RejoinTransferData => ({
+      sessionId: 9, epoch: 0, frame, resumeFrame: 400, checksum: checksum(s0) >>> 0, state: encodeState(s0),
+      players: [{ departedAfter: -1, coverage: frame, inputs }, { departedAfter: 100, coverage: 100, inputs: [] }, { departedAfter: -1, coverage: frame, inputs }],
+    });
+    const send = (from: typeof honest, t: RejoinTransferData): void => from.send('p1', encodePacket({ sessionId: 9, message: { kind: 'rejoin-transfer', payload: encodeTransfer(t) as Uint8Array } }));
+    client.poll(0);
+    send(honest, at(240, []));
+    net.advanceTo(1);
+    client.poll(1);
+    // 200 transfers in one go, each a state 1..119 frames before the honest one, with inputs to reach it.
+    for (let i = 0; i < 200; i++) send(hostile, at(121 + (i % 119), busy));
+    net.advanceTo(2);
+    expect(client.poll(2)).toBeUndefined();
+    expect(client.stats.transfers).toBe(201);
+    expect(steps).toBeLessThanOrEqual(MAX_COMPARED_FRAMES);
+    expect(client.stats.disagreed).toBeLessThanOrEqual(1);
   });
 
   it('drops transfers that fail their checksum, name another session or player count, or do not decode', () => {

@@ -89,10 +89,15 @@ export class RejoinClient<S> {
   /** Receives, re-asks when due; the checked start once a transfer with a resume frame came. */
   poll(nowMs: number): RejoinStart<S> | undefined {
     if (this.result !== undefined) return this.result;
+    // Compared once a poll per peer, its latest transfer only: a peer that floods transfers costs the
+    // comparisons of one (at most MAX_COMPARED_FRAMES steps against each other peer's) per poll.
+    const fresh = new Map<PeerId, Checked<S>>();
     for (const d of this.o.socket.receiveAll()) {
       if (!this.lastAsked.has(d.from)) continue;
       const checked = this.accept(d.from, d.bytes);
-      if (checked === undefined) continue;
+      if (checked !== undefined) fresh.set(d.from, checked);
+    }
+    for (const checked of fresh.values()) {
       const start = this.agreed(checked);
       if (start !== undefined) return (this.result = start);
     }
