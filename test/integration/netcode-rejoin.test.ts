@@ -107,17 +107,24 @@ describe('rejoin: hostile input', () => {
     expect(checksum(start?.state as GameState)).toBe(checksum(state));
   });
 
-  it('asking two peers, it takes a transfer only once the other\'s agrees; a hostile peer\'s state of its own is never taken', () => {
-    const config3 = makeConfig({ players: 3, seed: 3 });
-    const s0 = initialState(config3);
+  /** A returning player 1 of 3 asking peers p0 (honest) and p2 (hostile); `steps` counts the game steps it takes. */
+  function threePlayerClient() {
+    const s0 = initialState(makeConfig({ players: 3, seed: 3 }));
     const net = new SimNetwork({ seed: 1 });
     const honest = net.createSocket('p0');
     const hostile = net.createSocket('p2');
-    const mine = net.createSocket('p1');
+    const counter = { steps: 0 };
     const client = new RejoinClient<GameState>({
-      players: 3, localPlayer: 1, sessionId: 9, socket: mine, peers: ['p0', 'p2'],
-      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum, step, departedInput: InputBits.absent,
+      players: 3, localPlayer: 1, sessionId: 9, socket: net.createSocket('p1'), peers: ['p0', 'p2'],
+      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum,
+      step: (state, inputs) => { counter.steps++; return step(state, inputs); }, departedInput: InputBits.absent,
     });
+    const send = (from: typeof honest, t: RejoinTransferData): void => from.send('p1', encodePacket({ sessionId: 9, message: { kind: 'rejoin-transfer', payload: encodeTransfer(t) as Uint8Array } }));
+    return { s0, net, honest, hostile, client, send, counter };
+  }
+
+  it('asking two peers, it takes a transfer only once the other\'s agrees; a hostile peer\'s state of its own is never taken', () => {
+    const { s0, net, honest, hostile, client, send } = threePlayerClient();
     // Player 1 (us) departed after frame 100; players 0 and 2 pressed these inputs from frame 120 on.
     const inputs = { 0: [InputBits.negative, InputBits.negative, 0, 0], 2: [InputBits.positive, 0, InputBits.positive, 0] } as const;
     const players = (from: number): RejoinTransferData['players'] => [
@@ -131,7 +138,6 @@ describe('rejoin: hostile input', () => {
     const s2 = step(step(s0, [InputBits.negative, InputBits.absent, InputBits.positive]), [InputBits.negative, InputBits.absent, 0]);
     // A state of the hostile peer's own at frame 122 (its checksum is its own: it passes that check).
     const forged = step(step(s0, [InputBits.positive, InputBits.absent, InputBits.negative]), [0, InputBits.absent, 0]);
-    const send = (from: typeof honest, t: RejoinTransferData): void => from.send('p1', encodePacket({ sessionId: 9, message: { kind: 'rejoin-transfer', payload: encodeTransfer(t) as Uint8Array } }));
     client.poll(0);
     send(hostile, at(forged, 122));
     net.advanceTo(1);
@@ -151,24 +157,12 @@ describe('rejoin: hostile input', () => {
   });
 
   it('a peer flooding transfers costs the comparison of one per poll', () => {
-    const config3 = makeConfig({ players: 3, seed: 3 });
-    const s0 = initialState(config3);
-    const net = new SimNetwork({ seed: 1 });
-    const honest = net.createSocket('p0');
-    const hostile = net.createSocket('p2');
-    const mine = net.createSocket('p1');
-    let steps = 0;
-    const client = new RejoinClient<GameState>({
-      players: 3, localPlayer: 1, sessionId: 9, socket: mine, peers: ['p0', 'p2'],
-      decodeState: (b) => { const d = decodeState(b); return d.ok ? d.state : undefined; }, checksum,
-      step: (state, inputs) => { steps++; return step(state, inputs); }, departedInput: InputBits.absent,
-    });
+    const { s0, net, honest, hostile, client, send, counter } = threePlayerClient();
     const busy = Array.from({ length: TRANSFER_MAX_INPUTS }, () => 0);
     const at = (frame: number, inputs: number[]): RejoinTransferData => ({
       sessionId: 9, epoch: 0, frame, resumeFrame: 400, checksum: checksum(s0) >>> 0, state: encodeState(s0),
       players: [{ departedAfter: -1, coverage: frame, inputs }, { departedAfter: 100, coverage: 100, inputs: [] }, { departedAfter: -1, coverage: frame, inputs }],
     });
-    const send = (from: typeof honest, t: RejoinTransferData): void => from.send('p1', encodePacket({ sessionId: 9, message: { kind: 'rejoin-transfer', payload: encodeTransfer(t) as Uint8Array } }));
     client.poll(0);
     send(honest, at(240, []));
     net.advanceTo(1);
@@ -178,7 +172,7 @@ describe('rejoin: hostile input', () => {
     net.advanceTo(2);
     expect(client.poll(2)).toBeUndefined();
     expect(client.stats.transfers).toBe(201);
-    expect(steps).toBeLessThanOrEqual(MAX_COMPARED_FRAMES);
+    expect(counter.steps).toBeLessThanOrEqual(MAX_COMPARED_FRAMES);
     expect(client.stats.disagreed).toBeLessThanOrEqual(1);
   });
 
